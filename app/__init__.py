@@ -1,0 +1,84 @@
+"""ParkLead: lead capture and CRM for industrial-park investment promotion.
+
+`create_app()` is the WSGI entry point (`gunicorn 'app:create_app()'`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import load_config
+
+
+def create_app(config: dict[str, Any] | str | None = None) -> Flask:
+    """Build the app. `config` is an environment name or a dict of settings to override."""
+    overrides = config if isinstance(config, dict) else None
+    env_name = config if isinstance(config, str) else None
+    settings = load_config(env_name, overrides)
+
+    instance_path = settings.get("INSTANCE_PATH") or os.environ.get("PARKLEAD_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_mapping(settings)
+    _require_settings(app)
+    _ensure_secret_key(app)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    from app.core.logging import configure_logging
+
+    configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _require_settings(app: Flask) -> None:
+    missing = [k for k in app.config.get("REQUIRED", ()) if not app.config.get(k)]
+    if missing:
+        raise RuntimeError(
+            f"{app.config['ENV_NAME']} needs these environment variables: {', '.join(missing)}"
+        )
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Outside production, generate a key once and keep it in the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.core.celery import init_celery
+    from app.core.db import db
+    from app.core.dispatch import TaskDispatcher
+    from app.core.errors import register_error_handlers
+    from app.core.limiter import init_limiter
+
+    db.init_app(app)
+    init_limiter(app)
+    celery = init_celery(app)
+    app.extensions["dispatcher"] = TaskDispatcher(celery)
+    register_error_handlers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as auth_api
+    from app.core.routes import bp as core
+    from app.leads.routes import bp as leads_api
+    from app.web.routes import bp as web
+
+    for blueprint in (core, auth_api, leads_api, web):
+        app.register_blueprint(blueprint)

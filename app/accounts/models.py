@@ -1,0 +1,68 @@
+"""Agents (users of the workspace) and the teams they belong to (SPEC §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, utcnow
+from app.core.types import JSONType, str_enum
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    LEAD = "lead"  # team lead
+    ADMIN = "admin"
+
+
+class Team(Base):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Round-robin position: the agent who got the team's last lead.
+    last_assigned_agent_id: Mapped[int | None] = mapped_column(nullable=True)
+    sla_minutes: Mapped[int | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        # At most one default team.
+        Index(
+            "uq_team_default",
+            "is_default",
+            unique=True,
+            postgresql_where=text("is_default"),
+            sqlite_where=text("is_default"),
+        ),
+    )
+
+
+class Agent(Base):
+    __tablename__ = "agent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.AGENT)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True, index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # {"need_types": [...], "districts": [...], "industries": [...]}
+    skills: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    capacity: Mapped[int] = mapped_column(default=50, server_default=text("50"))
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # {"mon": [["09:00", "18:00"]], ...}; None means always available.
+    working_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # Tokens issued before this instant are refused (password change, deactivation).
+    tokens_valid_after: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Agent {self.id} {self.login} {self.role}>"

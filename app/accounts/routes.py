@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from app.accounts import service
+from app.core.errors import ValidationFailed
+from app.core.http import json_object
+from app.core.limiter import limiter
+
+bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
+
+
+@bp.post("/token")
+@limiter.limit("30/minute")
+def token() -> Any:
+    body = json_object()
+    login, password = body.get("login"), body.get("password")
+    missing = {
+        k: "required"
+        for k, v in (("login", login), ("password", password))
+        if not isinstance(v, str) or not v
+    }
+    if missing:
+        raise ValidationFailed("login and password are required", fields=missing)
+    agent = service.authenticate(login, password)
+    return jsonify(
+        {
+            "token": service.issue_token(agent),
+            "token_type": "Bearer",
+            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
+            "agent": {
+                "id": agent.id,
+                "login": agent.login,
+                "name": agent.name,
+                "role": agent.role.value,
+            },
+        }
+    )

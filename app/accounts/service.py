@@ -1,0 +1,131 @@
+"""Agents, passwords and API tokens."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from app.accounts.models import Agent, Role, Team
+from app.core.db import db, utcnow
+from app.core.errors import Conflict, Unauthorized, ValidationFailed
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "password is too short",
+            fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
+        )
+    return _hasher.hash(password)
+
+
+def verify_password(agent: Agent, password: str) -> bool:
+    try:
+        return _hasher.verify(agent.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def get_default_team() -> Team | None:
+    return db.session.scalars(select(Team).where(Team.is_default.is_(True))).first()
+
+
+def ensure_default_team(name: str = "招商一部") -> Team:
+    team = get_default_team()
+    if team is None:
+        team = Team(name=name, is_default=True)
+        db.session.add(team)
+        db.session.flush()
+    return team
+
+
+def create_agent(
+    *,
+    login: str,
+    password: str,
+    name: str | None = None,
+    role: Role = Role.AGENT,
+    team: Team | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    capacity: int = 50,
+) -> Agent:
+    login = login.strip()
+    if not login or len(login) > 64:
+        raise ValidationFailed("login is required", fields={"login": "1 to 64 characters"})
+    if db.session.scalars(select(Agent).where(Agent.login == login)).first() is not None:
+        raise Conflict(f"an agent with login {login!r} already exists", code="login_taken")
+    agent = Agent(
+        login=login,
+        name=name or login,
+        password_hash=hash_password(password),
+        role=role,
+        team_id=team.id if team else None,
+        email=email,
+        phone=phone,
+        capacity=capacity,
+    )
+    db.session.add(agent)
+    db.session.flush()
+    return agent
+
+
+def set_password(agent: Agent, password: str) -> None:
+    agent.password_hash = hash_password(password)
+    agent.tokens_valid_after = utcnow()
+
+
+def authenticate(login: str, password: str) -> Agent:
+    agent = db.session.scalars(select(Agent).where(Agent.login == login)).first()
+    if agent is None:
+        # Spend the same time as a real check so response timing does not reveal logins.
+        _dummy_verify(password)
+        raise Unauthorized("wrong login or password", code="bad_credentials")
+    if not verify_password(agent, password) or not agent.active:
+        raise Unauthorized("wrong login or password", code="bad_credentials")
+    return agent
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("parklead-dummy-password")
+
+
+def _dummy_verify(password: str) -> None:
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_dummy_hash(), password)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="parklead-api-token")
+
+
+def issue_token(agent: Agent) -> str:
+    return _serializer().dumps({"agent": agent.id})
+
+
+def agent_for_token(token: str) -> Agent:
+    max_age = current_app.config["TOKEN_MAX_AGE_SECONDS"]
+    try:
+        payload, issued = _serializer().loads(token, max_age=max_age, return_timestamp=True)
+    except SignatureExpired:
+        raise Unauthorized("token expired; request a new one", code="token_expired") from None
+    except BadSignature:
+        raise Unauthorized("invalid token", code="invalid_token") from None
+    agent = db.session.get(Agent, payload.get("agent"))
+    if agent is None or not agent.active:
+        raise Unauthorized("invalid token", code="invalid_token")
+    # Timestamps are whole seconds; a token from the same second as a password change is void.
+    if issued.replace(tzinfo=dt.UTC) < agent.tokens_valid_after.replace(microsecond=0):
+        raise Unauthorized("token revoked; log in again", code="token_revoked")
+    return agent

@@ -1,0 +1,175 @@
+"""The `parklead` command (a Flask CLI group): SPEC §13."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from app import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False)
+def main() -> None:
+    """ParkLead: lead capture and CRM for industrial-park investment promotion."""
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--debug/--no-debug", default=False, help="Reload on change, show tracebacks.")
+@with_appcontext
+def run_command(host: str, port: int, debug: bool) -> None:
+    """Serve ParkLead (a threaded server; use gunicorn in production)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = (
+        "Redis " + app.config["REDIS_URL"]
+        if app.config.get("REDIS_URL")
+        else ("embedded (no Redis: background work runs in-process)")
+    )
+    click.echo(f"ParkLead on http://{host}:{port}/  (enquiry form: /enquiry, API: /api/)")
+    click.echo(f"  database: {_safe_url(app.config['DATABASE_URL'])}")
+    click.echo(f"  tasks:    {mode}")
+    app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _celery_argv(extra: tuple[str, ...], *defaults: str) -> list[str]:
+    return [*defaults, *extra]
+
+
+@main.command("worker", context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def worker_command(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker (extra arguments go to `celery worker`)."""
+    celery = current_app.extensions["celery"]
+    if celery.conf.task_always_eager:
+        raise click.ClickException(
+            "REDIS_URL is not set: in embedded mode tasks run inside the web process and no "
+            "worker is needed. Set REDIS_URL to run workers."
+        )
+    queue = current_app.config["CELERY_QUEUE"]
+    celery.worker_main(["worker", "--loglevel=INFO", "-Q", queue, *celery_args])
+
+
+@main.command("beat", context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def beat_command(celery_args: tuple[str, ...]) -> None:
+    """Run Celery beat, the scheduler of periodic jobs (one per deployment)."""
+    celery = current_app.extensions["celery"]
+    if celery.conf.task_always_eager:
+        raise click.ClickException("REDIS_URL is not set: beat needs a broker.")
+    schedule = f"{current_app.instance_path}/celerybeat-schedule"
+    celery.start(["beat", "--loglevel=INFO", "-s", schedule, *celery_args])
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from alembic import command
+
+    from app.core.migrate import alembic_config
+
+    command.upgrade(alembic_config(current_app), revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    from alembic import command
+
+    from app.core.migrate import alembic_config
+
+    command.downgrade(alembic_config(current_app), revision)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the database's revision."""
+    from alembic import command
+
+    from app.core.migrate import alembic_config
+
+    command.current(alembic_config(current_app), verbose=True)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True)
+@with_appcontext
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration (review it before committing)."""
+    from alembic import command
+
+    from app.core.migrate import alembic_config
+
+    command.revision(alembic_config(current_app), message=message, autogenerate=autogenerate)
+
+
+@main.command("create-admin")
+@click.option("--login", prompt=True, help="Login name of the admin.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default=None, help="Display name (default: the login).")
+@with_appcontext
+def create_admin(login: str, password: str, name: str | None) -> None:
+    """Create an admin account (prompts when flags are missing)."""
+    from app.accounts import service
+    from app.accounts.models import Role
+    from app.core.db import db
+    from app.core.errors import AppError
+
+    try:
+        with db.transaction():
+            team = service.ensure_default_team()
+            agent = service.create_agent(
+                login=login, password=password, name=name, role=Role.ADMIN, team=team
+            )
+    except AppError as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(
+            f"{exc.message}{' (' + detail + ')' if detail else ''}"
+        ) from None
+    click.echo(f"admin {agent.login!r} created (id {agent.id})")
+
+
+@main.command("seed-demo")
+@click.option("--leads", "lead_count", default=12, show_default=True, help="Sample leads.")
+@with_appcontext
+def seed_demo(lead_count: int) -> None:
+    """Add a default team, agents, an admin and sample leads; print the logins."""
+    from app.demo import seed
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("refusing to add demo data to a production database")
+    logins = seed(lead_count, echo=click.echo)
+    click.echo("\nDemo logins (login / password / role):")
+    for login, password, role in logins:
+        click.echo(f"  {login:<10} {password:<16} {role}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

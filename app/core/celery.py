@@ -1,0 +1,71 @@
+"""Celery configured from the Flask config; every task runs inside an app context.
+
+With `REDIS_URL` unset (embedded mode) tasks run eagerly in the web process right after the
+commit that queued them, so a single machine needs no broker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+TASK_MODULES = ["tasks.leads"]
+
+
+def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
+    return {
+        "sweep-unrouted-leads": {
+            "task": "tasks.leads.sweep_unrouted",
+            "schedule": float(app.config["ROUTING_SWEEP_AFTER_SECONDS"]),
+        },
+    }
+
+
+def init_celery(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        abstract = True
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    redis_url = app.config.get("REDIS_URL")
+    cfg = app.config
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=redis_url or "memory://",
+        task_always_eager=not redis_url,
+        task_eager_propagates=False,
+        task_ignore_result=True,
+        result_backend=None,
+        # JSON only: a task never unpickles what a broker hands it.
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # A task is acknowledged after it ran; a killed worker's task goes back to the queue.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=cfg["CELERY_TASK_TIME_LIMIT"],
+        task_soft_time_limit=cfg["CELERY_TASK_SOFT_TIME_LIMIT"],
+        broker_transport_options={
+            "visibility_timeout": cfg["CELERY_VISIBILITY_TIMEOUT"],
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        },
+        broker_connection_timeout=2,
+        broker_connection_retry_on_startup=True,
+        task_default_queue=cfg["CELERY_QUEUE"],
+        worker_hijack_root_logger=False,
+        enable_utc=True,
+        beat_schedule=beat_schedule(app),
+        include=TASK_MODULES,
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    # Register the tasks now so the dispatcher (and eager mode) can find them by name.
+    for module in TASK_MODULES:
+        __import__(module)
+    return celery

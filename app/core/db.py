@@ -1,0 +1,169 @@
+"""Database engine, declarative base and the per-app-context session.
+
+Service functions use `db.session` and `flush()`; the request handler or the Celery task
+commits once. Sessions are scoped to the Flask app context, so a Celery task (which pushes its
+own context) never shares a session with the request that enqueued it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept URLs as operators write them; pick the driver ParkLead ships (psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'parklead.db'}"
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    url = normalize_database_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        memory = make_url(url).database in (None, "", ":memory:")
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=StaticPool if memory else None,
+            **options,
+        )
+        _make_sqlite_transactional(engine)
+        return engine
+    if backend == "postgresql":
+        options.setdefault("pool_size", 5)
+        options.setdefault("max_overflow", 10)
+        # Recycle instead of pre-ping: pre-ping costs a round trip on every checkout.
+        options.setdefault("pool_recycle", 1800)
+    return create_engine(url, **options)
+
+
+def _make_sqlite_transactional(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, issue BEGIN, so SAVEPOINTs and rollbacks work as on PG."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _app_context_scope() -> int:
+    return id(app_ctx._get_current_object())
+
+
+class Database:
+    """Per-app engine plus a session scoped to the current app context.
+
+    Outside an app context (a bare thread) the scope is the thread.
+    """
+
+    def __init__(self) -> None:
+        self.session: scoped_session[Session] = scoped_session(self._create_session, self._scope)
+
+    @staticmethod
+    def _scope() -> int:
+        try:
+            return _app_context_scope()
+        except RuntimeError:
+            return threading.get_ident()
+
+    @staticmethod
+    def _create_session() -> Session:
+        options = current_app.extensions["db_session_options"]
+        return Session(expire_on_commit=False, **options)
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config.get("DATABASE_URL") or default_sqlite_url(app.instance_path)
+        app.config["DATABASE_URL"] = normalize_database_url(url)
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["db_engine"] = engine
+        # Tests swap this for a connection inside an outer transaction (rolled back per test).
+        app.extensions["db_session_options"] = {"bind": engine}
+
+        @app.teardown_appcontext
+        def _remove_session(_exc: BaseException | None) -> None:
+            self.session.remove()
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["db_engine"]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit on success, roll back on error: for CLI commands and tasks."""
+        session = self.session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+db = Database()

@@ -1,0 +1,109 @@
+"""Hand work to Celery only after the transaction that created it has committed.
+
+Service functions call `enqueue_after_commit(name, *args)`. When the session commits, the
+queued tasks are handed to a background publisher thread, so a request never waits on the
+broker: if Redis is slow or down the request still answers at once, and the sweeper (a beat
+task) re-enqueues whatever was not published. On rollback the queued tasks are dropped.
+In embedded mode (no broker) the tasks run right away, in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from typing import Any
+
+from celery import Celery
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.core.db import db
+
+log = logging.getLogger(__name__)
+
+_PENDING = "parklead_pending_tasks"
+
+
+def enqueue_after_commit(task_name: str, *args: Any) -> None:
+    """Run `task_name(*args)` in Celery once the current transaction commits."""
+    db.session().info.setdefault(_PENDING, []).append((task_name, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending and has_app_context():
+        dispatcher: TaskDispatcher = current_app.extensions["dispatcher"]
+        for name, args in pending:
+            dispatcher.send(name, args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+class TaskDispatcher:
+    """Publishes tasks from a daemon thread (one per process), or runs them eagerly."""
+
+    def __init__(self, celery: Celery, max_backlog: int = 10_000) -> None:
+        self.celery = celery
+        self.eager = bool(celery.conf.task_always_eager)
+        self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | None] = queue.Queue(max_backlog)
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def send(self, name: str, args: tuple[Any, ...]) -> None:
+        if self.eager:
+            self._run_eagerly(name, args)
+            return
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait((name, args))
+        except queue.Full:
+            log.warning("dispatch backlog full; %s%r left to the sweeper", name, args)
+
+    def _run_eagerly(self, name: str, args: tuple[Any, ...]) -> None:
+        result = self.celery.tasks[name].apply(args=args)
+        if result.failed():
+            log.error("task %s%r failed in embedded mode: %r", name, args, result.result)
+
+    def _ensure_thread(self) -> None:
+        # After a fork (gunicorn workers) the parent's thread does not exist in the child.
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._queue = queue.Queue(self._queue.maxsize)
+                self._thread = threading.Thread(
+                    target=self._publish_loop, name="parklead-dispatch", daemon=True
+                )
+                self._thread.start()
+
+    def _publish_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            name, args = item
+            try:
+                self.celery.send_task(name, args=args, retry=False)
+            except Exception as exc:
+                log.warning("could not publish %s%r (%s); the sweeper will retry", name, args, exc)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued so far was handed to the broker (tests, shutdown)."""
+        if self.eager or self._thread is None:
+            return True
+        done = threading.Event()
+        self._queue.put(None)  # the loop exits after the backlog; restart it afterwards
+        self._thread.join(timeout)
+        done.set()
+        alive = self._thread.is_alive()
+        self._thread = None
+        return not alive

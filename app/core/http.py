@@ -1,0 +1,56 @@
+"""Small request helpers shared by the JSON endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from app.core.errors import AppError, MalformedBody, ValidationFailed
+
+
+def json_body() -> Any:
+    """The request's JSON body, or a 400/415 that says what is wrong with it."""
+    if request.mimetype != "application/json":
+        raise AppError(
+            "send the body as JSON with 'Content-Type: application/json'",
+            status=415,
+            code="unsupported_media_type",
+        )
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise MalformedBody("the request body is empty; send a JSON object")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise MalformedBody("the body is not UTF-8 encoded JSON") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedBody(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def json_object() -> dict[str, Any]:
+    body = json_body()
+    if not isinstance(body, dict):
+        raise MalformedBody("the body must be a JSON object")
+    return body
+
+
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 200) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(
+            f"{name} must be a whole number", fields={name: "a number"}
+        ) from None
+    if not minimum <= value <= maximum:
+        raise ValidationFailed(
+            f"{name} must be between {minimum} and {maximum}",
+            fields={name: f"{minimum}..{maximum}"},
+        )
+    return value

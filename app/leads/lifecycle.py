@@ -1,0 +1,129 @@
+"""The lead state machine of SPEC §3: the one place that changes a lead's status.
+
+Every status change goes through `change_status`, which checks the transition, records a
+`status_changed` event in the same transaction and bumps the lead's version (optimistic lock).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.db import db, utcnow
+from app.core.errors import Conflict, ValidationFailed
+from app.leads.models import EventType, Lead, LeadEvent, LeadStatus
+
+S = LeadStatus
+
+TRANSITIONS: dict[LeadStatus, frozenset[LeadStatus]] = {
+    # `assigned -> new` returns a lead to its team's unassigned pool (公海).
+    S.NEW: frozenset({S.ASSIGNED, S.LOST, S.SPAM, S.DUPLICATE}),
+    S.ASSIGNED: frozenset({S.CONTACTED, S.NEW, S.LOST, S.SPAM, S.DUPLICATE}),
+    S.CONTACTED: frozenset({S.QUALIFIED, S.LOST}),
+    S.QUALIFIED: frozenset({S.SITE_VISIT, S.LOST}),
+    S.SITE_VISIT: frozenset({S.NEGOTIATING, S.LOST}),
+    S.NEGOTIATING: frozenset({S.WON, S.LOST}),
+    S.WON: frozenset({S.LANDED}),
+    S.LANDED: frozenset({S.PRODUCING}),
+    S.PRODUCING: frozenset(),
+    S.LOST: frozenset({S.CONTACTED}),
+    S.SPAM: frozenset(),
+    S.DUPLICATE: frozenset(),
+}
+
+# Stage order for display and reports (funnel position).
+STAGE_ORDER: tuple[LeadStatus, ...] = (
+    S.NEW, S.ASSIGNED, S.CONTACTED, S.QUALIFIED, S.SITE_VISIT, S.NEGOTIATING,
+    S.WON, S.LANDED, S.PRODUCING,
+)  # fmt: skip
+
+LOST_REASON_MAX = 200
+
+
+def allowed_transitions(status: LeadStatus) -> list[LeadStatus]:
+    """Targets reachable from `status`, in stage order (terminal outcomes last)."""
+    targets = TRANSITIONS[status]
+    ordered = [s for s in STAGE_ORDER if s in targets]
+    return ordered + [s for s in (S.LOST, S.SPAM, S.DUPLICATE) if s in targets]
+
+
+def check_version(lead: Lead, expected_version: int | None) -> None:
+    """Refuse a change made from a stale copy of the lead (optimistic locking)."""
+    if expected_version is not None and expected_version != lead.version:
+        raise Conflict(
+            f"lead {lead.reference} was changed by someone else (version {lead.version}, "
+            f"you sent {expected_version}); reload it and try again",
+            code="stale_version",
+            extra={"current_version": lead.version},
+        )
+
+
+def change_status(
+    lead: Lead,
+    to: LeadStatus | str,
+    *,
+    agent_id: int | None = None,
+    actor: str = "agent",
+    reason: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> LeadEvent:
+    """Move `lead` to `to` or raise; the caller commits."""
+    try:
+        target = LeadStatus(to)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown status {to!r}",
+            fields={"to": "one of " + ", ".join(s.value for s in LeadStatus)},
+        ) from None
+    check_version(lead, expected_version)
+    allowed = allowed_transitions(lead.status)
+    if target not in allowed:
+        names = ", ".join(s.value for s in allowed) or "none (final stage)"
+        raise Conflict(
+            f"a lead in status '{lead.status.value}' cannot move to '{target.value}'; "
+            f"allowed: {names}",
+            code="invalid_transition",
+            extra={"allowed": [s.value for s in allowed]},
+        )
+    reason = (reason or "").strip() or None
+    if target is S.LOST and not reason:
+        raise ValidationFailed(
+            "a reason is required to mark a lead lost",
+            fields={"reason": "required when moving to 'lost'"},
+        )
+    if reason and len(reason) > LOST_REASON_MAX:
+        raise ValidationFailed(
+            "reason is too long", fields={"reason": f"at most {LOST_REASON_MAX} characters"}
+        )
+
+    now = utcnow()
+    previous = lead.status
+    lead.status = target
+    lead.last_activity_at = now
+    if target is S.LOST:
+        lead.lost_reason = reason
+    elif previous is S.LOST:
+        lead.lost_reason = None
+    if target is S.CONTACTED and lead.first_contacted_at is None:
+        lead.first_contacted_at = now
+    if target is S.NEW:
+        lead.agent_id = None
+        lead.assigned_at = None
+
+    payload: dict[str, Any] = {"from": previous.value, "to": target.value}
+    if reason:
+        payload["reason"] = reason
+    if note:
+        payload["note"] = note
+    payload.update(data or {})
+    event = LeadEvent(
+        lead_id=lead.id,
+        type=EventType.STATUS_CHANGED,
+        agent_id=agent_id,
+        actor=actor,
+        data=payload,
+        created_at=now,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,168 @@
+"""Validation of enquiries: one schema for the JSON API and the HTML form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Any
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import BeforeValidator
+
+from app.core.errors import ValidationFailed
+from app.leads.models import Deal, NeedType
+
+# Control characters break PostgreSQL (NUL) and log lines; newlines and tabs are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ALLOWED_PHONE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    phonenumbers.PhoneNumberType.TOLL_FREE,  # 800
+    phonenumbers.PhoneNumberType.SHARED_COST,  # 400
+    phonenumbers.PhoneNumberType.UAN,
+}
+
+
+def clean_text(value: Any) -> Any:
+    if isinstance(value, str):
+        value = _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
+        return value or None
+    return value
+
+
+def normalize_cn_phone(raw: str) -> str:
+    """E.164 form of a Chinese mobile or landline number; ValueError with a reason otherwise."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if len(text) > 40:
+        raise ValueError("is too long to be a phone number")
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValueError("is not a phone number (e.g. 13812345678 or 0731-28881234)") from None
+    if number.country_code != 86:
+        raise ValueError("must be a mainland China number (+86)")
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("is not a valid Chinese mobile or landline number")
+    if phonenumbers.number_type(number) not in _ALLOWED_PHONE_TYPES:
+        raise ValueError("must be a mobile or landline number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+Text = Annotated[str | None, BeforeValidator(clean_text)]
+
+
+def _text(max_length: int) -> Any:
+    return Field(default=None, max_length=max_length)
+
+
+class EnquiryIn(BaseModel):
+    """An enquiry as posted to `POST /api/leads` or the `/enquiry` form (SPEC §13)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    need_type: NeedType = NeedType.OTHER
+    deal: Deal | None = None
+    area_min_m2: Decimal | None = Field(default=None, gt=0, le=100_000_000, decimal_places=2)
+    area_max_m2: Decimal | None = Field(default=None, gt=0, le=100_000_000, decimal_places=2)
+    industry: Text = _text(100)
+    tax_wan: Decimal | None = Field(default=None, ge=0, le=10_000_000, decimal_places=2)
+    investment_wan: Decimal | None = Field(default=None, ge=0, le=100_000_000, decimal_places=2)
+    employees: int | None = Field(default=None, ge=0, le=1_000_000)
+    timeline: Text = _text(100)
+    company: Text = _text(200)
+    contact_name: Text = _text(100)
+    phone: Text = _text(40)
+    wechat_id: Text = _text(64)
+    district: Text = _text(50)
+    message: Text = _text(4000)
+    utm_source: Text = _text(100)
+    utm_medium: Text = _text(100)
+    utm_campaign: Text = _text(100)
+    # Honeypot: hidden in the form, so only bots fill it.
+    website: Text = _text(200)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return normalize_cn_phone(value) if value else None
+
+    @field_validator("area_min_m2", "area_max_m2", "tax_wan", "investment_wan", mode="before")
+    @classmethod
+    def _no_bools(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number")
+        if isinstance(value, str) and value.strip() == "":
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EnquiryIn:
+        if not self.phone and not self.wechat_id:
+            raise ValueError("give a phone number or a WeChat ID so we can reach you")
+        if self.area_min_m2 and self.area_max_m2 and self.area_min_m2 > self.area_max_m2:
+            raise ValueError("area_min_m2 must not be larger than area_max_m2")
+        return self
+
+    def source(self) -> dict[str, str]:
+        utm = {
+            "utm_source": self.utm_source,
+            "utm_medium": self.utm_medium,
+            "utm_campaign": self.utm_campaign,
+        }
+        return {k: v for k, v in utm.items() if v}
+
+    def lead_fields(self) -> dict[str, Any]:
+        """Values for the lead's columns (everything but UTM and the honeypot)."""
+        skip = {"utm_source", "utm_medium", "utm_campaign", "website"}
+        return {k: v for k, v in self.model_dump().items() if k not in skip}
+
+
+_FRIENDLY = {
+    "enum": "must be one of: {expected}",
+    "extra_forbidden": "is not a field of this endpoint",
+    "decimal_parsing": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "decimal_type": "must be a number",
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than_equal": "must be at most {le}",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_type": "must be text",
+    "decimal_max_places": "may have at most {decimal_places} decimal places",
+}
+
+
+def validation_error(exc: ValidationError) -> ValidationFailed:
+    """Turn pydantic's errors into our `fields` map, one clear sentence per field."""
+    fields: dict[str, str] = {}
+    general: list[str] = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        template = _FRIENDLY.get(err["type"])
+        ctx = err.get("ctx") or {}
+        if template:
+            try:
+                message = template.format(**ctx)
+            except (KeyError, IndexError):
+                message = err["msg"]
+        else:
+            message = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
+        if loc:
+            fields.setdefault(loc, message)
+        else:
+            general.append(message)
+    summary = "; ".join(general) if general else "some fields are not valid"
+    return ValidationFailed(summary, fields=fields)
+
+
+def parse_enquiry_payload(payload: Any) -> EnquiryIn:
+    if not isinstance(payload, dict):
+        raise ValidationFailed("the body must be a JSON object")
+    try:
+        return EnquiryIn.model_validate(payload)
+    except ValidationError as exc:
+        raise validation_error(exc) from None

@@ -1,0 +1,344 @@
+"""Lead intake, lookup and change: plain functions the routes, tasks and CLI call.
+
+Functions here `flush()`; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import Agent, Role
+from app.core.db import db, utcnow
+from app.core.dispatch import enqueue_after_commit
+from app.core.errors import NotFound, ValidationFailed
+from app.leads import lifecycle
+from app.leads.models import (
+    OPEN_STATUSES,
+    Channel,
+    EventType,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    lead_id_from_reference,
+)
+from app.leads.schemas import EnquiryIn
+
+ROUTE_TASK = "tasks.leads.route_lead"
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    lead: Lead
+    created: bool  # False: the enquiry joined an open lead with the same phone
+
+
+def find_open_lead_by_phone(phone: str) -> Lead | None:
+    stmt = select(Lead).where(Lead.phone == phone, Lead.status.in_(OPEN_STATUSES)).limit(1)
+    return db.session.scalars(stmt).first()
+
+
+def submit_enquiry(
+    enquiry: EnquiryIn, *, channel: Channel, source: dict[str, Any] | None = None
+) -> IntakeResult:
+    """Store an enquiry as a new lead, or attach it to the open lead with the same phone.
+
+    The caller commits; routing is queued to run after that commit.
+    """
+    source = {**enquiry.source(), **(source or {})}
+    if enquiry.phone:
+        existing = find_open_lead_by_phone(enquiry.phone)
+        if existing is not None:
+            return IntakeResult(attach_enquiry(existing, enquiry, channel, source), created=False)
+    try:
+        lead = create_lead(enquiry.lead_fields(), channel=channel, source=source)
+    except IntegrityError:
+        # Another request created the open lead for this phone between our check and insert
+        # (the partial unique index decided); join it instead.
+        db.session.rollback()
+        existing = find_open_lead_by_phone(enquiry.phone or "")
+        if existing is None:
+            raise
+        return IntakeResult(attach_enquiry(existing, enquiry, channel, source), created=False)
+    return IntakeResult(lead, created=True)
+
+
+def create_lead(
+    fields: dict[str, Any],
+    *,
+    channel: Channel,
+    source: dict[str, Any] | None = None,
+    actor: str = "prospect",
+    agent_id: int | None = None,
+) -> Lead:
+    now = utcnow()
+    sla = dt.timedelta(minutes=current_app.config["SLA_MINUTES"])
+    lead = Lead(
+        channel=channel,
+        source=source or {},
+        created_at=now,
+        last_activity_at=now,
+        sla_due_at=now + sla,
+        status=LeadStatus.NEW,
+        **fields,
+    )
+    db.session.add(lead)
+    db.session.flush()
+    db.session.add(
+        LeadEvent(
+            lead_id=lead.id,
+            type=EventType.CREATED,
+            actor=actor,
+            agent_id=agent_id,
+            created_at=now,
+            data={"channel": channel.value, "source": lead.source},
+        )
+    )
+    db.session.flush()
+    enqueue_after_commit(ROUTE_TASK, lead.id)
+    return lead
+
+
+def attach_enquiry(
+    lead: Lead, enquiry: EnquiryIn, channel: Channel, source: dict[str, Any]
+) -> Lead:
+    """Record a repeated enquiry on `lead` and fill the fields the lead did not have yet."""
+    now = utcnow()
+    submitted = {k: v for k, v in enquiry.lead_fields().items() if v is not None}
+    filled = {}
+    for name, value in submitted.items():
+        current = getattr(lead, name)
+        blank = current is None or current == "" or (name == "need_type" and current == "other")
+        if name != "message" and blank:
+            setattr(lead, name, value)
+            filled[name] = value
+    lead.last_activity_at = now
+    db.session.add(
+        LeadEvent(
+            lead_id=lead.id,
+            type=EventType.ENQUIRY,
+            actor="prospect",
+            created_at=now,
+            data=_jsonable(
+                {
+                    "channel": channel.value,
+                    "source": source,
+                    "submitted": submitted,
+                    "filled": sorted(filled),
+                }
+            ),
+        )
+    )
+    db.session.flush()
+    return lead
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def visible_leads(agent: Agent) -> Select[tuple[Lead]]:
+    """Leads `agent` may see: admins all, team leads their team's, agents their own;
+    everyone also sees the unassigned pool."""
+    stmt = select(Lead).where(Lead.merged_into_id.is_(None))
+    if agent.role is Role.ADMIN:
+        return stmt
+    unassigned = Lead.agent_id.is_(None)
+    if agent.role is Role.LEAD and agent.team_id is not None:
+        return stmt.where(or_(Lead.team_id == agent.team_id, Lead.agent_id == agent.id, unassigned))
+    return stmt.where(or_(Lead.agent_id == agent.id, unassigned))
+
+
+def get_visible_lead(agent: Agent, lead_key: str | int, *, for_update: bool = False) -> Lead:
+    """A lead by id or reference, or 404 (also when it exists but is not `agent`'s)."""
+    lead_id = _lead_id(lead_key)
+    stmt = visible_leads(agent).where(Lead.id == lead_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    lead = db.session.scalars(stmt).first() if lead_id is not None else None
+    if lead is None:
+        raise NotFound(f"no lead {lead_key} that you can see")
+    return lead
+
+
+def _lead_id(key: str | int) -> int | None:
+    if isinstance(key, int):
+        return key
+    return int(key) if key.isdigit() else lead_id_from_reference(key)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFilter:
+    status: list[LeadStatus] | None = None
+    need_type: str | None = None
+    district: str | None = None
+    phone: str | None = None
+    q: str | None = None
+    agent_id: int | None = None
+    unassigned: bool | None = None
+
+
+MAX_PAGE = 200
+
+
+def list_leads(
+    agent: Agent, filters: LeadFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Lead], str | None]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    stmt = visible_leads(agent)
+    if filters.status:
+        stmt = stmt.where(Lead.status.in_(filters.status))
+    if filters.need_type:
+        stmt = stmt.where(Lead.need_type == filters.need_type)
+    if filters.district:
+        stmt = stmt.where(Lead.district == filters.district)
+    if filters.phone:
+        stmt = stmt.where(Lead.phone == filters.phone)
+    if filters.agent_id is not None:
+        stmt = stmt.where(Lead.agent_id == filters.agent_id)
+    if filters.unassigned:
+        stmt = stmt.where(Lead.agent_id.is_(None))
+    if filters.q:
+        pattern = (
+            "%" + filters.q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        )
+        stmt = stmt.where(
+            or_(
+                Lead.company.ilike(pattern, escape="\\"),
+                Lead.contact_name.ilike(pattern, escape="\\"),
+                Lead.phone.like(pattern, escape="\\"),
+            )
+        )
+    if cursor:
+        created_at, last_id = decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(
+                Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < last_id)
+            )
+        )
+    stmt = stmt.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit + 1)
+    rows = list(db.session.scalars(stmt))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+    return rows, next_cursor
+
+
+def encode_cursor(created_at: dt.datetime, lead_id: int) -> str:
+    raw = f"{created_at.isoformat()}|{lead_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, _, lead_id = raw.partition("|")
+        return dt.datetime.fromisoformat(created), int(lead_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed(
+            "invalid cursor", fields={"cursor": "use next_cursor as given"}
+        ) from None
+
+
+def lead_events(lead: Lead) -> list[LeadEvent]:
+    stmt = select(LeadEvent).where(LeadEvent.lead_id == lead.id).order_by(LeadEvent.id)
+    return list(db.session.scalars(stmt))
+
+
+# --- changing --------------------------------------------------------------------------
+
+
+def transition(
+    lead: Lead,
+    to: str,
+    *,
+    agent: Agent,
+    reason: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> LeadEvent:
+    if to == LeadStatus.ASSIGNED.value:
+        raise ValidationFailed(
+            "a lead becomes 'assigned' by routing or by claiming it, not by a transition",
+            fields={"to": "claim the lead or assign an agent instead"},
+        )
+    return lifecycle.change_status(
+        lead,
+        to,
+        agent_id=agent.id,
+        actor="agent",
+        reason=reason,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+# --- serialising -----------------------------------------------------------------------
+
+_PUBLIC_FIELDS = (
+    "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
+    "employees", "timeline", "company", "contact_name", "phone", "wechat_id", "district",
+    "message",
+)  # fmt: skip
+_TIMESTAMPS = (
+    "created_at", "assigned_at", "first_contacted_at", "last_activity_at", "next_follow_up_at",
+    "sla_due_at", "routed_at",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "value"):
+        return value.value
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if value is not None and type(value).__name__ == "Decimal":
+        return float(value)
+    return value
+
+
+def lead_to_dict(lead: Lead, *, agent: Agent | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": lead.id, "reference": lead.reference}
+    data.update({name: _plain(getattr(lead, name)) for name in _PUBLIC_FIELDS})
+    data.update(
+        status=lead.status.value,
+        channel=lead.channel.value,
+        source=lead.source,
+        score=lead.score,
+        team_id=lead.team_id,
+        agent=({"id": agent.id, "name": agent.name, "login": agent.login} if agent else None),
+        lost_reason=lead.lost_reason,
+        merged_into_id=lead.merged_into_id,
+        version=lead.version,
+        allowed_transitions=[s.value for s in lifecycle.allowed_transitions(lead.status)],
+    )
+    data.update({name: _plain(getattr(lead, name)) for name in _TIMESTAMPS})
+    return data
+
+
+def event_to_dict(event: LeadEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type.value,
+        "actor": event.actor,
+        "agent_id": event.agent_id,
+        "data": event.data,
+        "created_at": event.created_at.isoformat(),
+    }
+
+
+def agents_by_id(ids: set[int]) -> dict[int, Agent]:
+    if not ids:
+        return {}
+    return {a.id: a for a in db.session.scalars(select(Agent).where(Agent.id.in_(ids)))}

@@ -1,0 +1,90 @@
+"""The public enquiry form (`/enquiry`): mobile-first, zh-CN by default, English by switch."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.core.db import db
+from app.core.errors import ValidationFailed
+from app.core.limiter import intake_limit
+from app.leads import service
+from app.leads.models import Channel, Deal, NeedType
+from app.leads.schemas import parse_enquiry_payload
+from app.web.i18n import current_language, translator
+
+bp = Blueprint("web", __name__, template_folder="templates")
+
+M2_PER_MU = Decimal("666.67")
+FORM_FIELDS = (
+    "need_type", "deal", "industry", "tax_wan", "investment_wan", "district", "company",
+    "contact_name", "phone", "wechat_id", "message", "utm_source", "utm_medium",
+    "utm_campaign", "website",
+)  # fmt: skip
+
+
+def _area_in_m2(raw: str | None, unit: str) -> Any:
+    """The form lets people type 亩; the lead stores m². Unparseable input is passed on
+    unchanged so validation reports it."""
+    if not raw or not raw.strip():
+        return None
+    if unit != "mu":
+        return raw.strip()
+    try:
+        return str((Decimal(raw.strip()) * M2_PER_MU).quantize(Decimal("0.01")))
+    except InvalidOperation:
+        return raw.strip()
+
+
+def form_payload(form: Any) -> dict[str, Any]:
+    payload = {name: form.get(name) for name in FORM_FIELDS if form.get(name) not in (None, "")}
+    unit = form.get("area_unit", "m2")
+    payload["area_min_m2"] = _area_in_m2(form.get("area_min"), unit)
+    payload["area_max_m2"] = _area_in_m2(form.get("area_max"), unit)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def _render(status: int = 200, **context: Any) -> tuple[str, int]:
+    lang = current_language()
+    return render_template(
+        "enquiry.html",
+        lang=lang,
+        t=translator(lang),
+        need_types=list(NeedType),
+        deals=list(Deal),
+        form=request.form,
+        **context,
+    ), status
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("web.enquiry"))
+
+
+@bp.get("/enquiry")
+def enquiry() -> tuple[str, int]:
+    return _render()
+
+
+@bp.post("/enquiry")
+@intake_limit
+def submit() -> tuple[str, int]:
+    try:
+        enquiry_in = parse_enquiry_payload(form_payload(request.form))
+        if enquiry_in.website:
+            raise ValidationFailed("rejected", fields={"website": "must be empty"})
+    except ValidationFailed as exc:
+        fields = dict(exc.fields)
+        for src, dst in (("area_min_m2", "area_min"), ("area_max_m2", "area_max")):
+            if src in fields:
+                fields[dst] = fields.pop(src)
+        return _render(400, errors=fields, general_error=exc.message)
+    result = service.submit_enquiry(
+        enquiry_in, channel=Channel.WEB_FORM, source={"form": "enquiry"}
+    )
+    db.session.commit()
+    return _render(201 if result.created else 200, result=result)

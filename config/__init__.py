@@ -1,0 +1,68 @@
+"""Settings per environment, overridable by environment variables (SPEC §13).
+
+`load_config()` picks a class by `PARKLEAD_ENV` (development, testing, production) and then
+applies the environment overrides, so an operator never edits files to deploy.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from config.base import BaseConfig
+from config.development import DevelopmentConfig
+from config.production import ProductionConfig
+from config.testing import TestingConfig
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+# Environment variable -> (setting, parser). Unset variables keep the class default.
+_ENV_OVERRIDES: dict[str, tuple[str, Any]] = {
+    "DATABASE_URL": ("DATABASE_URL", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "WECHAT_TOKEN": ("WECHAT_TOKEN", str),
+    "WECHAT_APP_ID": ("WECHAT_APP_ID", str),
+    "WECHAT_APP_SECRET": ("WECHAT_APP_SECRET", str),
+    "WECHAT_ENCODING_AES_KEY": ("WECHAT_ENCODING_AES_KEY", str),
+    "WECHAT_API_BASE_URL": ("WECHAT_API_BASE_URL", str),
+    "SMTP_HOST": ("SMTP_HOST", str),
+    "SMTP_PORT": ("SMTP_PORT", int),
+    "SMTP_USER": ("SMTP_USER", str),
+    "SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "SMTP_FROM": ("SMTP_FROM", str),
+    "INTAKE_RATE_LIMIT": ("INTAKE_RATE_LIMIT", str),
+    "PARKLEAD_DISTRICTS": ("DISTRICTS", str),
+    "PARKLEAD_TIMEZONE": ("TIMEZONE", str),
+    "PARKLEAD_TOKEN_MAX_AGE": ("TOKEN_MAX_AGE_SECONDS", int),
+    "PARKLEAD_SLA_MINUTES": ("SLA_MINUTES", int),
+    "PARKLEAD_PROXY_COUNT": ("PROXY_COUNT", int),
+    "PARKLEAD_LOG_FORMAT": ("LOG_FORMAT", str),
+    "PARKLEAD_CELERY_QUEUE": ("CELERY_QUEUE", str),
+}
+
+
+def load_config(name: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings for environment `name` with environment variables and `overrides`."""
+    env_name = name or os.environ.get("PARKLEAD_ENV", "development")
+    try:
+        cls = CONFIGS[env_name]
+    except KeyError:
+        raise ValueError(
+            f"PARKLEAD_ENV={env_name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from None
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    for var, (key, parse) in _ENV_OVERRIDES.items():
+        raw = os.environ.get(var)
+        if raw is not None and raw != "":
+            try:
+                settings[key] = parse(raw)
+            except ValueError:
+                raise ValueError(f"environment variable {var}={raw!r} is not valid") from None
+    settings.update(overrides or {})
+    settings["ENV_NAME"] = env_name
+    return settings

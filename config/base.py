@@ -1,0 +1,54 @@
+"""Defaults shared by every environment. Every value here is documented in the README."""
+
+from __future__ import annotations
+
+
+class BaseConfig:
+    # Storage. None means "a SQLite file under the instance folder" (embedded mode).
+    DATABASE_URL: str | None = None
+    # Unset: embedded mode, Celery tasks run in-process after the commit; no Redis needed.
+    REDIS_URL: str | None = None
+    SECRET_KEY: str | None = None
+
+    # WeChat official account (SPEC §4, §8).
+    WECHAT_TOKEN: str | None = None
+    WECHAT_APP_ID: str | None = None
+    WECHAT_APP_SECRET: str | None = None
+    WECHAT_ENCODING_AES_KEY: str | None = None
+    WECHAT_API_BASE_URL: str = "https://api.weixin.qq.com/cgi-bin/"
+
+    # E-mail notifications.
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_FROM: str = "parklead@localhost"
+
+    # Public intake: per-IP limit in flask-limiter syntax, or "off".
+    INTAKE_RATE_LIMIT: str = "20/minute;300/day"
+    # How many reverse proxies sit in front of the app (for the client IP the limit keys on).
+    PROXY_COUNT: int = 0
+    # Largest request body accepted anywhere (bytes); larger bodies get 413.
+    MAX_CONTENT_LENGTH: int = 256 * 1024
+
+    # Bearer tokens for the JSON API.
+    TOKEN_MAX_AGE_SECONDS: int = 12 * 3600
+
+    # Leads.
+    SLA_MINUTES: int = 30
+    TIMEZONE: str = "Asia/Shanghai"
+    DISTRICTS: str = "zhuzhou"
+    # Seconds after which a lead that was never routed is handed to the worker again.
+    ROUTING_SWEEP_AFTER_SECONDS: int = 30
+
+    # Celery.
+    CELERY_QUEUE: str = "parklead"
+    # Task visibility timeout on Redis: longer than the longest task (hard time limit below).
+    CELERY_VISIBILITY_TIMEOUT: int = 3600
+    CELERY_TASK_TIME_LIMIT: int = 300
+    CELERY_TASK_SOFT_TIME_LIMIT: int = 240
+
+    LOG_FORMAT: str = "text"  # "text" or "json"
+    LOG_LEVEL: str = "INFO"
+    TESTING: bool = False
+    JSON_AS_ASCII: bool = False

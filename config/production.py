@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from config.base import BaseConfig
+
+
+class ProductionConfig(BaseConfig):
+    """Production: DATABASE_URL, REDIS_URL and SECRET_KEY must come from the environment."""
+
+    LOG_FORMAT = "json"
+    REQUIRED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
