@@ -21,7 +21,8 @@ def alembic_config(app: Flask) -> Config:
 def model_metadata():
     """The metadata of every model, imported here so autogenerate and checks see them all."""
     import app.accounts.models
-    import app.leads.models  # noqa: F401
+    import app.leads.models
+    import app.wechat.models  # noqa: F401
     from app.core.db import Base
 
     return Base.metadata

@@ -1,0 +1,242 @@
+"""Shared fixtures.
+
+Every test that uses `app` runs twice: on SQLite and on PostgreSQL (TEST_PG_URL, default the
+local server). Each test runs inside a transaction that is rolled back at its end; code under
+test commits to a SAVEPOINT. When PostgreSQL or Redis cannot be reached, the tests that need
+them are skipped with the reason printed, except under CI (CI=true), where that fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.accounts import service as accounts
+from app.accounts.models import Agent, Role, Team
+from app.core.db import db
+from app.core.limiter import limiter
+from app.leads import service as leads
+from app.leads.models import Channel, Lead
+from app.leads.schemas import EnquiryIn
+
+TEST_PG_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/parklead_test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> None:
+    """Skip (printed with -ra) on a developer machine; fail under CI."""
+    if IN_CI:
+        pytest.fail(f"CI=true and a required service is unreachable: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# --- services ----------------------------------------------------------------------------
+
+
+def recreate_pg_database(url: str) -> str | None:
+    """Drop and create the database named in `url`; return an error text when PG is down."""
+    target = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
+                "AND pid <> pg_backend_pid()"), {"d": target.database})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    except sa.exc.OperationalError as exc:
+        return f"PostgreSQL at {target.host}:{target.port} unreachable ({exc.orig})"
+    finally:
+        admin.dispose()
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis at {TEST_REDIS_URL} unreachable ({exc})")
+    finally:
+        client.close()
+    return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    error = recreate_pg_database(TEST_PG_URL)
+    if error:
+        unavailable(error)
+    return TEST_PG_URL
+
+
+def migrate(app: Flask) -> None:
+    from alembic import command
+
+    from app.core.migrate import alembic_config
+
+    with app.app_context():
+        command.upgrade(alembic_config(app), "head")
+
+
+def make_app(database_url: str, tmp_dir: Path, **settings: Any) -> Flask:
+    config = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_dir), **settings}
+    return create_app({**_testing(), **config})
+
+
+def _testing() -> dict[str, Any]:
+    from config import load_config
+
+    return load_config("testing")
+
+
+# --- the app, once per backend -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def app(backend: str, tmp_path_factory: pytest.TempPathFactory,
+        request: pytest.FixtureRequest) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp(f"app-{backend}")
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        url = f"sqlite:///{tmp / 'test.db'}"
+    application = make_app(url, tmp)
+    migrate(application)
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_db(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Wrap each test that uses `app` in a transaction rolled back at the end."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    engine = application.extensions["db_engine"]
+    connection = engine.connect()
+    outer = connection.begin()
+    saved = application.extensions["db_session_options"]
+    application.extensions["db_session_options"] = {
+        "bind": connection, "join_transaction_mode": "create_savepoint"}
+    limiter.reset()
+    ctx = application.app_context()
+    ctx.push()
+    try:
+        yield
+    finally:
+        ctx.pop()
+        application.extensions["db_session_options"] = saved
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# --- factories (factory + ready-made pairs) -------------------------------------------------
+
+
+@pytest.fixture
+def make_team() -> Callable[..., Team]:
+    def _make(name: str | None = None, *, default: bool = False) -> Team:
+        team = Team(name=name or f"team-{uuid.uuid4().hex[:8]}", is_default=default)
+        db.session.add(team)
+        db.session.commit()
+        return team
+
+    return _make
+
+
+@pytest.fixture
+def default_team(make_team: Callable[..., Team]) -> Team:
+    return make_team("招商一部", default=True)
+
+
+PASSWORD = "correct-horse-battery"  # noqa: S105
+
+
+@pytest.fixture
+def make_agent() -> Callable[..., Agent]:
+    def _make(login: str | None = None, *, role: Role = Role.AGENT, team: Team | None = None,
+              active: bool = True, **fields: Any) -> Agent:
+        agent = accounts.create_agent(login=login or f"agent-{uuid.uuid4().hex[:8]}",
+                                      password=PASSWORD, role=role, team=team, **fields)
+        agent.active = active
+        db.session.commit()
+        return agent
+
+    return _make
+
+
+@pytest.fixture
+def agent(make_agent: Callable[..., Agent], default_team: Team) -> Agent:
+    return make_agent("zhang", team=default_team)
+
+
+@pytest.fixture
+def admin(make_agent: Callable[..., Agent], default_team: Team) -> Agent:
+    return make_agent("boss", role=Role.ADMIN, team=default_team)
+
+
+@pytest.fixture
+def token_for(client: FlaskClient) -> Callable[[Agent], dict[str, str]]:
+    def _headers(agent: Agent) -> dict[str, str]:
+        response = client.post("/api/auth/token", json={"login": agent.login,
+                                                         "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return _headers
+
+
+_phones = iter(range(10_000_000))
+
+
+def fresh_phone() -> str:
+    return f"+86139{next(_phones):08d}"
+
+
+@pytest.fixture
+def create_lead() -> Callable[..., Lead]:
+    """Submit an enquiry through the service (routing runs in-process, as in embedded mode)."""
+
+    def _create(**fields: Any) -> Lead:
+        fields.setdefault("phone", fresh_phone())
+        fields.setdefault("need_type", "factory")
+        for key in ("area_min_m2", "area_max_m2", "tax_wan", "investment_wan"):
+            if key in fields and fields[key] is not None:
+                fields[key] = Decimal(str(fields[key]))
+        result = leads.submit_enquiry(EnquiryIn.model_validate(fields), channel=Channel.WEB_FORM)
+        db.session.commit()
+        db.session.refresh(result.lead)
+        return result.lead
+
+    return _create
+
+
+@pytest.fixture
+def lead(create_lead: Callable[..., Lead], agent: Agent) -> Lead:
+    return create_lead(company="湘能电池科技有限公司", contact_name="王先生", tax_wan=300)
