@@ -8,21 +8,16 @@ them are skipped with the reason printed, except under CI (CI=true), where that 
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.engine import make_url
 
-from app import create_app
 from app.accounts import service as accounts
 from app.accounts.models import Agent, Role, Team
 from app.core.db import db
@@ -30,38 +25,15 @@ from app.core.limiter import limiter
 from app.leads import service as leads
 from app.leads.models import Channel, Lead
 from app.leads.schemas import EnquiryIn
-
-TEST_PG_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/parklead_test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def unavailable(reason: str) -> None:
-    """Skip (printed with -ra) on a developer machine; fail under CI."""
-    if IN_CI:
-        pytest.fail(f"CI=true and a required service is unreachable: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-# --- services ----------------------------------------------------------------------------
-
-
-def recreate_pg_database(url: str) -> str | None:
-    """Drop and create the database named in `url`; return an error text when PG is down."""
-    target = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
-                "AND pid <> pg_backend_pid()"), {"d": target.database})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}"'))
-            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    except sa.exc.OperationalError as exc:
-        return f"PostgreSQL at {target.host}:{target.port} unreachable ({exc.orig})"
-    finally:
-        admin.dispose()
-    return None
+from tests.support import (  # noqa: F401 - re-exported for test modules
+    IN_CI,
+    TEST_PG_URL,
+    TEST_REDIS_URL,
+    make_app,
+    migrate,
+    recreate_pg_database,
+    unavailable,
+)
 
 
 @pytest.fixture(scope="session")
@@ -84,26 +56,6 @@ def pg_url() -> str:
     return TEST_PG_URL
 
 
-def migrate(app: Flask) -> None:
-    from alembic import command
-
-    from app.core.migrate import alembic_config
-
-    with app.app_context():
-        command.upgrade(alembic_config(app), "head")
-
-
-def make_app(database_url: str, tmp_dir: Path, **settings: Any) -> Flask:
-    config = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_dir), **settings}
-    return create_app({**_testing(), **config})
-
-
-def _testing() -> dict[str, Any]:
-    from config import load_config
-
-    return load_config("testing")
-
-
 # --- the app, once per backend -------------------------------------------------------------
 
 
@@ -113,8 +65,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(backend: str, tmp_path_factory: pytest.TempPathFactory,
-        request: pytest.FixtureRequest) -> Iterator[Flask]:
+def app(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp(f"app-{backend}")
     if backend == "postgresql":
         url = request.getfixturevalue("pg_url")
@@ -138,7 +91,9 @@ def _isolated_db(request: pytest.FixtureRequest) -> Iterator[None]:
     outer = connection.begin()
     saved = application.extensions["db_session_options"]
     application.extensions["db_session_options"] = {
-        "bind": connection, "join_transaction_mode": "create_savepoint"}
+        "bind": connection,
+        "join_transaction_mode": "create_savepoint",
+    }
     limiter.reset()
     ctx = application.app_context()
     ctx.push()
@@ -175,15 +130,26 @@ def default_team(make_team: Callable[..., Team]) -> Team:
     return make_team("招商一部", default=True)
 
 
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def make_agent() -> Callable[..., Agent]:
-    def _make(login: str | None = None, *, role: Role = Role.AGENT, team: Team | None = None,
-              active: bool = True, **fields: Any) -> Agent:
-        agent = accounts.create_agent(login=login or f"agent-{uuid.uuid4().hex[:8]}",
-                                      password=PASSWORD, role=role, team=team, **fields)
+    def _make(
+        login: str | None = None,
+        *,
+        role: Role = Role.AGENT,
+        team: Team | None = None,
+        active: bool = True,
+        **fields: Any,
+    ) -> Agent:
+        agent = accounts.create_agent(
+            login=login or f"agent-{uuid.uuid4().hex[:8]}",
+            password=PASSWORD,
+            role=role,
+            team=team,
+            **fields,
+        )
         agent.active = active
         db.session.commit()
         return agent
@@ -204,8 +170,7 @@ def admin(make_agent: Callable[..., Agent], default_team: Team) -> Agent:
 @pytest.fixture
 def token_for(client: FlaskClient) -> Callable[[Agent], dict[str, str]]:
     def _headers(agent: Agent) -> dict[str, str]:
-        response = client.post("/api/auth/token", json={"login": agent.login,
-                                                         "password": PASSWORD})
+        response = client.post("/api/auth/token", json={"login": agent.login, "password": PASSWORD})
         assert response.status_code == 200, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

@@ -50,6 +50,12 @@ def route_lead(lead_id: int) -> RoutingOutcome | None:
     lead = db.session.get(Lead, lead_id, with_for_update=True)
     if lead is None or lead.routed_at is not None:
         return None
+    # One UPDATE of the lead at the end, not one per query that would autoflush.
+    with db.session.no_autoflush:
+        return _route_locked(lead)
+
+
+def _route_locked(lead: Lead) -> RoutingOutcome:
     now = utcnow()
     lead.routed_at = now
     if lead.agent_id is not None or lead.status is not LeadStatus.NEW:
