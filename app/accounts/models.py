@@ -19,6 +19,14 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class Strategy(enum.StrEnum):
+    """How a team picks one of its agents (SPEC §7)."""
+
+    ROUND_ROBIN = "round_robin"
+    LEAST_LOADED = "least_loaded"  # fewest open leads relative to capacity
+    WEIGHTED = "weighted"  # share of new leads proportional to `Agent.weight`
+
+
 class Team(Base):
     __tablename__ = "team"
 
@@ -27,7 +35,16 @@ class Team(Base):
     is_default: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Round-robin position: the agent who got the team's last lead.
     last_assigned_agent_id: Mapped[int | None] = mapped_column(nullable=True)
+    strategy: Mapped[Strategy] = mapped_column(
+        str_enum(Strategy), default=Strategy.ROUND_ROBIN, server_default="round_robin"
+    )
+    # Time to first contact in working minutes; None: the global SLA_MINUTES.
     sla_minutes: Mapped[int | None] = mapped_column(nullable=True)
+    # A lead with no activity for this many days goes back to the team's pool (公海).
+    pool_after_days: Mapped[int | None] = mapped_column(nullable=True)
+    # An agent of this team holds at most this many open private leads.
+    max_private_leads: Mapped[int | None] = mapped_column(nullable=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -57,6 +74,9 @@ class Agent(Base):
     # {"need_types": [...], "districts": [...], "industries": [...]}
     skills: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     capacity: Mapped[int] = mapped_column(default=50, server_default=text("50"))
+    # Relative share of new leads under the `weighted` strategy.
+    weight: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    last_assigned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     # {"mon": [["09:00", "18:00"]], ...}; None means always available.
     working_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)

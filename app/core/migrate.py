@@ -22,6 +22,8 @@ def model_metadata():
     """The metadata of every model, imported here so autogenerate and checks see them all."""
     import app.accounts.models
     import app.leads.models
+    import app.notifications.models
+    import app.routing.models
     import app.wechat.models  # noqa: F401
     from app.core.db import Base
 

@@ -126,6 +126,8 @@ class Lead(Base):
     last_activity_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     next_follow_up_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     sla_due_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # 0: within SLA; 1: breach reported to the team lead; 2: reassigned after a second breach.
+    sla_level: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
@@ -152,6 +154,20 @@ class Lead(Base):
             "created_at",
             postgresql_where=text("routed_at IS NULL"),
             sqlite_where=text("routed_at IS NULL"),
+        ),
+        # SLA checks: open leads not yet contacted, by due time.
+        Index(
+            "ix_lead_sla_pending",
+            "sla_due_at",
+            postgresql_where=text("first_contacted_at IS NULL"),
+            sqlite_where=text("first_contacted_at IS NULL"),
+        ),
+        # Follow-up reminders.
+        Index(
+            "ix_lead_follow_up",
+            "next_follow_up_at",
+            postgresql_where=text("next_follow_up_at IS NOT NULL"),
+            sqlite_where=text("next_follow_up_at IS NOT NULL"),
         ),
         # Reports and the admin list: by creation time.
         Index("ix_lead_created_at", "created_at"),
