@@ -38,6 +38,9 @@ def normalize_cn_phone(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw).strip()
     if len(text) > 40:
         raise ValueError("is too long to be a phone number")
+    # phonenumbers reads letters as keypad digits (138abcd5678 -> 13822235678); we don't.
+    if any(ch.isalpha() for ch in text):
+        raise ValueError("is not a phone number: it contains letters")
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
