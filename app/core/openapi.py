@@ -14,6 +14,30 @@ from app.leads.schemas import EnquiryIn
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
+# Domains add their paths and schemas here at import time (see `add_paths`).
+_EXTRA_PATHS: dict[str, Any] = {}
+_EXTRA_SCHEMAS: dict[str, Any] = {}
+
+
+def add_paths(paths: dict[str, Any], schemas: dict[str, Any] | None = None) -> None:
+    """Describe a domain's endpoints; call from its routes module at import time."""
+    for path, operations in paths.items():
+        _EXTRA_PATHS.setdefault(path, {}).update(operations)
+    _EXTRA_SCHEMAS.update(schemas or {})
+    build_openapi.cache_clear()
+
+
+def json_response(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return _json(schema, description)
+
+
+def error_responses(*codes: int) -> dict[str, Any]:
+    return _errors(*codes)
+
+
+def page_of(item: dict[str, Any]) -> dict[str, Any]:
+    return _page(item)
+
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -262,6 +286,9 @@ def build_openapi() -> dict[str, Any]:
             },
         },
     }
+    for path, operations in _EXTRA_PATHS.items():
+        paths.setdefault(path, {}).update(operations)
+    schemas.update(_EXTRA_SCHEMAS)
     return {
         "openapi": "3.1.0",
         "info": {
