@@ -9,6 +9,7 @@ In embedded mode (no broker) the tasks run right away, in-process.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -52,7 +53,10 @@ class TaskDispatcher:
     def __init__(self, celery: Celery, max_backlog: int = 10_000) -> None:
         self.celery = celery
         self.eager = bool(celery.conf.task_always_eager)
-        self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | None] = queue.Queue(max_backlog)
+        self._max_backlog = max_backlog
+        self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | threading.Event] = queue.Queue(
+            max_backlog
+        )
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -78,8 +82,10 @@ class TaskDispatcher:
             return
         with self._lock:
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                if self._pid != os.getpid():
+                    self._queue = queue.Queue(self._max_backlog)
+                    atexit.register(self.flush, 2.0)
                 self._pid = os.getpid()
-                self._queue = queue.Queue(self._queue.maxsize)
                 self._thread = threading.Thread(
                     target=self._publish_loop, name="parklead-dispatch", daemon=True
                 )
@@ -88,22 +94,23 @@ class TaskDispatcher:
     def _publish_loop(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
-                return
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
             name, args = item
             try:
                 self.celery.send_task(name, args=args, retry=False)
+            # Any broker failure: leave the work to the sweeper.
             except Exception as exc:
                 log.warning("could not publish %s%r (%s); the sweeper will retry", name, args, exc)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far was handed to the broker (tests, shutdown)."""
-        if self.eager or self._thread is None:
+        if self.eager or self._thread is None or self._pid != os.getpid():
             return True
-        done = threading.Event()
-        self._queue.put(None)  # the loop exits after the backlog; restart it afterwards
-        self._thread.join(timeout)
-        done.set()
-        alive = self._thread.is_alive()
-        self._thread = None
-        return not alive
+        marker = threading.Event()
+        try:
+            self._queue.put(marker, timeout=timeout)
+        except queue.Full:
+            return False
+        return marker.wait(timeout)
