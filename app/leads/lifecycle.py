@@ -110,6 +110,12 @@ def change_status(
     if target is S.NEW:
         lead.agent_id = None
         lead.assigned_at = None
+    if target in STAGE_ORDER:
+        lead.stage_reached = max(lead.stage_reached or 0, STAGE_ORDER.index(target))
+    if target is S.WON and lead.won_at is None:
+        lead.won_at = now
+    if target is S.LANDED and lead.landed_at is None:
+        lead.landed_at = now
 
     payload: dict[str, Any] = {"from": previous.value, "to": target.value}
     if reason:

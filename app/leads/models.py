@@ -126,6 +126,11 @@ class Lead(Base):
     last_activity_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     next_follow_up_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     sla_due_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # Furthest funnel stage ever reached (index into lifecycle.STAGE_ORDER), kept by the
+    # lifecycle in the same transaction, so funnel reports need no scan of the event history.
+    stage_reached: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    won_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    landed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     # 0: within SLA; 1: breach reported to the team lead; 2: reassigned after a second breach.
     sla_level: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
