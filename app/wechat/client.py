@@ -1,0 +1,524 @@
+"""WeChat API client: shared access token, bounded retries, customer-service window (SPEC §8).
+
+Built on wechatpy's `WeChatClient`, with four of its 1.8 behaviours replaced:
+
+- `fetch_access_token` is hard-wired to https://api.weixin.qq.com and has no timeout; ours
+  uses `WECHAT_API_BASE_URL` and the client's timeouts.
+- `auto_retry` refreshes the token and calls `_request` again on every 40001/40014/42001,
+  without a bound: one bad credential can spend the 2,000-a-day token quota. It is off; we
+  refresh once and retry once.
+- Nothing coordinates processes: each refresh invalidates the token the others hold. One
+  process refreshes at a time under a Redis lock, and re-reads the shared token after taking
+  the lock, because whoever held it before has usually fetched a fresh one already.
+- `MemoryStorage` ignores the TTL (wechatpy relies on a per-instance `expires_at` instead), so
+  embedded mode uses a small TTL-aware store shared by every client in the process.
+
+Errors reach the caller as `WechatApiError` (WeChat answered with an errcode) or
+`WechatTransportError` (no usable answer: connection, timeout, 5xx, non-JSON); the
+notification outbox decides whether to retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import redis
+import requests
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+from wechatpy.session.redisstorage import RedisStorage
+
+from app.core.db import db, utcnow
+from app.wechat.models import WechatUser
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
+STORAGE_PREFIX = "parklead:wechat"
+# (connect, read) seconds: a slow WeChat must not hold an outbox worker for long.
+DEFAULT_TIMEOUT: tuple[float, float] = (3.0, 5.0)
+# 40001 invalid or not the latest token, 40014 malformed token, 42001 expired token.
+EXPIRED_TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+# Refresh this long before WeChat's expiry, so a token is never used in its last minutes.
+TOKEN_EARLY_REFRESH_SECONDS = 300
+# The lock outlives a worst-case fetch (connect + read timeouts) so it is not lost mid-fetch.
+LOCK_TIMEOUT_SECONDS = 15.0
+LOCK_WAIT_SECONDS = 10.0
+
+CS_WINDOW = dt.timedelta(hours=48)
+CS_MAX_PER_WINDOW = 5
+# WeChat's own verdicts on the customer-service rule (SPEC §8).
+ERRCODE_OUTSIDE_WINDOW = 45015
+ERRCODE_QUOTA_USED = 45047
+
+
+class WechatError(Exception):
+    """Base of every error the WeChat client raises."""
+
+
+class WechatApiError(WechatError):
+    """WeChat answered with a non-zero errcode."""
+
+    def __init__(self, errcode: int, errmsg: str, *, endpoint: str = "") -> None:
+        super().__init__(f"WeChat error {errcode} on {endpoint or 'request'}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.endpoint = endpoint
+
+
+class WechatTransportError(WechatError):
+    """No usable answer from WeChat (connection refused, timeout, HTTP 5xx, not JSON)."""
+
+    def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
+class WechatNotConfigured(WechatError):
+    """WECHAT_APP_ID / WECHAT_APP_SECRET are not set."""
+
+
+class SkipReason(enum.StrEnum):
+    OUTSIDE_WINDOW = "outside_48h_window"
+    QUOTA_USED = "window_quota_used"
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What happened to one outgoing message; `skipped` means WeChat was not (or could not
+    be) used and the caller should fall back, e.g. notify the agent instead."""
+
+    status: Literal["sent", "skipped"]
+    reason: SkipReason | None = None
+    msgid: int | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.status == "sent"
+
+    def __str__(self) -> str:
+        return f"skipped: {self.reason}" if self.reason else self.status
+
+    @classmethod
+    def skip(cls, reason: SkipReason) -> SendOutcome:
+        return cls("skipped", reason)
+
+
+# --- token storage ---------------------------------------------------------------------------
+
+
+class MemoryTokenStorage(SessionStorage):
+    """wechatpy's session interface in process memory, honouring the TTL."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._data: dict[str, tuple[Any, float | None]] = {}
+        self._guard = threading.Lock()
+        # Plays the Redis lock's role between the threads of one process.
+        self.refresh_lock = threading.Lock()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._guard:
+            value, expires = self._data.get(key, (None, None))
+            if value is None or (expires is not None and expires <= self._clock()):
+                return default
+            return value
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        if value is None:
+            return
+        with self._guard:
+            self._data[key] = (value, self._clock() + ttl if ttl else None)
+
+    def delete(self, key: str) -> None:
+        with self._guard:
+            self._data.pop(key, None)
+
+
+_memory_stores: dict[tuple[str, str], MemoryTokenStorage] = {}
+_memory_stores_guard = threading.Lock()
+
+
+def memory_storage_for(base_url: str, appid: str) -> MemoryTokenStorage:
+    """One store per (API, account) in this process, so all clients share a token."""
+    with _memory_stores_guard:
+        return _memory_stores.setdefault((base_url, appid), MemoryTokenStorage())
+
+
+# --- the client ------------------------------------------------------------------------------
+
+
+class WechatApiClient(WeChatClient):
+    """wechatpy's client with a configurable base URL and a coordinated token refresh."""
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        session: SessionStorage | None = None,
+        timeout: tuple[float, float] | float = DEFAULT_TIMEOUT,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+        lock_wait: float = LOCK_WAIT_SECONDS,
+    ) -> None:
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
+        storage = session or memory_storage_for(base_url, appid)
+        # auto_retry=False: the unbounded 40001 retry of wechatpy 1.8 is replaced by _request.
+        super().__init__(appid, secret, session=storage, timeout=timeout, auto_retry=False)
+        # wechatpy's _request reads API_BASE_URL from the instance, so this redirects every API.
+        self.API_BASE_URL = base_url
+        self.lock_timeout = lock_timeout
+        self.lock_wait = lock_wait
+
+    # The token ---------------------------------------------------------------------------
+
+    @property
+    def access_token(self) -> str:
+        """The shared token; fetched (under the lock) only when none is stored."""
+        token = self._stored_token()
+        return token or self.refresh_access_token(stale=None)
+
+    def _stored_token(self) -> str | None:
+        try:
+            return self.session.get(self.access_token_key)
+        except redis.RedisError as exc:
+            raise WechatTransportError(f"token store unavailable: {exc}") from exc
+
+    def refresh_access_token(self, stale: str | None) -> str:
+        """Replace `stale` (the token WeChat refused; None when there was none) exactly once
+        across all processes, and return the token to use now."""
+        with self._refresh_lock():
+            current = self._stored_token()
+            if current and current != stale:
+                # Someone refreshed while we waited for the lock: use theirs, fetch nothing.
+                return current
+            return self.fetch_access_token()["access_token"]
+
+    @contextmanager
+    def _refresh_lock(self) -> Iterator[None]:
+        if isinstance(self.session, RedisStorage):
+            lock = self.session.redis.lock(
+                self.session.key_name(f"{self.appid}_token_lock"),
+                timeout=self.lock_timeout,
+                blocking_timeout=self.lock_wait,
+            )
+            try:
+                acquired = lock.acquire()
+            except redis.RedisError as exc:
+                raise WechatTransportError(f"token store unavailable: {exc}") from exc
+            if not acquired:
+                raise WechatTransportError(
+                    f"another process has held the token refresh lock for {self.lock_wait}s"
+                )
+            try:
+                yield
+            finally:
+                try:
+                    lock.release()
+                except redis.exceptions.LockError:
+                    # The fetch outlived the lock's timeout; the lock already expired.
+                    log.warning("wechat token lock expired before release")
+            return
+        guard = getattr(self.session, "refresh_lock", None)
+        if guard is None:  # a custom storage without a lock: refresh unguarded
+            yield
+            return
+        if not guard.acquire(timeout=self.lock_wait):
+            raise WechatTransportError("timed out waiting for the token refresh lock")
+        try:
+            yield
+        finally:
+            guard.release()
+
+    def fetch_access_token(self) -> dict[str, Any]:
+        """GET {base}token (wechatpy 1.8 ignores the base URL here) and store the token."""
+        endpoint = "token"
+        log.info("fetching a WeChat access token from %s", self.API_BASE_URL)
+        try:
+            response = self._http.get(
+                self.API_BASE_URL + endpoint,
+                params={
+                    "grant_type": "client_credential",
+                    "appid": self.appid,
+                    "secret": self.secret,
+                },
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            # `from None`: the original exception's text carries the secret in the URL.
+            raise WechatTransportError(
+                f"token fetch failed: {_redact(exc)}", endpoint=endpoint
+            ) from None
+        result = _json_result(response, endpoint)
+        if result.get("errcode"):
+            raise WechatApiError(
+                int(result["errcode"]), str(result.get("errmsg", "")), endpoint=endpoint
+            )
+        token = result.get("access_token")
+        if not token:
+            raise WechatTransportError("token response without access_token", endpoint=endpoint)
+        expires_in = int(result.get("expires_in") or 7200)
+        ttl = max(60, expires_in - TOKEN_EARLY_REFRESH_SECONDS)
+        try:
+            self.session.set(self.access_token_key, token, ttl)
+        except redis.RedisError as exc:
+            raise WechatTransportError(f"token store unavailable: {exc}") from exc
+        self.expires_at = int(time.time()) + expires_in
+        return result
+
+    # Calls -------------------------------------------------------------------------------
+
+    def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+        """Every API call: on an expired-token error refresh once and retry once."""
+        token = self.access_token
+        try:
+            return self._request_with(token, method, url_or_endpoint, dict(kwargs))
+        except WechatApiError as exc:
+            if exc.errcode not in EXPIRED_TOKEN_ERRCODES:
+                raise
+            log.info("WeChat refused the token (%s); refreshing once", exc.errcode)
+        token = self.refresh_access_token(stale=token)
+        return self._request_with(token, method, url_or_endpoint, dict(kwargs))
+
+    def _request_with(
+        self, token: str, method: str, url_or_endpoint: str, kwargs: dict[str, Any]
+    ) -> Any:
+        params = kwargs.get("params")
+        kwargs["params"] = {**(params if isinstance(params, dict) else {}), "access_token": token}
+        endpoint = url_or_endpoint.removeprefix(self.API_BASE_URL)
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except requests.RequestException as exc:
+            raise WechatTransportError(
+                f"WeChat {endpoint} failed: {_redact(exc)}", endpoint=endpoint
+            ) from None
+        except WeChatClientException as exc:
+            if exc.errcode is None:  # wechatpy's wrapper around an HTTP error status
+                status = getattr(exc.response, "status_code", None)
+                raise WechatTransportError(
+                    f"WeChat {endpoint} answered HTTP {status}", status=status, endpoint=endpoint
+                ) from exc
+            raise WechatApiError(int(exc.errcode), str(exc.errmsg), endpoint=endpoint) from exc
+
+
+_CREDENTIAL_IN_URL = re.compile(r"(secret|access_token)=[^&\s)'\"]+")
+
+
+def _redact(exc: Exception) -> str:
+    """requests puts the URL, with the secret or token in its query, into its messages."""
+    return _CREDENTIAL_IN_URL.sub(r"\1=<redacted>", str(exc))
+
+
+def _json_result(response: requests.Response, endpoint: str) -> dict[str, Any]:
+    if response.status_code >= 400:
+        raise WechatTransportError(
+            f"WeChat {endpoint} answered HTTP {response.status_code}",
+            status=response.status_code,
+            endpoint=endpoint,
+        )
+    try:
+        result = response.json()
+    except ValueError:
+        result = None
+    if not isinstance(result, dict):
+        raise WechatTransportError(
+            f"WeChat {endpoint} answered something other than a JSON object",
+            status=response.status_code,
+            endpoint=endpoint,
+        )
+    return result
+
+
+# --- construction ----------------------------------------------------------------------------
+
+
+def make_client(
+    config: Mapping[str, Any],
+    *,
+    redis_client: redis.Redis | None = None,
+    prefix: str = STORAGE_PREFIX,
+    timeout: tuple[float, float] | float = DEFAULT_TIMEOUT,
+    lock_wait: float = LOCK_WAIT_SECONDS,
+) -> WechatApiClient:
+    """A client for the settings in `config` (a Flask config or any mapping).
+
+    With REDIS_URL set (or `redis_client` given) the token lives in Redis under `prefix`,
+    shared by every process; otherwise in this process's memory (embedded mode).
+    """
+    appid, secret = config.get("WECHAT_APP_ID"), config.get("WECHAT_APP_SECRET")
+    if not appid or not secret:
+        raise WechatNotConfigured("set WECHAT_APP_ID and WECHAT_APP_SECRET to call WeChat")
+    base_url = config.get("WECHAT_API_BASE_URL") or DEFAULT_BASE_URL
+    if redis_client is None and config.get("REDIS_URL"):
+        redis_client = redis.Redis.from_url(
+            config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+        )
+    session = RedisStorage(redis_client, prefix=prefix) if redis_client is not None else None
+    return WechatApiClient(
+        appid, secret, base_url=base_url, session=session, timeout=timeout, lock_wait=lock_wait
+    )
+
+
+def get_client() -> WechatApiClient:
+    """The current app's client, built once per distinct configuration."""
+    cfg = current_app.config
+    key = "|".join(
+        str(cfg.get(k) or "")
+        for k in ("WECHAT_API_BASE_URL", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "REDIS_URL")
+    )
+    # Hash so the secret is not kept as readable text in a dict key.
+    key = hashlib.sha256(key.encode()).hexdigest()
+    clients: dict[str, WechatApiClient] = current_app.extensions.setdefault("wechat_clients", {})
+    client = clients.get(key)
+    if client is None:
+        client = clients.setdefault(key, make_client(cfg))
+    return client
+
+
+# --- what the notification outbox calls -------------------------------------------------------
+
+
+def send_template_message(
+    openid: str,
+    template_id: str,
+    data: Mapping[str, Any],
+    url: str | None = None,
+    *,
+    client: WechatApiClient | None = None,
+) -> SendOutcome:
+    """Send a template message (to an agent). `data` values may be plain strings or WeChat's
+    {"value": ..., "color": ...} objects."""
+    fields = {k: v if isinstance(v, Mapping) else {"value": str(v)} for k, v in data.items()}
+    result = (client or get_client()).message.send_template(openid, template_id, fields, url=url)
+    return SendOutcome("sent", msgid=_msgid(result, "message/template/send"))
+
+
+def send_customer_service_text(
+    openid: str,
+    text: str,
+    *,
+    client: WechatApiClient | None = None,
+    now: dt.datetime | None = None,
+) -> SendOutcome:
+    """Send a customer-service text to a prospect, within WeChat's rule: 48 hours after their
+    last message, 5 messages per window. Outside it, WeChat is not called.
+
+    The window's count is taken with a conditional UPDATE (concurrent senders cannot pass 5)
+    in the caller's transaction; the caller commits.
+    """
+    now = now or utcnow()
+    if not _reserve_window_slot(openid, now):
+        return SendOutcome.skip(_why_no_slot(openid, now))
+    try:
+        result = (client or get_client()).message.send_text(openid, text)
+    except WechatApiError as exc:
+        # WeChat's own verdict on the window wins over our count.
+        if exc.errcode == ERRCODE_OUTSIDE_WINDOW:
+            _release_window_slot(openid)
+            return SendOutcome.skip(SkipReason.OUTSIDE_WINDOW)
+        if exc.errcode == ERRCODE_QUOTA_USED:
+            _use_up_window(openid)
+            return SendOutcome.skip(SkipReason.QUOTA_USED)
+        # Nothing was delivered: give the slot back, even if the caller commits.
+        _release_window_slot(openid)
+        raise
+    # A transport error keeps the slot: the message may have been delivered.
+    return SendOutcome("sent", msgid=_msgid(result, "message/custom/send"))
+
+
+def record_inbound(openid: str, at: dt.datetime) -> None:
+    """A prospect wrote (or clicked, followed, scanned): open a new 48-hour window.
+
+    Called by the callback; the caller commits. A late, older delivery does not move the
+    window back.
+    """
+    if at.tzinfo is None:
+        raise ValueError("record_inbound needs an aware UTC datetime")
+    if _move_window(openid, at):
+        return
+    if db.session.scalar(select(WechatUser.id).where(WechatUser.openid == openid)) is not None:
+        return  # the stored window is already newer
+    try:
+        with db.session.begin_nested():
+            db.session.add(WechatUser(openid=openid, last_inbound_at=at, cs_sent_in_window=0))
+    except IntegrityError:
+        # A concurrent delivery created the user first; update theirs.
+        _move_window(openid, at)
+
+
+def _move_window(openid: str, at: dt.datetime) -> bool:
+    result = db.session.execute(
+        update(WechatUser)
+        .where(
+            WechatUser.openid == openid,
+            or_(WechatUser.last_inbound_at.is_(None), WechatUser.last_inbound_at <= at),
+        )
+        .values(last_inbound_at=at, cs_sent_in_window=0)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _reserve_window_slot(openid: str, now: dt.datetime) -> bool:
+    result = db.session.execute(
+        update(WechatUser)
+        .where(
+            WechatUser.openid == openid,
+            WechatUser.last_inbound_at > now - CS_WINDOW,
+            WechatUser.cs_sent_in_window < CS_MAX_PER_WINDOW,
+        )
+        .values(cs_sent_in_window=WechatUser.cs_sent_in_window + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _release_window_slot(openid: str) -> None:
+    db.session.execute(
+        update(WechatUser)
+        .where(WechatUser.openid == openid, WechatUser.cs_sent_in_window > 0)
+        .values(cs_sent_in_window=WechatUser.cs_sent_in_window - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _use_up_window(openid: str) -> None:
+    db.session.execute(
+        update(WechatUser)
+        .where(WechatUser.openid == openid)
+        .values(cs_sent_in_window=CS_MAX_PER_WINDOW)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _why_no_slot(openid: str, now: dt.datetime) -> SkipReason:
+    last = db.session.scalar(select(WechatUser.last_inbound_at).where(WechatUser.openid == openid))
+    if last is None or last <= now - CS_WINDOW:
+        return SkipReason.OUTSIDE_WINDOW
+    return SkipReason.QUOTA_USED
+
+
+def _msgid(result: Any, endpoint: str) -> int | None:
+    # wechatpy hands back the raw response when the body is not JSON (meant for media
+    # downloads); for a send that means a proxy or an outage page, not WeChat.
+    if not isinstance(result, dict):
+        raise WechatTransportError(
+            f"WeChat {endpoint} answered something other than JSON", endpoint=endpoint
+        )
+    return int(result["msgid"]) if result.get("msgid") is not None else None
