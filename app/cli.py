@@ -171,5 +171,23 @@ def seed_demo(lead_count: int) -> None:
         click.echo(f"  {login:<10} {password:<16} {role}")
 
 
+@main.command("fake-wechat")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8081, show_default=True, type=int, help="Port to listen on.")
+@click.option("--appid", default=None, help="AppID to accept (default: WECHAT_APP_ID).")
+@click.option("--secret", default=None, help="AppSecret to accept (default: WECHAT_APP_SECRET).")
+@with_appcontext
+def fake_wechat_command(host: str, port: int, appid: str | None, secret: str | None) -> None:
+    """Serve a fake WeChat API (point WECHAT_API_BASE_URL at it); WeChat is not reachable
+    from a demo or test machine."""
+    from app.wechat.fake_server import DEFAULT_APPID, DEFAULT_SECRET, serve
+
+    appid = appid or current_app.config.get("WECHAT_APP_ID") or DEFAULT_APPID
+    secret = secret or current_app.config.get("WECHAT_APP_SECRET") or DEFAULT_SECRET
+    if secret == DEFAULT_SECRET:
+        click.echo(f"  accepting WECHAT_APP_ID={appid} WECHAT_APP_SECRET={secret}")
+    serve(host, port, appid=appid, secret=secret, echo=click.echo)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import secrets
 import threading
 import time
@@ -395,6 +396,20 @@ def create_fake_app(state: FakeWechatState) -> Flask:
     return fake
 
 
+_SECRET_IN_QUERY = re.compile(r"secret=[^&\s]+")
+
+
+class _RedactingHandler(WSGIRequestHandler):
+    """The access log without the AppSecret from token requests' query strings."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Called once the answer is sent, so the request no longer needs its real path.
+        if hasattr(self, "path"):
+            self.path = _SECRET_IN_QUERY.sub("secret=<redacted>", self.path)
+        self.requestline = _SECRET_IN_QUERY.sub("secret=<redacted>", self.requestline)
+        super().log_request(code, size)
+
+
 class _QuietHandler(WSGIRequestHandler):
     """No access log line per request: tests read the records instead."""
 
@@ -503,7 +518,9 @@ def serve(
 ) -> None:
     """Serve the fake until interrupted (the `parklead fake-wechat` command)."""
     state = FakeWechatState(appid=appid, secret=secret)
-    server = make_server(host, port, create_fake_app(state), threaded=True)
+    server = make_server(
+        host, port, create_fake_app(state), threaded=True, request_handler=_RedactingHandler
+    )
     base = f"http://{host}:{server.server_port}"
     echo(f"fake WeChat API on {base}/cgi-bin/  (appid {appid})")
     echo(f"  point ParkLead at it: WECHAT_API_BASE_URL={base}/cgi-bin/")
