@@ -78,7 +78,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as auth_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
+    from app.reports.routes import bp as reports_api
     from app.web.routes import bp as web
+    from app.wechat.routes import bp as wechat
 
-    for blueprint in (core, auth_api, leads_api, web):
+    for blueprint in (core, auth_api, leads_api, reports_api, wechat, web):
         app.register_blueprint(blueprint)

@@ -1,0 +1,103 @@
+"""Conversion reports API: `GET /api/reports/funnel` (admins: all; team leads: their team)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from app.accounts.auth import current_agent, require_token
+from app.accounts.models import Role
+from app.core.errors import ValidationFailed
+from app.core.openapi import add_paths, error_responses, json_response
+from app.reports.export import report_csv
+from app.reports.queries import GROUPS, ReportQuery, funnel_report
+
+bp = Blueprint("reports_api", __name__, url_prefix="/api/reports")
+MAX_RANGE_DAYS = 3 * 366
+
+
+def _date_arg(name: str, default: dt.date) -> dt.date:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(
+            f"{name} must be a date like 2026-01-31", fields={name: "YYYY-MM-DD"}
+        ) from None
+
+
+def report_query_from_args() -> ReportQuery:
+    tz = current_app.config["TIMEZONE"]
+    zone = ZoneInfo(tz)
+    today = dt.datetime.now(zone).date()
+    start_day = _date_arg("from", today - dt.timedelta(days=29))
+    end_day = _date_arg("to", today)  # inclusive
+    if end_day < start_day:
+        raise ValidationFailed("'to' is before 'from'", fields={"to": "on or after 'from'"})
+    if (end_day - start_day).days > MAX_RANGE_DAYS:
+        raise ValidationFailed(
+            "the range is longer than three years",
+            fields={"from": f"at most {MAX_RANGE_DAYS} days before 'to'"},
+        )
+    group_by = request.args.get("group_by", "none")
+    if group_by not in GROUPS:
+        raise ValidationFailed(
+            f"cannot group by {group_by!r}", fields={"group_by": "one of " + ", ".join(GROUPS)}
+        )
+    agent = current_agent()
+    team_id = agent.team_id if agent.role is Role.LEAD else None
+    start = dt.datetime.combine(start_day, dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    return ReportQuery(start=start, end=end, group_by=group_by, team_id=team_id, tz=tz)
+
+
+@bp.get("/funnel")
+@require_token(Role.ADMIN, Role.LEAD)
+def funnel() -> Any:
+    report = funnel_report(report_query_from_args())
+    if request.args.get("format") == "csv":
+        name = f"parklead-funnel-{report['group_by']}.csv"
+        return Response(
+            report_csv(report),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={name}"},
+        )
+    return jsonify(report)
+
+
+add_paths(
+    {
+        "/api/reports/funnel": {
+            "get": {
+                "summary": "Conversion funnel, SLA and won tax for a date range",
+                "tags": ["reports"],
+                "security": [{"bearer": []}],
+                "description": "Admins see every lead, team leads their team's. Dates are local "
+                "(PARKLEAD_TIMEZONE), `to` inclusive; default the last 30 days.",
+                "parameters": [
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {
+                        "name": "group_by",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": list(GROUPS), "default": "none"},
+                    },
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["csv"]},
+                    },
+                ],
+                "responses": {
+                    "200": json_response({"type": "object"}, "The report"),
+                    **error_responses(400, 401, 403),
+                },
+            }
+        },
+    }
+)
