@@ -31,6 +31,10 @@ class BaseConfig:
     # Largest request body accepted anywhere (bytes); larger bodies get 413.
     MAX_CONTENT_LENGTH: int = 256 * 1024
 
+    # argon2id cost for agent passwords (argon2-cffi's defaults).
+    PASSWORD_HASH_MEMORY_KIB: int = 65536
+    PASSWORD_HASH_TIME_COST: int = 3
+
     # Bearer tokens for the JSON API.
     TOKEN_MAX_AGE_SECONDS: int = 12 * 3600
 

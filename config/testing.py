@@ -11,3 +11,6 @@ class TestingConfig(BaseConfig):
     WECHAT_APP_SECRET = "testsecret"  # noqa: S105
     INTAKE_RATE_LIMIT = "off"
     LOG_LEVEL = "WARNING"
+    # Cheap hashes keep the suite fast; production keeps argon2's defaults.
+    PASSWORD_HASH_MEMORY_KIB = 1024
+    PASSWORD_HASH_TIME_COST = 1

@@ -16,7 +16,18 @@ from app.accounts.models import Agent, Role, Team
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Unauthorized, ValidationFailed
 
-_hasher = PasswordHasher()
+
+@functools.cache
+def _hasher_for(memory_kib: int, time_cost: int) -> PasswordHasher:
+    return PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured cost (production defaults; tests use a cheap one)."""
+    cfg = current_app.config
+    return _hasher_for(cfg["PASSWORD_HASH_MEMORY_KIB"], cfg["PASSWORD_HASH_TIME_COST"])
+
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -26,12 +37,12 @@ def hash_password(password: str) -> str:
             "password is too short",
             fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
         )
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(agent: Agent, password: str) -> bool:
     try:
-        return _hasher.verify(agent.password_hash, password)
+        return _hasher().verify(agent.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -96,14 +107,18 @@ def authenticate(login: str, password: str) -> Agent:
     return agent
 
 
-@functools.cache
 def _dummy_hash() -> str:
-    return _hasher.hash("parklead-dummy-password")
+    return _dummy_hash_for(current_app.config["PASSWORD_HASH_MEMORY_KIB"])
+
+
+@functools.cache
+def _dummy_hash_for(_memory_kib: int) -> str:
+    return _hasher().hash("parklead-dummy-password")
 
 
 def _dummy_verify(password: str) -> None:
     with contextlib.suppress(VerificationError):
-        _hasher.verify(_dummy_hash(), password)
+        _hasher().verify(_dummy_hash(), password)
 
 
 def _serializer() -> URLSafeTimedSerializer:
