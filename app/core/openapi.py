@@ -263,11 +263,7 @@ def build_openapi() -> dict[str, Any]:
                 "version": {"type": "integer"},
                 "allowed_transitions": {"type": "array", "items": {"type": "string"}},
                 "events": {"type": "array", "items": {"type": "object"}},
-                **{
-                    k: v
-                    for k, v in enquiry["properties"].items()
-                    if k not in ("website", "utm_source", "utm_medium", "utm_campaign")
-                },
+                **{k: v for k, v in enquiry["properties"].items() if k != "website"},
             },
         },
         "Error": {

@@ -198,6 +198,8 @@ def lead_id_from_reference(reference: str) -> int | None:
     parts = reference.strip().upper().split("-")
     if len(parts) != 3 or parts[0] != "PL" or len(parts[1]) != 8 or not parts[2].isdigit():
         return None
+    if not parts[2].isascii():  # "²" is a digit to isdigit() but not to int()
+        return None
     return int(parts[2])
 
 

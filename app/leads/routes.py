@@ -12,7 +12,7 @@ from app.core.errors import ValidationFailed
 from app.core.http import int_arg, json_object
 from app.core.limiter import intake_limit
 from app.leads import service
-from app.leads.models import Channel, LeadStatus
+from app.leads.models import Channel, LeadStatus, NeedType
 from app.leads.schemas import normalize_cn_phone, parse_enquiry_payload
 
 bp = Blueprint("leads_api", __name__, url_prefix="/api/leads")
@@ -64,6 +64,19 @@ def _status_filter() -> list[LeadStatus] | None:
     return statuses
 
 
+def _need_type_filter() -> NeedType | None:
+    raw = (request.args.get("need_type") or "").strip()
+    if not raw:
+        return None
+    try:
+        return NeedType(raw)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown need_type {raw!r}",
+            fields={"need_type": "one of " + ", ".join(n.value for n in NeedType)},
+        ) from None
+
+
 @bp.get("")
 @require_token()
 def list_leads() -> Any:
@@ -75,7 +88,7 @@ def list_leads() -> Any:
             raise ValidationFailed(f"phone {exc}", fields={"phone": str(exc)}) from None
     filters = service.LeadFilter(
         status=_status_filter(),
-        need_type=request.args.get("need_type") or None,
+        need_type=_need_type_filter(),
         district=request.args.get("district") or None,
         phone=phone,
         q=(request.args.get("q") or "").strip()[:100] or None,

@@ -166,15 +166,24 @@ def get_visible_lead(agent: Agent, lead_key: str | int, *, for_update: bool = Fa
     if for_update:
         stmt = stmt.with_for_update()
     lead = db.session.scalars(stmt).first() if lead_id is not None else None
+    # A reference names one lead: its date part must match too, not only the id.
+    is_reference = isinstance(lead_key, str) and not lead_key.isdigit()
+    if lead is not None and is_reference and lead.reference != lead_key.strip().upper():
+        lead = None
     if lead is None:
         raise NotFound(f"no lead {lead_key} that you can see")
     return lead
 
 
+# Ids beyond a BIGINT cannot exist; comparing with them overflows some drivers.
+MAX_LEAD_ID = 2**63 - 1
+
+
 def _lead_id(key: str | int) -> int | None:
     if isinstance(key, int):
         return key
-    return int(key) if key.isdigit() else lead_id_from_reference(key)
+    lead_id = int(key) if key.isascii() and key.isdigit() else lead_id_from_reference(key)
+    return lead_id if lead_id is not None and lead_id <= MAX_LEAD_ID else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +254,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, _, lead_id = raw.partition("|")
-        return dt.datetime.fromisoformat(created), int(lead_id)
+        created_at, last_id = dt.datetime.fromisoformat(created), int(lead_id)
+        # A naive time cannot be compared with stored UTC; an id out of range overflows.
+        if created_at.tzinfo is None or not 0 < last_id <= MAX_LEAD_ID:
+            raise ValueError(cursor)
+        return created_at, last_id
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed(
             "invalid cursor", fields={"cursor": "use next_cursor as given"}
@@ -292,6 +305,7 @@ _PUBLIC_FIELDS = (
     "employees", "timeline", "company", "contact_name", "phone", "wechat_id", "district",
     "message",
 )  # fmt: skip
+_UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 _TIMESTAMPS = (
     "created_at", "assigned_at", "first_contacted_at", "last_activity_at", "next_follow_up_at",
     "sla_due_at", "routed_at",
@@ -311,6 +325,8 @@ def _plain(value: Any) -> Any:
 def lead_to_dict(lead: Lead, *, agent: Agent | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"id": lead.id, "reference": lead.reference}
     data.update({name: _plain(getattr(lead, name)) for name in _PUBLIC_FIELDS})
+    # SPEC §13: the lead JSON uses the intake field names, UTM included (stored in `source`).
+    data.update({name: (lead.source or {}).get(name) for name in _UTM_FIELDS})
     data.update(
         status=lead.status.value,
         channel=lead.channel.value,
