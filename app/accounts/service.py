@@ -125,8 +125,13 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="parklead-api-token")
 
 
+def _token_epoch(agent: Agent) -> int:
+    """Microseconds of the agent's last revocation; tokens carry it and must still match."""
+    return int(agent.tokens_valid_after.timestamp() * 1_000_000)
+
+
 def issue_token(agent: Agent) -> str:
-    return _serializer().dumps({"agent": agent.id})
+    return _serializer().dumps({"agent": agent.id, "epoch": _token_epoch(agent)})
 
 
 def agent_for_token(token: str) -> Agent:
@@ -140,7 +145,9 @@ def agent_for_token(token: str) -> Agent:
     agent = db.session.get(Agent, payload.get("agent"))
     if agent is None or not agent.active:
         raise Unauthorized("invalid token", code="invalid_token")
-    # Timestamps are whole seconds; a token from the same second as a password change is void.
-    if issued.replace(tzinfo=dt.UTC) < agent.tokens_valid_after.replace(microsecond=0):
+    # The signer's timestamps are whole seconds, too coarse to tell a token issued just before
+    # a password change from one issued just after it; the epoch in the payload is exact.
+    revoked = issued.replace(tzinfo=dt.UTC) < agent.tokens_valid_after.replace(microsecond=0)
+    if revoked or payload.get("epoch") != _token_epoch(agent):
         raise Unauthorized("token revoked; log in again", code="token_revoked")
     return agent
