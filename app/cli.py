@@ -189,5 +189,83 @@ def fake_wechat_command(host: str, port: int, appid: str | None, secret: str | N
     serve(host, port, appid=appid, secret=secret, echo=click.echo)
 
 
+@main.command("simulate-wechat")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:5000/wechat/callback",
+    show_default=True,
+    help="The running ParkLead's callback.",
+)
+@click.option("--openid", default=None, help="The prospect's openid (default: a new one).")
+@click.option("--aes", is_flag=True, help="Encrypt like WeChat's safe mode (encrypt_type=aes).")
+@click.option(
+    "--script",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Send the lines of FILE (one message or command per line) instead of reading input.",
+)
+@click.option(
+    "--retry",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 10),
+    help="Send each delivery N extra times with the same MsgId, as WeChat retries.",
+)
+@click.option("--token", default=None, help="Signing token (default: WECHAT_TOKEN).")
+@click.option("--aes-key", default=None, help="Default: WECHAT_ENCODING_AES_KEY.")
+@click.option("--appid", default=None, help="Default: WECHAT_APP_ID.")
+@click.option("--account", default="gh_parklead", show_default=True, help="ToUserName.")
+@click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait per reply.")
+@with_appcontext
+def simulate_wechat_command(
+    url: str,
+    openid: str | None,
+    aes: bool,
+    script: str | None,
+    retry: int,
+    token: str | None,
+    aes_key: str | None,
+    appid: str | None,
+    account: str,
+    timeout: float,
+) -> None:
+    """Play a WeChat prospect against a running ParkLead (interactive, or --script FILE)."""
+    from app.wechat.simulator import Simulator, random_openid
+
+    cfg = current_app.config
+    token = token or cfg.get("WECHAT_TOKEN")
+    if not token:
+        raise click.ClickException("set WECHAT_TOKEN (as the server has it) or pass --token")
+    aes_key = aes_key or cfg.get("WECHAT_ENCODING_AES_KEY")
+    appid = appid or cfg.get("WECHAT_APP_ID")
+    if aes and not (aes_key and appid):
+        raise click.ClickException(
+            "--aes needs WECHAT_ENCODING_AES_KEY and WECHAT_APP_ID (or --aes-key and --appid)"
+        )
+    openid = openid or random_openid()
+    simulator = Simulator(
+        url,
+        token=token,
+        openid=openid,
+        aes_key=aes_key if aes else None,
+        appid=appid,
+        account=account,
+        retry=retry,
+        timeout=timeout,
+        echo=click.echo,
+    )
+    click.echo(f"prospect {openid} -> {url}{' (safe mode)' if aes else ''}")
+    try:
+        if script is None:
+            simulator.interact(prompt=sys.stdin.isatty())
+            return
+        with open(script, encoding="utf-8") as lines:
+            failures = simulator.run_lines(lines, stop_on_error=True)
+    finally:
+        simulator.close()
+    if failures:
+        raise click.ClickException(f"{script}: stopped at the error above")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
