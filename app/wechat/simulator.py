@@ -478,10 +478,6 @@ class Command:
     kind: str
     args: tuple[str, ...] = ()
 
-    @property
-    def sends(self) -> bool:
-        return self.kind not in ("verify", "help", "quit")
-
 
 # name -> (usage, what it sends or does)
 _COMMANDS = {
