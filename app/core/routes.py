@@ -50,6 +50,10 @@ def healthz() -> tuple[Any, int]:
     body = {
         "status": "ok" if ok else "unavailable",
         "checks": {"database": db_detail, "broker": broker_detail},
+        # Named explicitly: a healthy embedded broker's detail is not "ok" either.
+        "failed": [
+            name for name, passed in (("database", db_ok), ("broker", broker_ok)) if not passed
+        ],
     }
     return jsonify(body), 200 if ok else 503
 
