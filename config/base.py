@@ -49,6 +49,8 @@ class BaseConfig:
     CELERY_QUEUE: str = "parklead"
     # Task visibility timeout on Redis: longer than the longest task (hard time limit below).
     CELERY_VISIBILITY_TIMEOUT: int = 3600
+    # Seconds between scans for tasks of workers that died (re-queued after the timeout).
+    CELERY_UNACKED_RESTORE_SECONDS: int = 60
     CELERY_TASK_TIME_LIMIT: int = 300
     CELERY_TASK_SOFT_TIME_LIMIT: int = 240
 

@@ -29,11 +29,16 @@ from tests.support import (  # noqa: F401 - re-exported for test modules
     IN_CI,
     TEST_PG_URL,
     TEST_REDIS_URL,
+    drop_created_databases,
     make_app,
     migrate,
     recreate_pg_database,
     unavailable,
 )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_created_databases()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,22 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 
-TEST_PG_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/parklead_test")
+# The server to test against and the prefix of the databases the suite creates there. Each
+# pytest run gets databases of its own (suffix RUN_ID), dropped when the run ends, so two runs
+# on one machine never drop each other's data.
+PG_BASE_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/parklead_test")
+RUN_ID = os.environ.get("PARKLEAD_TEST_RUN_ID") or str(os.getpid())
+_created_databases: set[str] = set()
+
+
+def scratch_pg_url(purpose: str) -> str:
+    """URL of a database of this run's own for `purpose` (create it with recreate_pg_database)."""
+    base = make_url(PG_BASE_URL)
+    name = f"{base.database}_{purpose}_{RUN_ID}" if purpose else f"{base.database}_{RUN_ID}"
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_PG_URL = scratch_pg_url("")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -40,6 +55,7 @@ def recreate_pg_database(url: str) -> str | None:
             )
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}"'))
             conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+        _created_databases.add(target.render_as_string(hide_password=False))
     except sa.exc.OperationalError as exc:
         return f"PostgreSQL at {target.host}:{target.port} unreachable ({exc.orig})"
     finally:
@@ -65,3 +81,18 @@ def _testing() -> dict[str, Any]:
     from config import load_config
 
     return load_config("testing")
+
+
+def drop_created_databases() -> None:
+    """Drop the databases this run created (called when the session ends)."""
+    for url in sorted(_created_databases):
+        target = make_url(url)
+        admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        except sa.exc.SQLAlchemyError:
+            pass  # the server went away; nothing left to clean
+        finally:
+            admin.dispose()
+    _created_databases.clear()

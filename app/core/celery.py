@@ -52,6 +52,10 @@ def init_celery(app: Flask) -> Celery:
         task_soft_time_limit=cfg["CELERY_TASK_SOFT_TIME_LIMIT"],
         broker_transport_options={
             "visibility_timeout": cfg["CELERY_VISIBILITY_TIMEOUT"],
+            # How often a worker looks for messages of dead workers (past the visibility
+            # timeout) and re-queues them: one Redis scan every this many seconds.
+            "unacked_restore_interval": cfg["CELERY_UNACKED_RESTORE_SECONDS"],
+            "unacked_restore_throttle": 1,
             "socket_connect_timeout": 2,
             "socket_timeout": 5,
         },
