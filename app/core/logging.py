@@ -9,17 +9,24 @@ import sys
 
 from flask import Flask
 
-# +8613812345678, 13812345678, 0731-28881234 and the like.
+_SEP = r"[ \-]?"  # people write 138 1234 5678 and 0731-2888-1234
 _PHONE = re.compile(
-    r"(?<!\d)(\+?86)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)"
+    r"(?<![\d+])(?:"
+    # Mobile, with or without the country code: 13812345678, +86 138-1234-5678.
+    rf"(?P<head>(?:(?:\+|00)?86{_SEP})?1[3-9]\d{_SEP})\d{{4}}(?P<tail>{_SEP}\d{{4}})"
+    # Landline with its trunk 0: 0731-28881234, 010 1234 5678.
+    rf"|(?P<lhead>0\d{{2,3}}{_SEP})\d{{3,4}}(?P<ltail>{_SEP}\d{{4}})"
+    # Landline or 400 number in E.164, as lead.phone stores them: +8673128881234.
+    rf"|(?P<ihead>(?:\+|00)86{_SEP}[1-9]\d{{1,2}}?{_SEP})\d{{3,4}}(?P<itail>{_SEP}\d{{4}})"
+    r")(?!\d)"
 )
 
 
 def mask_phones(text: str) -> str:
     def _mask(m: re.Match[str]) -> str:
-        if m.group(2):
-            return f"{m.group(1) or ''}{m.group(2)}****{m.group(4)}"
-        return f"{m.group(5)}****{m.group(7)}"
+        head = m.group("head") or m.group("lhead") or m.group("ihead")
+        tail = m.group("tail") or m.group("ltail") or m.group("itail")
+        return f"{head}****{tail}"
 
     return _PHONE.sub(_mask, text)
 
@@ -30,6 +37,13 @@ class PhoneMaskingFilter(logging.Filter):
         masked = mask_phones(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # Formatters reuse a cached exc_text, so a traceback's phone numbers are masked too.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_phones(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_phones(record.stack_info)
         return True
 
 
