@@ -36,7 +36,11 @@ def run_command(host: str, port: int, debug: bool) -> None:
     click.echo(f"ParkLead on http://{host}:{port}/  (enquiry form: /enquiry, API: /api/)")
     click.echo(f"  database: {_safe_url(app.config['DATABASE_URL'])}")
     click.echo(f"  tasks:    {mode}")
-    app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+    # Not app.run(): Flask ignores it inside its own CLI. werkzeug serves the same way.
+    from werkzeug.serving import run_simple
+
+    app.debug = debug
+    run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
 
 
 def _safe_url(url: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from celery import Celery
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.core.db import db
 
@@ -30,21 +30,47 @@ _PENDING = "parklead_pending_tasks"
 
 def enqueue_after_commit(task_name: str, *args: Any) -> None:
     """Run `task_name(*args)` in Celery once the current transaction commits."""
-    db.session().info.setdefault(_PENDING, []).append((task_name, args))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # no connection yet; gives the task a transaction to belong to
+    # Remember which (nested) transaction queued it: rolling that one back drops the task.
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((owner, task_name, args))
 
 
 @event.listens_for(Session, "after_commit")
 def _publish_pending(session: Session) -> None:
+    # SQLAlchemy fires after_commit for a released SAVEPOINT too; the work may only leave once
+    # the outermost transaction has committed.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     if pending and has_app_context():
         dispatcher: TaskDispatcher = current_app.extensions["dispatcher"]
-        for name, args in pending:
+        for _owner, name, args in pending:
             dispatcher.send(name, args)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
+        return
+    # A SAVEPOINT rolled back: drop only what was queued inside it.
+    session.info[_PENDING] = [
+        entry for entry in pending if not _inside(entry[0], previous_transaction)
+    ]
+
+
+def _inside(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 class TaskDispatcher:

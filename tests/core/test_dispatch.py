@@ -1,0 +1,49 @@
+"""Work leaves for Celery only after the outermost transaction commits."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.db import db
+from app.core.dispatch import enqueue_after_commit
+
+
+@pytest.fixture
+def sent(app, monkeypatch):
+    calls: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(
+        app.extensions["dispatcher"], "send", lambda name, args: calls.append((name, args))
+    )
+    return calls
+
+
+def test_task_is_sent_after_commit(sent):
+    enqueue_after_commit("tasks.example", 7)
+    assert sent == []
+    db.session.commit()
+    assert sent == [("tasks.example", (7,))]
+
+
+def test_releasing_a_savepoint_does_not_send_the_outer_transactions_tasks(sent):
+    enqueue_after_commit("tasks.example", 1)
+    with db.session.begin_nested():
+        enqueue_after_commit("tasks.example", 2)
+    assert sent == []
+    db.session.commit()
+    assert sent == [("tasks.example", (1,)), ("tasks.example", (2,))]
+
+
+def test_rollback_drops_the_queued_tasks(sent):
+    enqueue_after_commit("tasks.example", 3)
+    db.session.rollback()
+    db.session.commit()
+    assert sent == []
+
+
+def test_rolling_back_a_savepoint_drops_only_what_it_queued(sent):
+    enqueue_after_commit("tasks.example", "outer")
+    savepoint = db.session.begin_nested()
+    enqueue_after_commit("tasks.example", "inner")
+    savepoint.rollback()
+    db.session.commit()
+    assert sent == [("tasks.example", ("outer",))]
