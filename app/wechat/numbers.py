@@ -167,6 +167,9 @@ def parse_number(text: str) -> tuple[float, float] | None:
     Returns ``(low, high)``; both are equal unless the numeral is a range like 五六十
     (50, 60). Returns ``None`` for anything it cannot read, including vague numerals with 几.
     """
+    if text.isascii() and text.isdigit():
+        value = float(text)  # the common case, "5000"
+        return value, value
     s = text.replace(",", "").replace(" ", "")
     if not s or VAGUE_MARKER in s:
         return None

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MAX_CHARS = 10_000
 SQM_PER_MU = 666.67
+_MAX_AREA = 1e8  # 100 km²: anything larger is a misread figure, not a site
 
 FIELD_NAMES = (
     "need_type",
@@ -151,6 +154,7 @@ _PHONE_DIGITS[ord("幺")] = "1"
 _MASK = "\x00"
 _HAS_DIGIT = re.compile(r"[0-9]")
 _HAS_UPPER = re.compile(r"[A-Z]")
+_CN_DIGIT_RUN = re.compile(r"[〇零一二三四五六七八九幺0-9][ \-]?[〇零一二三四五六七八九幺]{3}")
 _HAS_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九十几]")
 
 
@@ -238,7 +242,8 @@ class DistrictSet:
     def _acceptable(self, token: str, name: str, suffix: str) -> bool:
         if not name:
             return suffix in self.bare
-        if len(name) < 2 or name in self.ignore or token in self.ignore:
+        # 攸县, 沛县: one-character county names are common; one-character 区/市 names are not.
+        if len(name) < (1 if suffix == "县" else 2) or name in self.ignore or token in self.ignore:
             return False
         # 大超市 / 准备上市: the candidate ends with a longer non-district word.
         return not any(len(word) > len(suffix) and token.endswith(word) for word in self.ignore)
@@ -406,7 +411,7 @@ def _e164(digits: str, plus: bool, area_code: str | None) -> tuple[str | None, s
 
 _NUM = (
     r"(?:[0-9零〇一二两三四五六七八九十几]|,(?=[0-9]{3}(?![0-9])))"
-    r"(?:[0-9零〇一二两三四五六七八九十百千万亿几]|,(?=[0-9]{3}(?![0-9])))*"
+    r"(?:[0-9零〇一二两三四五六七八九十百万亿几]|千(?![伏瓦克米])|,(?=[0-9]{3}(?![0-9])))*"
     r"(?:[.点][0-9零〇一二三四五六七八九]+[十百千万亿]*)?"
 )
 
@@ -517,8 +522,7 @@ _QTY = re.compile(
 )
 
 
-@dataclass(slots=True)
-class _Qty:
+class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap to make
     start: int
     end: int
     low: float
@@ -606,16 +610,16 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
                 per_kind = "month"
         out.append(
             _Qty(
-                start=m.start(),
-                end=end,
-                low=low * factor,
-                high=high * factor,
-                category=_UNITS[unit][0] if unit else None,
-                unit=unit,
-                has_range=has_range,
-                more=bool(qa or (use_range and m.group("qb"))),
-                per=per_kind,
-                multiplier=_has_mult(a) or (use_range and _has_mult(b)),
+                m.start(),
+                end,
+                low * factor,
+                high * factor,
+                _UNITS[unit][0] if unit else None,
+                unit,
+                has_range,
+                bool(qa or (use_range and m.group("qb"))),
+                per_kind,
+                _has_mult(a) or bool(use_range and _has_mult(b)),
             )
         )
 
@@ -628,40 +632,53 @@ _SENTENCE_BREAK = re.compile(r"[;!?。；！？\n]")
 _CLAUSE_BREAK = re.compile(r"[,;!?。，；！？\n、]")
 
 
-def _before(text: str, start: int, width: int = 16) -> str:
-    """The text just before a position, cut at the last sentence break."""
-    window = text[max(0, start - width) : start]
-    return _SENTENCE_BREAK.split(window)[-1]
+class _Breaks:
+    """Where sentences and clauses end in a text, to cut context windows at them."""
+
+    __slots__ = ("clauses", "sentences")
+
+    def __init__(self, text: str) -> None:
+        self.sentences = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+        self.clauses = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+
+    @staticmethod
+    def _cut(breaks: list[int], start: int, width: int) -> int:
+        i = bisect_right(breaks, start) - 1
+        return max(breaks[i] if i >= 0 else 0, start - width)
+
+    def sentence_start(self, start: int, width: int = 16) -> int:
+        return self._cut(self.sentences, start, width)
+
+    def clause_start(self, start: int, width: int = 16) -> int:
+        return self._cut(self.clauses, start, width)
 
 
-_APPROX_BEFORE = re.compile(r"(?:约|大约|大概|差不多|左右|预计|估计)\s*$")
-_MIN_BEFORE = re.compile(
-    r"(?:至少|不少于|不低于|不小于|最少|起码|最低|(?<!不)大于|(?<!不)超过|(?<!不)多于|>|≥)\s*$"
+_BOUND_BEFORE = re.compile(
+    r"(?:(?P<min>至少|不少于|不低于|不小于|最少|起码|最低|(?<!不)大于|(?<!不)超过|(?<!不)多于|>|≥)"
+    r"|(?P<max>不超过|不大于|最多|最大|(?<!不)小于|(?<!不)少于|不到|<|≤))\s*$"
 )
-_MAX_BEFORE = re.compile(r"(?:不超过|不大于|最多|最大|(?<!不)小于|(?<!不)少于|不到|<|≤)\s*$")
-_MIN_AFTER = re.compile(r"\s*(?:以上|之上|往上|起步|起|\+|多)")
-_MAX_AFTER = re.compile(r"\s*(?:以内|以下|之内|之下|内)")
-_APPROX_AFTER = re.compile(r"\s*(?:左右|上下)")
+_BOUND_AFTER = re.compile(
+    r"\s*(?:(?P<min>以上|之上|往上|起步|起|\+|多)|(?P<max>以内|以下|之内|之下|内)|(?P<approx>左右|上下))"
+)
 
 
 def _bounds(text: str, q: _Qty) -> tuple[float | None, float | None, int]:
     """(min, max, end) of a quantity once 以上/以内/至少/左右 around it are read."""
     if q.has_range:
         return q.low, q.high, q.end
-    after = text[q.end : q.end + 4]
-    before = text[max(0, q.start - 4) : q.start]
-    m = _MIN_AFTER.match(after)
+    end = q.end
+    m = _BOUND_AFTER.match(text, q.end)
     if m:
-        return q.low, None, q.end + m.end()
-    m = _MAX_AFTER.match(after)
-    if m:
-        return None, q.high, q.end + m.end()
-    m = _APPROX_AFTER.match(after)
-    end = q.end + m.end() if m else q.end
-    if _MIN_BEFORE.search(before) or q.more:
+        if m.group("min"):
+            return q.low, None, m.end()
+        if m.group("max"):
+            return None, q.high, m.end()
+        end = m.end()
+    if q.more:
         return q.low, None, end
-    if _MAX_BEFORE.search(before):
-        return None, q.high, end
+    m = _BOUND_BEFORE.search(text, max(0, q.start - 4), q.start)
+    if m:
+        return (q.low, None, end) if m.group("min") else (None, q.high, end)
     return q.low, q.high, end
 
 
@@ -800,6 +817,8 @@ _TIMELINE = re.compile(
     r"|within\s+(?P<en>\d{1,2})\s+(?P<enunit>months?|weeks?|days?|years?))"
 )
 _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
+# Every time phrase holds one of these; most messages hold none, and skip the big pattern.
+_TIMELINE_HINT = re.compile(r"[内前底急尽早马立刻春国节近]|明年|半年|下个?月|下周|本月|asap|within")
 
 
 def _timeline_value(m: re.Match[str]) -> str | None:
@@ -966,15 +985,18 @@ _PEOPLE_WE = re.compile(r"(?:我们|团队|公司)(?:有|共|一共|总共|大�
 _PEOPLE_AFTER = re.compile(
     r"\s*(?:左右|以上|多)?\s*(?:的[\u4e00-\u9fff]{0,4}?)?(?:员工|工人|职工|人员|团队|规模|就业)"
 )
-_TAX_WORD = re.compile(r"税")
-_INVEST_WORD = re.compile(r"投资|投入|总投|固投|资金|invest")
-_BLOCK_WORD = re.compile(
+# The word nearest before an amount says what it is; at equal distance a word that is not a
+# lead field wins (注册资金 is not an investment).
+_AMOUNT_WORD = re.compile(
+    r"(?P<other>"
     r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
     r"补贴|奖励|工资|月租|年租|押金|revenue|budget"
+    r")|(?P<investment>投资|投入|总投|固投|资金|invest)|(?P<tax>税)"
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
-_MONEY_AFTER_TAX = re.compile(r"\s*(?:左右|以上|多)?\s*的?\s*(?:年?税收|纳税|税)")
-_MONEY_AFTER_INVEST = re.compile(r"\s*(?:左右|以上|多)?\s*的?\s*(?:投资|投入)")
+_AMOUNT_WORD_AFTER = re.compile(
+    r"\s*(?:左右|以上|多)?\s*的?\s*(?:(?P<tax>年?税收|纳税|税)|(?P<investment>投资|投入))"
+)
 _AREA_NOUN_AFTER = re.compile(
     r"\s*(?:左右|以上|以内|上下)?\s*的?\s*(?:标准)?(?:厂房|仓库|车间|库房|办公|写字楼|场地|空间)"
 )
@@ -1017,7 +1039,8 @@ class _State:
 
 def _extract_phones(st: _State) -> None:
     text = st.work
-    phone_text = text.translate(_PHONE_DIGITS)
+    # Phone numbers said in Chinese digits need a digit copy of the text; most messages have none.
+    phone_text = text.translate(_PHONE_DIGITS) if _CN_DIGIT_RUN.search(text) else text
     if not _HAS_DIGIT.search(phone_text):
         return
     found: list[str] = []
@@ -1033,9 +1056,11 @@ def _extract_phones(st: _State) -> None:
         groups = [
             (g.start() + run_start, g.end() + run_start) for g in _PHONE_GROUP.finditer(m.group())
         ]
-        if _QUANTITY_AFTER.match(phone_text, m.end()):
-            groups.pop()  # "13812345678 5000平": the last group is a quantity
         plus = m.group().startswith("+")
+        if _QUANTITY_AFTER.match(phone_text, m.end()) and (
+            len(groups) > 1 or not _CN_MOBILE.fullmatch(phone_text[groups[0][0] : groups[0][1]])
+        ):
+            groups.pop()  # "13812345678 5000平": the last group is a quantity
         announced = bool(_PHONE_WORD_BEFORE.search(text, max(0, run_start - 10), run_start))
         area_code = st.district_set.area_code if announced else None
         i = 0
@@ -1094,6 +1119,8 @@ def _longest_phone(
 def _extract_timeline(st: _State) -> None:
     # Not masked: 急租 is also a deal word, and time phrases hold no figures other steps need.
     text = st.work
+    if not _TIMELINE_HINT.search(text):
+        return
     for m in _TIMELINE.finditer(text):
         if m.start() and "0" <= text[m.start() - 1] <= "9":
             continue  # the tail of a longer figure (2025年内 is not "25年内")
@@ -1198,9 +1225,10 @@ def _extract_quantities(st: _State) -> None:
     areas: list[tuple[_Qty, float | None, float | None, int]] = []
     crane: tuple[float, int, int] | None = None
     power: tuple[float, int, int] | None = None
+    breaks = _Breaks(text)
     for q in _scan_quantities(text, st.notes, st.original):
-        before = _before(text, q.start)
-        clause = _CLAUSE_BREAK.split(before)[-1]
+        before = text[breaks.sentence_start(q.start) : q.start]
+        clause = text[breaks.clause_start(q.start) : q.start]
         after = text[q.end : q.end + 8]
         cat = q.category
         bare_area = cat is None and (
@@ -1214,12 +1242,12 @@ def _extract_quantities(st: _State) -> None:
                 st.notes.append(f"existing area, not the need: {st.original[q.start : q.end]}")
                 continue
             low, high, end = _bounds(text, q)
-            if max(low or 0, high or 0) >= 5:
+            if 5 <= max(low or 0, high or 0) <= _MAX_AREA:
                 areas.append((q, low, high, end))
         elif cat == _MONEY or (cat is None and q.multiplier):
             if q.per:
                 continue  # a price (元/平, 万/月), not an amount
-            _assign_money(st, q, _before(text, q.start, 24), after)
+            _assign_money(st, q, text[breaks.sentence_start(q.start, 24) : q.start], after)
         elif cat == _LENGTH:
             if (_HEIGHT_BEFORE.search(clause) or _HEIGHT_AFTER.match(after)) and 2 <= q.low <= 60:
                 st.put("ceiling_height_m", q.low, q.start, q.end)
@@ -1264,21 +1292,11 @@ def _assign_money(st: _State, q: _Qty, before: str, after: str) -> None:
     """Decide whether an amount is tax, investment or neither, from the words next to it."""
     wan = q.low / 1e4
     source = st.original[q.start : q.end]
-    if _MONEY_AFTER_TAX.match(after):
-        kind: str | None = "tax"
-    elif _MONEY_AFTER_INVEST.match(after):
-        kind = "investment"
-    else:
-        kind = None
-        nearest = -1
-        for name, pattern in (
-            ("tax", _TAX_WORD),
-            ("investment", _INVEST_WORD),
-            ("other", _BLOCK_WORD),
-        ):
-            for m in pattern.finditer(before):
-                if m.end() > nearest or (m.end() == nearest and name == "other"):
-                    nearest, kind = m.end(), name
+    m = _AMOUNT_WORD_AFTER.match(after)
+    kind = m.lastgroup if m else None
+    if kind is None:
+        for m in _AMOUNT_WORD.finditer(before):
+            kind = m.lastgroup  # the last one found is the nearest
     if kind == "tax" and _PER_MU_WORD.search(before):
         st.notes.append(f"per-mu tax, not an annual total: {source}")
     elif kind == "tax" and wan > 0:
