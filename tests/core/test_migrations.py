@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import celery
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -18,13 +19,27 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from app.core.limiter import limiter
 from app.core.migrate import MIGRATIONS_DIR, alembic_config, model_metadata
-from tests.conftest import TEST_PG_URL, make_app, recreate_pg_database, unavailable
+from tests.support import TEST_PG_URL, make_app, recreate_pg_database, unavailable
 
 # YYYY_MM_DD_<12-hex revision>-<lower_snake_slug>.py, the file_template of app.core.migrate.
 REVISION_FILE = re.compile(
     r"^(\d{4})_(\d{2})_(\d{2})_([0-9a-f]{12})-([a-z0-9]+(?:_[a-z0-9]+)*)\.py$"
 )
+
+
+@pytest.fixture(autouse=True)
+def _keep_process_wide_state() -> Iterator[None]:
+    """Every create_app() re-points flask-limiter's storage and Celery's current app at the
+    newest app; put them back so the tests after these keep their own."""
+    celery_app = celery.current_app._get_current_object()
+    limiter_state = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(limiter_state)
+    celery_app.set_current()
+    celery_app.set_default()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

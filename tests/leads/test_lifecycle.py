@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import celery
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -17,18 +18,13 @@ from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.core.db import db
 from app.core.errors import Conflict, ValidationFailed
+from app.core.limiter import limiter
 from app.leads import service as leads
 from app.leads.lifecycle import TRANSITIONS, change_status
 from app.leads.models import Channel, EventType, Lead, LeadEvent, LeadStatus
 from app.leads.schemas import EnquiryIn
-from tests.conftest import (
-    PASSWORD,
-    TEST_PG_URL,
-    make_app,
-    migrate,
-    recreate_pg_database,
-    unavailable,
-)
+from tests.conftest import PASSWORD
+from tests.support import TEST_PG_URL, make_app, migrate, recreate_pg_database, unavailable
 
 ALLOWED = [(src, dst) for src, targets in TRANSITIONS.items() for dst in sorted(targets)]
 DISALLOWED = [(src, dst) for src in LeadStatus for dst in LeadStatus if dst not in TRANSITIONS[src]]
@@ -243,8 +239,23 @@ def test_api_transition_with_an_outdated_version_answers_409(client, lead, agent
 # --- a real race between two sessions on a committed database --------------------------------
 
 
+@pytest.fixture
+def _keep_process_wide_state() -> Iterator[None]:
+    """Every create_app() re-points flask-limiter's storage and Celery's current app at the
+    newest app; put them back so the tests after these keep their own."""
+    celery_app = celery.current_app._get_current_object()
+    limiter_state = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(limiter_state)
+    celery_app.set_current()
+    celery_app.set_default()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def committed_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+def committed_app(
+    request: pytest.FixtureRequest, tmp_path: Path, _keep_process_wide_state: None
+) -> Iterator[Flask]:
     """A separate app whose writes really commit (not the rolled-back per-test transaction)."""
     if request.param == "postgresql":
         url = (
