@@ -140,6 +140,72 @@ def attach_enquiry(
     return lead
 
 
+def find_open_lead_by_openid(openid: str) -> Lead | None:
+    """The newest open lead of a WeChat follower (a prospect may have left a phone or not)."""
+    stmt = (
+        select(Lead)
+        .where(Lead.wechat_openid == openid, Lead.status.in_(OPEN_STATUSES))
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def update_fields(
+    lead: Lead,
+    changes: dict[str, Any],
+    *,
+    actor: str = "prospect",
+    agent_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[str]:
+    """Set `changes` on `lead`, one field_changed event per value that really changed.
+
+    Returns the names of the changed fields; the caller commits.
+    """
+    now = utcnow()
+    changed = []
+    for name, value in changes.items():
+        old = getattr(lead, name)
+        if old == value:
+            continue
+        setattr(lead, name, value)
+        changed.append(name)
+        db.session.add(
+            LeadEvent(
+                lead_id=lead.id,
+                type=EventType.FIELD_CHANGED,
+                actor=actor,
+                agent_id=agent_id,
+                created_at=now,
+                data=_jsonable({"field": name, "from": old, "to": value, **(data or {})}),
+            )
+        )
+    if changed:
+        lead.last_activity_at = now
+        db.session.flush()
+    return changed
+
+
+def record_message(
+    lead: Lead, data: dict[str, Any], *, incoming: bool = True, actor: str = "prospect"
+) -> LeadEvent:
+    """Add a message_in (or message_out) event to the lead's history; the caller commits."""
+    now = utcnow()
+    event = LeadEvent(
+        lead_id=lead.id,
+        type=EventType.MESSAGE_IN if incoming else EventType.MESSAGE_OUT,
+        actor=actor,
+        created_at=now,
+        data=_jsonable(data),
+    )
+    db.session.add(event)
+    if incoming:
+        lead.last_activity_at = now
+    db.session.flush()
+    return event
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 

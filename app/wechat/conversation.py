@@ -1,0 +1,629 @@
+"""The WeChat bot's side of a conversation (SPEC §6), as pure functions: no database, no clock.
+
+`step(state, incoming)` takes the stored state and one message the parser has already read,
+and returns a `Turn`: the new state, what to do with the lead, and the reply. The reply may
+need the lead's reference, which exists only after `app.wechat.service` has saved the lead,
+so the text is produced afterwards by `render_reply(turn.reply, lead)`.
+
+How the bot talks:
+- On follow (subscribe) or a QR scan it greets and offers numbered choices (`CHOICES`); the
+  prospect answers with 1-5, the words, or a whole sentence.
+- Every text fills a draft: fields the parser found win over what the draft had, so
+  "不对,是8000平" corrects the area. A bare answer to the question just asked is taken as its
+  answer ("5000" → m², or 亩 for land; "湘能科技" → company).
+- It asks for the most important missing field next (`QUESTION_ORDER`: need → area → phone
+  → company → contact), exactly one question per reply. "跳过" skips area, company or contact.
+- When need and phone are known (or the prospect declined a phone and nothing is left to
+  ask) the lead is saved and the reply gives its reference; later messages update that lead.
+- "人工" / "转人工" (or the menu's CONTACT_AGENT) hands over: the lead is saved with what we
+  have, the prospect is told an agent will reply, and from then on the bot stays silent and
+  only records messages on the lead.
+
+Menu keys (CLICK events of the account's custom menu):
+    NEED_FACTORY 厂房 · NEED_LAND 土地 · NEED_WAREHOUSE 仓库 · NEED_OFFICE 办公 ·
+    NEED_INCUBATOR 孵化器/工位 · NEED_REGISTRATION 注册落户 · NEED_INVESTMENT 投资合作 ·
+    CONTACT_AGENT 转人工 · START 开始咨询 (greeting and the choices again).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from app.leads.models import Deal, NeedType
+from app.wechat.parser import SQM_PER_MU, ParseResult
+
+# --- what the bot offers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    number: int
+    label: str
+    need_type: NeedType
+    deal: Deal | None
+    words: tuple[str, ...]
+
+
+CHOICES: tuple[Choice, ...] = (
+    Choice(1, "租厂房", NeedType.FACTORY, Deal.RENT, ("租厂房", "厂房")),
+    Choice(2, "买地", NeedType.LAND, Deal.BUY, ("买地", "拿地", "土地", "工业用地")),
+    Choice(3, "仓库", NeedType.WAREHOUSE, None, ("仓库", "仓储", "物流")),
+    Choice(4, "办公", NeedType.OFFICE, None, ("办公", "写字楼", "办公室")),
+    Choice(5, "投资合作", NeedType.INVESTMENT, None, ("投资合作", "投资", "合作", "项目合作")),
+)
+
+MENU_NEEDS: dict[str, tuple[NeedType, Deal | None]] = {
+    "NEED_FACTORY": (NeedType.FACTORY, None),
+    "NEED_LAND": (NeedType.LAND, Deal.BUY),
+    "NEED_WAREHOUSE": (NeedType.WAREHOUSE, None),
+    "NEED_OFFICE": (NeedType.OFFICE, None),
+    "NEED_INCUBATOR": (NeedType.INCUBATOR, None),
+    "NEED_REGISTRATION": (NeedType.REGISTRATION, None),
+    "NEED_INVESTMENT": (NeedType.INVESTMENT, None),
+}
+MENU_HANDOVER = "CONTACT_AGENT"
+MENU_START = "START"
+
+# Question keys in the order they are asked, and the draft fields each one fills.
+QUESTION_ORDER = ("need", "area", "phone", "company", "contact")
+QUESTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "need": ("need_type",),
+    "area": ("area_min_m2", "area_max_m2"),
+    "phone": ("phone",),
+    "company": ("company",),
+    "contact": ("contact_name",),
+}
+SKIPPABLE = frozenset({"area", "phone", "company", "contact"})
+# Needs without a space to rent or buy: no area question.
+NO_AREA_NEEDS = frozenset({NeedType.REGISTRATION.value, NeedType.INVESTMENT.value})
+
+GREETING = "您好，欢迎关注！我是园区招商小助手，帮您对接厂房、土地、仓库和办公空间。"
+WELCOME_BACK = "您好，欢迎回来！"
+CHOICES_TEXT = "请问您需要哪一类？回复数字即可：\n" + "\n".join(
+    f"{c.number} {c.label}" for c in CHOICES
+)
+EXAMPLE = "也可以直接一句话说需求，比如：想租5000平厂房，电话13812345678"
+QUESTIONS = {
+    "need": CHOICES_TEXT,
+    "area": "大概需要多大面积？比如“5000平”或“3000-5000平”。",
+    "area_land": "大概需要多少亩地？比如“30亩”。",
+    "phone": "方便留个手机号吗？招商专员会直接和您联系。",
+    "company": "请问贵公司名称是？（不方便可回复“跳过”）",
+    "contact": "怎么称呼您？比如“王先生”。",
+}
+NOT_UNDERSTOOD = "不好意思，这句我没看明白。"
+BAD_PHONE = "这个号码好像不对，请发11位手机号，或带区号的座机（如0731-28881234）。"
+VOICE_UNHEARD = "抱歉，语音我暂时听不清，麻烦打字告诉我～"
+MEDIA_TEXT = {
+    "image": "收到图片，已转给招商专员。",
+    "video": "收到视频，已转给招商专员。",
+    "link": "收到链接，已转给招商专员。",
+    "location": "收到您的位置。",
+}
+OTHER_MESSAGE = "收到～目前我只能看懂文字，麻烦打字告诉我您的需求。"
+ALL_SET = "信息已齐，招商专员会尽快联系您。还有补充直接发给我；需要人工请回复“人工”。"
+
+NEED_LABELS = {
+    NeedType.FACTORY.value: "厂房",
+    NeedType.LAND.value: "土地",
+    NeedType.WAREHOUSE.value: "仓库",
+    NeedType.OFFICE.value: "办公",
+    NeedType.INCUBATOR.value: "孵化器/工位",
+    NeedType.REGISTRATION.value: "注册落户",
+    NeedType.INVESTMENT.value: "投资合作",
+    NeedType.OTHER.value: "其他",
+}
+DEAL_LABELS = {"rent": "租", "buy": "买", "build_to_suit": "代建", "any": "租售均可"}
+
+_SKIP = re.compile(
+    r"^(跳过|略过|不方便|暂不方便|不用了?|没有|保密|不想说|算了|不确定|还不确定|不清楚|skip)$"
+)
+_HANDOVER = re.compile(
+    r"^(转|找|要|请|我要|我找|帮我转)?(人工|真人|客服|人工客服|人工服务|招商专员|专员)(服务)?(吧|呢|谢谢)?$"
+)
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+_BARE_NUMBER = re.compile(r"^约?(\d+(?:\.\d+)?)\s*(平|平米|平方|平方米|㎡|亩)?(左右)?$")
+_MANY_DIGITS = re.compile(r"\d{7,}")
+_NAME_PREFIX = re.compile(r"^(我叫|我是|我姓|叫我|免贵姓|姓|联系人是?|联系人[:：]?)")
+_COMPANY_PREFIX = re.compile(r"^(我们是|我们公司是|我们公司叫|公司是|公司叫|公司名称?是?[:：]?)")
+_CN_CHOICE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_TRANSCRIPT_ITEMS = 30
+_TRANSCRIPT_ITEM_CHARS = 500
+
+
+# --- state and messages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """What the bot remembers (stored as JSON on WechatUser.conversation for 48 hours)."""
+
+    draft: Mapping[str, Any] = field(default_factory=dict)
+    asked: str | None = None  # the question key the last reply asked
+    skipped: tuple[str, ...] = ()
+    handover: bool = False
+    lead_id: int | None = None
+    scene: str | None = None
+    transcript: tuple[str, ...] = ()  # the prospect's texts, for the lead's message
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> State:
+        """Read stored state; anything unreadable starts a fresh conversation."""
+        if not isinstance(data, Mapping):
+            return cls()
+        draft = data.get("draft")
+        lead_id = data.get("lead_id")
+        return cls(
+            draft=dict(draft) if isinstance(draft, Mapping) else {},
+            asked=data.get("asked") if data.get("asked") in QUESTION_ORDER else None,
+            skipped=tuple(s for s in data.get("skipped") or () if s in SKIPPABLE),
+            handover=bool(data.get("handover")),
+            lead_id=lead_id if isinstance(lead_id, int) else None,
+            scene=data.get("scene") if isinstance(data.get("scene"), str) else None,
+            transcript=tuple(str(t) for t in data.get("transcript") or ())[-_TRANSCRIPT_ITEMS:],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "draft": dict(self.draft),
+            "asked": self.asked,
+            "skipped": list(self.skipped),
+            "handover": self.handover,
+            "lead_id": self.lead_id,
+            "scene": self.scene,
+            "transcript": list(self.transcript),
+        }
+
+
+class Kind(enum.StrEnum):
+    TEXT = "text"  # also a voice message WeChat transcribed (Recognition)
+    VOICE = "voice"  # a voice message without a transcription
+    MEDIA = "media"  # image, video, short video, file
+    LOCATION = "location"
+    LINK = "link"
+    SUBSCRIBE = "subscribe"
+    SCAN = "scan"
+    CLICK = "click"
+    UNSUBSCRIBE = "unsubscribe"
+    OTHER_MESSAGE = "other_message"  # a message type we do not read
+    OTHER_EVENT = "other_event"  # VIEW, TEMPLATESENDJOBFINISH, LOCATION reports, ...
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    kind: Kind
+    text: str = ""  # text, transcription, location label or link title
+    parsed: ParseResult | None = None  # parse_enquiry(text), for text and location
+    key: str | None = None  # menu key (CLICK) or QR scene (subscribe, SCAN)
+    media: str | None = None  # "image", "video", "link", "location": what to acknowledge
+    detail: Mapping[str, Any] = field(default_factory=dict)  # recorded on the lead
+
+
+class LeadAction(enum.StrEnum):
+    NONE = "none"
+    SAVE = "save"  # create the lead, or attach to the prospect's open one
+    HANDOVER = "handover"  # save with what we have, and hand over to an agent
+
+
+class Announce(enum.StrEnum):
+    SAVED = "saved"
+    HANDOVER = "handover"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    ack: str = ""  # what we understood, or a reaction
+    announce: Announce | None = None  # a line with the lead's reference
+    question: str | None = None  # at most one question per reply
+    closing: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRef:
+    reference: str
+    created: bool  # False: the enquiry joined the prospect's open lead
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    state: State
+    reply: Reply | None  # None: answer nothing ("success")
+    lead_action: LeadAction = LeadAction.NONE
+    changes: Mapping[str, Any] = field(default_factory=dict)  # draft fields set or corrected
+    record: Mapping[str, Any] | None = None  # message_in data for the lead, when there is one
+
+
+# --- the state machine --------------------------------------------------------------------------
+
+
+def step(state: State, incoming: Incoming) -> Turn:
+    """Advance the conversation by one message."""
+    if incoming.kind is Kind.OTHER_EVENT:
+        return Turn(state, None)
+    if incoming.kind is Kind.UNSUBSCRIBE:
+        return Turn(state, None, record={"event": "unsubscribe"})
+    if state.handover:
+        return _while_handed_over(state, incoming)
+
+    if incoming.kind in (Kind.SUBSCRIBE, Kind.SCAN):
+        return _greet(state, incoming)
+    if incoming.kind is Kind.CLICK:
+        return _click(state, incoming)
+    if incoming.kind is Kind.TEXT:
+        if is_handover_request(incoming.text):
+            return _hand_over(_remember(state, incoming.text), incoming)
+        return _text(state, incoming)
+    if incoming.kind is Kind.VOICE:
+        return _ask_next(state, {}, ack=VOICE_UNHEARD, record={"type": "voice", **incoming.detail})
+    if incoming.kind in (Kind.MEDIA, Kind.LINK, Kind.LOCATION):
+        changes = {}
+        if incoming.kind is Kind.LOCATION and incoming.parsed is not None:
+            # Only the district of a location label is trusted; its numbers are not an enquiry.
+            district = incoming.parsed.get("district")
+            if district and district != state.draft.get("district"):
+                changes["district"] = district
+        ack = MEDIA_TEXT.get(incoming.media or "", MEDIA_TEXT["image"])
+        if changes:
+            ack = f"收到您的位置：{changes['district']}。"
+        record = {"type": incoming.media or incoming.kind.value, **incoming.detail}
+        return _ask_next(state, changes, ack=ack, record=record)
+    return _ask_next(state, {}, ack=OTHER_MESSAGE, record={"type": "other", **incoming.detail})
+
+
+def _greet(state: State, incoming: Incoming) -> Turn:
+    scene = incoming.key or state.scene
+    state = replace(state, scene=scene)
+    record = {"event": incoming.kind.value, "scene": incoming.key} if incoming.key else None
+    if not state.draft.get("need_type"):
+        intro = GREETING if incoming.kind is Kind.SUBSCRIBE else WELCOME_BACK
+        return Turn(
+            replace(state, asked="need"),
+            Reply(ack=intro, question=CHOICES_TEXT, closing=EXAMPLE),
+            record=record,
+        )
+    return _ask_next(state, {}, ack=WELCOME_BACK, record=record)
+
+
+def _click(state: State, incoming: Incoming) -> Turn:
+    key = (incoming.key or "").strip()
+    if key == MENU_HANDOVER:
+        return _hand_over(state, incoming)
+    if key in MENU_NEEDS:
+        need, deal = MENU_NEEDS[key]
+        changes: dict[str, Any] = {"need_type": need.value}
+        if deal is not None:
+            changes["deal"] = deal.value
+        return _ask_next(state, _diff(state.draft, changes), record={"event": "click", "key": key})
+    # START or a key this version does not know: offer the choices again.
+    return Turn(replace(state, asked="need"), Reply(ack=GREETING, question=CHOICES_TEXT))
+
+
+def _text(state: State, incoming: Incoming) -> Turn:
+    text = incoming.text.strip()
+    state = _remember(state, text)
+    record = {"text": text}
+    asked = state.asked
+    proposed = _from_parse(state.draft, incoming.parsed)
+
+    if asked == "need" and "need_type" not in proposed:
+        choice = match_choice(text)
+        if choice is not None:
+            proposed["need_type"] = choice.need_type.value
+            if choice.deal is not None and not state.draft.get("deal"):
+                proposed["deal"] = choice.deal.value
+
+    if not proposed and asked in SKIPPABLE and _SKIP.match(_squash(text)):
+        state = replace(state, skipped=(*state.skipped, asked))
+        return _ask_next(state, {}, ack="好的。", record=record)
+
+    if not proposed and asked is not None:
+        answer = _bare_answer(asked, text, state.draft)
+        if answer is None and asked == "phone" and _MANY_DIGITS.search(_squash(text)):
+            # The message is itself the question again: one question per reply.
+            return Turn(state, Reply(ack=BAD_PHONE), record=record)
+        proposed.update(answer or {})
+
+    changes = _diff(state.draft, proposed)
+    if not changes:
+        if not state.draft and state.lead_id is None:
+            return Turn(
+                replace(state, asked="need"),
+                Reply(ack="您好！", question=CHOICES_TEXT, closing=EXAMPLE),
+                record=record,
+            )
+        return _ask_next(state, {}, ack=NOT_UNDERSTOOD, record=record)
+    return _ask_next(state, changes, record=record)
+
+
+def _hand_over(state: State, incoming: Incoming) -> Turn:
+    # "转人工，电话13812345678": what else the message says still goes to the agent.
+    changes = _diff(state.draft, _from_parse(state.draft, incoming.parsed))
+    record = {"handover": True, "text": incoming.text or None, "key": incoming.key}
+    return Turn(
+        replace(state, draft={**state.draft, **changes}, handover=True, asked=None),
+        Reply(announce=Announce.HANDOVER),
+        lead_action=LeadAction.HANDOVER,
+        changes=changes,
+        record={k: v for k, v in record.items() if v is not None},
+    )
+
+
+def _while_handed_over(state: State, incoming: Incoming) -> Turn:
+    """The agent has the conversation: record everything, fill the lead silently, say nothing."""
+    changes: dict[str, Any] = {}
+    if incoming.kind is Kind.TEXT:
+        state = _remember(state, incoming.text)
+        changes = _diff(state.draft, _from_parse(state.draft, incoming.parsed))
+    if incoming.kind in (Kind.SUBSCRIBE, Kind.SCAN) and incoming.key:
+        state = replace(state, scene=incoming.key)
+    state = replace(state, draft={**state.draft, **changes})
+    record: dict[str, Any] = {"type": incoming.kind.value, **incoming.detail}
+    if incoming.text:
+        record["text"] = incoming.text
+    if incoming.key:
+        record["key"] = incoming.key
+    return Turn(state, None, changes=changes, record=record)
+
+
+def _ask_next(
+    state: State,
+    changes: Mapping[str, Any],
+    *,
+    ack: str | None = None,
+    record: Mapping[str, Any] | None = None,
+) -> Turn:
+    """Apply `changes`, decide whether the lead is ready, and ask the next question."""
+    before = state.draft
+    draft = {**before, **changes}
+    state = replace(state, draft=draft)
+    question_key = next_question(draft, state.skipped)
+    ready = bool(draft.get("need_type")) and (
+        bool(draft.get("phone")) or ("phone" in state.skipped and question_key is None)
+    )
+    action = LeadAction.SAVE if ready and state.lead_id is None else LeadAction.NONE
+    closing = ""
+    if question_key is None and action is LeadAction.NONE and state.lead_id is not None:
+        closing = ALL_SET
+    reply = Reply(
+        ack=acknowledge(before, changes) if ack is None else ack,
+        announce=Announce.SAVED if action is LeadAction.SAVE else None,
+        question=question_text(question_key, draft),
+        closing=closing,
+    )
+    return Turn(
+        replace(state, asked=question_key),
+        reply,
+        lead_action=action,
+        changes=dict(changes),
+        record=record,
+    )
+
+
+def next_question(draft: Mapping[str, Any], skipped: tuple[str, ...] = ()) -> str | None:
+    """The most important thing still missing (QUESTION_ORDER), or None."""
+    for key in QUESTION_ORDER:
+        if key in skipped:
+            continue
+        if key == "area" and draft.get("need_type") in NO_AREA_NEEDS:
+            continue
+        if not any(draft.get(name) for name in QUESTION_FIELDS[key]):
+            return key
+    return None
+
+
+def question_text(key: str | None, draft: Mapping[str, Any]) -> str | None:
+    if key is None:
+        return None
+    if key == "area" and draft.get("need_type") == NeedType.LAND.value:
+        return QUESTIONS["area_land"]
+    return QUESTIONS[key]
+
+
+# --- reading answers ----------------------------------------------------------------------------
+
+
+def is_handover_request(text: str) -> bool:
+    """ "人工", "转人工", "人工客服", "找专员" ... as the whole message, or "转人工" anywhere."""
+    squashed = _squash(text)
+    return bool(_HANDOVER.match(squashed)) or "转人工" in squashed
+
+
+def match_choice(text: str) -> Choice | None:
+    """A numbered choice: "1", "１", "选2", "第三个", or its words ("买地")."""
+    squashed = _squash(text)
+    digits = re.fullmatch(r"(?:选|第)?([1-5一二三四五])(?:个|项|号)?", squashed)
+    if digits:
+        raw = digits.group(1)
+        number = int(raw) if raw.isdigit() else _CN_CHOICE_DIGITS[raw]
+        return CHOICES[number - 1]
+    for choice in CHOICES:
+        if squashed in choice.words or squashed == choice.label:
+            return choice
+    return None
+
+
+def _squash(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[str, Any]:
+    """The parser's fields as draft values; newer values win (that is what makes corrections)."""
+    if parsed is None:
+        return {}
+    values: dict[str, Any] = {}
+    for name, item in parsed.fields.items():
+        values[name] = _plain(item.value)
+    area_source = {
+        parsed.fields[n].source for n in ("area_min_m2", "area_max_m2") if n in parsed.fields
+    }
+    if area_source:
+        # An area replaces the old one as a whole: "不对,是8000平" must not keep a range's max.
+        values.setdefault("area_min_m2", None)
+        values.setdefault("area_max_m2", None)
+    need = parsed.fields.get("need_type")
+    if need is not None and need.source in area_source and draft.get("need_type"):
+        # The parser guesses land from 亩; a need the prospect stated wins over that guess.
+        del values["need_type"]
+    return values
+
+
+def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Read a short answer to the question we asked that the parser alone would not take."""
+    squashed = unicodedata.normalize("NFKC", text).strip()
+    if asked == "area":
+        match = _BARE_NUMBER.match(squashed.replace(",", ""))
+        if not match:
+            return None
+        value = Decimal(match.group(1))
+        unit = match.group(2)
+        if unit == "亩" or (unit is None and draft.get("need_type") == NeedType.LAND.value):
+            value *= Decimal(str(SQM_PER_MU))
+        if value <= 0:
+            return None
+        area = _plain(value)
+        return {"area_min_m2": area, "area_max_m2": area}
+    if asked == "company":
+        name = _COMPANY_PREFIX.sub("", squashed).strip(" 。.,，!！")
+        if 2 <= len(name) <= 50 and not _MANY_DIGITS.search(name):
+            return {"company": name}
+    if asked == "contact":
+        name = _NAME_PREFIX.sub("", squashed).strip(" 。.,，!！")
+        if 1 <= len(name) <= 20 and not re.search(r"\d", name):
+            return {"contact_name": name}
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly draft value: enums by value, numbers rounded to cents."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):
+        try:
+            rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            return None
+        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+    return str(value)
+
+
+def _diff(draft: Mapping[str, Any], proposed: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in proposed.items() if draft.get(k) != v}
+
+
+def _remember(state: State, text: str) -> State:
+    text = text.strip()[:_TRANSCRIPT_ITEM_CHARS]
+    if not text:
+        return state
+    return replace(state, transcript=(*state.transcript, text)[-_TRANSCRIPT_ITEMS:])
+
+
+# --- what the bot says --------------------------------------------------------------------------
+
+
+def acknowledge(before: Mapping[str, Any], changes: Mapping[str, Any]) -> str:
+    """ "好的，记下了：租厂房，约5000㎡，芦淞区。" for the fields this message set."""
+    parts = describe(changes, context={**before, **changes})
+    if not parts:
+        return ""
+    corrected = any(before.get(name) not in (None, "") for name in changes)
+    return ("好的，已更正：" if corrected else "好的，记下了：") + "，".join(parts) + "。"
+
+
+def describe(values: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> list[str]:
+    """Short Chinese phrases for draft values, in a stable order."""
+    context = context or values
+    parts: list[str] = []
+    need, deal = values.get("need_type"), values.get("deal")
+    if need or deal:
+        need_label = NEED_LABELS.get(context.get("need_type") or "", "")
+        parts.append(DEAL_LABELS.get(context.get("deal") or "", "") + need_label or "需求")
+    if "area_min_m2" in values or "area_max_m2" in values:
+        area = area_text(context.get("area_min_m2"), context.get("area_max_m2"), context)
+        if area:
+            parts.append(area)
+    simple = (
+        ("district", "{}"),
+        ("industry", "行业：{}"),
+        ("tax_wan", "年税收约{}万"),
+        ("investment_wan", "投资约{}万"),
+        ("ceiling_height_m", "层高{}米"),
+        ("crane_tonnes", "行车{}吨"),
+        ("power_kva", "用电{}kVA"),
+        ("floor_load_kg_m2", "承重{}kg/㎡"),
+        ("employees", "用工{}人"),
+        ("timeline", "时间：{}"),
+        ("company", "公司：{}"),
+        ("contact_name", "联系人：{}"),
+    )
+    for name, template in simple:
+        value = values.get(name)
+        if value not in (None, ""):
+            parts.append(template.format(_number(value)))
+    if values.get("eia_required"):
+        parts.append("需环评")
+    if values.get("phone"):
+        parts.append("电话 " + mask_phone(values["phone"]))
+    return parts
+
+
+def area_text(low: Any, high: Any, context: Mapping[str, Any]) -> str:
+    in_mu = context.get("need_type") == NeedType.LAND.value
+
+    def show(value: Any) -> str:
+        if in_mu:
+            mu = Decimal(str(value)) / Decimal(str(SQM_PER_MU))
+            return _number(mu.quantize(Decimal("0.1"))) + "亩"
+        return _number(value) + "㎡"
+
+    if low and high:
+        return f"约{show(low)}" if low == high else f"{show(low)}-{show(high)}"
+    if low:
+        return f"{show(low)}以上"
+    if high:
+        return f"{show(high)}以内"
+    return ""
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float | Decimal | int) and not isinstance(value, bool):
+        text = format(Decimal(str(value)).normalize(), "f")
+        return text
+    return str(value)
+
+
+def mask_phone(phone: str) -> str:
+    """+8613812345678 → 138****5678 (SPEC §11: PII masked where it is shown back)."""
+    digits = phone.removeprefix("+86")
+    if len(digits) >= 7:
+        return digits[:3] + "****" + digits[-4:]
+    return digits
+
+
+def render_reply(reply: Reply | None, lead: LeadRef | None) -> str | None:
+    """The reply's text, with the lead's reference when it announces one."""
+    if reply is None:
+        return None
+    lines = [reply.ack] if reply.ack else []
+    if reply.announce is Announce.SAVED and lead is not None:
+        if lead.created:
+            lines.append(f"已为您登记需求，编号 {lead.reference}。招商专员会尽快联系您。")
+        else:
+            lines.append(f"您的需求 {lead.reference} 已在跟进中，这次的信息已补充给招商专员。")
+    elif reply.announce is Announce.HANDOVER:
+        reference = f"（编号 {lead.reference}）" if lead is not None else ""
+        lines.append(f"好的，已为您转接招商专员{reference}，专员会在这里直接回复您，请稍候。")
+    if reply.question:
+        lines.append(("还想了解一下：" if reply.announce else "") + reply.question)
+    if reply.closing:
+        lines.append(reply.closing)
+    return "\n".join(lines) or None

@@ -1,0 +1,356 @@
+"""Handling one WeChat delivery: store it first, answer it exactly once, keep the conversation.
+
+`receive()` commits twice, on purpose (the one exception to "the request commits once"):
+1. the delivery is written to `inbound_message` and committed before anything else, so it is
+   in the audit trail even if handling fails, and its unique `dedupe_key` decides which of
+   WeChat's concurrent retries handles it;
+2. handling runs in a second transaction that locks that row, updates the follower's
+   conversation and the lead, and stores the reply on the row. A retry that lost the insert
+   waits on the row lock (briefly) and answers with the stored reply.
+
+Nothing here waits on Celery or WeChat's API: routing is queued after the commit by
+`create_lead`, and the reply is WeChat's passive XML answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.core.db import db, utcnow
+from app.leads import service as leads
+from app.leads.models import Channel, Lead
+from app.leads.schemas import EnquiryIn
+from app.wechat import client, conversation
+from app.wechat.callback import Delivery, render_text_reply
+from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
+from app.wechat.models import InboundMessage, WechatUser
+from app.wechat.parser import load_districts, parse_enquiry
+
+log = logging.getLogger(__name__)
+
+# WeChat's customer-service window, and how long the bot remembers a conversation.
+CONVERSATION_TTL = dt.timedelta(hours=48)
+# How long a retry waits for the first delivery's handler (WeChat gives up after 5 s).
+RETRY_WAIT_MS = 3000
+
+# Draft fields that are lead columns; the rest (ceiling height, crane, ...) stay in the draft
+# and are recorded on the lead's history for the agent.
+LEAD_FIELDS = (
+    "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
+    "employees", "timeline", "district", "company", "contact_name", "phone",
+)  # fmt: skip
+# The web form's rules per field (lengths, ranges, enums), so both channels store alike.
+_VALIDATORS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(EnquiryIn.model_fields[name].rebuild_annotation()) for name in LEAD_FIELDS
+}
+
+# Message types that are media the bot acknowledges; WeChat's names → what we say.
+_MEDIA = {"image": "image", "video": "video", "shortvideo": "video", "file": "image"}
+# Events that are the prospect's own doing and so open the customer-service window
+# (WeChat: a message, a menu click, a follow, a QR scan).
+_WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"})
+
+
+def receive(delivery: Delivery) -> str:
+    """Store `delivery`, handle it once, and return the plain reply XML ("" means none)."""
+    key = delivery.dedupe_key
+    db.session.add(
+        InboundMessage(
+            dedupe_key=key,
+            openid=delivery.openid,
+            msg_type=delivery.msg_type,
+            event=delivery.event,
+            raw_xml=delivery.raw_xml,
+            received_at=utcnow(),
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("wechat retry of %s", key)
+    return _handle(key, delivery)
+
+
+def _handle(key: str, delivery: Delivery) -> str:
+    for attempt in (1, 2):
+        try:
+            row = _lock_inbound(key)
+        except OperationalError:
+            # The first delivery is still being handled after RETRY_WAIT_MS: say nothing
+            # now; its handler stores the reply for any later retry.
+            db.session.rollback()
+            log.warning("wechat delivery %s still in progress; answering 'success'", key)
+            return ""
+        if row.handled_at is not None:
+            reply = row.reply_xml or ""
+            db.session.rollback()  # release the lock; nothing to write
+            return reply
+
+        now = utcnow()
+        try:
+            text, lead_id = _converse(delivery, now)
+            reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
+            row.reply_xml = reply
+            row.handled_at = now
+            row.lead_id = lead_id
+            db.session.commit()
+            return reply
+        except IntegrityError:
+            # A web form created the open lead for this phone between our check and our
+            # insert (the one-open-lead-per-phone index decided): once more, to join it.
+            db.session.rollback()
+            if attempt == 2:
+                log.exception("wechat delivery %s could not be handled", key)
+        except Exception:
+            # WeChat would show the prospect an error and retry into the same failure;
+            # answer "success" instead. The stored row (no handled_at) can be replayed.
+            db.session.rollback()
+            log.exception("wechat delivery %s could not be handled", key)
+            return ""
+    return ""
+
+
+def _lock_inbound(key: str) -> InboundMessage:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A retry waits for the first handler's commit, but not past WeChat's 5 seconds.
+        db.session.execute(text(f"SET LOCAL lock_timeout = '{int(RETRY_WAIT_MS)}ms'"))
+    stmt = (
+        select(InboundMessage)
+        .where(InboundMessage.dedupe_key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).one()
+
+
+# --- the conversation ---------------------------------------------------------------------------
+
+
+def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | None]:
+    incoming = to_incoming(delivery)
+    if incoming.kind is Kind.OTHER_EVENT:
+        return None, None  # template receipts, menu links, location reports: nothing to say
+    if _opens_window(delivery):
+        sent = delivery.sent_at
+        client.record_inbound(delivery.openid, min(sent, now) if sent else now)
+    user = _lock_user(delivery.openid)
+    state = current_state(user, now)
+    _track_subscription(user, incoming, now)
+
+    turn = conversation.step(state, incoming)
+    state = turn.state
+    lead = _lock_lead(state.lead_id)
+    ref: LeadRef | None = None
+    if lead is None and turn.lead_action is not LeadAction.NONE:
+        lead, created = _save_lead(delivery.openid, state, user)
+        ref = LeadRef(lead.reference, created)
+        state = replace(state, lead_id=lead.id)
+    elif lead is not None:
+        ref = LeadRef(lead.reference, created=False)
+        if turn.changes:
+            leads.update_fields(lead, _safe_changes(lead, turn.changes), data={"via": "wechat"})
+    if lead is not None and turn.record:
+        leads.record_message(lead, {"channel": "wechat", **turn.record})
+
+    user.conversation = state.to_json()
+    if incoming.kind is not Kind.UNSUBSCRIBE:
+        user.conversation_expires_at = now + CONVERSATION_TTL
+    if lead is not None:
+        user.lead_id = lead.id
+    db.session.flush()
+    return conversation.render_reply(turn.reply, ref), (lead.id if lead else None)
+
+
+def current_state(user: WechatUser, now: dt.datetime) -> State:
+    """The stored conversation, or a fresh one when it is older than 48 hours."""
+    expires = user.conversation_expires_at
+    if not user.conversation or expires is None or expires <= now:
+        return State()
+    return State.from_json(user.conversation)
+
+
+def to_incoming(delivery: Delivery) -> Incoming:
+    """What the conversation needs from a delivery (text parsed, media described)."""
+    msg_type, event = delivery.msg_type, delivery.event
+    get = delivery.get
+    if msg_type == "text":
+        return _text_incoming(get("Content") or "")
+    if msg_type == "voice":
+        heard = (get("Recognition") or "").strip()
+        if heard:
+            return _text_incoming(heard)
+        return Incoming(Kind.VOICE, detail={"media_id": get("MediaId")})
+    if msg_type in _MEDIA:
+        detail = {"media_id": get("MediaId"), "url": get("PicUrl"), "msg_type": msg_type}
+        return Incoming(Kind.MEDIA, media=_MEDIA[msg_type], detail=_compact(detail))
+    if msg_type == "location":
+        label = get("Label") or ""
+        detail = {"label": label, "lat": get("Location_X"), "lon": get("Location_Y")}
+        return Incoming(
+            Kind.LOCATION,
+            text=label,
+            parsed=_parse(label) if label else None,
+            media="location",
+            detail=_compact(detail),
+        )
+    if msg_type == "link":
+        detail = {"title": get("Title"), "url": get("Url"), "description": get("Description")}
+        return Incoming(Kind.LINK, text=get("Title") or "", media="link", detail=_compact(detail))
+    if msg_type != "event":
+        return Incoming(Kind.OTHER_MESSAGE, detail={"msg_type": msg_type})
+    event_key = (get("EventKey") or "").strip()
+    if event == "subscribe":
+        scene = event_key.removeprefix("qrscene_") if event_key.startswith("qrscene_") else None
+        return Incoming(Kind.SUBSCRIBE, key=scene or None)
+    if event == "scan":
+        return Incoming(Kind.SCAN, key=event_key or None)
+    if event == "click":
+        return Incoming(Kind.CLICK, key=event_key)
+    if event == "unsubscribe":
+        return Incoming(Kind.UNSUBSCRIBE)
+    return Incoming(Kind.OTHER_EVENT)
+
+
+def _text_incoming(text: str) -> Incoming:
+    return Incoming(Kind.TEXT, text=text, parsed=_parse(text))
+
+
+def _parse(text: str) -> Any:
+    return parse_enquiry(text, load_districts(current_app.config["DISTRICTS"]))
+
+
+def _compact(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _opens_window(delivery: Delivery) -> bool:
+    return delivery.msg_type != "event" or (delivery.event or "") in _WINDOW_EVENTS
+
+
+def _lock_user(openid: str) -> WechatUser:
+    """The follower's row, locked so one follower's messages are handled one at a time."""
+    stmt = (
+        select(WechatUser)
+        .where(WechatUser.openid == openid)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    user = db.session.scalars(stmt).first()
+    if user is not None:
+        return user
+    try:
+        with db.session.begin_nested():
+            db.session.add(WechatUser(openid=openid, conversation={}))
+    except IntegrityError:
+        pass  # a concurrent delivery created it; the select below waits for its commit
+    return db.session.scalars(stmt).one()
+
+
+def _track_subscription(user: WechatUser, incoming: Incoming, now: dt.datetime) -> None:
+    if incoming.kind is Kind.SUBSCRIBE:
+        user.subscribed = True
+        user.subscribed_at = now
+        user.unsubscribed_at = None
+    elif incoming.kind is Kind.UNSUBSCRIBE:
+        user.subscribed = False
+        user.unsubscribed_at = now
+    if incoming.kind in (Kind.SUBSCRIBE, Kind.SCAN) and incoming.key:
+        user.first_scene = user.first_scene or incoming.key[:64]
+        user.last_scene = incoming.key[:64]
+
+
+def _lock_lead(lead_id: int | None) -> Lead | None:
+    if lead_id is None:
+        return None
+    # Locked and re-read: the routing worker may have just assigned it (optimistic version).
+    stmt = (
+        select(Lead)
+        .where(Lead.id == lead_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).first()
+
+
+# --- saving the lead ----------------------------------------------------------------------------
+
+
+def lead_fields(draft: dict[str, Any]) -> dict[str, Any]:
+    """Draft values as valid lead column values; a value that fails validation is left out."""
+    fields: dict[str, Any] = {}
+    for name in LEAD_FIELDS:
+        value = draft.get(name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, float):
+            value = Decimal(str(value))
+        try:
+            fields[name] = _VALIDATORS[name].validate_python(value)
+        except ValidationError:
+            log.info("wechat draft value for %s left out: not valid", name)
+    return fields
+
+
+def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]:
+    """Create the prospect's lead, or attach this enquiry to their open one (by openid, then
+    phone). Returns the lead and whether it is new."""
+    fields = lead_fields(dict(state.draft))
+    if state.transcript:
+        fields["message"] = "\n".join(state.transcript)[:4000]
+    scene = state.scene or user.first_scene
+    source = {"scene": scene} if scene else {}
+    phone = fields.get("phone")
+
+    existing = leads.find_open_lead_by_openid(openid)
+    if existing is None and phone:
+        existing = leads.find_open_lead_by_phone(phone)
+    if existing is None:
+        # No SAVEPOINT here: releasing one fires after_commit, which would publish the
+        # routing task before this transaction commits. A phone race rolls back the whole
+        # handling instead, and `_handle` runs it once more.
+        lead = leads.create_lead(
+            {**fields, "wechat_openid": openid}, channel=Channel.WECHAT, source=source
+        )
+        _record_requirements(lead, state)
+        return lead, True
+    lead = _lock_lead(existing.id) or existing
+    leads.attach_enquiry(lead, EnquiryIn.model_construct(**fields), Channel.WECHAT, source)
+    if lead.wechat_openid is None:
+        lead.wechat_openid = openid
+    _record_requirements(lead, state)
+    return lead, False
+
+
+def _record_requirements(lead: Lead, state: State) -> None:
+    """Put what the prospect told the bot, including needs without a lead column, on record."""
+    extra = {k: v for k, v in state.draft.items() if k not in LEAD_FIELDS}
+    data: dict[str, Any] = {"channel": "wechat", "conversation": list(state.transcript)}
+    if extra:
+        data["requirements"] = extra
+    leads.record_message(lead, data)
+
+
+def _safe_changes(lead: Lead, changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes for an existing lead: validated, cleared values included, and no phone that
+    belongs to another open lead (the one-open-lead-per-phone index would refuse it)."""
+    valid = lead_fields(changes)
+    cleared = {k: None for k, v in changes.items() if k in LEAD_FIELDS and v is None}
+    result = {**cleared, **valid}
+    phone = result.get("phone")
+    if phone:
+        other = leads.find_open_lead_by_phone(phone)
+        if other is not None and other.id != lead.id:
+            result.pop("phone")
+    if "need_type" in result and result["need_type"] is None:
+        result.pop("need_type")  # the column is NOT NULL
+    return result

@@ -1,0 +1,386 @@
+"""The WeChat bot's conversation (SPEC §6): the pure state machine, then the service that keeps
+its state in the database and turns a finished draft into a lead."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.core.db import db, utcnow
+from app.leads.models import Channel, EventType, Lead, LeadEvent
+from app.wechat import conversation as conv
+from app.wechat import service
+from app.wechat.callback import Delivery, parse_xml
+from app.wechat.conversation import (
+    Incoming,
+    Kind,
+    LeadAction,
+    LeadRef,
+    State,
+    render_reply,
+    step,
+)
+from app.wechat.models import WechatUser
+from app.wechat.parser import load_districts, parse_enquiry
+from app.wechat.simulator import (
+    build_click_xml,
+    build_subscribe_xml,
+    build_text_xml,
+    reply_text,
+)
+
+DISTRICTS = load_districts("zhuzhou")
+OPENID = "oProspect000000000000000001"
+
+
+def text(message: str) -> Incoming:
+    return Incoming(Kind.TEXT, text=message, parsed=parse_enquiry(message, DISTRICTS))
+
+
+def say(state: State, *messages: str) -> tuple[State, list[str]]:
+    """Play `messages` through the state machine; the replies as the prospect reads them."""
+    replies = []
+    for message in messages:
+        turn = step(state, text(message))
+        state = turn.state
+        if turn.lead_action is not LeadAction.NONE and state.lead_id is None:
+            state = replace(state, lead_id=1)  # as the service does after saving
+            replies.append(render_reply(turn.reply, LeadRef("PL-20261124-0001", True)) or "")
+        else:
+            replies.append(render_reply(turn.reply, None) or "")
+    return state, replies
+
+
+def subscribed() -> State:
+    return step(State(), Incoming(Kind.SUBSCRIBE)).state
+
+
+# --- the state machine ---------------------------------------------------------------------------
+
+
+def test_subscribe_greets_and_offers_numbered_choices():
+    turn = step(State(), Incoming(Kind.SUBSCRIBE))
+    reply = render_reply(turn.reply, None) or ""
+    assert "欢迎关注" in reply
+    for line in ("1 租厂房", "2 买地", "3 仓库", "4 办公", "5 投资合作"):
+        assert line in reply
+    assert turn.state.asked == "need"
+
+
+@pytest.mark.parametrize(
+    ("answer", "need", "deal"),
+    [
+        ("1", "factory", "rent"),
+        ("２", "land", "buy"),
+        ("选3", "warehouse", None),
+        ("四", "office", None),
+        ("投资合作", "investment", None),
+    ],
+)
+def test_numbered_or_worded_choice_sets_the_need(answer, need, deal):
+    state, _ = say(subscribed(), answer)
+    assert state.draft["need_type"] == need
+    assert state.draft.get("deal") == deal
+
+
+def test_questions_follow_need_area_phone_company_contact():
+    state = subscribed()
+    asked = [state.asked]
+    for answer in ("1", "5000平", "13812345678", "湘能电池科技有限公司", "王先生"):
+        state, _ = say(state, answer)
+        asked.append(state.asked)
+    assert asked == ["need", "area", "phone", "company", "contact", None]
+
+
+def test_every_reply_asks_at_most_one_question():
+    _, replies = say(
+        subscribed(), "你好", "1", "大概三四千平吧", "13812345678", "跳过", "李女士", "层高8米"
+    )
+    for reply in replies:
+        assert reply.count("？") <= 1, reply
+
+
+def test_land_area_question_is_in_mu_and_a_bare_number_means_mu():
+    state, replies = say(subscribed(), "2")
+    assert "亩" in replies[0]
+    state, _ = say(state, "30")
+    assert state.draft["area_min_m2"] == pytest.approx(30 * 666.67)
+
+
+def test_bare_number_answers_the_area_question_in_square_metres():
+    state, _ = say(subscribed(), "1", "5000")
+    assert (state.draft["area_min_m2"], state.draft["area_max_m2"]) == (5000, 5000)
+    assert state.asked == "phone"
+
+
+def test_one_sentence_fills_several_fields_and_saves_the_lead():
+    turn = step(subscribed(), text("想在芦淞区租5000平厂房，王先生13812345678"))
+    draft = turn.state.draft
+    assert draft["need_type"] == "factory"
+    assert draft["district"] == "芦淞区"
+    assert draft["phone"] == "+8613812345678"
+    assert turn.lead_action is LeadAction.SAVE
+    assert turn.state.asked == "company"  # contact is already known
+
+
+def test_correction_replaces_the_whole_area():
+    state, _ = say(subscribed(), "1", "3000-5000平")
+    state, replies = say(state, "不对,是8000平")
+    assert (state.draft["area_min_m2"], state.draft["area_max_m2"]) == (8000, 8000)
+    assert "已更正" in replies[0]
+
+
+def test_a_stated_need_is_not_replaced_by_the_guess_from_mu():
+    state, _ = say(subscribed(), "1", "不对，要30亩")
+    assert state.draft["need_type"] == "factory"
+    assert state.draft["area_min_m2"] == pytest.approx(20000.1)
+
+
+def test_a_later_stated_need_corrects_the_earlier_one():
+    state, _ = say(subscribed(), "1", "改成租仓库")
+    assert state.draft["need_type"] == "warehouse"
+
+
+def test_skip_moves_on_to_the_next_question():
+    state, _ = say(subscribed(), "1", "5000平", "13812345678", "跳过")
+    assert "company" in state.skipped
+    assert state.asked == "contact"
+
+
+def test_invalid_phone_is_asked_for_again():
+    state, replies = say(subscribed(), "1", "5000平", "1381234")
+    assert "号码好像不对" in replies[-1]
+    assert state.asked == "phone"
+    assert "phone" not in state.draft
+
+
+def test_unreadable_answer_repeats_the_question():
+    state, replies = say(subscribed(), "1", "嗯嗯")
+    assert "没看明白" in replies[-1]
+    assert state.asked == "area"
+
+
+@pytest.mark.parametrize("message", ["转人工", "人工", "人工客服", "找专员", "能不能转人工？"])
+def test_handover_request_hands_over(message):
+    turn = step(subscribed(), text(message))
+    assert turn.lead_action is LeadAction.HANDOVER
+    assert turn.state.handover
+    assert "转接招商专员" in (render_reply(turn.reply, LeadRef("PL-1", True)) or "")
+
+
+def test_handover_keeps_what_else_the_message_says():
+    turn = step(subscribed(), text("转人工，我电话13812345678"))
+    assert turn.lead_action is LeadAction.HANDOVER
+    assert turn.state.draft["phone"] == "+8613812345678"
+
+
+def test_after_handover_the_bot_records_and_stays_silent():
+    state = step(subscribed(), text("转人工")).state
+    turn = step(state, text("我的电话13812345678"))
+    assert turn.reply is None
+    assert turn.record is not None
+    assert turn.record["text"] == "我的电话13812345678"
+    assert turn.changes == {"phone": "+8613812345678"}
+
+
+def test_lead_is_saved_once_when_need_and_phone_are_known():
+    state = subscribed()
+    first = step(state, text("租厂房 13812345678"))
+    assert first.lead_action is LeadAction.SAVE
+    later = step(replace(first.state, lead_id=7), text("5000平"))
+    assert later.lead_action is LeadAction.NONE
+    assert later.changes == {"area_min_m2": 5000, "area_max_m2": 5000}
+
+
+def test_declined_phone_saves_the_lead_once_nothing_is_left_to_ask():
+    state, _ = say(subscribed(), "1", "5000平", "不方便", "湘能科技")
+    assert state.lead_id is None
+    turn = step(state, text("王先生"))
+    assert turn.lead_action is LeadAction.SAVE
+
+
+def test_saved_reply_gives_the_reference_and_what_happens_next():
+    turn = step(subscribed(), text("想租厂房，13812345678"))
+    reply = render_reply(turn.reply, LeadRef("PL-20261124-0007", created=True)) or ""
+    assert "PL-20261124-0007" in reply
+    assert "招商专员会尽快联系您" in reply
+
+
+def test_menu_click_sets_the_need():
+    turn = step(State(), Incoming(Kind.CLICK, key="NEED_FACTORY"))
+    assert turn.state.draft["need_type"] == "factory"
+    assert turn.state.asked == "area"
+
+
+def test_menu_contact_agent_hands_over():
+    turn = step(State(), Incoming(Kind.CLICK, key="CONTACT_AGENT"))
+    assert turn.lead_action is LeadAction.HANDOVER
+
+
+def test_unknown_menu_key_offers_the_choices():
+    turn = step(State(), Incoming(Kind.CLICK, key="SOMETHING_NEW"))
+    assert "1 租厂房" in (render_reply(turn.reply, None) or "")
+
+
+def test_voice_without_transcription_asks_to_type_and_repeats_the_question():
+    reply = render_reply(step(subscribed(), Incoming(Kind.VOICE)).reply, None) or ""
+    assert "打字" in reply
+    assert "1 租厂房" in reply
+
+
+def test_location_fills_the_district_only():
+    label = "湖南省株洲市芦淞区建设南路88号"
+    incoming = Incoming(
+        Kind.LOCATION, text=label, parsed=parse_enquiry(label, DISTRICTS), media="location"
+    )
+    turn = step(subscribed(), incoming)
+    assert turn.changes == {"district": "芦淞区"}
+
+
+def test_state_survives_a_json_round_trip():
+    state, _ = say(subscribed(), "1", "5000平", "跳过")
+    assert State.from_json(state.to_json()) == state
+
+
+def test_unreadable_stored_state_starts_afresh():
+    assert State.from_json({"draft": "nonsense", "asked": "bogus", "lead_id": "x"}) == State()
+    assert State.from_json(None) == State()
+
+
+# --- the service: state in the database, leads ------------------------------------------------
+
+
+def deliver(xml: str) -> str:
+    """Hand one delivery to the service as the callback would; the reply's text."""
+    return reply_text(service.receive(Delivery(parse_xml(xml), xml)))[1]
+
+
+def chat(*messages: str, openid: str = OPENID) -> list[str]:
+    return [deliver(build_text_xml(openid, m)) for m in messages]
+
+
+def user(openid: str = OPENID) -> WechatUser:
+    return db.session.scalars(select(WechatUser).where(WechatUser.openid == openid)).one()
+
+
+def wechat_leads() -> list[Lead]:
+    return list(db.session.scalars(select(Lead).where(Lead.channel == Channel.WECHAT)))
+
+
+def events(lead: Lead, kind: EventType) -> list[LeadEvent]:
+    stmt = select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.type == kind)
+    return list(db.session.scalars(stmt.order_by(LeadEvent.id)))
+
+
+def test_completion_creates_a_wechat_lead_with_the_parsed_fields(app, agent):
+    replies = chat("我们做新能源电池，想在芦淞区租3000-5000平厂房", "13812345678")
+    [lead] = wechat_leads()
+    assert lead.reference in replies[-1]
+    assert (lead.need_type.value, lead.deal.value, lead.district) == ("factory", "rent", "芦淞区")
+    assert (lead.area_min_m2, lead.area_max_m2) == (Decimal("3000"), Decimal("5000"))
+    assert lead.industry == "新能源电池"
+    assert lead.phone == "+8613812345678"
+    assert lead.wechat_openid == OPENID
+    assert "想在芦淞区租" in (lead.message or "")
+    assert lead.agent_id == agent.id  # routed after the commit (embedded mode)
+
+
+def test_later_messages_update_the_lead_with_field_changed_events(app):
+    chat("租厂房 13812345678", "湘能电池科技有限公司", "不对，面积是8000平")
+    [lead] = wechat_leads()
+    assert lead.company == "湘能电池科技有限公司"
+    assert lead.area_min_m2 == Decimal("8000")
+    changed = {e.data["field"] for e in events(lead, EventType.FIELD_CHANGED)}
+    assert changed == {"company", "area_min_m2", "area_max_m2"}
+    last_message = events(lead, EventType.MESSAGE_IN)[-1]
+    assert last_message.data["text"] == "不对，面积是8000平"
+
+
+def test_handover_records_on_the_lead_and_later_messages_are_not_answered(app):
+    replies = chat("想买地", "转人工", "我们大概要五十亩")
+    [lead] = wechat_leads()  # created without a phone so an agent can take over at once
+    assert lead.reference in replies[1]
+    assert replies[2] == ""
+    texts = [e.data for e in events(lead, EventType.MESSAGE_IN)]
+    assert any(d.get("handover") for d in texts)
+    assert texts[-1]["text"] == "我们大概要五十亩"
+    assert lead.area_min_m2 == Decimal("33333.50")  # filled silently for the agent
+
+
+def test_conversation_state_is_kept_in_the_database(app):
+    chat("租厂房")
+    db.session.expire_all()
+    stored = State.from_json(user().conversation)
+    assert stored.draft["need_type"] == "factory"
+    assert stored.asked == "area"
+
+
+def test_conversation_older_than_48_hours_starts_a_new_draft(app):
+    chat("租厂房")
+    user().conversation_expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    replies = chat("13812345678")
+    assert wechat_leads() == []  # the old draft's need is gone: no lead from a phone alone
+    assert "1 租厂房" in replies[0]
+
+
+def test_every_message_extends_the_conversation_by_48_hours(app):
+    before = utcnow()
+    chat("租厂房")
+    expires = user().conversation_expires_at
+    assert expires is not None
+    window = dt.timedelta(hours=48)
+    assert before + window <= expires <= utcnow() + window
+
+
+def test_inbound_message_opens_the_customer_service_window(app):
+    chat("你好")
+    db.session.expire_all()
+    follower = user()
+    assert follower.last_inbound_at is not None
+    assert follower.cs_sent_in_window == 0
+
+
+def test_open_lead_with_the_same_phone_gets_the_enquiry_attached(app, create_lead):
+    web = create_lead(phone="13812345678", need_type="factory")
+    replies = chat("想租仓库，电话13812345678")
+    assert wechat_leads() == []
+    db.session.refresh(web)
+    assert web.reference in replies[0]
+    assert "已在跟进中" in replies[0]
+    assert web.wechat_openid == OPENID
+    assert events(web, EventType.ENQUIRY)
+
+
+def test_open_lead_of_the_same_openid_gets_the_next_enquiry(app):
+    chat("租厂房 13812345678")
+    user().conversation_expires_at = utcnow() - dt.timedelta(hours=1)
+    db.session.commit()
+    chat("想买地，电话13912345678")
+    [lead] = wechat_leads()
+    assert lead.phone == "+8613812345678"
+    assert events(lead, EventType.ENQUIRY)
+
+
+def test_subscribe_with_qrscene_records_the_scene_on_the_lead_source(app):
+    deliver(build_subscribe_xml(OPENID, scene="expo2026_booth7"))
+    chat("租厂房 13812345678")
+    [lead] = wechat_leads()
+    assert lead.source == {"scene": "expo2026_booth7"}
+    assert user().first_scene == "expo2026_booth7"
+
+
+def test_menu_click_then_phone_creates_the_lead_with_that_need(app):
+    deliver(build_click_xml(OPENID, "NEED_WAREHOUSE"))
+    chat("13812345678")
+    [lead] = wechat_leads()
+    assert lead.need_type.value == "warehouse"
+
+
+def test_menu_keys_are_documented_in_the_module():
+    for key in (*conv.MENU_NEEDS, conv.MENU_HANDOVER, conv.MENU_START):
+        assert key in (conv.__doc__ or "")
