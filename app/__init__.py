@@ -73,14 +73,26 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["dispatcher"] = TaskDispatcher(celery)
     register_error_handlers(app)
 
+    from app.core.i18n import init_i18n
+    from app.web.auth import init_auth
+
+    init_i18n(app)
+    init_auth(app)  # session login and CSRF for the pages
+
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as auth_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
+    from app.notifications.routes import bp as notifications_api
     from app.reports.routes import bp as reports_api
+    from app.web.auth import bp as auth_pages
+    from app.web.auth import exempt_blueprints
     from app.web.routes import bp as web
     from app.wechat.routes import bp as wechat
+    from app.workspace.routes import bp as workspace
 
-    for blueprint in (core, auth_api, leads_api, reports_api, wechat, web):
+    app.register_blueprint(notifications_api)
+    for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
+    exempt_blueprints(app)

@@ -59,7 +59,29 @@ class Team(Base):
     )
 
 
-class Agent(Base):
+class SessionLoginMixin:
+    """What Flask-Login asks of a user. The id carries a stamp, so a password change or
+    deactivation ends every open session of the agent."""
+
+    id: int
+    active: bool
+    tokens_valid_after: dt.datetime
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_stamp}"
+
+    @property
+    def session_stamp(self) -> str:
+        return str(int(self.tokens_valid_after.timestamp()))
+
+
+class Agent(SessionLoginMixin, Base):
     __tablename__ = "agent"
 
     id: Mapped[int] = mapped_column(primary_key=True)

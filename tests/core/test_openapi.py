@@ -10,8 +10,9 @@ from openapi_spec_validator import validate
 
 from app.leads.schemas import EnquiryIn
 
-# Pages for people, not part of the API.
-UNDOCUMENTED = {"/", "/enquiry"}
+# The machine interface: everything under these prefixes must be documented. Pages for
+# people (/, /enquiry, /login, /app/...) are covered by the route x role matrix instead.
+API_PREFIXES = ("/api/", "/healthz", "/wechat/")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 INTAKE_FIELDS = {
     "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
@@ -28,7 +29,7 @@ def openapi_path(rule: str) -> str:
 def served_operations(app: Flask) -> set[tuple[str, str]]:
     operations = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or rule.rule in UNDOCUMENTED:
+        if not rule.rule.startswith(API_PREFIXES):
             continue
         for method in rule.methods - IGNORED_METHODS:
             operations.add((openapi_path(rule.rule), method.lower()))

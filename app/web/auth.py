@@ -1,0 +1,135 @@
+"""Session login for the pages (Flask-Login) with CSRF protection on every form (Flask-WTF).
+
+The JSON API keeps bearer tokens; the public enquiry form and the WeChat callback need no
+session and are exempt from CSRF.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.wrappers import Response
+
+from app.accounts import service as accounts
+from app.accounts.models import Agent, Role
+from app.core.db import db
+from app.core.errors import AppError
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Blueprints that authenticate otherwise (bearer tokens, WeChat signatures) or are public.
+CSRF_EXEMPT_BLUEPRINTS = ("core", "auth_api", "leads_api", "reports_api", "wechat",
+                          "routing_api", "accounts_api", "notifications_api")
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Agent | None:
+    agent_id, _, stamp = user_id.partition(":")
+    agent = db.session.get(Agent, int(agent_id)) if agent_id.isdigit() else None
+    if agent is None or not agent.active or stamp != agent.session_stamp:
+        return None
+    return agent
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Pages: log in first (302 to /login), then one of `roles` (403)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so /login?next= cannot send people elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("workspace.queue")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("login.html")
+    login_name = (request.form.get("login") or "").strip()
+    password = request.form.get("password") or ""
+    try:
+        agent = accounts.authenticate(login_name, password)
+    except AppError:
+        flash(_("账号或密码不正确"), "error")
+        return render_template("login.html", login=login_name), 401
+    login_user(agent, remember=False)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("password.html")
+    agent: Agent = current_user._get_current_object()
+    current, new, again = (request.form.get(k) or "" for k in ("current", "new", "again"))
+    error = None
+    if not accounts.verify_password(agent, current):
+        error = _("当前密码不正确")
+    elif new != again:
+        error = _("两次输入的新密码不一致")
+    else:
+        try:
+            accounts.set_password(agent, new)
+        except AppError as exc:
+            error = "; ".join(exc.fields.values()) or exc.message
+    if error:
+        flash(error, "error")
+        return render_template("password.html"), 400
+    db.session.commit()
+    logout_user()
+    flash(_("密码已修改，请重新登录"), "info")
+    return redirect(url_for("auth.login"))
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+        return render_template("error.html", status=400,
+                               message=_("页面已过期，请刷新后重试")), 400
+
+
+def exempt_blueprints(app: Flask) -> None:
+    for name in CSRF_EXEMPT_BLUEPRINTS:
+        if name in app.blueprints:
+            csrf.exempt(app.blueprints[name])
+    csrf.exempt("app.web.routes.submit")
