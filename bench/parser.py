@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -49,6 +50,18 @@ def _measure(
     return best_cpu, best_wall
 
 
+def _reference_ms() -> float:
+    """CPU milliseconds for a fixed pure-Python loop (10 million additions), best of 3."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.process_time() - start)
+    return best * 1000
+
+
 def _line(label: str, texts: list[str], cpu: float, wall: float) -> str:
     chars = sum(len(t) for t in texts) / len(texts)
     return (
@@ -77,6 +90,9 @@ def main() -> None:
     long_chat = ["你好在吗?" * 20 + "。".join(rng.sample(labelled, 30)) for _ in range(10)]
 
     print(f"parser throughput, one process, best of {opts.rounds} rounds")
+    # Shared machines vary a lot: print the load and a fixed pure-Python workload so figures
+    # from different runs and machines can be compared.
+    print(f"load average {os.getloadavg()[0]:.1f}; reference loop {_reference_ms():.0f} ms")
     for label, texts in (
         ("labelled set (all)", labelled),
         ("labelled set, 30–80 chars", typical),

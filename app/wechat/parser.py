@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -115,12 +114,10 @@ _TRAD_SIMP_PAIRS = (
     "銅铜 鋅锌 錫锡 鎳镍 鈦钛 礦矿 煉炼 熱热 風风 燈灯 顯显 觸触 傳传 儀仪 錶表 飛飞 櫃柜 鄰邻 "
     "離离 遊游 戲戏 視视 頻频 聲声 專专 隊队 幹干 級级 塊块 內内 並并 闆板 餘余 徵征 復复 複复 "
     "隻只 歷历 曆历 匯汇 沖冲 衝冲 佔占 夥伙 尋寻 獲获 啟启 啓启 納纳 繳缴 隨随 盡尽 儘尽 淨净 "
-    "簷檐 營营 銷销 藝艺 煙烟 圍围 題题 煩烦 爐炉 鍋锅 掛挂 擔担 釐厘 鬆松 髮发 "
-    "億亿 寬宽 樂乐 邊边 無无 須须 熱热 確确 層层 夠够 覺觉 嗎吗 啦啦 囉啰 謂谓 屆届 覆复"
+    "簷檐 營营 銷销 藝艺 煙烟 圍围 題题 煩烦 爐炉 鍋锅 掛挂 擔担 釐厘 鬆松 髮发 寬宽 樂乐 "
+    "無无 須须 確确 夠够 覺觉 囉啰 謂谓 屆届"
 )
-_TRAD_SIMP: dict[str, str] = {}
-for _pair in _TRAD_SIMP_PAIRS.split():
-    _TRAD_SIMP[_pair[0]] = _pair[1]
+_TRAD_SIMP: dict[str, str] = {pair[0]: pair[1] for pair in _TRAD_SIMP_PAIRS.split()}
 
 
 def _build_fold_table() -> dict[int, str]:
@@ -135,8 +132,7 @@ def _build_fold_table() -> dict[int, str]:
     for ch in "\u3000\u00a0\t\r\u2002\u2003\u2009":
         table[ord(ch)] = " "
     for trad, simp in _TRAD_SIMP.items():
-        if trad != simp:
-            table[ord(trad)] = simp
+        table[ord(trad)] = simp
     return table
 
 
@@ -190,8 +186,8 @@ class DistrictSet:
     ignore: frozenset[str] = frozenset()
     bare: frozenset[str] = frozenset()
     area_code: str | None = None
-    _alias_re: re.Pattern[str] | None = None
-    _suffix_re: re.Pattern[str] | None = None
+    _alias_re: re.Pattern[str] | None = field(default=None, init=False, repr=False)
+    _suffix_re: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.aliases:
@@ -384,6 +380,8 @@ def _e164(digits: str, plus: bool, area_code: str | None) -> tuple[str | None, s
         return None, "not a valid phone number"
     if plus or (digits.startswith("86") and len(digits) == 13):
         nsn = digits[2:]
+        if nsn.startswith("0"):
+            nsn = nsn[1:]  # "+86 (0)731 ...": the trunk 0 written after the country code
     elif digits.startswith("0086"):
         nsn = digits[4:]
     elif digits.startswith("0"):
@@ -410,7 +408,7 @@ def _e164(digits: str, plus: bool, area_code: str | None) -> tuple[str | None, s
 # Quantities: one pass finds every "number (range) unit".
 
 _NUM = (
-    r"(?:[0-9零〇一二两三四五六七八九十几]|,(?=[0-9]{3}(?![0-9])))"
+    r"[0-9零〇一二两三四五六七八九十几]"
     r"(?:[0-9零〇一二两三四五六七八九十百万亿几]|千(?![伏瓦克米])|,(?=[0-9]{3}(?![0-9])))*"
     r"(?:[.点][0-9零〇一二三四五六七八九]+[十百千万亿]*)?"
 )
@@ -448,8 +446,6 @@ _UNITS: dict[str, tuple[str, float]] = {
     "sq ft": (_AREA, 0.092903),
     "square feet": (_AREA, 0.092903),
     "亩": (_AREA, SQM_PER_MU),
-    "million": (_MONEY, 1e6),
-    "billion": (_MONEY, 1e9),
     "mu": (_AREA, SQM_PER_MU),
     "公顷": (_AREA, 10000.0),
     "hectares": (_AREA, 10000.0),
@@ -465,6 +461,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "块钱": (_MONEY, 1.0),
     "块": (_MONEY, 1.0),
     "w": (_MONEY, 1e4),
+    "million": (_MONEY, 1e6),
+    "billion": (_MONEY, 1e9),
     "米": (_LENGTH, 1.0),
     "公尺": (_LENGTH, 1.0),
     "m": (_LENGTH, 1.0),
@@ -535,7 +533,6 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
     multiplier: bool  # the numeral itself carries 万/亿
 
 
-_MULT_CHARS = "万亿"
 _TRAIL_MULT = re.compile(r"[百千万亿]+$")
 _PER_AREA_CHARS = re.compile(r"平|㎡|m2|m²|方|亩")
 _PER_SHORT_TIME = re.compile(r"[月天日]")
@@ -546,111 +543,97 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
     out: list[_Qty] = []
     pos = 0
     search = _QTY.search
-    while True:
-        m = search(text, pos)
-        if m is None:
-            return out
-        if m.start() and text[m.start() - 1] in "0123456789.":
-            pos = m.end()  # the tail of a figure already read (or of a version like v1.2)
-            continue
-        a, b, ua, u, qa = m.group("a", "b", "ua", "u", "qa")
-        single_end = m.end("ua") if ua else (m.end("qa") if qa else m.end("a"))
+    while (m := search(text, pos)) is not None:
+        start = m.start()
+        pos = m.end()
+        if start and text[start - 1] in "0123456789.":
+            continue  # the tail of a figure already read (or of a version like v1.2)
+        a, b, ua, u, qa, qb, per = m.group("a", "b", "ua", "u", "qa", "qb", "per")
         use_range = b is not None
-        if use_range and ua and u and _UNITS[ua][0] != _UNITS[u][0]:
-            use_range = False  # "5000平-8米": two quantities that only look like a range
-        elif use_range and not (ua or u or _has_mult(a) or _has_mult(b)):
-            use_range = False  # "3-5" with no unit at all
+        if use_range and (
+            (ua and u and _UNITS[ua][0] != _UNITS[u][0])  # "5000平-8米": two quantities
+            or not (ua or u or _has_mult(a) or _has_mult(b))  # "3-5" with no unit at all
+        ):
+            use_range = False
+            pos = m.start("b")
+            per = None
         if use_range:
             unit = u or ua
-            end = m.end("u") if u else (m.end("qb") if m.group("qb") else m.end("b"))
-            per = m.group("per") or ""
-            pos = m.end()
+            end = m.end("u") if u else (m.end("qb") if qb else m.end("b"))
         else:
             unit = ua
-            end = single_end
-            per = (m.group("per") or "") if b is None else ""
-            pos = m.start("b") if b is not None else max(m.end(), m.start() + 1)
+            end = m.end("ua") if ua else (m.end("qa") if qa else m.end("a"))
         if per:
             end = m.end("per")
-        bare = not unit and not _has_mult(a) and not (use_range and _has_mult(b))
-        if bare and not (
-            _AREA_NOUN_AFTER.match(text, end)
-            or _AREA_WORD_BEFORE.search(text, max(0, m.start() - 8), m.start())
+        if (
+            unit is None
+            and not _has_mult(a)
+            and not (use_range and _has_mult(b))
+            and not _AREA_NOUN_AFTER.match(text, end)
+            and not _AREA_WORD_BEFORE.search(text, max(0, start - 8), start)
         ):
             continue  # a bare numeral (一个, 第三, 5年) is a quantity only as "5000左右的厂房"
         if "几" in a or (use_range and "几" in b):
             if unit or _has_mult(a):
-                notes.append(f"vague quantity: {original[m.start() : end]}")
+                notes.append(f"vague quantity: {original[start:end]}")
             continue
         first = parse_number(a)
-        if first is None:
+        second = parse_number(b) if use_range else first
+        if first is None or second is None:
             if unit:
-                notes.append(f"unreadable number: {original[m.start() : end]}")
+                notes.append(f"unreadable number: {original[start:end]}")
             continue
-        low, high = first
-        has_range = low != high
+        low, high = first[0], second[1]
         if use_range:
-            second = parse_number(b)
-            if second is None:
-                notes.append(f"unreadable number: {original[m.start() : end]}")
-                continue
             tail = _TRAIL_MULT.search(b)
             if tail and tail.start() and not any(c in a for c in "十百千万亿点."):
                 # 3到5万 = 3万–5万: the multiplier at the end belongs to both ends.
                 lead = parse_number(b[: tail.start()])
                 if lead is not None and lead[0] > 0 and low <= lead[0]:
                     low *= second[0] / lead[0]
-            high = second[1]
-            has_range = True
-        factor = _UNITS[unit][1] if unit else 1.0
         per_kind = ""
         if per:
-            per_kind = "area" if _PER_AREA_CHARS.search(per) else ""
-            if not per_kind and _PER_SHORT_TIME.search(per):
+            if _PER_AREA_CHARS.search(per):
+                per_kind = "area"
+            elif _PER_SHORT_TIME.search(per):
                 per_kind = "month"
+        category, factor = _UNITS[unit] if unit else (None, 1.0)
         out.append(
             _Qty(
-                m.start(),
+                start,
                 end,
                 low * factor,
                 high * factor,
-                _UNITS[unit][0] if unit else None,
+                category,
                 unit,
-                has_range,
-                bool(qa or (use_range and m.group("qb"))),
+                low != high,
+                bool(qa or (use_range and qb)),
                 per_kind,
                 _has_mult(a) or bool(use_range and _has_mult(b)),
             )
         )
+    return out
 
 
 def _has_mult(numeral: str) -> bool:
     return "万" in numeral or "亿" in numeral
 
 
-_SENTENCE_BREAK = re.compile(r"[;!?。；！？\n]")
-_CLAUSE_BREAK = re.compile(r"[,;!?。，；！？\n、]")
+# The tail of a window that follows its last sentence or clause break.
+_SENTENCE_TAIL = re.compile(r"[^;!?。；！？\n]*\Z")
+_CLAUSE_TAIL = re.compile(r"[^,;!?。，；！？\n、]*\Z")
 
 
-class _Breaks:
-    """Where sentences and clauses end in a text, to cut context windows at them."""
+def _sentence_before(text: str, start: int, width: int = 16) -> str:
+    """Up to ``width`` characters before ``start``, within the same sentence."""
+    m = _SENTENCE_TAIL.search(text, max(0, start - width), start)
+    return m.group() if m else ""
 
-    __slots__ = ("clauses", "sentences")
 
-    def __init__(self, text: str) -> None:
-        self.sentences = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-        self.clauses = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
-
-    @staticmethod
-    def _cut(breaks: list[int], start: int, width: int) -> int:
-        i = bisect_right(breaks, start) - 1
-        return max(breaks[i] if i >= 0 else 0, start - width)
-
-    def sentence_start(self, start: int, width: int = 16) -> int:
-        return self._cut(self.sentences, start, width)
-
-    def clause_start(self, start: int, width: int = 16) -> int:
-        return self._cut(self.clauses, start, width)
+def _clause_before(text: str, start: int, width: int = 16) -> str:
+    """Up to ``width`` characters before ``start``, within the same clause."""
+    m = _CLAUSE_TAIL.search(text, max(0, start - width), start)
+    return m.group() if m else ""
 
 
 _BOUND_BEFORE = re.compile(
@@ -785,6 +768,7 @@ _HAS_LATIN = re.compile(r"[a-z]")
 _BUY_PHRASE = re.compile(
     r"(?:拿|买|购)[^,，。;；!！?？\x00]{1,8}?(?:亩地|块地|地块|土地|用地)|[房地库楼]卖"
 )
+_BUY_HINT = re.compile(r"[拿买购卖]")
 _NEGATED = re.compile(r"(?:不需要|不用|无需|不要|(?<!有)没有|不需)[\u4e00-\u9fff]{0,2}$")
 # A place to work in beats a company address, which beats "we want to invest". Among places,
 # office and desk space usually come with the main need (厂房带办公), so they rank below it.
@@ -941,6 +925,7 @@ _INDUSTRY_SUFFIX = (
     "加工|制造|生产|研发|设备|材料|科技|产品|配件|零部件|贸易|服务|包装|印刷|技术|工程|器件|"
     "元件|用品|器材|装备|仪器|制品|开发|组装|回收|配送|设计|销售"
 )
+_INDUSTRY_SUFFIX_RE = re.compile(_INDUSTRY_SUFFIX)
 # In a bare mention, 生产 and 制造 after a term are usually "生产线"/"制造基地", not the trade.
 _SCAN_SUFFIX = _INDUSTRY_SUFFIX.replace("生产|", "")
 _STRONG = sorted(_INDUSTRY_TERMS.split(), key=len, reverse=True)
@@ -1004,7 +989,7 @@ _AREA_WORD_BEFORE = re.compile(r"面积\s*(?:是|为|:|约|大约|大概|需要|
 _EXISTING_BEFORE = re.compile(r"现有|目前有|原有|已有|现在有|现在的|目前的|现在租|目前租")
 _EIA = re.compile(r"环评|环境影响评价|环保审批|环保手续|eia(?![a-z])")
 _EIA_NEG_BEFORE = re.compile(
-    r"(?:不需要|不用|无需|没有|不要|不需|不涉及|不做|免|no)\s*(?:做|办|过|办理|的|什么)?\s*$"
+    r"(?:不需要|不用|无需|(?<!有)没有|不要|不需|不涉及|不做|免|no)\s*(?:做|办|过|办理|的|什么)?\s*$"
 )
 _EIA_NEG_AFTER = re.compile(r"\s*(?:要求)?\s*(?:不需要|不用|没有要求|不要|不需|无要求)")
 
@@ -1046,7 +1031,12 @@ def _extract_phones(st: _State) -> None:
     found: list[str] = []
     for m in _PHONE_RUN.finditer(phone_text):
         run_start = m.start()
-        if _DATE_LIKE.fullmatch(m.group()) or _AMOUNT_BEFORE.search(
+        run = m.group()
+        if len(run) == 11 and run.isdigit() and _CN_MOBILE.fullmatch(run):
+            # The common case, a mobile written plainly; no figure is shaped like one.
+            _record_phone(st, "+86" + run, run_start, m.end(), found)
+            continue
+        if _DATE_LIKE.fullmatch(run) or _AMOUNT_BEFORE.search(
             text, max(0, run_start - 8), run_start
         ):
             continue
@@ -1104,16 +1094,20 @@ def _longest_phone(
         start = groups[i][0]
         if plus:
             start = phone_text.rindex("+", 0, start + 1)
-        end = groups[j - 1][1]
-        if e164 not in found:
-            found.append(e164)
-            if len(found) == 1:
-                st.put("phone", e164, start, end)
-            else:
-                st.notes.append(f"additional phone: {st.original[start:end]}")
-        st.mask(start, end)
+        _record_phone(st, e164, start, groups[j - 1][1], found)
         return j
     return None
+
+
+def _record_phone(st: _State, e164: str, start: int, end: int, found: list[str]) -> None:
+    """The first phone is the lead's; later different ones are reported, not dropped."""
+    if e164 not in found:
+        found.append(e164)
+        if len(found) == 1:
+            st.put("phone", e164, start, end)
+        else:
+            st.notes.append(f"additional phone: {st.original[start:end]}")
+    st.mask(start, end)
 
 
 def _extract_timeline(st: _State) -> None:
@@ -1133,7 +1127,7 @@ def _extract_timeline(st: _State) -> None:
 def _industry_residue(name: str) -> str:
     for term in _STRONG + _WEAK:
         name = name.replace(term, "")
-    return re.sub(_INDUSTRY_SUFFIX, "", name)
+    return _INDUSTRY_SUFFIX_RE.sub("", name)
 
 
 def _extract_company(st: _State) -> None:
@@ -1225,17 +1219,16 @@ def _extract_quantities(st: _State) -> None:
     areas: list[tuple[_Qty, float | None, float | None, int]] = []
     crane: tuple[float, int, int] | None = None
     power: tuple[float, int, int] | None = None
-    breaks = _Breaks(text)
     for q in _scan_quantities(text, st.notes, st.original):
-        before = text[breaks.sentence_start(q.start) : q.start]
-        clause = text[breaks.clause_start(q.start) : q.start]
-        after = text[q.end : q.end + 8]
         cat = q.category
-        bare_area = cat is None and (
-            _AREA_NOUN_AFTER.match(after) or _AREA_WORD_BEFORE.search(before)
-        )
-        if cat == _AREA or (bare_area and q.low >= 50):
-            # A bare figure before 厂房 or after 面积 ("想租5000左右的厂房") is in m², as meant.
+        if cat is None and (
+            not q.multiplier  # bare figures are scanned only before 厂房 or after 面积
+            or _AREA_NOUN_AFTER.match(text, q.end)
+            or _AREA_WORD_BEFORE.search(text, max(0, q.start - 8), q.start)
+        ):
+            cat = _AREA  # "想租1万左右的厂房": a figure for a building is in m², as meant
+        if cat == _AREA:
+            clause = _clause_before(text, q.start)
             if q.per or _PER_MU_WORD.search(clause):
                 continue
             if _EXISTING_BEFORE.search(clause):
@@ -1244,34 +1237,35 @@ def _extract_quantities(st: _State) -> None:
             low, high, end = _bounds(text, q)
             if 5 <= max(low or 0, high or 0) <= _MAX_AREA:
                 areas.append((q, low, high, end))
-        elif cat == _MONEY or (cat is None and q.multiplier):
-            if q.per:
-                continue  # a price (元/平, 万/月), not an amount
-            _assign_money(st, q, text[breaks.sentence_start(q.start, 24) : q.start], after)
-        elif cat == _LENGTH:
-            if (_HEIGHT_BEFORE.search(clause) or _HEIGHT_AFTER.match(after)) and 2 <= q.low <= 60:
-                st.put("ceiling_height_m", q.low, q.start, q.end)
-        elif cat == _WEIGHT:
-            if q.per == "area" or _LOAD_BEFORE.search(clause):
-                st.put("floor_load_kg_m2", q.low, q.start, q.end)
-            elif _CRANE_BEFORE.search(clause) or _CRANE_AFTER.match(after):
-                tonnes = q.high / 1000
-                if crane is None or tonnes > crane[0]:
-                    crane = (tonnes, q.start, q.end)
+        elif cat == _MONEY or cat is None:
+            if not q.per:  # a price (元/平, 万/月) is not an amount
+                _assign_money(st, q, _sentence_before(text, q.start, 24))
         elif cat == _POWER:
             if power is None or q.high > power[0]:
                 power = (q.high, q.start, q.end)
-        elif (
-            cat == _PEOPLE
-            and 1 <= q.low < 1e6
-            and (
+        elif cat == _LENGTH:
+            if 2 <= q.low <= 60 and (
+                _HEIGHT_BEFORE.search(_clause_before(text, q.start))
+                or _HEIGHT_AFTER.match(text, q.end)
+            ):
+                st.put("ceiling_height_m", q.low, q.start, q.end)
+        elif cat == _WEIGHT:
+            clause = _clause_before(text, q.start)
+            if q.per == "area" or _LOAD_BEFORE.search(clause):
+                st.put("floor_load_kg_m2", q.low, q.start, q.end)
+            elif _CRANE_BEFORE.search(clause) or _CRANE_AFTER.match(text, q.end):
+                tonnes = q.high / 1000
+                if crane is None or tonnes > crane[0]:
+                    crane = (tonnes, q.start, q.end)
+        elif cat == _PEOPLE and 1 <= q.low < 1e6:
+            clause = _clause_before(text, q.start)
+            if (
                 q.unit in ("employees", "staff", "workers")
                 or _PEOPLE_BEFORE.search(clause)
                 or _PEOPLE_WE.search(clause)
-                or _PEOPLE_AFTER.match(after)
-            )
-        ):
-            st.put("employees", int(q.low), q.start, q.end)
+                or _PEOPLE_AFTER.match(text, q.end)
+            ):
+                st.put("employees", int(q.low), q.start, q.end)
     if crane:
         st.put("crane_tonnes", crane[0], crane[1], crane[2])
     if power:
@@ -1288,11 +1282,11 @@ def _extract_quantities(st: _State) -> None:
     st.area_in_mu = q.unit in ("亩", "mu")
 
 
-def _assign_money(st: _State, q: _Qty, before: str, after: str) -> None:
+def _assign_money(st: _State, q: _Qty, before: str) -> None:
     """Decide whether an amount is tax, investment or neither, from the words next to it."""
     wan = q.low / 1e4
     source = st.original[q.start : q.end]
-    m = _AMOUNT_WORD_AFTER.match(after)
+    m = _AMOUNT_WORD_AFTER.match(st.work, q.end)
     kind = m.lastgroup if m else None
     if kind is None:
         for m in _AMOUNT_WORD.finditer(before):
@@ -1345,23 +1339,24 @@ def _extract_industry(st: _State) -> None:
 
 def _extract_need_and_deal(st: _State) -> None:
     needs: list[tuple[str, int, int]] = []
-    deals: list[tuple[str, int, int]] = []
+    deals: list[tuple[int, int, str]] = []
     text = st.work
     matches = list(_KEYWORD_RE.finditer(text))
     if _HAS_LATIN.search(text):
         matches.extend(_KEYWORD_LATIN_RE.finditer(text))
         matches.sort(key=lambda m: m.start())
+    may_negate = "不" in text or "无" in text or "没" in text
     for m in matches:
         need, deal = _KEYWORDS[m.group()]
-        if _NEGATED.search(text, max(0, m.start() - 6), m.start()):
+        if may_negate and _NEGATED.search(text, max(0, m.start() - 6), m.start()):
             continue  # 不需要实际办公
         if need is not None:
             needs.append((need, m.start(), m.end()))
         if deal is not None:
-            deals.append((deal, m.start(), m.end()))
-    for m in _BUY_PHRASE.finditer(text):
-        deals.append(("buy", m.start(), m.end()))
-    deals.sort(key=lambda d: d[1])
+            deals.append((m.start(), m.end(), deal))
+    if _BUY_HINT.search(text):
+        deals.extend((m.start(), m.end(), "buy") for m in _BUY_PHRASE.finditer(text))
+        deals.sort()
     chosen = _choose_need(needs)
     area = st.fields.get("area_min_m2") or st.fields.get("area_max_m2")
     if st.area_in_mu and area is not None and (chosen is None or chosen[0] not in _PLACES):
@@ -1383,18 +1378,19 @@ def _choose_need(needs: list[tuple[str, int, int]]) -> tuple[str, int, int] | No
     return None
 
 
-def _choose_deal(st: _State, deals: list[tuple[str, int, int]]) -> None:
+def _choose_deal(st: _State, deals: list[tuple[int, int, str]]) -> None:
+    """deals: (start, end, kind) in text order."""
     for wanted in ("build_to_suit", "any"):
-        for kind, start, end in deals:
+        for start, end, kind in deals:
             if kind == wanted:
                 st.put("deal", kind, start, end)
                 return
-    kinds = {kind for kind, _, _ in deals}
+    kinds = {kind for _, _, kind in deals}
     if "rent" in kinds and "buy" in kinds:
         # 租或者买都可以 / 先租后买: both were asked for.
-        st.put("deal", "any", deals[0][1], max(end for _, _, end in deals))
+        st.put("deal", "any", deals[0][0], max(end for _, end, _ in deals))
         return
-    kind, start, end = deals[0]
+    start, end, kind = deals[0]
     st.put("deal", kind, start, end)
 
 
@@ -1463,11 +1459,3 @@ def parse_enquiry(text: str, districts: DistrictSet | None = None) -> ParseResul
             log.exception("enquiry parser step %s failed", name)
             st.notes.append(f"internal error in {name} step")
     return ParseResult(fields=st.fields, unparsed=st.notes)
-
-
-def iter_fields(result: ParseResult) -> Iterator[tuple[str, object, str]]:
-    """(name, value, source) in the order of FIELD_NAMES; for display and debugging."""
-    for name in FIELD_NAMES:
-        parsed = result.fields.get(name)
-        if parsed is not None:
-            yield name, parsed.value, parsed.source

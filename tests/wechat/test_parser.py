@@ -316,6 +316,7 @@ def test_vague_area_is_reported_not_guessed() -> None:
         ("400-820-8820", "+864008208820"),
         ("400 820 8820", "+864008208820"),
         ("+852 2123 4567", "+85221234567"),
+        ("+86 (0)731 2888 1234", "+8673128881234"),
         ("电话:28881234", "+8673128881234"),
     ],
 )
@@ -368,16 +369,22 @@ def test_local_landline_needs_an_area_code_in_the_generic_list() -> None:
     assert any("area code" in note for note in result.unparsed)
 
 
-@given(st.from_regex(r"0?[1-9][0-9]{8,11}", fullmatch=True))
-@settings(max_examples=300)
+@given(st.from_regex(r"0[1-9][0-9]{8,10}|1[3-9][0-9]{9}|[48]00[0-9]{7}", fullmatch=True))
+@settings(max_examples=500)
 def test_fast_phone_validation_agrees_with_phonenumbers(digits: str) -> None:
+    """Landlines, mobiles and 400/800 numbers as people write them. (phonenumbers also strips
+    carrier-selection prefixes such as 17951; prospects do not write those.)"""
     ours, _ = _e164(digits, plus=False, area_code=None)
-    number = phonenumbers.parse(digits, "CN")
-    theirs = (
-        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if phonenumbers.is_valid_number(number)
-        else None
-    )
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        theirs = None
+    else:
+        theirs = (
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(number)
+            else None
+        )
     assert ours == theirs
 
 
@@ -463,6 +470,10 @@ def test_eia_mentioned_as_needed() -> None:
 
 def test_eia_not_needed() -> None:
     assert parse("无需环评")["eia_required"] is False
+
+
+def test_eia_asked_about_counts_as_needed() -> None:
+    assert parse("有没有环评")["eia_required"] is True
 
 
 def test_employees_count() -> None:
