@@ -44,6 +44,8 @@ class BaseConfig:
     DISTRICTS: str = "zhuzhou"
     # Seconds after which a lead that was never routed is handed to the worker again.
     ROUTING_SWEEP_AFTER_SECONDS: int = 30
+    # Office hours on official working days (China's calendar, 调休 included), local time.
+    WORKING_HOURS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("13:30", "18:00"))
 
     # Celery.
     CELERY_QUEUE: str = "parklead"

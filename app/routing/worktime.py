@@ -1,0 +1,191 @@
+"""Working time on China's official calendar (SPEC §7): public holidays and make-up working
+days (调休) come from the `chinese_calendar` package, not from a list of our own.
+
+Two kinds of `hours`:
+
+- office hours, a list of `["HH:MM", "HH:MM"]` intervals (default: the `WORKING_HOURS`
+  setting, 09:00–12:00 and 13:30–18:00), worked on every official working day, make-up
+  Saturdays and Sundays included, and never on weekends or public holidays;
+- an agent's week, `{"mon": [["09:00", "18:00"]], ...}`: a day that is not listed is off.
+  A public holiday is off whatever the week says; on a make-up working day that falls on a
+  weekend the agent works their weekday hours (those of the first of mon..fri they list,
+  since the calendar does not say which weekday the 调休 day stands in for).
+
+Outside the years `chinese_calendar` knows, a plain Monday–Friday week is assumed and a
+warning is logged once per year, so that routing keeps working on an old package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import itertools
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from flask import current_app, has_app_context
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_OFFICE_HOURS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("13:30", "18:00"))
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+# add_working_minutes gives up after this many calendar days without working time.
+SEARCH_LIMIT_DAYS = 400
+
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+# [start, end) in minutes since local midnight.
+Interval = tuple[int, int]
+Hours = Mapping[str, Any] | Sequence[Sequence[str]]
+
+
+class DayKind(enum.StrEnum):
+    WORKDAY = "workday"  # an ordinary Monday to Friday
+    MAKEUP_WORKDAY = "makeup_workday"  # a Saturday or Sunday worked instead of a holiday (调休)
+    WEEKEND = "weekend"
+    HOLIDAY = "holiday"  # a public holiday, or a weekday off in a holiday block
+
+
+def day_kind(day: dt.date) -> DayKind:
+    """The kind of `day` on the official calendar (Mon–Fri fallback outside its range)."""
+    weekend = day.weekday() >= 5
+    try:
+        workday = chinese_calendar.is_workday(day)
+        _, holiday_name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        _warn_outside_calendar(day.year)
+        return DayKind.WEEKEND if weekend else DayKind.WORKDAY
+    if workday:
+        return DayKind.MAKEUP_WORKDAY if weekend else DayKind.WORKDAY
+    # A weekend inside a holiday block (国庆 on a Saturday) is a holiday, not a free weekend.
+    return DayKind.HOLIDAY if holiday_name is not None or not weekend else DayKind.WEEKEND
+
+
+@functools.cache
+def _warn_outside_calendar(year: int) -> None:
+    log.warning(
+        "chinese_calendar has no data for %s; assuming Monday to Friday with no public holidays "
+        "(upgrade the chinesecalendar package)",
+        year,
+    )
+
+
+def parse_time(text: str) -> int:
+    """'HH:MM' (00:00 to 24:00) as minutes since midnight; ValueError otherwise."""
+    match = _HHMM.match(text) if isinstance(text, str) else None
+    minutes = int(match.group(1)) * 60 + int(match.group(2)) if match else -1
+    if not 0 <= minutes <= MINUTES_PER_DAY:
+        raise ValueError(f"{text!r} is not a time of day like '09:00'")
+    return minutes
+
+
+def parse_intervals(raw: Any) -> list[Interval]:
+    """`[["09:00", "12:00"], ...]` as sorted minute intervals; ValueError on bad input."""
+    if not isinstance(raw, list | tuple):
+        raise ValueError('must be a list of ["HH:MM", "HH:MM"] pairs')
+    intervals = []
+    for pair in raw:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise ValueError('each interval must be a pair like ["09:00", "12:00"]')
+        start, end = parse_time(pair[0]), parse_time(pair[1])
+        if start >= end:
+            raise ValueError(f"interval {pair[0]}–{pair[1]} must end after it starts")
+        intervals.append((start, end))
+    intervals.sort()
+    for (_, end), (start, _) in itertools.pairwise(intervals):
+        if start < end:
+            raise ValueError("intervals must not overlap")
+    return intervals
+
+
+def parse_week(raw: Any) -> dict[str, list[Interval]]:
+    """An agent's `{"mon": [["09:00", "18:00"]], ...}`; ValueError on bad input."""
+    if not isinstance(raw, Mapping):
+        raise ValueError('must be an object like {"mon": [["09:00", "18:00"]]}')
+    unknown = sorted(set(raw) - set(WEEKDAYS))
+    if unknown:
+        raise ValueError(f"unknown day {unknown[0]!r}; use {', '.join(WEEKDAYS)}")
+    week = {}
+    for day, intervals in raw.items():
+        try:
+            week[day] = parse_intervals(intervals or [])
+        except ValueError as exc:
+            raise ValueError(f"{day}: {exc}") from None
+    return week
+
+
+def _office_hours() -> Any:
+    if has_app_context():
+        return current_app.config.get("WORKING_HOURS", DEFAULT_OFFICE_HOURS)
+    return DEFAULT_OFFICE_HOURS
+
+
+def working_intervals(day: dt.date, hours: Hours | None = None) -> list[Interval]:
+    """The working intervals of `day` (local date) under `hours` (see the module doc)."""
+    kind = day_kind(day)
+    if hours is None:
+        hours = _office_hours()
+    if not isinstance(hours, Mapping):
+        return parse_intervals(hours) if kind in _WORKING_KINDS else []
+    week = parse_week(hours)
+    if kind is DayKind.HOLIDAY:
+        return []
+    if kind is DayKind.MAKEUP_WORKDAY:
+        return next((week[d] for d in WEEKDAYS[:5] if week.get(d)), [])
+    return week.get(WEEKDAYS[day.weekday()], [])
+
+
+_WORKING_KINDS = (DayKind.WORKDAY, DayKind.MAKEUP_WORKDAY)
+
+
+def _local(at: dt.datetime, tz: str) -> dt.datetime:
+    if at.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+    return at.astimezone(ZoneInfo(tz))
+
+
+def is_working_time(at: dt.datetime, hours: Hours | None = None, tz: str = DEFAULT_TZ) -> bool:
+    """Whether `at` falls in working time (interval starts inclusive, ends exclusive)."""
+    local = _local(at, tz)
+    minute = local.hour * 60 + local.minute
+    return any(start <= minute < end for start, end in working_intervals(local.date(), hours))
+
+
+def add_working_minutes(
+    start: dt.datetime, minutes: int, hours: Hours | None = None, tz: str = DEFAULT_TZ
+) -> dt.datetime:
+    """The instant `minutes` of working time after `start`, in `start`'s time zone.
+
+    Time outside working hours does not count: 30 minutes from Friday 17:50 is Monday 09:20
+    (or later, when Monday is a holiday). With 0 minutes, the next working instant.
+    """
+    if minutes < 0:
+        raise ValueError("minutes must not be negative")
+    local = _local(start, tz)
+    zone = local.tzinfo
+    day = local.date()
+    # Seconds into the local day; intervals are whole minutes.
+    cursor = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+    remaining = float(minutes) * 60
+    for _ in range(SEARCH_LIMIT_DAYS):
+        for begin, end in working_intervals(day, hours):
+            begin_s, end_s = begin * 60.0, end * 60.0
+            if end_s <= cursor:
+                continue
+            available_from = max(cursor, begin_s)
+            if remaining <= end_s - available_from:
+                midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+                due = midnight + dt.timedelta(seconds=available_from + remaining)
+                return due.astimezone(start.tzinfo)
+            remaining -= end_s - available_from
+            cursor = end_s
+        day += dt.timedelta(days=1)
+        cursor = 0.0
+    raise ValueError(f"no working time within {SEARCH_LIMIT_DAYS} days under these hours")
