@@ -6,6 +6,7 @@ applies the environment overrides, so an operator never edits files to deploy.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -19,6 +20,14 @@ CONFIGS: dict[str, type[BaseConfig]] = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    value = json.loads(raw)  # JSONDecodeError is a ValueError
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
 
 # Environment variable -> (setting, parser). Unset variables keep the class default.
 _ENV_OVERRIDES: dict[str, tuple[str, Any]] = {
@@ -46,6 +55,7 @@ _ENV_OVERRIDES: dict[str, tuple[str, Any]] = {
     "PARKLEAD_ROUTING_SWEEP_AFTER_SECONDS": ("ROUTING_SWEEP_AFTER_SECONDS", int),
     "PARKLEAD_CELERY_VISIBILITY_TIMEOUT": ("CELERY_VISIBILITY_TIMEOUT", int),
     "PARKLEAD_CELERY_UNACKED_RESTORE_SECONDS": ("CELERY_UNACKED_RESTORE_SECONDS", int),
+    "PARKLEAD_SCORING_WEIGHTS": ("SCORING_WEIGHTS", _json_object),
 }
 
 

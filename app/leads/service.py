@@ -30,6 +30,7 @@ from app.leads.models import (
     lead_id_from_reference,
 )
 from app.leads.schemas import EnquiryIn
+from app.routing import scoring
 
 ROUTE_TASK = "tasks.leads.route_lead"
 
@@ -89,6 +90,7 @@ def create_lead(
         status=LeadStatus.NEW,
         **fields,
     )
+    scoring.rescore(lead)
     db.session.add(lead)
     db.session.flush()
     db.session.add(
@@ -119,6 +121,8 @@ def attach_enquiry(
         if name != "message" and blank:
             setattr(lead, name, value)
             filled[name] = value
+    if filled:
+        scoring.rescore(lead)
     lead.last_activity_at = now
     db.session.add(
         LeadEvent(
