@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
-TASK_MODULES = ["tasks.leads"]
+TASK_MODULES = ["tasks.leads", "tasks.notifications", "tasks.routing"]
 
 
 def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
@@ -19,6 +20,18 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
         "sweep-unrouted-leads": {
             "task": "tasks.leads.sweep_unrouted",
             "schedule": float(app.config["ROUTING_SWEEP_AFTER_SECONDS"]),
+        },
+        "sweep-notification-outbox": {
+            "task": "tasks.notifications.sweep_outbox",
+            "schedule": float(app.config["NOTIFY_SWEEP_INTERVAL_SECONDS"]),
+        },
+        "check-sla": {"task": "tasks.routing.check_sla", "schedule": 60.0},
+        "remind-follow-ups": {"task": "tasks.routing.remind_follow_ups", "schedule": 300.0},
+        "release-inactive-leads": {"task": "tasks.routing.release_inactive", "schedule": 3600.0},
+        # 08:30 in Shanghai (beat runs on UTC).
+        "daily-digest": {
+            "task": "tasks.routing.daily_digest",
+            "schedule": crontab(hour=0, minute=30),
         },
     }
 

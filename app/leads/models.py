@@ -85,6 +85,7 @@ class EventType(enum.StrEnum):
     MESSAGE_OUT = "message_out"
     NOTIFICATION = "notification"
     MERGED = "merged"
+    SLA_BREACHED = "sla_breached"
 
 
 class Lead(Base):

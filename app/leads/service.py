@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Agent, Role
@@ -30,7 +30,9 @@ from app.leads.models import (
     lead_id_from_reference,
 )
 from app.leads.schemas import EnquiryIn
+from app.notifications import service as notifications
 from app.routing import scoring
+from app.routing.worktime import add_working_minutes
 
 ROUTE_TASK = "tasks.leads.route_lead"
 
@@ -41,9 +43,19 @@ class IntakeResult:
     created: bool  # False: the enquiry joined an open lead with the same phone
 
 
+# The open statuses go into the SQL as literals, not bind parameters: the condition then
+# matches the predicate of the partial index uq_lead_open_phone even in the generic plan of a
+# prepared statement (psycopg prepares a query after a few executions), so the dedupe lookup
+# stays an index probe instead of a scan of every open lead.
+_IS_OPEN = Lead.status.in_(
+    bindparam("open_statuses", list(OPEN_STATUSES), expanding=True, literal_execute=True)
+)
+
+
 def find_open_lead_by_phone(phone: str) -> Lead | None:
-    stmt = select(Lead).where(Lead.phone == phone, Lead.status.in_(OPEN_STATUSES)).limit(1)
-    return db.session.scalars(stmt).first()
+    # The id alone first (the usual answer is "none"); the lead is loaded only when there is one.
+    lead_id = db.session.scalar(select(Lead.id).where(Lead.phone == phone, _IS_OPEN).limit(1))
+    return db.session.get(Lead, lead_id) if lead_id is not None else None
 
 
 def submit_enquiry(
@@ -80,13 +92,17 @@ def create_lead(
     agent_id: int | None = None,
 ) -> Lead:
     now = utcnow()
-    sla = dt.timedelta(minutes=current_app.config["SLA_MINUTES"])
+    # Time to first contact counts working minutes only (China's calendar, office hours);
+    # routing recomputes it when the lead's team has an SLA of its own.
+    sla_due_at = add_working_minutes(
+        now, current_app.config["SLA_MINUTES"], tz=current_app.config["TIMEZONE"]
+    )
     lead = Lead(
         channel=channel,
         source=source or {},
         created_at=now,
         last_activity_at=now,
-        sla_due_at=now + sla,
+        sla_due_at=sla_due_at,
         status=LeadStatus.NEW,
         **fields,
     )
@@ -104,6 +120,7 @@ def create_lead(
         )
     )
     db.session.flush()
+    notifications.notify_lead_created(lead)
     enqueue_after_commit(ROUTE_TASK, lead.id)
     return lead
 
@@ -141,6 +158,7 @@ def attach_enquiry(
         )
     )
     db.session.flush()
+    notifications.notify_duplicate_enquiry(lead, submitted)
     return lead
 
 
