@@ -25,10 +25,12 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app.accounts.models import Agent
 from app.core.db import db, utcnow
 from app.leads import service as leads
 from app.leads.models import Channel, Lead
 from app.leads.schemas import EnquiryIn
+from app.notifications.service import notify_agent
 from app.wechat import client, conversation
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
@@ -161,6 +163,8 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
             leads.update_fields(lead, _safe_changes(lead, turn.changes), data={"via": "wechat"})
     if lead is not None and turn.record:
         leads.record_message(lead, {"channel": "wechat", **turn.record})
+        if state.handover:
+            _tell_agent(lead, delivery, turn.record)
 
     user.conversation = state.to_json()
     if incoming.kind is not Kind.UNSUBSCRIBE:
@@ -169,6 +173,31 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         user.lead_id = lead.id
     db.session.flush()
     return conversation.render_reply(turn.reply, ref), (lead.id if lead else None)
+
+
+def _tell_agent(lead: Lead, delivery: Delivery, record: dict[str, Any]) -> None:
+    """After a hand-over the bot is silent: the agent hears of each message (once per
+    delivery). A lead without an agent yet is told through its assignment notification."""
+    if lead.agent_id is None:
+        return
+    agent = db.session.get(Agent, lead.agent_id)
+    if agent is None:
+        return
+    text = record.get("text") or record.get("type") or record.get("event") or ""
+    notify_agent(
+        agent,
+        kind="wechat_handover" if record.get("handover") else "wechat_message",
+        cause=f"wechat:{delivery.dedupe_key}:{agent.id}",
+        template="NOTICE",
+        title="客户在微信上找您 / a prospect wrote on WeChat",
+        lines=[
+            ("线索", lead.reference),
+            ("客户", lead.company or lead.contact_name or "—"),
+            ("消息", str(text)[:200]),
+        ],
+        remark="请在线索页的微信回复框中回复（48小时内）。",
+        lead_id=lead.id,
+    )
 
 
 def current_state(user: WechatUser, now: dt.datetime) -> State:

@@ -384,3 +384,43 @@ def test_menu_click_then_phone_creates_the_lead_with_that_need(app):
 def test_menu_keys_are_documented_in_the_module():
     for key in (*conv.MENU_NEEDS, conv.MENU_HANDOVER, conv.MENU_START):
         assert key in (conv.__doc__ or "")
+
+
+def test_agent_is_told_when_a_prospect_asks_for_a_human(client, app, agent, monkeypatch):
+    """After 人工 the bot goes quiet; the agent hears of it and of each later message."""
+    from sqlalchemy import select
+
+    from app.core.db import db
+    from app.leads.models import Lead
+    from app.notifications.models import Notification
+    from app.wechat.simulator import build_text_xml, sign_delivery
+
+    agent.email = "zhang@example.com"
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+
+    def say(text: str, msg_id: int) -> None:
+        xml = build_text_xml("o-handover", text, msg_id=msg_id)
+        delivery = sign_delivery(xml, token=app.config["WECHAT_TOKEN"], openid="o-handover")
+        response = client.post(
+            "/wechat/callback",
+            query_string=delivery.params,
+            data=delivery.body,
+            content_type="text/xml",
+        )
+        assert response.status_code == 200
+
+    say("想租5000平厂房，电话13812345678", 1)
+    say("转人工", 2)
+    say("人工", 2)  # WeChat's retry of the same message
+    say("价格能便宜点吗", 3)
+    lead = db.session.scalars(select(Lead).where(Lead.wechat_openid == "o-handover")).one()
+    assert lead.agent_id == agent.id
+    kinds = sorted(
+        db.session.scalars(
+            select(Notification.kind).where(
+                Notification.lead_id == lead.id, Notification.kind.like("wechat_%")
+            )
+        )
+    )
+    assert kinds == ["wechat_handover", "wechat_message"]
