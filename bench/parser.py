@@ -1,6 +1,6 @@
 """Throughput of the Chinese enquiry parser on one core.
 
-    .venv/bin/python bench/parser.py [--rounds 5] [--min-seconds 0.5]
+    .venv/bin/python bench/parser.py [--rounds 20] [--min-seconds 0.1]
 
 Parses the labelled enquiries (tests/wechat/enquiries.jsonl) over and over in this one
 process, then longer texts made by joining several enquiries. Each figure is the best of
@@ -72,8 +72,8 @@ def _line(label: str, texts: list[str], cpu: float, wall: float) -> str:
 
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument("--rounds", type=int, default=5)
-    args.add_argument("--min-seconds", type=float, default=0.5)
+    args.add_argument("--rounds", type=int, default=20)
+    args.add_argument("--min-seconds", type=float, default=0.1)
     args.add_argument("--districts", default="zhuzhou")
     opts = args.parse_args()
 

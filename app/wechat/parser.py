@@ -168,6 +168,33 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
+def _trie_pattern(words: list[str], guards: dict[str, str] | None = None) -> str:
+    """One regex alternation for many literal words, factored as a trie.
+
+    Python's regex engine tries alternatives one by one; with a few hundred keywords that is
+    most of the parser's time. Factored by common prefix, each position costs a few steps, and
+    trying the longer branch first keeps leftmost-longest matching (厂房 before 厂). ``guards``
+    maps a word to a lookahead that must hold where that word ends (平 but not 平台).
+    """
+    guards = guards or {}
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {"": guards.get(word, "")}  # type: ignore[dict-item]
+
+    def build(node: dict[str, dict]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            alts.append(node[""][""])  # the word may end here (an empty or lookahead branch)
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return build(trie)
+
+
 # --------------------------------------------------------------------------------------------
 # Districts
 
@@ -508,9 +535,7 @@ _UNIT_GUARDS = {
     "名": r"(?![字称额单次片义牌])",
     "人": r"(?![民员才工])",
 }
-_UNIT_RE = "|".join(
-    re.escape(u) + _UNIT_GUARDS.get(u, "") for u in sorted(_UNITS, key=len, reverse=True)
-)
+_UNIT_RE = _trie_pattern(list(_UNITS), _UNIT_GUARDS)
 _PER_AREA = r"(?:/|每|一|每一)\s*(?:平方米|平方|平米|平|㎡|m2|m²|方|亩)"
 _PER_TIME = r"(?:/|每|一|每个?)\s*(?:月|年|天|日)"
 _QTY = re.compile(
@@ -667,32 +692,6 @@ def _bounds(text: str, q: _Qty) -> tuple[float | None, float | None, int]:
 
 # --------------------------------------------------------------------------------------------
 # Keywords
-
-
-def _trie_pattern(words: list[str]) -> str:
-    """One regex alternation for many literal words, factored as a trie.
-
-    Python's regex engine tries alternatives one by one; with a few hundred keywords that is
-    most of the parser's time. Factored by common prefix, each position costs a few steps, and
-    greedy optional groups keep leftmost-longest matching (厂房 before 厂).
-    """
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict]) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if "" in node:
-            return f"(?:{body})?"
-        return body
-
-    return build(trie)
 
 
 def _keyword_res(words: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -925,7 +924,6 @@ _INDUSTRY_SUFFIX = (
     "加工|制造|生产|研发|设备|材料|科技|产品|配件|零部件|贸易|服务|包装|印刷|技术|工程|器件|"
     "元件|用品|器材|装备|仪器|制品|开发|组装|回收|配送|设计|销售"
 )
-_INDUSTRY_SUFFIX_RE = re.compile(_INDUSTRY_SUFFIX)
 # In a bare mention, 生产 and 制造 after a term are usually "生产线"/"制造基地", not the trade.
 _SCAN_SUFFIX = _INDUSTRY_SUFFIX.replace("生产|", "")
 _STRONG = sorted(_INDUSTRY_TERMS.split(), key=len, reverse=True)
@@ -986,7 +984,11 @@ _AREA_NOUN_AFTER = re.compile(
     r"\s*(?:左右|以上|以内|上下)?\s*的?\s*(?:标准)?(?:厂房|仓库|车间|库房|办公|写字楼|场地|空间)"
 )
 _AREA_WORD_BEFORE = re.compile(r"面积\s*(?:是|为|:|约|大约|大概|需要|要|在)?\s*$")
-_EXISTING_BEFORE = re.compile(r"现有|目前有|原有|已有|现在有|现在的|目前的|现在租|目前租")
+# Earlier in the same clause, these make an area something other than the need.
+_AREA_SKIP_BEFORE = re.compile(
+    r"(?:(?P<per_mu>亩均|每亩)|(?P<existing>现有|目前有|原有|已有|现在有|现在的|目前的|现在租|目前租))"
+    r"[^,;!?。，；！？\n、]*\Z"
+)
 _EIA = re.compile(r"环评|环境影响评价|环保审批|环保手续|eia(?![a-z])")
 _EIA_NEG_BEFORE = re.compile(
     r"(?:不需要|不用|无需|(?<!有)没有|不要|不需|不涉及|不做|免|no)\s*(?:做|办|过|办理|的|什么)?\s*$"
@@ -1125,9 +1127,8 @@ def _extract_timeline(st: _State) -> None:
 
 
 def _industry_residue(name: str) -> str:
-    for term in _STRONG + _WEAK:
-        name = name.replace(term, "")
-    return _INDUSTRY_SUFFIX_RE.sub("", name)
+    """What is left of a name once industry words are taken out ("宏达机械" → "宏达")."""
+    return _INDUSTRY_KNOWN.sub("", name)
 
 
 def _extract_company(st: _State) -> None:
@@ -1228,11 +1229,12 @@ def _extract_quantities(st: _State) -> None:
         ):
             cat = _AREA  # "想租1万左右的厂房": a figure for a building is in m², as meant
         if cat == _AREA:
-            clause = _clause_before(text, q.start)
-            if q.per or _PER_MU_WORD.search(clause):
-                continue
-            if _EXISTING_BEFORE.search(clause):
-                st.notes.append(f"existing area, not the need: {st.original[q.start : q.end]}")
+            if q.per:
+                continue  # 元/平 is a price, 吨/平 a floor load
+            skip = _AREA_SKIP_BEFORE.search(text, max(0, q.start - 16), q.start)
+            if skip is not None:
+                if skip.lastgroup == "existing":
+                    st.notes.append(f"existing area, not the need: {st.original[q.start : q.end]}")
                 continue
             low, high, end = _bounds(text, q)
             if 5 <= max(low or 0, high or 0) <= _MAX_AREA:
@@ -1371,6 +1373,8 @@ def _extract_need_and_deal(st: _State) -> None:
 
 
 def _choose_need(needs: list[tuple[str, int, int]]) -> tuple[str, int, int] | None:
+    if len(needs) < 2:
+        return needs[0] if needs else None
     for rank in _NEED_RANKS:
         for need in needs:
             if need[0] in rank:
@@ -1380,6 +1384,10 @@ def _choose_need(needs: list[tuple[str, int, int]]) -> tuple[str, int, int] | No
 
 def _choose_deal(st: _State, deals: list[tuple[int, int, str]]) -> None:
     """deals: (start, end, kind) in text order."""
+    if len(deals) == 1:
+        start, end, kind = deals[0]
+        st.put("deal", kind, start, end)
+        return
     for wanted in ("build_to_suit", "any"):
         for start, end, kind in deals:
             if kind == wanted:
