@@ -7,6 +7,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import create_app
 
@@ -41,6 +42,18 @@ def run_command(host: str, port: int, debug: bool) -> None:
 
     app.debug = debug
     run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
+
+
+def _database_hint(exc: Exception) -> str:
+    """A database error as one sentence that says what to do."""
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if (
+        "no such table" in text
+        or "does not exist" in text
+        or "UndefinedTable" in type(getattr(exc, "orig", exc)).__name__
+    ):
+        return f"the database has no ParkLead tables yet ({text}); run `parklead db upgrade`"
+    return f"cannot use the database ({text}); check DATABASE_URL"
 
 
 def _safe_url(url: str) -> str:
@@ -152,6 +165,8 @@ def create_admin(login: str, password: str, name: str | None) -> None:
             agent = service.create_agent(
                 login=login, password=password, name=name, role=Role.ADMIN, team=team
             )
+    except SQLAlchemyError as exc:
+        raise click.ClickException(_database_hint(exc)) from None
     except AppError as exc:
         detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         raise click.ClickException(
@@ -169,7 +184,10 @@ def seed_demo(lead_count: int) -> None:
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("refusing to add demo data to a production database")
-    logins = seed(lead_count, echo=click.echo)
+    try:
+        logins = seed(lead_count, echo=click.echo)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(_database_hint(exc)) from None
     click.echo("\nDemo logins (login / password / role):")
     for login, password, role in logins:
         click.echo(f"  {login:<10} {password:<16} {role}")

@@ -120,7 +120,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def make_team() -> Callable[..., Team]:
+def make_team(app: Flask) -> Callable[..., Team]:
     def _make(name: str | None = None, *, default: bool = False) -> Team:
         team = Team(name=name or f"team-{uuid.uuid4().hex[:8]}", is_default=default)
         db.session.add(team)
@@ -139,7 +139,7 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def make_agent() -> Callable[..., Agent]:
+def make_agent(app: Flask) -> Callable[..., Agent]:
     def _make(
         login: str | None = None,
         *,
@@ -190,7 +190,7 @@ def fresh_phone() -> str:
 
 
 @pytest.fixture
-def create_lead() -> Callable[..., Lead]:
+def create_lead(app: Flask) -> Callable[..., Lead]:
     """Submit an enquiry through the service (routing runs in-process, as in embedded mode)."""
 
     def _create(**fields: Any) -> Lead:

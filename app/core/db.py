@@ -78,6 +78,10 @@ def make_engine(url: str, **options: Any) -> Engine:
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         memory = make_url(url).database in (None, "", ":memory:")
+        if not memory:
+            Path(make_url(url).database or "").expanduser().parent.mkdir(
+                parents=True, exist_ok=True
+            )
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -91,6 +95,8 @@ def make_engine(url: str, **options: Any) -> Engine:
         options.setdefault("max_overflow", 10)
         # Recycle instead of pre-ping: pre-ping costs a round trip on every checkout.
         options.setdefault("pool_recycle", 1800)
+        # A database host that drops packets must not hang requests or /healthz.
+        options.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **options)
 
 

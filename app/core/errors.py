@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,15 @@ def register_error_handlers(app: Flask) -> None:
         if retry_after:
             response.headers["Retry-After"] = retry_after
         return response, status
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError) -> tuple[Response, int]:
+        # Optimistic locking caught a concurrent change the route did not lock against.
+        return _render(
+            409,
+            "stale_version",
+            "someone else changed this record meanwhile; reload it and try again",
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
