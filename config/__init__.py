@@ -29,6 +29,13 @@ def _json_object(raw: str) -> dict[str, Any]:
     return value
 
 
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError("expected true/false")
+    return value in ("1", "true", "yes", "on")
+
+
 # Environment variable -> (setting, parser). Unset variables keep the class default.
 _ENV_OVERRIDES: dict[str, tuple[str, Any]] = {
     "DATABASE_URL": ("DATABASE_URL", str),
@@ -44,6 +51,17 @@ _ENV_OVERRIDES: dict[str, tuple[str, Any]] = {
     "SMTP_USER": ("SMTP_USER", str),
     "SMTP_PASSWORD": ("SMTP_PASSWORD", str),
     "SMTP_FROM": ("SMTP_FROM", str),
+    "SMTP_STARTTLS": ("SMTP_STARTTLS", _flag),
+    "WEBHOOK_URL": ("WEBHOOK_URL", str),
+    "WEBHOOK_SECRET": ("WEBHOOK_SECRET", str),
+    "WECHAT_TEMPLATE_LEAD_ASSIGNED": ("WECHAT_TEMPLATE_LEAD_ASSIGNED", str),
+    "WECHAT_TEMPLATE_NOTICE": ("WECHAT_TEMPLATE_NOTICE", str),
+    "PARKLEAD_NOTIFY_MAX_ATTEMPTS": ("NOTIFY_MAX_ATTEMPTS", int),
+    "PARKLEAD_NOTIFY_BACKOFF_BASE_SECONDS": ("NOTIFY_BACKOFF_BASE_SECONDS", float),
+    "PARKLEAD_NOTIFY_BACKOFF_MAX_SECONDS": ("NOTIFY_BACKOFF_MAX_SECONDS", float),
+    "PARKLEAD_NOTIFY_LEASE_SECONDS": ("NOTIFY_LEASE_SECONDS", float),
+    "PARKLEAD_NOTIFY_SWEEP_GRACE_SECONDS": ("NOTIFY_SWEEP_GRACE_SECONDS", float),
+    "PARKLEAD_NOTIFY_SWEEP_INTERVAL_SECONDS": ("NOTIFY_SWEEP_INTERVAL_SECONDS", float),
     "INTAKE_RATE_LIMIT": ("INTAKE_RATE_LIMIT", str),
     "PARKLEAD_DISTRICTS": ("DISTRICTS", str),
     "PARKLEAD_TIMEZONE": ("TIMEZONE", str),

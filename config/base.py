@@ -16,6 +16,10 @@ class BaseConfig:
     WECHAT_APP_SECRET: str | None = None
     WECHAT_ENCODING_AES_KEY: str | None = None
     WECHAT_API_BASE_URL: str = "https://api.weixin.qq.com/cgi-bin/"
+    # Template message ids (from the account's template library) for messages to agents;
+    # unset: that message is not sent over WeChat. Data keys: first, keyword1-4, remark.
+    WECHAT_TEMPLATE_LEAD_ASSIGNED: str | None = None
+    WECHAT_TEMPLATE_NOTICE: str | None = None  # anything else an agent is told
 
     # E-mail notifications.
     SMTP_HOST: str | None = None
@@ -23,6 +27,24 @@ class BaseConfig:
     SMTP_USER: str | None = None
     SMTP_PASSWORD: str | None = None
     SMTP_FROM: str = "parklead@localhost"
+    SMTP_STARTTLS: bool = False
+    SMTP_TIMEOUT_SECONDS: float = 10.0
+
+    # Outgoing webhook: events POSTed as JSON, signed with HMAC-SHA256 of WEBHOOK_SECRET.
+    WEBHOOK_URL: str | None = None
+    WEBHOOK_SECRET: str | None = None
+    WEBHOOK_TIMEOUT_SECONDS: float = 10.0
+
+    # Notification outbox (SPEC §8): retries with exponential backoff and jitter, then dead.
+    NOTIFY_MAX_ATTEMPTS: int = 8
+    NOTIFY_BACKOFF_BASE_SECONDS: float = 30.0
+    NOTIFY_BACKOFF_MAX_SECONDS: float = 3600.0
+    # A worker holds a row this long while sending; longer than the slowest channel call.
+    NOTIFY_LEASE_SECONDS: float = 120.0
+    # The sweeper re-enqueues rows due this long ago whose task was lost, every interval.
+    NOTIFY_SWEEP_GRACE_SECONDS: float = 60.0
+    NOTIFY_SWEEP_INTERVAL_SECONDS: float = 60.0
+    NOTIFY_SWEEP_BATCH: int = 200
 
     # Public intake: per-IP limit in flask-limiter syntax, or "off".
     INTAKE_RATE_LIMIT: str = "20/minute;300/day"
@@ -55,6 +77,8 @@ class BaseConfig:
         "completeness": 20,
         "channel": 10,
     }
+    # The `weighted` strategy shares the leads assigned in this many recent days by weight.
+    ROUTING_WEIGHTED_WINDOW_DAYS: int = 7
 
     # Celery.
     CELERY_QUEUE: str = "parklead"

@@ -117,6 +117,9 @@ def assign(
             },
         )
     )
+    from app.notifications.service import notify_lead_assigned
+
+    notify_lead_assigned(lead, agent)
 
 
 def unrouted_lead_ids(older_than_seconds: int, limit: int = 500) -> list[int]:

@@ -1,0 +1,32 @@
+"""Senders, one per outbox channel. Each takes a claimed `Notification` and either returns a
+`ChannelResult` (sent, or skipped by rule) or raises `RetryableError` / `PermanentError`.
+
+A sender never touches the row's status: `app.notifications.service.deliver` does, so the
+claim, retry and dead-letter rules live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.notifications.channels import email, webhook, wechat
+from app.notifications.channels.base import (
+    ChannelResult,
+    DeliveryError,
+    PermanentError,
+    RetryableError,
+)
+from app.notifications.models import Notification, NotificationChannel
+
+__all__ = ["ChannelResult", "DeliveryError", "PermanentError", "RetryableError", "send"]
+
+SENDERS: dict[NotificationChannel, Callable[[Notification], ChannelResult]] = {
+    NotificationChannel.WECHAT_TEMPLATE: wechat.send_template,
+    NotificationChannel.WECHAT_CS: wechat.send_customer_service,
+    NotificationChannel.EMAIL: email.send,
+    NotificationChannel.WEBHOOK: webhook.send,
+}
+
+
+def send(notification: Notification) -> ChannelResult:
+    return SENDERS[notification.channel](notification)

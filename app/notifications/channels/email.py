@@ -1,0 +1,90 @@
+"""E-mail over SMTP (smtplib), optionally upgraded with STARTTLS and authenticated.
+
+The Message-ID is derived from the row's idempotency key, so a message sent again after a
+crash (see `app.notifications.service`) carries the same Message-ID and mail clients and
+many servers show it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import current_app
+
+from app.notifications.channels.base import ChannelResult, PermanentError, RetryableError
+from app.notifications.models import Notification
+
+
+def message_id(idempotency_key: str, sender: str) -> str:
+    domain = sender.rpartition("@")[2].strip(" >") or "parklead.invalid"
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def build_message(notification: Notification, sender: str) -> EmailMessage:
+    payload = notification.payload
+    message = EmailMessage()
+    message["Subject"] = payload.get("subject") or "ParkLead"
+    message["From"] = sender
+    message["To"] = notification.recipient
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id(notification.idempotency_key, sender)
+    message.set_content(payload.get("body") or "")
+    return message
+
+
+def send(notification: Notification) -> ChannelResult:
+    cfg = current_app.config
+    host = cfg.get("SMTP_HOST")
+    if not host:
+        raise PermanentError("SMTP_HOST is not set: e-mail cannot be sent")
+    message = build_message(notification, cfg["SMTP_FROM"])
+    try:
+        smtp = smtplib.SMTP(host, int(cfg["SMTP_PORT"]), timeout=cfg["SMTP_TIMEOUT_SECONDS"])
+    except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, or a 4xx/5xx greeting
+        raise RetryableError(f"SMTP {host}:{cfg['SMTP_PORT']} unreachable: {exc}") from exc
+    try:
+        if cfg.get("SMTP_STARTTLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if cfg.get("SMTP_USER"):
+            smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
+        smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        error = f"SMTP refused the recipient: {_reply(*next(iter(exc.recipients.values())))}"
+        if all(code >= 500 for code in codes):
+            raise PermanentError(error) from exc
+        raise RetryableError(error) from exc
+    except smtplib.SMTPResponseException as exc:
+        # 5xx is the server's final word (bad sender, rejected content, failed login); 4xx is
+        # "try again later" (greylisting, full queue).
+        error = f"SMTP answered {_reply(exc.smtp_code, exc.smtp_error)}"
+        if exc.smtp_code >= 500:
+            raise PermanentError(error) from exc
+        raise RetryableError(error) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise PermanentError(f"SMTP server does not support it: {exc}") from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise PermanentError(f"SMTP certificate not trusted: {exc.verify_message}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise RetryableError(f"SMTP failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        _close(smtp)
+    return ChannelResult.sent()
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """QUIT politely; the message is already accepted, so a failure here changes nothing."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}"

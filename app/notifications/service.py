@@ -1,0 +1,708 @@
+"""Sending the notification outbox, the causes that fill it, and its admin view (SPEC §8).
+
+Delivery (`deliver`), one row at a time:
+
+1. Claim: one conditional UPDATE moves the row to `sending`, counts the attempt and takes a
+   lease (`next_attempt_at` = now + NOTIFY_LEASE_SECONDS), only if the row is `pending`,
+   `failed`, or `sending` with an expired lease. It is committed before anything is sent.
+   A redelivered task, a duplicate from the sweeper or a second worker matches nothing and
+   sends nothing, and neither does a task for a row that is `sent`, `dead` or `skipped`.
+2. Send through the row's channel (`app.notifications.channels`), holding no row lock.
+3. Record the result: `sent` (with `sent_at`); `skipped` when a rule forbids the send (the
+   reason in `last_error`); `failed` with `next_attempt_at` = exponential backoff with
+   jitter, which the Celery task retries at; `dead` after NOTIFY_MAX_ATTEMPTS attempts, or
+   at once when retrying cannot help (a refused address, a 4xx from the webhook). This
+   UPDATE is fenced on (status = sending, attempts = this attempt), so a worker whose lease
+   expired and was taken over cannot overwrite the newer attempt's result.
+
+What the lease cannot close: a worker that dies (or loses the database) after the remote
+accepted a message but before step 3 commits leaves the row `sending`; once the lease has
+expired the sweeper hands it out again and the message goes out a second time. Delivery is
+therefore at-least-once in that narrow window and once otherwise. Where the channel allows,
+the duplicate is recognisable: webhooks carry the same `X-ParkLead-Idempotency-Key` on every
+attempt, e-mails a Message-ID derived from the key. WeChat messages have no such field.
+
+`deliver` and `sweep_outbox` commit themselves (the claim must be committed before the send);
+every other function here only flushes and the caller commits, as elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import json
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.accounts.models import Agent
+from app.core.db import db, utcnow
+from app.core.dispatch import enqueue_after_commit
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.logging import mask_phones
+from app.leads.models import EventType, Lead, LeadEvent
+from app.notifications import channels
+from app.notifications.channels import PermanentError, RetryableError
+from app.notifications.channels.wechat import template_setting
+from app.notifications.models import Notification, NotificationChannel, NotificationStatus
+from app.notifications.outbox import SEND_TASK, queue_notification
+from app.web.i18n import STRINGS
+
+log = logging.getLogger(__name__)
+
+Status = NotificationStatus
+FINISHED = (Status.SENT, Status.DEAD, Status.SKIPPED)
+ADMIN_RETRYABLE = (Status.DEAD, Status.FAILED, Status.SKIPPED)
+MAX_ERROR_LENGTH = 2000
+# Literal statuses (not bind parameters) so the query matches the partial index
+# ix_notification_due even in a prepared statement's generic plan.
+_UNFINISHED = bindparam(
+    "unfinished",
+    [Status.PENDING, Status.FAILED, Status.SENDING],
+    expanding=True,
+    literal_execute=True,
+)
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"  # retried at `retry_in`
+    DEAD = "dead"
+    BUSY = "busy"  # another worker holds the lease
+    DONE = "done"  # already sent, dead or skipped: nothing to do
+    MISSING = "missing"
+    SUPERSEDED = "superseded"  # our lease expired and a newer attempt took the row over
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    notification_id: int
+    outcome: Outcome
+    retry_in: float | None = None  # seconds until the next attempt (FAILED only)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "notification_id": self.notification_id,
+            "outcome": self.outcome.value,
+            "retry_in": self.retry_in,
+            "error": self.error,
+        }
+
+
+def backoff_seconds(
+    attempt: int, *, base: float, cap: float, rng: random.Random | None = None
+) -> float:
+    """The wait after failed attempt number `attempt` (1-based): a random point in the upper
+    half of the exponential ceiling min(cap, base * 2^(attempt-1)) ("equal jitter"). Below the
+    cap the wait never shrinks from one attempt to the next; the jitter spreads out the
+    retries of many rows that failed together."""
+    ceiling = min(cap, base * 2.0 ** min(attempt - 1, 64))
+    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def deliver(notification_id: int) -> Delivery:
+    """Claim, send and record one outbox row; see the module docstring. Commits."""
+    cfg = current_app.config
+    now = utcnow()
+    _bury_abandoned(notification_id, now, int(cfg["NOTIFY_MAX_ATTEMPTS"]))
+    attempt = _claim(notification_id, now, now + dt.timedelta(seconds=cfg["NOTIFY_LEASE_SECONDS"]))
+    # Loaded before the commit, so no transaction (on SQLite: the write lock) stays open
+    # while the channel talks to the remote.
+    notification = db.session.get(Notification, notification_id, populate_existing=True)
+    db.session.commit()
+    if notification is None:
+        return Delivery(notification_id, Outcome.MISSING)
+    if attempt is None:
+        outcome = Outcome.DONE if notification.status in FINISHED else Outcome.BUSY
+        return Delivery(notification_id, outcome)
+
+    try:
+        result = channels.send(notification)
+    except RetryableError as exc:
+        return _failed(notification, attempt, str(exc), retry_after=exc.retry_after)
+    except PermanentError as exc:
+        return _dead(notification, attempt, str(exc))
+    except SQLAlchemyError:
+        # Our own database failed mid-send: nothing can be recorded now. The row stays
+        # `sending` and is handed out again when its lease has expired.
+        raise
+    except Exception as exc:
+        # A bug in a sender must not leave the row `sending` until the lease expires, nor
+        # hide: it is logged with its traceback and retried like any failure, then dead.
+        db.session.rollback()
+        log.exception("notification %s: sender raised", notification_id)
+        return _failed(notification, attempt, f"unexpected {type(exc).__name__}: {exc}")
+    if result.skipped:
+        return _skipped(notification, attempt, result.detail or "skipped")
+    return _sent(notification, attempt)
+
+
+def _claim(notification_id: int, now: dt.datetime, lease_until: dt.datetime) -> int | None:
+    """The attempt number we now own, or None when the row is not ours to send."""
+    claimable = or_(
+        Notification.status.in_([Status.PENDING, Status.FAILED]),
+        and_(Notification.status == Status.SENDING, Notification.next_attempt_at <= now),
+    )
+    stmt = (
+        update(Notification)
+        .where(Notification.id == notification_id, claimable)
+        .values(
+            status=Status.SENDING,
+            attempts=Notification.attempts + 1,
+            next_attempt_at=lease_until,
+        )
+        .returning(Notification.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -> None:
+    """A row whose last allowed attempt lost its worker (crash, kill, time limit) is dead;
+    without this a message that kills the worker would be handed out for ever."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == Status.SENDING,
+            Notification.next_attempt_at <= now,
+            Notification.attempts >= max_attempts,
+        )
+        .values(
+            status=Status.DEAD,
+            next_attempt_at=None,
+            last_error="the worker sending it was lost (lease expired) on the last attempt",
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _finish(notification: Notification, attempt: int, **values: Any) -> bool:
+    """Record this attempt's result, unless a newer attempt has taken the row over."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification.id,
+            Notification.status == Status.SENDING,
+            Notification.attempts == attempt,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    log.warning(
+        "notification %s: attempt %s outlived its lease; a newer attempt owns the row",
+        notification.id,
+        attempt,
+    )
+    return False
+
+
+def _sent(notification: Notification, attempt: int) -> Delivery:
+    now = utcnow()
+    if not _finish(notification, attempt, status=Status.SENT, sent_at=now, next_attempt_at=None):
+        db.session.commit()
+        return Delivery(notification.id, Outcome.SUPERSEDED)
+    if notification.lead_id is not None:
+        db.session.add(
+            LeadEvent(
+                lead_id=notification.lead_id,
+                type=EventType.NOTIFICATION,
+                actor="system",
+                created_at=now,
+                data={
+                    "notification_id": notification.id,
+                    "channel": notification.channel.value,
+                    "kind": notification.kind,
+                    "attempts": attempt,
+                },
+            )
+        )
+    db.session.commit()
+    log.info(
+        "notification %s sent (%s, attempt %s)", notification.id, notification.channel, attempt
+    )
+    return Delivery(notification.id, Outcome.SENT)
+
+
+def _failed(
+    notification: Notification, attempt: int, error: str, *, retry_after: float | None = None
+) -> Delivery:
+    cfg = current_app.config
+    max_attempts = int(cfg["NOTIFY_MAX_ATTEMPTS"])
+    if attempt >= max_attempts:
+        return _dead(notification, attempt, f"{error} (gave up after {attempt} attempts)")
+    cap = float(cfg["NOTIFY_BACKOFF_MAX_SECONDS"])
+    delay = backoff_seconds(attempt, base=float(cfg["NOTIFY_BACKOFF_BASE_SECONDS"]), cap=cap)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, cap))
+    next_at = utcnow() + dt.timedelta(seconds=delay)
+    # Committed even when fenced out: a customer-service send counted against the 48-hour
+    # window in this transaction may have been delivered (see app.wechat.client).
+    recorded = _finish(
+        notification,
+        attempt,
+        status=Status.FAILED,
+        last_error=_clip(error),
+        next_attempt_at=next_at,
+    )
+    db.session.commit()
+    if not recorded:
+        return Delivery(notification.id, Outcome.SUPERSEDED, error=error)
+    log.warning(
+        "notification %s attempt %s/%s failed, retry in %.1fs: %s",
+        notification.id,
+        attempt,
+        max_attempts,
+        delay,
+        error,
+    )
+    return Delivery(notification.id, Outcome.FAILED, retry_in=delay, error=error)
+
+
+def _dead(notification: Notification, attempt: int, error: str) -> Delivery:
+    recorded = _finish(
+        notification, attempt, status=Status.DEAD, last_error=_clip(error), next_attempt_at=None
+    )
+    db.session.commit()
+    if not recorded:
+        return Delivery(notification.id, Outcome.SUPERSEDED, error=error)
+    log.error("notification %s is dead after %s attempts: %s", notification.id, attempt, error)
+    return Delivery(notification.id, Outcome.DEAD, error=error)
+
+
+def _skipped(notification: Notification, attempt: int, reason: str) -> Delivery:
+    told = ""
+    if notification.channel is NotificationChannel.WECHAT_CS:
+        fallbacks = _tell_agent_prospect_unreachable(notification, reason)
+        told = (
+            "; agent told by " + ", ".join(sorted({n.channel.value for n in fallbacks}))
+            if fallbacks
+            else "; no channel to tell the agent"
+        )
+    recorded = _finish(
+        notification,
+        attempt,
+        status=Status.SKIPPED,
+        last_error=_clip(reason + told),
+        next_attempt_at=None,
+    )
+    if not recorded:
+        db.session.rollback()  # the newer attempt decides, and tells the agent if need be
+        return Delivery(notification.id, Outcome.SUPERSEDED)
+    db.session.commit()
+    log.info("notification %s skipped: %s%s", notification.id, reason, told)
+    return Delivery(notification.id, Outcome.SKIPPED, error=reason)
+
+
+def _clip(error: str) -> str:
+    return error if len(error) <= MAX_ERROR_LENGTH else error[: MAX_ERROR_LENGTH - 1] + "…"
+
+
+# --- the sweeper -----------------------------------------------------------------------------
+
+MAX_BATCHES_PER_SWEEP = 50
+
+
+def sweep_outbox() -> int:
+    """Re-enqueue rows whose send task was lost (publish failed, broker lost it, worker died):
+    `pending`/`failed` rows due for longer than NOTIFY_SWEEP_GRACE_SECONDS, and `sending` rows
+    whose lease expired that long ago. Commits once per batch; returns how many it enqueued.
+
+    Two sweepers at once do not enqueue a row twice: each batch is selected with
+    `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises writers) and its rows' due time
+    is moved to now, so neither sweeper sees them again within the grace period. And were a
+    row enqueued twice, `deliver` would still send it once.
+    """
+    cfg = current_app.config
+    grace = dt.timedelta(seconds=cfg["NOTIFY_SWEEP_GRACE_SECONDS"])
+    batch = int(cfg["NOTIFY_SWEEP_BATCH"])
+    total = 0
+    for _ in range(MAX_BATCHES_PER_SWEEP):
+        ids = sweep_batch(grace, batch)
+        db.session.commit()
+        total += len(ids)
+        if len(ids) < batch:
+            break
+    if total:
+        log.warning("outbox sweeper re-enqueued %d notifications", total)
+    return total
+
+
+def sweep_batch(grace: dt.timedelta, limit: int) -> list[int]:
+    """One batch of the sweep; the caller commits (the tasks are published after that)."""
+    now = utcnow()
+    stmt = (
+        select(Notification.id)
+        .where(Notification.status.in_(_UNFINISHED), Notification.next_attempt_at <= now - grace)
+        .order_by(Notification.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(db.session.scalars(stmt))
+    if not ids:
+        return ids
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for notification_id in ids:
+        enqueue_after_commit(SEND_TASK, notification_id)
+    return ids
+
+
+# --- causes: called in the transaction of the change that causes them ------------------------
+
+
+def notify_lead_assigned(lead: Lead, agent: Agent) -> list[Notification]:
+    """Tell `agent` about a lead just assigned to them; webhook `lead.assigned`."""
+    assigned_at = lead.assigned_at or utcnow()
+    cause = f"lead_assigned:{lead.id}:{agent.id}:{assigned_at.isoformat()}"
+    due = f"请在 {_local(lead.sla_due_at)} 前联系客户。" if lead.sla_due_at else "请尽快联系客户。"
+    queued = notify_agent(
+        agent,
+        kind="lead_assigned",
+        cause=cause,
+        template="lead_assigned",
+        title=f"新线索 {lead.reference} 已分配给您",
+        lines=[
+            ("编号", lead.reference),
+            ("客户", _customer(lead)),
+            ("需求", _need_summary(lead)),
+            ("分配时间", _local(assigned_at)),
+        ],
+        remark=due,
+        lead_id=lead.id,
+    )
+    if _webhooks_on():
+        queued.append(
+            queue_webhook(
+                "lead.assigned",
+                cause=cause,
+                data=_lead_data(lead, agent),
+                occurred_at=assigned_at,
+                lead_id=lead.id,
+                agent_id=agent.id,
+            )
+        )
+    return queued
+
+
+def notify_lead_created(lead: Lead) -> Notification | None:
+    """Webhook `lead.created` (when a webhook is configured)."""
+    if not _webhooks_on():
+        return None
+    return queue_webhook(
+        "lead.created",
+        cause=f"lead_created:{lead.id}",
+        data=_lead_data(lead, None),
+        lead_id=lead.id,
+        occurred_at=lead.created_at,
+    )
+
+
+def notify_duplicate_enquiry(
+    lead: Lead, submitted: dict[str, Any] | None = None
+) -> list[Notification]:
+    """Tell the lead's agent that its prospect enquired again (SPEC §4 dedupe)."""
+    if lead.agent_id is None:
+        return []  # in the pool: whoever claims it sees the enquiry on the timeline
+    agent = db.session.get(Agent, lead.agent_id)
+    if agent is None:
+        return []
+    at = lead.last_activity_at or utcnow()
+    message = str((submitted or {}).get("message") or "").strip()
+    lines = [("编号", lead.reference), ("客户", _customer(lead)), ("时间", _local(at))]
+    if message:
+        lines.append(("留言", _shorten(message, 60)))
+    return notify_agent(
+        agent,
+        kind="duplicate_enquiry",
+        cause=f"duplicate_enquiry:{lead.id}:{at.isoformat()}",
+        template="notice",
+        title=f"您跟进的客户再次提交了需求（{lead.reference}）",
+        lines=lines,
+        remark="已并入原线索，请及时跟进。",
+        lead_id=lead.id,
+    )
+
+
+def queue_prospect_message(
+    lead: Lead, text: str, *, cause: str, agent_id: int | None = None
+) -> Notification | None:
+    """A WeChat customer-service message to the lead's prospect. Sent only inside WeChat's
+    48-hour window and its 5-message quota; otherwise the row ends `skipped` and the agent
+    is told instead."""
+    if not lead.wechat_openid:
+        return None
+    return queue_notification(
+        channel=NotificationChannel.WECHAT_CS,
+        kind="prospect_message",
+        recipient=lead.wechat_openid,
+        idempotency_key=f"{cause}:wechat_cs",
+        payload={"text": text},
+        lead_id=lead.id,
+        agent_id=agent_id if agent_id is not None else lead.agent_id,
+    )
+
+
+def notify_agent(
+    agent: Agent,
+    *,
+    kind: str,
+    cause: str,
+    template: str,
+    title: str,
+    lines: Sequence[tuple[str, str]],
+    remark: str = "",
+    lead_id: int | None = None,
+) -> list[Notification]:
+    """Queue a message to an agent over every channel configured for them: a WeChat template
+    message (their openid, WECHAT_APP_ID and WECHAT_TEMPLATE_<template> set) and an e-mail
+    (their address and SMTP_HOST set). `lines` are (label, value) pairs, which fill the
+    template's keyword1..N in order."""
+    cfg = current_app.config
+    queued = []
+    if agent.wechat_openid and cfg.get("WECHAT_APP_ID") and cfg.get(template_setting(template)):
+        data = {"first": title}
+        data.update({f"keyword{i}": value for i, (_, value) in enumerate(lines, start=1)})
+        data["remark"] = remark
+        queued.append(
+            queue_notification(
+                channel=NotificationChannel.WECHAT_TEMPLATE,
+                kind=kind,
+                recipient=agent.wechat_openid,
+                template=template,
+                idempotency_key=f"{cause}:wechat_template",
+                payload={"data": data},
+                lead_id=lead_id,
+                agent_id=agent.id,
+            )
+        )
+    if agent.email and cfg.get("SMTP_HOST"):
+        body = "\n".join([f"{agent.name}，您好：", "", title, "", *(f"{k}：{v}" for k, v in lines)])
+        if remark:
+            body += f"\n\n{remark}"
+        queued.append(
+            queue_notification(
+                channel=NotificationChannel.EMAIL,
+                kind=kind,
+                recipient=agent.email,
+                idempotency_key=f"{cause}:email",
+                payload={"subject": f"[ParkLead] {title}", "body": body + "\n\n— ParkLead\n"},
+                lead_id=lead_id,
+                agent_id=agent.id,
+            )
+        )
+    return queued
+
+
+def _webhooks_on() -> bool:
+    return bool(current_app.config.get("WEBHOOK_URL"))
+
+
+def queue_webhook(
+    event: str,
+    *,
+    cause: str,
+    data: dict[str, Any],
+    occurred_at: dt.datetime,
+    lead_id: int | None = None,
+    agent_id: int | None = None,
+) -> Notification:
+    """Queue webhook `event` for WEBHOOK_URL (read again when sending, so a corrected URL
+    applies to retries)."""
+    return queue_notification(
+        channel=NotificationChannel.WEBHOOK,
+        kind=event.replace(".", "_"),
+        recipient=str(current_app.config.get("WEBHOOK_URL") or "")[:254],
+        idempotency_key=f"{cause}:webhook",
+        payload={"event": event, "occurred_at": occurred_at.isoformat(), "data": _jsonable(data)},
+        lead_id=lead_id,
+        agent_id=agent_id,
+    )
+
+
+_SKIP_REASONS = {
+    "outside_48h_window": "客户48小时内没有给公众号发消息，无法发送客服消息",
+    "window_quota_used": "本次48小时窗口内的5条客服消息已用完",
+}
+
+
+def _tell_agent_prospect_unreachable(notification: Notification, reason: str) -> list[Notification]:
+    lead = db.session.get(Lead, notification.lead_id) if notification.lead_id else None
+    agent_id = notification.agent_id or (lead.agent_id if lead else None)
+    agent = db.session.get(Agent, agent_id) if agent_id else None
+    if agent is None:
+        return []
+    reference = lead.reference if lead else "—"
+    text = str(notification.payload.get("text") or "")
+    return notify_agent(
+        agent,
+        kind="prospect_unreachable",
+        cause=f"prospect_unreachable:{notification.id}",
+        template="notice",
+        title=f"未能通过公众号联系客户（{reference}）",
+        lines=[
+            ("编号", reference),
+            ("原因", _SKIP_REASONS.get(reason, reason)),
+            ("未发出的消息", _shorten(text, 60)),
+        ],
+        remark="请改用电话或企业微信联系客户。",
+        lead_id=lead.id if lead else None,
+    )
+
+
+def _lead_data(lead: Lead, agent: Agent | None) -> dict[str, Any]:
+    # The lead as GET /api/leads/<id> shows it, which integrators already read. Imported
+    # here because app.leads.service calls into this module.
+    from app.leads.service import lead_to_dict
+
+    return lead_to_dict(lead, agent=agent)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _local(at: dt.datetime) -> str:
+    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+
+
+def _customer(lead: Lead) -> str:
+    parts = [p for p in (lead.company, lead.contact_name) if p]
+    if lead.phone:
+        parts.append(mask_phones(lead.phone))
+    return " ".join(parts) or "—"
+
+
+def _need_summary(lead: Lead) -> str:
+    need = STRINGS.get(f"need.{lead.need_type.value}", {}).get("zh", lead.need_type.value)
+    parts = [need]
+    low, high = lead.area_min_m2, lead.area_max_m2
+    if low is not None or high is not None:
+        if low is not None and high is not None and low != high:
+            parts.append(f"{low:.0f}-{high:.0f}㎡")
+        else:
+            parts.append(f"{(low if low is not None else high):.0f}㎡")
+    for extra in (lead.district, lead.industry):
+        if extra:
+            parts.append(extra)
+    if lead.tax_wan is not None:
+        parts.append(f"年税收{lead.tax_wan:.0f}万")
+    return "，".join(parts)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- admin: the list and retry ---------------------------------------------------------------
+
+MAX_PAGE = 200
+
+
+def list_notifications(
+    *,
+    statuses: Sequence[Status] | None = None,
+    channel: NotificationChannel | None = None,
+    kind: str | None = None,
+    lead_id: int | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Notification], str | None]:
+    """Newest first, keyset-paginated on id."""
+    limit = max(1, min(limit, MAX_PAGE))
+    stmt = select(Notification)
+    if statuses:
+        stmt = stmt.where(Notification.status.in_(list(statuses)))
+    if channel is not None:
+        stmt = stmt.where(Notification.channel == channel)
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
+    if lead_id is not None:
+        stmt = stmt.where(Notification.lead_id == lead_id)
+    if cursor:
+        stmt = stmt.where(Notification.id < decode_cursor(cursor))
+    rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].id)
+    return rows, next_cursor
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"n{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("n"):
+            raise ValueError(raw)
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed(
+            "invalid cursor", fields={"cursor": "use next_cursor as given"}
+        ) from None
+
+
+def retry_notification(notification_id: int) -> Notification:
+    """Give a dead, failed or skipped row another attempt (attempts are kept, so a row past
+    NOTIFY_MAX_ATTEMPTS gets exactly one). Queued after the caller's commit."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status.in_(ADMIN_RETRYABLE))
+        .values(status=Status.PENDING, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    notification = db.session.get(Notification, notification_id, populate_existing=True)
+    if notification is None:
+        raise NotFound(f"no notification {notification_id}")
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"notification {notification_id} is {notification.status.value}; only "
+            f"{', '.join(s.value for s in ADMIN_RETRYABLE)} ones can be retried"
+        )
+    enqueue_after_commit(SEND_TASK, notification_id)
+    return notification
+
+
+def notification_to_dict(notification: Notification) -> dict[str, Any]:
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": notification.id,
+        "channel": notification.channel.value,
+        "kind": notification.kind,
+        "recipient": notification.recipient,
+        "template": notification.template,
+        "payload": notification.payload,
+        "idempotency_key": notification.idempotency_key,
+        "status": notification.status.value,
+        "attempts": notification.attempts,
+        "next_attempt_at": iso(notification.next_attempt_at),
+        "last_error": notification.last_error,
+        "lead_id": notification.lead_id,
+        "agent_id": notification.agent_id,
+        "created_at": iso(notification.created_at),
+        "sent_at": iso(notification.sent_at),
+    }
