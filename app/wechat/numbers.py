@@ -33,6 +33,8 @@ _RANGE_PAIR = re.compile(r"([一二两三四五六七八九])([二三四五六�
 _PLAIN_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 
 VAGUE_MARKER = "几"
+_SIMPLE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(千万|[十百千万亿]?)")
+_SIMPLE_MULT = {"": 1.0, "十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8, "千万": 1e7}
 
 
 def _digit(ch: str) -> int | None:
@@ -167,8 +169,10 @@ def parse_number(text: str) -> tuple[float, float] | None:
     Returns ``(low, high)``; both are equal unless the numeral is a range like 五六十
     (50, 60). Returns ``None`` for anything it cannot read, including vague numerals with 几.
     """
-    if text.isascii() and text.isdigit():
-        value = float(text)  # the common case, "5000"
+    simple = _SIMPLE.fullmatch(text)
+    if simple:
+        # The common cases, "5000", "1.5万", "3000万", read without the general walk.
+        value = float(simple.group(1)) * _SIMPLE_MULT[simple.group(2)]
         return value, value
     s = text.replace(",", "").replace(" ", "")
     if not s or VAGUE_MARKER in s:

@@ -151,6 +151,7 @@ _PHONE_DIGITS[ord("幺")] = "1"
 _MASK = "\x00"
 _HAS_DIGIT = re.compile(r"[0-9]")
 _HAS_UPPER = re.compile(r"[A-Z]")
+_HAS_LATIN = re.compile(r"[a-z]")
 _CN_DIGIT_RUN = re.compile(r"[〇零一二三四五六七八九幺0-9][ \-]?[〇零一二三四五六七八九幺]{3}")
 _HAS_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九十几]")
 
@@ -764,7 +765,6 @@ _add(
     "仓位 办公用品 仓储物流 冷链物流 不需要场地 无需场地",
 )
 _KEYWORD_RE, _KEYWORD_LATIN_RE = _keyword_res(list(_KEYWORDS))
-_HAS_LATIN = re.compile(r"[a-z]")
 # Buying said around other words: 拿30亩地, 厂房卖吗, 有没有现成的厂房卖.
 _BUY_PHRASE = re.compile(
     r"(?:拿|买|购)[^,，。;；!！?？\x00]{1,8}?(?:亩地|块地|地块|土地|用地)|[房地库楼]卖"
@@ -1005,7 +1005,7 @@ _EIA_NEG_AFTER = re.compile(r"\s*(?:要求)?\s*(?:不需要|不用|没有要求|
 class _State:
     """Working text for one parse: the folded text with claimed spans masked."""
 
-    __slots__ = ("area_in_mu", "district_set", "fields", "notes", "original", "work")
+    __slots__ = ("area_in_mu", "district_set", "fields", "has_latin", "notes", "original", "work")
 
     def __init__(self, original: str, district_set: DistrictSet) -> None:
         self.original = original
@@ -1014,6 +1014,7 @@ class _State:
         self.notes: list[str] = []
         self.district_set = district_set
         self.area_in_mu = False  # the area was given in 亩 (land is measured in 亩)
+        self.has_latin = _HAS_LATIN.search(self.work) is not None  # English keywords to look for
 
     def put(self, name: str, value: object, start: int, end: int) -> None:
         if name not in self.fields:
@@ -1199,8 +1200,8 @@ def _extract_contact(st: _State) -> None:
         st.put("contact_name", st.value(start, m.end()), start, m.end())
         st.mask(start, m.end())
         return
-    m = _SURNAME_ONLY.search(text)
-    if m is None:
+    m = _SURNAME_ONLY.search(text) if "姓" in text else None
+    if m is None and ("小" in text or "老" in text):
         # 小刘 / 老王 standing alone, not the end of a longer word (大小王).
         m = next(
             (
@@ -1214,7 +1215,7 @@ def _extract_contact(st: _State) -> None:
         st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
         st.mask(*m.span("name"))
         return
-    m = _EN_CONTACT.search(text) if _HAS_LATIN.search(text) else None
+    m = _EN_CONTACT.search(text) if st.has_latin else None
     if m:
         value = " ".join(st.original[m.start() : m.end()].split())
         st.put("contact_name", value, m.start(), m.end())
@@ -1353,7 +1354,7 @@ def _extract_need_and_deal(st: _State) -> None:
     deals: list[tuple[int, int, str]] = []
     text = st.work
     matches = list(_KEYWORD_RE.finditer(text))
-    if _HAS_LATIN.search(text):
+    if st.has_latin:
         matches.extend(_KEYWORD_LATIN_RE.finditer(text))
         matches.sort(key=lambda m: m.start())
     may_negate = "不" in text or "无" in text or "没" in text

@@ -185,6 +185,7 @@ def test_parse_number_returns_none_for_vague_or_broken_numerals(numeral: str) ->
 
 
 @given(st.integers(min_value=0, max_value=10**12))
+@settings(deadline=None)
 def test_parse_number_agrees_with_cn2an_on_well_formed_numerals(n: int) -> None:
     assert parse_number(cn2an.an2cn(n)) == (n, n)
 
@@ -370,7 +371,7 @@ def test_local_landline_needs_an_area_code_in_the_generic_list() -> None:
 
 
 @given(st.from_regex(r"0[1-9][0-9]{8,10}|1[3-9][0-9]{9}|[48]00[0-9]{7}", fullmatch=True))
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 def test_fast_phone_validation_agrees_with_phonenumbers(digits: str) -> None:
     """Landlines, mobiles and 400/800 numbers as people write them. (phonenumbers also strips
     carrier-selection prefixes such as 17951; prospects do not write those.)"""
@@ -869,7 +870,8 @@ def _assert_sources_are_substrings(text: str, result: ParseResult) -> None:
 
 
 @given(st.text())
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+# No per-example deadline: on a loaded CI machine a long random text can take >200 ms.
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_never_raises_on_arbitrary_text(text: str) -> None:
     result = parse_enquiry(text, ZHUZHOU)
     assert not any("internal error" in note for note in result.unparsed)
@@ -877,7 +879,7 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
 
 
 @given(st.text(alphabet=_CHINESE_ISH, max_size=120))
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_never_raises_on_chinese_numerals_units_and_keywords(text: str) -> None:
     for districts in (ZHUZHOU, GENERIC):
         result = parse_enquiry(text, districts)
