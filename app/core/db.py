@@ -7,6 +7,7 @@ own context) never shares a session with the request that enqueued it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterator
@@ -79,9 +80,10 @@ def make_engine(url: str, **options: Any) -> Engine:
     if backend == "sqlite":
         memory = make_url(url).database in (None, "", ":memory:")
         if not memory:
-            Path(make_url(url).database or "").expanduser().parent.mkdir(
-                parents=True, exist_ok=True
-            )
+            # Best effort: an impossible path still fails, on first use, as a clear error.
+            folder = Path(make_url(url).database or "").expanduser().parent
+            with contextlib.suppress(OSError):
+                folder.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

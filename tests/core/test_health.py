@@ -77,7 +77,7 @@ def test_healthz_is_503_naming_the_broker_when_redis_is_down(health_of):
 
 @pytest.mark.parametrize(
     "database_url",
-    [CLOSED_POSTGRES, "sqlite:////nonexistent-parklead-dir/sub/h.db"],
+    [CLOSED_POSTGRES, "sqlite:////dev/null/not-a-dir/h.db"],
     ids=["postgres-closed-port", "sqlite-unopenable-file"],
 )
 def test_healthz_is_503_naming_the_database_when_it_is_down(health_of, database_url):
