@@ -1,22 +1,52 @@
-"""Assign a committed lead to an agent, exactly once.
+"""Route a committed lead to a team and an agent, exactly once (SPEC §7).
 
-The first version routes round-robin among the active agents of the default team. The lead
-row is locked (PostgreSQL `FOR UPDATE`; SQLite serialises writers) and `routed_at` marks it
-done, so a redelivered task or a second worker changes nothing.
+1. The first active routing rule (by position) whose conditions the lead meets names a team
+   or an agent; no match sends the lead to the default team.
+2. Within the team, the rule's strategy (else the team's) picks among the available agents:
+   active, below capacity, inside their working hours and below the team's private-lead
+   limit. A rule naming an agent gives the lead to that agent when available.
+3. Nobody available: the lead waits in the team's unassigned pool (status new, team set, no
+   agent) with an `unassigned` event saying why, and agents claim it from there.
+
+Exactly once: the lead row is locked (`FOR UPDATE`; SQLite serialises writers) and
+`routed_at` marks it done, so a redelivered task or a second worker changes nothing. The team
+row is locked too, so two leads of one team are not both given to its last free slot, and the
+chosen agent's row is locked and their load re-counted, so a claim racing the worker cannot
+push them over a limit either. Lock order everywhere: lead, team, agent.
+
+`plan_route` does the deciding without changing anything; the dry run shows its answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
-from app.accounts.models import Agent, Role, Team
+from app.accounts.models import Agent, Role, Strategy, Team
 from app.core.db import db, utcnow
 from app.leads import lifecycle
-from app.leads.models import EventType, Lead, LeadEvent, LeadStatus
+from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
+from app.routing import rules as conditions
+from app.routing import strategies, worktime
+from app.routing.models import RoutingRule
+from app.routing.strategies import Candidate, Skip
+
+log = logging.getLogger(__name__)
 
 ROUTABLE_ROLES = (Role.AGENT, Role.LEAD)
+_Row = TypeVar("_Row", Team, Agent)
+
+INACTIVE = "inactive"
+AT_CAPACITY = "at_capacity"
+OUTSIDE_WORKING_HOURS = "outside_working_hours"
+OVER_PRIVATE_LEAD_LIMIT = "over_private_lead_limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,24 +55,238 @@ class RoutingOutcome:
     agent_id: int | None
     team_id: int | None
     reason: str
+    rule_id: int | None = None
 
 
-def _default_team_locked() -> Team | None:
-    stmt = select(Team).where(Team.is_default.is_(True)).with_for_update()
-    return db.session.scalars(stmt).first()
+@dataclass(frozen=True, slots=True)
+class RuleCheck:
+    rule: RoutingRule
+    matched: bool
+    reason: str | None  # why it did not match
 
 
-def _next_round_robin(team: Team) -> Agent | None:
+@dataclass(slots=True)
+class Plan:
+    """Where a lead would go, and why."""
+
+    score: int
+    checked: list[RuleCheck] = field(default_factory=list)
+    rule: RoutingRule | None = None
+    team: Team | None = None
+    strategy: Strategy | None = None
+    agent: Agent | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def skipped(self) -> list[Candidate]:
+        return [c for c in self.candidates if not c.available]
+
+
+# --- deciding --------------------------------------------------------------------------------
+
+
+def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False) -> Plan:
+    """Decide where `lead` goes at `now`. With `lock`, take the team and agent row locks the
+    assignment needs (the caller holds the lead's); without, change and lock nothing."""
+    now = now or utcnow()
+    plan = Plan(score=lead.score or 0)
+    _match_rule(lead, plan)
+    rule = plan.rule
+    if rule is not None and rule.agent_id is not None:
+        _plan_direct(rule, plan, now, lock)
+        return plan
+
+    team = db.session.get(Team, rule.team_id) if rule is not None else _default_team()
+    if team is None:
+        plan.reason = "no rule matched and there is no default team"
+        return plan
+    if lock:
+        team = _lock(Team, team.id)
+    plan.team = team
+    plan.strategy = (rule.strategy if rule is not None else None) or team.strategy
+    plan.candidates = _candidates(team, now, with_recent=plan.strategy is Strategy.WEIGHTED)
+    available = [c for c in plan.candidates if c.available]
+    last = team.last_assigned_agent_id
+    while available:
+        chosen = strategies.pick(plan.strategy, available, last_agent_id=last)
+        assert chosen is not None
+        if not lock or _still_available(chosen, team, now):
+            plan.agent = chosen.agent
+            plan.reason = f"{plan.strategy.value} in team {team.name}"
+            return plan
+        available.remove(chosen)
+    plan.reason = _pool_reason(team, plan.candidates)
+    return plan
+
+
+def _match_rule(lead: Lead, plan: Plan) -> None:
     stmt = (
-        select(Agent)
-        .where(Agent.team_id == team.id, Agent.active.is_(True), Agent.role.in_(ROUTABLE_ROLES))
-        .order_by(Agent.id)
+        select(RoutingRule)
+        .where(RoutingRule.active.is_(True))
+        .order_by(RoutingRule.position, RoutingRule.id)
     )
-    agents = list(db.session.scalars(stmt))
-    if not agents:
-        return None
-    last = team.last_assigned_agent_id or 0
-    return next((a for a in agents if a.id > last), agents[0])
+    for rule in db.session.scalars(stmt):
+        why = conditions.mismatch(rule.conditions or {}, lead, plan.score)
+        if why is None and rule.agent_id is None:
+            team = db.session.get(Team, rule.team_id) if rule.team_id is not None else None
+            if team is None:
+                why = "the rule names no team or agent"
+            elif not team.active:
+                why = f"its team {team.name} is inactive"
+        plan.checked.append(RuleCheck(rule, why is None, why))
+        if why is None:
+            plan.rule = rule
+            return
+
+
+def _plan_direct(rule: RoutingRule, plan: Plan, now: dt.datetime, lock: bool) -> None:
+    """A rule naming an agent: that agent if available, else their team's pool."""
+    agent = db.session.get(Agent, rule.agent_id)
+    assert agent is not None  # foreign key
+    team = db.session.get(Team, agent.team_id) if agent.team_id else _default_team()
+    if lock and team is not None:
+        team = _lock(Team, team.id)
+    plan.team = team
+    candidate = _candidates(team, now, only=[agent])[0] if team else _candidate(agent, None, now)
+    plan.candidates = [candidate]
+    if candidate.available and (not lock or _still_available(candidate, team, now)):
+        plan.agent = agent
+        plan.reason = f"rule {rule.name} names {agent.name}"
+        return
+    why = "; ".join(s.message for s in candidate.skipped)
+    where = f"team {team.name}'s pool" if team else "the pool (no team)"
+    plan.reason = f"rule {rule.name} names {agent.name}, who is not available ({why}); {where}"
+
+
+def _default_team() -> Team | None:
+    return db.session.scalars(select(Team).where(Team.is_default.is_(True))).first()
+
+
+def _lock(model: type[_Row], row_id: int) -> _Row:
+    stmt = (
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).one()
+
+
+def open_lead_counts(agent_ids: Iterable[int]) -> dict[int, int]:
+    """Open leads held by each agent (what capacity and the private-lead limit count)."""
+    ids = list(agent_ids)
+    if not ids:
+        return {}
+    stmt = (
+        select(Lead.agent_id, func.count())
+        .where(Lead.agent_id.in_(ids), Lead.status.in_(OPEN_STATUSES))
+        .group_by(Lead.agent_id)
+    )
+    counts = {agent_id: n for agent_id, n in db.session.execute(stmt)}
+    return {i: counts.get(i, 0) for i in ids}
+
+
+def _recent_assignment_counts(team: Team, agent_ids: list[int], now: dt.datetime) -> dict[int, int]:
+    days = current_app.config.get("ROUTING_WEIGHTED_WINDOW_DAYS", 7)
+    stmt = (
+        select(Lead.agent_id, func.count())
+        .where(
+            Lead.agent_id.in_(agent_ids),
+            Lead.team_id == team.id,
+            Lead.assigned_at >= now - dt.timedelta(days=days),
+        )
+        .group_by(Lead.agent_id)
+    )
+    return {agent_id: n for agent_id, n in db.session.execute(stmt)}
+
+
+def _candidates(
+    team: Team,
+    now: dt.datetime,
+    *,
+    only: list[Agent] | None = None,
+    with_recent: bool = False,
+) -> list[Candidate]:
+    if only is None:
+        stmt = (
+            select(Agent)
+            .where(Agent.team_id == team.id, Agent.role.in_(ROUTABLE_ROLES))
+            .order_by(Agent.id)
+        )
+        only = list(db.session.scalars(stmt))
+    ids = [a.id for a in only]
+    counts = open_lead_counts(ids)
+    recent = _recent_assignment_counts(team, ids, now) if with_recent and ids else {}
+    result = []
+    for agent in only:
+        candidate = _candidate(agent, team, now, open_leads=counts[agent.id])
+        candidate.recent_assignments = recent.get(agent.id, 0)
+        result.append(candidate)
+    return result
+
+
+def _candidate(
+    agent: Agent, team: Team | None, now: dt.datetime, open_leads: int | None = None
+) -> Candidate:
+    if open_leads is None:
+        open_leads = open_lead_counts([agent.id])[agent.id]
+    candidate = Candidate(agent, open_leads)
+    candidate.skipped = skip_reasons(agent, team, open_leads, now)
+    return candidate
+
+
+def skip_reasons(agent: Agent, team: Team | None, open_leads: int, now: dt.datetime) -> list[Skip]:
+    """Why routing would pass `agent` over at `now` (empty: available)."""
+    reasons = []
+    if not agent.active:
+        reasons.append(Skip(INACTIVE, f"{agent.name} is deactivated"))
+    if open_leads >= agent.capacity:
+        reasons.append(Skip(AT_CAPACITY, f"{open_leads} open leads, capacity {agent.capacity}"))
+    if agent.working_hours is not None and not _working(agent, now):
+        reasons.append(Skip(OUTSIDE_WORKING_HOURS, f"outside working hours at {_local(now)}"))
+    limit = team.max_private_leads if team is not None else None
+    if limit is not None and open_leads >= limit:
+        reasons.append(
+            Skip(
+                OVER_PRIVATE_LEAD_LIMIT,
+                f"{open_leads} open leads, team {team.name} allows {limit} per agent",
+            )
+        )
+    return reasons
+
+
+def _working(agent: Agent, now: dt.datetime) -> bool:
+    tz = current_app.config.get("TIMEZONE", worktime.DEFAULT_TZ)
+    try:
+        return worktime.is_working_time(now, agent.working_hours, tz=tz)
+    except ValueError as exc:
+        # Validated on write; a hand-edited row must not stop routing.
+        log.warning("agent %s has invalid working hours (%s); treated as off", agent.id, exc)
+        return False
+
+
+def _local(now: dt.datetime) -> str:
+    tz = current_app.config.get("TIMEZONE", worktime.DEFAULT_TZ)
+    return now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %a")
+
+
+def _still_available(candidate: Candidate, team: Team | None, now: dt.datetime) -> bool:
+    """Lock the chosen agent and count again: a claim may have just taken their last slot."""
+    agent = _lock(Agent, candidate.agent.id)
+    candidate.agent = agent
+    candidate.open_leads = open_lead_counts([agent.id])[agent.id]
+    candidate.skipped = skip_reasons(agent, team, candidate.open_leads, now)
+    return candidate.available
+
+
+def _pool_reason(team: Team, candidates: list[Candidate]) -> str:
+    if not candidates:
+        return f"team {team.name} has no agents; left in its pool"
+    return f"no agent of team {team.name} is available; left in its pool"
+
+
+# --- assigning -------------------------------------------------------------------------------
 
 
 def route_lead(lead_id: int) -> RoutingOutcome | None:
@@ -62,35 +306,59 @@ def _route_locked(lead: Lead) -> RoutingOutcome:
         # Claimed or handled by hand before the worker got to it.
         return RoutingOutcome(lead.id, lead.agent_id, lead.team_id, "already handled")
 
-    team = _default_team_locked()
-    agent = _next_round_robin(team) if team else None
-    if team is not None:
-        lead.team_id = team.id
-    if agent is None:
-        reason = "no default team" if team is None else "no active agent in the default team"
+    plan = plan_route(lead, now=now, lock=True)
+    rule_id = plan.rule.id if plan.rule is not None else None
+    lead.team_id = plan.team.id if plan.team is not None else None
+    if plan.agent is None:
         db.session.add(
             LeadEvent(
                 lead_id=lead.id,
                 type=EventType.UNASSIGNED,
                 actor="system",
                 created_at=now,
-                data={"reason": reason, "pool": lead.team_id},
+                data={
+                    "reason": plan.reason,
+                    "pool": lead.team_id,
+                    "rule_id": rule_id,
+                    "skipped": [
+                        {"agent_id": c.agent.id, "reasons": [s.code for s in c.skipped]}
+                        for c in plan.skipped
+                    ],
+                },
             )
         )
-        return RoutingOutcome(lead.id, None, lead.team_id, reason)
+        return RoutingOutcome(lead.id, None, lead.team_id, plan.reason, rule_id)
 
-    assert team is not None
-    team.last_assigned_agent_id = agent.id
-    assign(lead, agent, actor="system", reason="round_robin")
-    return RoutingOutcome(lead.id, agent.id, team.id, "round_robin")
+    reason = plan.strategy.value if plan.strategy is not None else "rule_agent"
+    if plan.strategy is not None and plan.team is not None:
+        plan.team.last_assigned_agent_id = plan.agent.id
+    plan.agent.last_assigned_at = now
+    assign(
+        lead,
+        plan.agent,
+        actor="system",
+        reason=reason,
+        data={"rule_id": rule_id, "team_id": lead.team_id, "score": plan.score},
+    )
+    return RoutingOutcome(lead.id, plan.agent.id, lead.team_id, reason, rule_id)
 
 
 def assign(
-    lead: Lead, agent: Agent, *, actor: str, reason: str, by_agent_id: int | None = None
+    lead: Lead,
+    agent: Agent,
+    *,
+    actor: str,
+    reason: str,
+    by_agent_id: int | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
-    """Give `lead` to `agent`: status, timestamps and the assignment event."""
+    """Give `lead` to `agent`: status, timestamps and the assignment event.
+
+    A lead that already carries `agent` (a claim sets it in its conditional UPDATE) is being
+    assigned, not reassigned.
+    """
     now = utcnow()
-    previous = lead.agent_id
+    previous = lead.agent_id if lead.agent_id != agent.id else None
     lead.agent_id = agent.id
     lead.team_id = agent.team_id or lead.team_id
     lead.assigned_at = now
@@ -114,6 +382,7 @@ def assign(
                 "agent": agent.name,
                 "from_agent_id": previous,
                 "reason": reason,
+                **(data or {}),
             },
         )
     )
@@ -124,8 +393,6 @@ def assign(
 
 def unrouted_lead_ids(older_than_seconds: int, limit: int = 500) -> list[int]:
     """Leads the worker still owes a routing (lost publish, broker outage, crash)."""
-    import datetime as dt
-
     cutoff = utcnow() - dt.timedelta(seconds=older_than_seconds)
     stmt = (
         select(Lead.id)

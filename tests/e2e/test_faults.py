@@ -21,7 +21,10 @@ def seed_agents(stack: LiveStack, count: int) -> list[int]:
     with stack.app.app_context(), db.transaction():
         team = accounts.ensure_default_team()
         return [
-            accounts.create_agent(login=f"fault{i}", password="fault-password", team=team).id
+            # Room for all 200 leads: routing skips agents at capacity (default 50).
+            accounts.create_agent(
+                login=f"fault{i}", password="fault-password", team=team, capacity=100
+            ).id
             for i in range(count)
         ]
 

@@ -52,7 +52,8 @@ def test_year_outside_the_package_falls_back_to_monday_to_friday_with_a_warning(
     with caplog.at_level(logging.WARNING, logger="app.routing.worktime"):
         assert day_kind(dt.date(2099, 1, 1)) is DayKind.WORKDAY  # a Thursday; no holiday known
         assert day_kind(dt.date(2099, 1, 3)) is DayKind.WEEKEND
-    assert "2099" in caplog.text and "chinese_calendar" in caplog.text
+    assert "2099" in caplog.text
+    assert "chinese_calendar" in caplog.text
 
 
 # --- office hours ----------------------------------------------------------------------------
