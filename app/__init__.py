@@ -96,3 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
     exempt_blueprints(app)
+
+    # Pages for admins and team leads (session login, CSRF on every form).
+    from app.reports.pages import bp as report_pages
+
+    app.register_blueprint(report_pages)

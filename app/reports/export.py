@@ -1,12 +1,17 @@
-"""Flatten a funnel report into rows for CSV export (one row per group plus totals)."""
+"""Funnel reports as files: CSV (one row per group plus totals, machine column names) and
+XLSX (translated headers, a summary sheet and one sheet per grouping)."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from typing import Any
 
-from app.reports.queries import STAGES
+from flask import Response
+from flask_babel import gettext as _
+
+from app.reports.queries import GROUPS, STAGES, ReportQuery, funnel_report
 
 
 def report_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
@@ -38,3 +43,148 @@ def report_csv(report: dict[str, Any]) -> str:
         # Neutralise spreadsheet formulas in text cells (CSV injection).
         writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in values])
     return "\ufeff" + buffer.getvalue()  # BOM so Excel opens UTF-8 Chinese correctly
+
+
+# --- XLSX: one sheet per grouping, each with its totals row -----------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def report_xlsx(reports: dict[str, dict[str, Any]], *, active: str) -> bytes:
+    """A workbook of a summary sheet and one sheet per grouping in `reports` ({group_by:
+    funnel report} for the same range); the sheet of `active` opens first."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from app.reports.present import GROUP_NAMES, group_label, stage_label
+
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="E8EEEB")
+    book = Workbook()
+    summary = book.active
+    summary.title = _("汇总")
+    any_report = next(iter(reports.values()))
+    _write_summary(summary, any_report, bold)
+
+    def columns() -> list[tuple[str, str | None]]:
+        return [
+            (_("分组"), None), (_("新增线索"), "0"), (_("排除（垃圾/重复）"), "0"),
+            *[(stage_label(s), "0") for s in STAGES],
+            (_("线索→签约转化率"), "0.0%"), (_("签约→落地率"), "0.0%"), (_("看厂/看地"), "0"),
+            (_("签约"), "0"), (_("签约项目预计年税收（万元）"), "#,##0.00"), (_("流失"), "0"),
+            (_("首次联系用时中位数（分钟）"), "0.0"), (_("首次联系用时 P90（分钟）"), "0.0"),
+            (_("SLA 达标"), "0"), (_("SLA 应达"), "0"), (_("SLA 达标率"), "0.0%"),
+        ]  # fmt: skip
+
+    def values(label: str, data: dict[str, Any]) -> list[Any]:
+        return [
+            label, data["created"], data["excluded"], *[data["funnel"][s] for s in STAGES],
+            data["conversion"], data["landing_rate"], data["site_visits"], data["won"],
+            data["won_tax_wan"], data["lost"], data["first_contact_minutes"]["median"],
+            data["first_contact_minutes"]["p90"], data["sla"]["met"], data["sla"]["due"],
+            data["sla"]["compliance"],
+        ]  # fmt: skip
+
+    for group_by, report in reports.items():
+        if group_by == "none":
+            continue
+        sheet = book.create_sheet(_safe_title(_("按%(group)s", group=GROUP_NAMES[group_by])))
+        header = columns()
+        sheet.append([name for name, _fmt in header])
+        for cell in sheet[1]:
+            cell.font, cell.fill = bold, head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for group in report["groups"]:
+            _append_row(sheet, values(group_label(group_by, group), group))
+        _append_row(sheet, values(_("合计"), report["totals"]))
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for index, (_name, fmt) in enumerate(header, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = 22 if index == 1 else 12
+            if fmt:
+                for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    row[0].number_format = fmt
+        sheet.freeze_panes = "B2"
+        if group_by == active:
+            book.active = book.index(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_summary(sheet: Any, report: dict[str, Any], bold: Any) -> None:
+    totals = report["totals"]
+    fc = totals["first_contact_minutes"]
+    rows: list[tuple[str, Any, str | None]] = [
+        (_("开始日期（含）"), report["range"]["from"][:10], None),
+        (_("结束日期（不含）"), report["range"]["to"][:10], None),
+        (_("时区"), report["range"]["timezone"], None),
+        (_("新增线索"), totals["created"], "0"),
+        (_("看厂/看地"), totals["site_visits"], "0"),
+        (_("签约"), totals["won"], "0"),
+        (_("线索→签约转化率"), totals["conversion"], "0.0%"),
+        (_("签约→落地率"), totals["landing_rate"], "0.0%"),
+        (_("签约项目预计年税收（万元）"), totals["won_tax_wan"], "#,##0.00"),
+        (_("首次联系用时中位数（分钟）"), fc["median"], "0.0"),
+        (_("首次联系用时 P90（分钟）"), fc["p90"], "0.0"),
+        (_("SLA 达标率"), totals["sla"]["compliance"], "0.0%"),
+        (_("流失"), totals["lost"], "0"),
+    ]
+    for name, value, fmt in rows:
+        sheet.append([name, value])
+        if fmt:
+            sheet.cell(sheet.max_row, 2).number_format = fmt
+    sheet.append([])
+    sheet.append([_("流失原因"), _("线索数")])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for item in report["lost_reasons"]:
+        _append_row(sheet, [item["reason"] or "—", item["count"]])
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 26
+
+
+def _append_row(sheet: Any, values: list[Any]) -> None:
+    """Append `values`; text from users (reasons, districts, names) stays text even when it
+    starts with '=' (openpyxl would store it as a formula)."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
+def _safe_title(title: str) -> str:
+    for char in "[]:*?/\\":
+        title = title.replace(char, " ")
+    return title[:31]
+
+
+def workbook_reports(query: ReportQuery, report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`report` (for `query`) and the same range under every other grouping: the sheets."""
+    reports = {query.group_by: report}
+    for group_by in GROUPS:
+        if group_by not in reports and group_by != "none":
+            reports[group_by] = funnel_report(dataclasses.replace(query, group_by=group_by))
+    return reports
+
+
+def xlsx_response(query: ReportQuery, report: dict[str, Any]) -> Response:
+    content = report_xlsx(workbook_reports(query, report), active=query.group_by)
+    start, end = report["range"]["from"][:10], report["range"]["to"][:10]
+    name = f"parklead-funnel-{start}-{end}.xlsx"
+    return Response(
+        content,
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+def csv_response(report: dict[str, Any]) -> Response:
+    name = f"parklead-funnel-{report['group_by']}.csv"
+    return Response(
+        report_csv(report),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )

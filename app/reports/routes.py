@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.accounts.auth import current_agent, require_token
-from app.accounts.models import Role
+from app.accounts.models import Agent, Role
 from app.core.errors import ValidationFailed
-from app.core.openapi import add_paths, error_responses, json_response
-from app.reports.export import report_csv
+from app.core.openapi import add_paths, error_responses
+from app.reports.export import XLSX_MIMETYPE, report_csv, xlsx_response
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/reports")
@@ -31,7 +31,9 @@ def _date_arg(name: str, default: dt.date) -> dt.date:
         ) from None
 
 
-def report_query_from_args() -> ReportQuery:
+def report_query_from_args(agent: Agent | None = None) -> ReportQuery:
+    """The report the query string asks for, scoped to what `agent` (default: the token's
+    agent) may see."""
     tz = current_app.config["TIMEZONE"]
     zone = ZoneInfo(tz)
     today = dt.datetime.now(zone).date()
@@ -49,7 +51,7 @@ def report_query_from_args() -> ReportQuery:
         raise ValidationFailed(
             f"cannot group by {group_by!r}", fields={"group_by": "one of " + ", ".join(GROUPS)}
         )
-    agent = current_agent()
+    agent = agent or current_agent()
     team_id = agent.team_id if agent.role is Role.LEAD else None
     start = dt.datetime.combine(start_day, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
@@ -59,7 +61,10 @@ def report_query_from_args() -> ReportQuery:
 @bp.get("/funnel")
 @require_token(Role.ADMIN, Role.LEAD)
 def funnel() -> Any:
-    report = funnel_report(report_query_from_args())
+    query = report_query_from_args()
+    report = funnel_report(query)
+    if request.args.get("format") == "xlsx":
+        return xlsx_response(query, report)
     if request.args.get("format") == "csv":
         name = f"parklead-funnel-{report['group_by']}.csv"
         return Response(
@@ -90,11 +95,21 @@ add_paths(
                     {
                         "name": "format",
                         "in": "query",
-                        "schema": {"type": "string", "enum": ["csv"]},
+                        "description": "csv: one row per group and a totals row; xlsx: a "
+                        "summary sheet (totals, lost reasons) and one sheet per grouping, each "
+                        "with its totals row, the requested grouping's sheet open",
+                        "schema": {"type": "string", "enum": ["csv", "xlsx"]},
                     },
                 ],
                 "responses": {
-                    "200": json_response({"type": "object"}, "The report"),
+                    "200": {
+                        "description": "The report (JSON, or the file `format` asks for)",
+                        "content": {
+                            "application/json": {"schema": {"type": "object"}},
+                            "text/csv": {"schema": {"type": "string"}},
+                            XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
                     **error_responses(400, 401, 403),
                 },
             }
