@@ -237,7 +237,7 @@ def clear_queue(redis_url: str) -> None:
 
     try:
         client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-        client.delete(QUEUE, f"_kombu.binding.{QUEUE}")
+        client.delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
         client.close()
     except redis.RedisError as exc:
         raise BenchError(f"Redis at {redis_url} is not reachable: {exc}") from None

@@ -192,7 +192,9 @@ def main() -> int:
     finally:
         import redis
 
-        redis.Redis.from_url(args.redis_url).delete(QUEUE)
+        redis.Redis.from_url(args.redis_url).delete(
+            QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}"
+        )
         recreate_database(db_url, drop_only=True)
 
 
