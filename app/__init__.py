@@ -98,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     exempt_blueprints(app)
 
     # Pages for admins and team leads (session login, CSRF on every form).
+    from app.admin.routes import bp as admin_pages
     from app.reports.pages import bp as report_pages
 
     app.register_blueprint(report_pages)
+    app.register_blueprint(admin_pages)

@@ -78,7 +78,9 @@ class SessionLoginMixin:
 
     @property
     def session_stamp(self) -> str:
-        return str(int(self.tokens_valid_after.timestamp()))
+        # Microseconds, as the API tokens' epoch: a session opened in the same second as a
+        # password reset must end too.
+        return str(int(self.tokens_valid_after.timestamp() * 1_000_000))
 
 
 class Agent(SessionLoginMixin, Base):
