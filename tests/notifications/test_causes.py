@@ -185,3 +185,13 @@ def test_prospect_message_is_queued_for_the_leads_openid(dispatched, wechat_lead
 
 def test_prospect_message_without_an_openid_is_not_queued(dispatched, lead: Lead):
     assert service.queue_prospect_message(lead, "您好", cause="handover:1") is None
+
+
+def test_embedded_mode_sends_the_assignment_email_right_after_the_request(
+    smtp, reachable_agent: Agent, client
+):
+    response = client.post("/api/leads", json={"phone": "13812345678", "company": "湘能"})
+
+    [mail] = smtp.received()
+    assert response.get_json()["reference"] in mail["Subject"]
+    assert [n.status for n in rows("lead_assigned")] == [NotificationStatus.SENT]
