@@ -81,11 +81,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts.admin_routes import bp as accounts_api
     from app.accounts.routes import bp as auth_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
     from app.notifications.routes import bp as notifications_api
     from app.reports.routes import bp as reports_api
+    from app.routing.routes import bp as routing_api
     from app.web.auth import bp as auth_pages
     from app.web.auth import exempt_blueprints
     from app.web.routes import bp as web
@@ -93,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.workspace.routes import bp as workspace
 
     app.register_blueprint(notifications_api)
+    app.register_blueprint(routing_api)
+    app.register_blueprint(accounts_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
     exempt_blueprints(app)
