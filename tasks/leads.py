@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from app.core.db import db
+from app.core.dispatch import publish_in_batches
 from app.routing import engine
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,40 @@ def route_lead(lead_id: int) -> dict[str, object] | None:
     return {"lead_id": lead_id, "agent_id": outcome.agent_id, "reason": outcome.reason}
 
 
+@shared_task(
+    name="tasks.leads.route_leads",
+    bind=True,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def route_leads(self: Task, lead_ids: list[int]) -> int:
+    """Route a batch the web process published at once; each lead in its own transaction,
+    so one failure does not hold back the rest. Failed ones are retried with backoff."""
+    failed: list[int] = []
+    routed = 0
+    for lead_id in lead_ids:
+        try:
+            with db.transaction():
+                routed += engine.route_lead(lead_id) is not None
+        except OperationalError:
+            log.warning("routing lead %s failed; will retry", lead_id, exc_info=True)
+            failed.append(lead_id)
+    if failed:
+        raise self.retry(args=(failed,))
+    return routed
+
+
+publish_in_batches("tasks.leads.route_lead", "tasks.leads.route_leads")
+
+
 @shared_task(name="tasks.leads.sweep_unrouted")
 def sweep_unrouted() -> int:
     """Re-enqueue leads whose routing task was lost; safe to run twice at once."""
     ids = engine.unrouted_lead_ids(current_app.config["ROUTING_SWEEP_AFTER_SECONDS"])
-    for lead_id in ids:
-        route_lead.apply_async((lead_id,))
+    if ids:
+        route_leads.apply_async((ids,))
     if ids:
         log.warning("sweeper re-enqueued %d unrouted leads", len(ids))
     return len(ids)

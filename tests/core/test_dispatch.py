@@ -47,3 +47,39 @@ def test_rolling_back_a_savepoint_drops_only_what_it_queued(sent):
     savepoint.rollback()
     db.session.commit()
     assert sent == [("tasks.example", ("outer",))]
+
+
+def test_publisher_sends_queued_routing_calls_as_one_batch():
+    from types import SimpleNamespace
+
+    from app.core.dispatch import TaskDispatcher
+
+    published: list[tuple[str, tuple]] = []
+    celery = SimpleNamespace(
+        conf=SimpleNamespace(task_always_eager=False),
+        send_task=lambda name, args, retry: published.append((name, args)),
+    )
+    dispatcher = TaskDispatcher(celery)  # type: ignore[arg-type]
+    dispatcher._publish(
+        [
+            ("tasks.leads.route_lead", (1,)),
+            ("tasks.other", (9,)),
+            ("tasks.leads.route_lead", (2,)),
+            ("tasks.leads.route_lead", (3,)),
+        ]
+    )
+    assert published == [("tasks.other", (9,)), ("tasks.leads.route_leads", ([1, 2, 3],))]
+
+
+def test_publisher_survives_a_broker_failure():
+    from types import SimpleNamespace
+
+    from app.core.dispatch import TaskDispatcher
+
+    def refuse(name, args, retry):
+        raise ConnectionError("broker down")
+
+    celery = SimpleNamespace(conf=SimpleNamespace(task_always_eager=False), send_task=refuse)
+    dispatcher = TaskDispatcher(celery)  # type: ignore[arg-type]
+    dispatcher.send("tasks.leads.route_lead", (1,))
+    assert dispatcher.flush(2.0)  # the thread is alive and answered the marker
