@@ -205,6 +205,7 @@ def update_fields(
         )
     if changed:
         lead.last_activity_at = now
+        scoring.rescore(lead)
         db.session.flush()
     return changed
 

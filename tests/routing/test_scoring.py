@@ -159,3 +159,13 @@ def test_score_is_recomputed_when_an_enquiry_fills_in_fields(app, create_lead):
     )
     db.session.commit()
     assert created.score == score_lead(created) > before
+
+
+def test_score_is_recomputed_when_fields_are_changed(app, create_lead):
+    created = create_lead()
+    before = created.score
+
+    leads.update_fields(created, {"tax_wan": Decimal(2000), "district": "芦淞区"})
+    db.session.commit()
+
+    assert created.score == score_lead(created) > before
