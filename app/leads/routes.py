@@ -80,6 +80,9 @@ def _need_type_filter() -> NeedType | None:
 @bp.get("")
 @require_token()
 def list_leads() -> Any:
+    view = request.args.get("view")
+    if view:
+        return work_routes.list_view(view)  # the agent's queue or the team's pool
     phone = request.args.get("phone")
     if phone:
         try:
@@ -140,3 +143,7 @@ def transition(lead_key: str) -> Any:
     )
     db.session.commit()
     return jsonify(_lead_detail(str(lead.id)))
+
+
+# Working on leads (queue and pool views, edits, notes, calls, import, export): same blueprint.
+from app.leads import work_routes  # noqa: E402
