@@ -23,7 +23,12 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     settings = load_config(env_name, overrides)
 
     instance_path = settings.get("INSTANCE_PATH") or os.environ.get("PARKLEAD_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        static_folder="web/static",  # /static/app.css and the other page assets
+    )
     app.config.from_mapping(settings)
     _require_settings(app)
     _ensure_secret_key(app)
