@@ -1,16 +1,73 @@
-"""The agents' workspace pages (SPEC §10): queue, pool, lead page."""
+"""The agents' workspace pages (SPEC §10): my queue, the team's pool, leads taken by phone,
+import and export. The lead page and its actions are in `lead_pages`.
+
+Pages are thin: read the form or the query string, call the same service functions as the
+JSON API, commit once, and redirect (303) on success or show the page again with the problem
+and the error's status.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user
-from werkzeug.wrappers import Response
+from typing import Any
+from urllib.parse import urlencode
 
-from app.leads import service as leads
-from app.leads.models import LeadStatus
-from app.web.auth import role_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from werkzeug.wrappers import Response
+from wtforms import ValidationError as CsrfInvalid
+
+from app.accounts import management
+from app.accounts.models import Agent, Role
+from app.core.db import db, utcnow
+from app.core.errors import AppError
+from app.leads import activity, bulk
+from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
+from app.leads.queue import list_queue, queue_counts
+from app.leads.work_routes import (
+    allow_upload,
+    export_response,
+    lead_query_from_args,
+    uploaded_file,
+)
+from app.routing import service as routing
+from app.web import labels
+from app.web.auth import csrf, role_required
+from app.workspace import present
 
 bp = Blueprint("workspace", __name__, url_prefix="/app", template_folder="templates")
+PageResult = Response | str | tuple[str, int]
+QUEUE_PAGE = 30
+
+
+def me() -> Agent:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "label": labels.label,
+        "status_label": lambda raw: labels.label_of(LeadStatus, raw),
+        "channel_label": lambda raw: labels.label_of(Channel, raw),
+        "field_label": present.label_of_field,
+        "call_outcomes": present.CALL_OUTCOMES,
+        "event_labels": present.EVENT_LABELS,
+        "notification_states": present.NOTIFICATION_STATES,
+        "need_types": list(NeedType),
+        "deals": list(Deal),
+        "statuses": list(LeadStatus),
+        "open_statuses": OPEN_STATUSES,
+        "now": utcnow(),
+        "Role": Role,
+    }
+
+
+def failed(exc: AppError) -> None:
+    """Flash what went wrong; the caller shows the page again with exc.status."""
+    db.session.rollback()
+    flash(present.explain(exc), "error")
 
 
 @bp.get("/")
@@ -19,14 +76,169 @@ def home() -> Response:
     return redirect(url_for("workspace.queue"))
 
 
+# --- my queue --------------------------------------------------------------------------------
+
+
+def _args_without(*names: str, **extra: str) -> str:
+    """The current query string minus `names`, plus `extra` (for tabs and paging links)."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in names and v]
+    pairs += [(k, v) for k, v in extra.items() if v]
+    return urlencode(pairs)
+
+
 @bp.get("/leads")
 @role_required()
-def queue() -> str:
-    """My open leads, newest first (a fuller queue view replaces this)."""
-    filters = leads.LeadFilter(
-        status=[s for s in LeadStatus if s.value in request.args.getlist("status")] or None,
-        agent_id=current_user.id,
+def queue() -> PageResult:
+    """My open leads, the most urgent first (SLA due time, score)."""
+    try:
+        query = lead_query_from_args()
+        leads, next_cursor = list_queue(
+            me(), query, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+        )
+        counts = queue_counts(me(), query)
+    except AppError as exc:
+        failed(exc)
+        return redirect(url_for("workspace.queue"))
+    return render_template(
+        "workspace/queue.html",
+        leads=leads,
+        next_cursor=next_cursor,
+        counts=counts,
+        open_total=sum(counts[s] for s in OPEN_STATUSES),
+        query=query,
+        args_without=_args_without,
+        can_export=me().role in (Role.ADMIN, Role.LEAD),
     )
-    items, next_cursor = leads.list_leads(current_user, filters, limit=50,
-                                          cursor=request.args.get("cursor"))
-    return render_template("queue.html", leads=items, next_cursor=next_cursor)
+
+
+@bp.get("/leads/export")
+@role_required(Role.ADMIN, Role.LEAD)
+def export() -> PageResult:
+    """The queue (view=queue) or every lead I can see, filtered, as CSV or XLSX."""
+    try:
+        return export_response(
+            me(),
+            request.args.get("format", "csv"),
+            lead_query_from_args(),
+            queue=request.args.get("view") == "queue",
+        )
+    except AppError as exc:
+        failed(exc)
+        return redirect(url_for("workspace.queue", **_queue_filters()))
+
+
+def _queue_filters() -> dict[str, str]:
+    keep = ("status", "need_type", "district", "q", "overdue")
+    return {k: v for k, v in request.args.items() if k in keep and v}
+
+
+# --- the pool --------------------------------------------------------------------------------
+
+
+@bp.get("/pool")
+@role_required()
+def pool() -> PageResult:
+    """My team's unassigned leads (admins: every team's), best score first, with claim."""
+    try:
+        leads, next_cursor = routing.pool(
+            me(), team_id=None, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+        )
+    except AppError as exc:
+        failed(exc)
+        return redirect(url_for("workspace.pool"))
+    return render_template("workspace/pool.html", leads=leads, next_cursor=next_cursor)
+
+
+@bp.post("/leads/<int:lead_id>/claim")
+@role_required()
+def claim(lead_id: int) -> PageResult:
+    try:
+        lead = routing.claim(me(), str(lead_id))
+    except AppError as exc:
+        failed(exc)
+        return redirect(url_for("workspace.pool"), 303)
+    db.session.commit()
+    flash(_("已领取线索 %(ref)s", ref=lead.reference), "info")
+    return redirect(url_for("workspace.lead", lead_id=lead.id), 303)
+
+
+# --- a lead taken by phone -------------------------------------------------------------------
+
+
+def _assignable_agents() -> list[Agent]:
+    """Whom the current user may give a lead to: team leads their team, admins everyone."""
+    user = me()
+    if user.role is Role.AGENT:
+        return []
+    team_id = user.team_id if user.role is Role.LEAD else None
+    agents, _next = management.list_agents(team_id=team_id, active=True, limit=200)
+    return [a for a in agents if a.role is not Role.ADMIN or a.id == user.id]
+
+
+@bp.route("/leads/new", methods=["GET", "POST"])
+@role_required()
+def new_lead() -> PageResult:
+    agents = _assignable_agents()
+    if request.method == "GET":
+        return render_template("workspace/new.html", values={}, errors={}, agents=agents)
+    payload = present.lead_form_changes(request.form)
+    payload = {k: v for k, v in payload.items() if v is not None}
+    agent_id = (request.form.get("agent_id") or "").strip()
+    try:
+        result = activity.create_manual_lead(
+            payload, by=me(), agent_id=int(agent_id) if agent_id.isdigit() else None
+        )
+    except AppError as exc:
+        failed(exc)
+        return render_template(
+            "workspace/new.html",
+            values=request.form,
+            errors=present.field_errors(exc),
+            agents=agents,
+        ), exc.status
+    db.session.commit()
+    if result.created:
+        flash(_("已创建线索 %(ref)s", ref=result.lead.reference), "info")
+    else:
+        flash(_("此电话已有进行中的线索 %(ref)s，已并入该线索", ref=result.lead.reference), "info")
+    return redirect(url_for("workspace.lead", lead_id=result.lead.id), 303)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@csrf.exempt  # checked below, once the larger body limit of an upload is in place
+@role_required(Role.ADMIN)
+def import_leads() -> PageResult:
+    if request.method == "GET":
+        return render_template("workspace/import.html", report=None, columns=bulk.COLUMNS)
+    allow_upload()
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except CsrfInvalid:
+        return render_template("error.html", status=400, message=_("页面已过期，请刷新后重试")), 400
+    dry_run = request.form.get("action") != "import"
+    try:
+        data, filename = uploaded_file()
+        report = bulk.import_leads(data, by=me(), filename=filename, dry_run=dry_run)
+    except AppError as exc:
+        failed(exc)
+        rejected = exc.extra.get("report")
+        return render_template(
+            "workspace/import.html",
+            report=rejected,
+            columns=bulk.COLUMNS,
+            file_error=present.field_errors(exc).get("file"),
+        ), exc.status
+    if dry_run:
+        return render_template(
+            "workspace/import.html", report=report.as_dict(), columns=bulk.COLUMNS
+        )
+    db.session.commit()
+    flash(_("已导入 %(n)s 条线索", n=len(report.created)), "info")
+    return render_template("workspace/import.html", report=report.as_dict(), columns=bulk.COLUMNS)
+
+
+# The lead page and its actions live on the same blueprint.
+from app.workspace import lead_pages  # noqa: E402, F401

@@ -1,0 +1,226 @@
+"""The lead page (`/app/leads/<id>`) and its forms: fields, stage, note, call, follow-up,
+reassignment, merge and the WeChat reply. Every form carries the CSRF token; each action
+calls the service function the JSON API calls and commits once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.accounts.models import Role
+from app.core.db import db
+from app.core.errors import AppError, ValidationFailed
+from app.leads import activity, lifecycle, service
+from app.leads.models import Lead, LeadStatus
+from app.routing import service as routing
+from app.web import labels
+from app.web.auth import role_required
+from app.workspace import present
+from app.workspace.routes import PageResult, _assignable_agents, bp, failed, me
+
+
+def _stage_choices(lead: Lead) -> list[LeadStatus]:
+    """The stage buttons: the lifecycle's next stages, except `assigned` (claim or assign
+    does that) and `new` unless someone holds the lead (it means: back to the pool)."""
+    return [
+        s
+        for s in lifecycle.allowed_transitions(lead.status)
+        if s is not LeadStatus.ASSIGNED and (s is not LeadStatus.NEW or lead.agent_id)
+    ]
+
+
+def render_lead(
+    lead: Lead,
+    status: int = 200,
+    *,
+    values: Any = None,
+    errors: dict[str, str] | None = None,
+    form: str | None = None,
+) -> tuple[str, int]:
+    """The lead page; after a failed form, `form` names it and `values`/`errors` refill it."""
+    owner = service.agents_by_id({lead.agent_id} if lead.agent_id else set()).get(
+        lead.agent_id or 0
+    )
+    user = me()
+    return render_template(
+        "workspace/lead.html",
+        lead=lead,
+        owner=owner,
+        timeline=activity.timeline(lead),
+        stages=_stage_choices(lead),
+        window=activity.wechat_window(lead),
+        agents=_assignable_agents() if user.role in (Role.ADMIN, Role.LEAD) else [],
+        can_merge=user.role is Role.ADMIN,
+        offer_contacted=request.args.get("offer") == "contacted"
+        and lead.status is LeadStatus.ASSIGNED,
+        values=values,
+        errors=errors or {},
+        failed_form=form,
+    ), status
+
+
+@bp.get("/leads/<int:lead_id>")
+@role_required()
+def lead(lead_id: int) -> PageResult:
+    return render_lead(service.get_visible_lead(me(), lead_id))
+
+
+def _act(
+    lead_id: int, form: str, action: Callable[[Lead], str], *, then: Callable[[], str] | None = None
+) -> PageResult:
+    """Run `action` on the (locked) lead and commit; redirect to the lead page with its
+    message, or show the page again with what went wrong."""
+    try:
+        lead = service.get_visible_lead(me(), lead_id, for_update=True)
+        done = action(lead)
+        target = lead.merged_into_id or lead.id
+        db.session.commit()
+    except AppError as exc:
+        failed(exc)
+        errors = {present.form_field(k): v for k, v in present.field_errors(exc).items()}
+        lead = service.get_visible_lead(me(), lead_id)
+        return render_lead(lead, exc.status, values=request.form, errors=errors, form=form)
+    flash(done, "info")
+    return redirect(url_for("workspace.lead", lead_id=target) + (then() if then else ""), 303)
+
+
+def _version() -> int | None:
+    raw = (request.form.get("version") or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+# --- the forms -------------------------------------------------------------------------------
+
+
+@bp.post("/leads/<int:lead_id>/edit")
+@role_required()
+def edit(lead_id: int) -> PageResult:
+    def action(lead: Lead) -> str:
+        version = _version()
+        if version is None:
+            raise ValidationFailed("version missing", fields={"version": "required"})
+        changed = activity.edit_lead(
+            lead, present.lead_form_changes(request.form), by=me(), expected_version=version
+        )
+        if not changed:
+            return _("没有修改")
+        names = "、".join(present.label_of_field(n) for n in changed)
+        return _("已保存：%(fields)s", fields=names)
+
+    return _act(lead_id, "edit", action)
+
+
+@bp.post("/leads/<int:lead_id>/status")
+@role_required()
+def change_status(lead_id: int) -> PageResult:
+    def action(lead: Lead) -> str:
+        to = request.form.get("to") or ""
+        service.transition(
+            lead,
+            to,
+            agent=me(),
+            reason=request.form.get("reason"),
+            note=(request.form.get("note") or "").strip() or None,
+            expected_version=_version(),
+        )
+        return _("阶段已变更为 %(stage)s", stage=labels.label(lead.status))
+
+    return _act(lead_id, "status", action)
+
+
+@bp.post("/leads/<int:lead_id>/notes")
+@role_required()
+def add_note(lead_id: int) -> PageResult:
+    return _act(
+        lead_id,
+        "note",
+        lambda lead: (
+            bool(activity.add_note(lead, request.form.get("text"), by=me())) and _("已添加备注")
+        ),
+    )
+
+
+@bp.post("/leads/<int:lead_id>/calls")
+@role_required()
+def log_call(lead_id: int) -> PageResult:
+    offer: list[bool] = []
+
+    def action(lead: Lead) -> str:
+        minutes = (request.form.get("duration_minutes") or "").strip()
+        seconds: Any = None
+        if minutes:
+            try:
+                seconds = round(float(minutes) * 60)
+            except ValueError:
+                raise ValidationFailed(
+                    "duration must be a number of minutes",
+                    fields={"duration_seconds": "must be a number"},
+                ) from None
+        logged = activity.log_call(
+            lead,
+            outcome=request.form.get("outcome"),
+            duration_seconds=seconds,
+            note=request.form.get("note"),
+            by=me(),
+        )
+        offer.append(logged.offer_contacted)
+        return _("已记录通话")
+
+    return _act(
+        lead_id, "call", action, then=lambda: "?offer=contacted" if offer and offer[0] else ""
+    )
+
+
+@bp.post("/leads/<int:lead_id>/follow-up")
+@role_required()
+def set_follow_up(lead_id: int) -> PageResult:
+    def action(lead: Lead) -> str:
+        if request.form.get("clear"):
+            activity.set_follow_up(lead, None, by=me())
+            return _("已取消下次跟进")
+        at = activity.parse_local_datetime(request.form.get("at"))
+        activity.set_follow_up(lead, at, by=me(), note=request.form.get("note"))
+        return _("已设置下次跟进")
+
+    return _act(lead_id, "follow_up", action)
+
+
+@bp.post("/leads/<int:lead_id>/assign")
+@role_required(Role.LEAD, Role.ADMIN)
+def assign(lead_id: int) -> PageResult:
+    def action(lead: Lead) -> str:
+        raw = (request.form.get("agent_id") or "").strip()
+        if not raw.isdigit():
+            raise ValidationFailed("choose an agent", fields={"agent_id": "required"})
+        routing.assign_to(me(), str(lead.id), int(raw))
+        return _("已改派")
+
+    return _act(lead_id, "assign", action)
+
+
+@bp.post("/leads/<int:lead_id>/merge")
+@role_required(Role.ADMIN)
+def merge(lead_id: int) -> PageResult:
+    def action(duplicate: Lead) -> str:
+        into = (request.form.get("into") or "").strip()
+        if not into:
+            raise ValidationFailed("say which lead", fields={"into": "required"})
+        survivor = service.get_visible_lead(me(), into)
+        activity.lock_leads(duplicate, survivor)
+        activity.merge_leads(duplicate, survivor, by=me(), expected_version=_version())
+        return _("已并入线索 %(ref)s", ref=survivor.reference)
+
+    return _act(lead_id, "merge", action)
+
+
+@bp.post("/leads/<int:lead_id>/wechat")
+@role_required()
+def wechat_reply(lead_id: int) -> PageResult:
+    def action(lead: Lead) -> str:
+        activity.send_wechat_reply(lead, request.form.get("text"), by=me())
+        return _("回复已进入发送队列")
+
+    return _act(lead_id, "wechat", action)

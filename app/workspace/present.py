@@ -1,0 +1,191 @@
+"""Wording for the workspace pages: field names, call outcomes, error messages, and reading
+the lead form into the body the services take.
+
+The services speak English to API clients; the pages tell people, in their language, what
+went wrong (by the error's code) and which field it concerns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.core.errors import AppError
+from app.core.i18n import M2_PER_MU
+from app.leads.activity import EDITABLE_FIELDS, CallOutcome
+from app.leads.models import EventType
+
+FIELD_LABELS = {
+    "need_type": _l("需求类型"),
+    "deal": _l("租或买"),
+    "area_min_m2": _l("最小面积"),
+    "area_max_m2": _l("最大面积"),
+    "area": _l("面积"),
+    "industry": _l("行业/用途"),
+    "tax_wan": _l("预计年税收（万元）"),
+    "investment_wan": _l("投资额（万元）"),
+    "employees": _l("员工数"),
+    "timeline": _l("时间要求"),
+    "company": _l("公司名称"),
+    "contact_name": _l("联系人"),
+    "phone": _l("电话"),
+    "wechat_id": _l("微信号"),
+    "wechat_openid": _l("微信关注者"),
+    "district": _l("意向区域"),
+    "message": _l("留言"),
+    "next_follow_up_at": _l("下次跟进"),
+    "text": _l("内容"),
+    "at": _l("跟进时间"),
+    "outcome": _l("通话结果"),
+    "duration_seconds": _l("通话时长"),
+    "note": _l("备注"),
+    "reason": _l("原因"),
+    "to": _l("阶段"),
+    "into": _l("并入线索"),
+    "agent_id": _l("招商专员"),
+    "file": _l("文件"),
+    "version": _l("版本"),
+    "cursor": _l("翻页"),
+}
+
+CALL_OUTCOMES = {
+    CallOutcome.CONNECTED: _l("接通"),
+    CallOutcome.NO_ANSWER: _l("未接"),
+    CallOutcome.BUSY: _l("占线/拒接"),
+    CallOutcome.WRONG_NUMBER: _l("空号/错号"),
+    CallOutcome.LEFT_MESSAGE: _l("留言/短信"),
+}
+
+EVENT_LABELS = {
+    EventType.CREATED: _l("创建"),
+    EventType.ENQUIRY: _l("再次咨询"),
+    EventType.FIELD_CHANGED: _l("修改"),
+    EventType.STATUS_CHANGED: _l("阶段变更"),
+    EventType.ASSIGNED: _l("分配"),
+    EventType.REASSIGNED: _l("改派"),
+    EventType.UNASSIGNED: _l("进入公海"),
+    EventType.NOTE: _l("备注"),
+    EventType.CALL: _l("电话"),
+    EventType.MESSAGE_IN: _l("客户消息"),
+    EventType.MESSAGE_OUT: _l("回复客户"),
+    EventType.NOTIFICATION: _l("通知"),
+    EventType.MERGED: _l("合并"),
+}
+
+NOTIFICATION_STATES = {
+    "pending": _l("待发送"),
+    "sending": _l("发送中"),
+    "sent": _l("已发送"),
+    "failed": _l("发送失败，将重试"),
+    "dead": _l("发送失败"),
+    "skipped": _l("未发送"),
+}
+
+# What went wrong, by the error's code (the English message is for API clients).
+_MESSAGES: dict[str, Callable[[], str]] = {
+    "stale_version": lambda: _("这条线索刚被别人修改过，请查看最新内容后再试"),
+    "invalid_transition": lambda: _("当前阶段不能变更为所选阶段"),
+    "already_claimed": lambda: _("这条线索已被别人领取"),
+    "not_in_pool": lambda: _("这条线索已不在公海中"),
+    "private_lead_limit": lambda: _("已达到团队允许的私有线索上限"),
+    "phone_in_use": lambda: _("另一条进行中的线索已使用这个电话，请合并两条线索"),
+    "outside_wechat_window": lambda: _("客户48小时内没有给公众号发消息，无法回复"),
+    "wechat_quota_used": lambda: _("本次48小时窗口内的客服消息已用完"),
+    "no_wechat": lambda: _("这条线索没有微信关注者"),
+    "already_merged": lambda: _("线索已被合并过"),
+    "already_assigned": lambda: _("线索已经是该专员的了"),
+    "not_open": lambda: _("只有进行中的线索可以分配"),
+    "export_too_large": lambda: _("符合条件的线索太多，请缩小筛选范围后分批导出"),
+    "import_rejected": lambda: _("有错误的行，未导入任何线索；请修改文件后重试"),
+    "forbidden": lambda: _("您没有权限执行此操作"),
+    "not_found": lambda: _("找不到这条线索"),
+    "validation_error": lambda: _("请修改标出的内容"),
+}
+
+_FIELD_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^required"), lambda m: _("必填")),
+    (re.compile(r"^must be greater than (\S+)"), lambda m: _("应大于 %(n)s", n=m.group(1))),
+    (re.compile(r"^must be (\S+) or more"), lambda m: _("不能小于 %(n)s", n=m.group(1))),
+    (
+        re.compile(r"^(?:must be )?at most (\d+) characters"),
+        lambda m: _("最多 %(n)s 个字符", n=m.group(1)),
+    ),
+    (re.compile(r"^must be at most (\S+)"), lambda m: _("不能大于 %(n)s", n=m.group(1))),
+    (re.compile(r"^must be a whole number"), lambda m: _("请输入整数")),
+    (re.compile(r"^(?:must be a number|is not an area)"), lambda m: _("请输入数字")),
+    (re.compile(r"^may have at most"), lambda m: _("最多两位小数")),
+    (re.compile(r"^must be one of|^one of|^unknown"), lambda m: _("请从列表中选择")),
+    (
+        re.compile(r"^(?:is not a|must be a mainland|must be a mobile|is too long to be)"),
+        lambda m: _("不是有效的手机号或座机号"),
+    ),
+    (re.compile(r"^a time after now"), lambda m: _("应晚于现在")),
+    (re.compile(r"^used by open lead (\S+)"), lambda m: _("已被线索 %(ref)s 使用", ref=m.group(1))),
+)
+
+
+def field_message(message: str) -> str:
+    """A service's field message in the page's language (the English when unknown)."""
+    for pattern, word in _FIELD_MESSAGES:
+        match = pattern.search(message)
+        if match:
+            return word(match)
+    return message
+
+
+def explain(exc: AppError) -> str:
+    """One sentence for the flash message."""
+    words = _MESSAGES.get(exc.code)
+    return words() if words is not None else exc.message
+
+
+def field_errors(exc: AppError) -> dict[str, str]:
+    return {name: field_message(message) for name, message in exc.fields.items()}
+
+
+def label_of_field(name: str) -> str:
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+# --- the lead form -------------------------------------------------------------------------------
+
+
+def _area(raw: str, unit: str) -> str | None:
+    """The form lets people type 亩; leads store ㎡. What is not a number goes on unchanged
+    so that validation names it."""
+    raw = raw.strip().replace(",", "")
+    if not raw:
+        return None
+    if unit != "mu":
+        return raw
+    try:
+        return str((Decimal(raw) * M2_PER_MU).quantize(Decimal("0.01")))
+    except InvalidOperation:
+        return raw
+
+
+def lead_form_changes(form: Mapping[str, str]) -> dict[str, Any]:
+    """The lead fields present in `form`; a blank input clears its field."""
+    changes: dict[str, Any] = {}
+    unit = form.get("area_unit", "m2")
+    for name in EDITABLE_FIELDS:
+        source = {"area_min_m2": "area_min", "area_max_m2": "area_max"}.get(name, name)
+        if source not in form:
+            continue
+        raw = (form.get(source) or "").replace("\r\n", "\n")
+        if name in ("area_min_m2", "area_max_m2"):
+            changes[name] = _area(raw, unit)
+        else:
+            changes[name] = raw.strip() or None
+    return changes
+
+
+def form_field(name: str) -> str:
+    """The input that holds field `name` (the two areas are typed with a unit)."""
+    return {"area_min_m2": "area_min", "area_max_m2": "area_max"}.get(name, name)
