@@ -68,7 +68,7 @@ OPEN_STATUSES = (
     LeadStatus.SITE_VISIT,
     LeadStatus.NEGOTIATING,
 )
-_OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_STATUSES))
+OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN_STATUSES))
 
 
 class EventType(enum.StrEnum):
@@ -147,8 +147,8 @@ class Lead(Base):
             "uq_lead_open_phone",
             "phone",
             unique=True,
-            postgresql_where=text(_OPEN_SQL),
-            sqlite_where=text(_OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
         ),
         # Agent queue: my leads by status, SLA due first.
         Index("ix_lead_agent_status_sla", "agent_id", "status", "sla_due_at"),

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, bindparam, insert, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
@@ -21,6 +23,7 @@ from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
 from app.leads import lifecycle
 from app.leads.models import (
+    OPEN_SQL,
     OPEN_STATUSES,
     Channel,
     EventType,
@@ -63,34 +66,28 @@ def submit_enquiry(
 ) -> IntakeResult:
     """Store an enquiry as a new lead, or attach it to the open lead with the same phone.
 
-    The caller commits; routing is queued to run after that commit.
+    The caller commits; routing is queued to run after that commit. With a phone, the
+    dedupe check and the insert are one statement (the partial unique index on open leads
+    decides), so a new lead costs one round trip and concurrent enquiries cannot both win.
     """
     source = {**enquiry.source(), **(source or {})}
-    if enquiry.phone:
+    if not enquiry.phone:
+        return IntakeResult(
+            create_lead(enquiry.lead_fields(), channel=channel, source=source), created=True
+        )
+    for _ in range(2):
+        lead = insert_lead_unless_open(enquiry.lead_fields(), channel=channel, source=source)
+        if lead is not None:
+            return IntakeResult(lead, created=True)
         existing = find_open_lead_by_phone(enquiry.phone)
         if existing is not None:
             return IntakeResult(attach_enquiry(existing, enquiry, channel, source), created=False)
-    try:
-        lead = create_lead(enquiry.lead_fields(), channel=channel, source=source)
-    except IntegrityError:
-        # Another request created the open lead for this phone between our check and insert
-        # (the partial unique index decided); join it instead.
-        db.session.rollback()
-        existing = find_open_lead_by_phone(enquiry.phone or "")
-        if existing is None:
-            raise
-        return IntakeResult(attach_enquiry(existing, enquiry, channel, source), created=False)
-    return IntakeResult(lead, created=True)
+        # The open lead closed between the two statements: try the insert once more.
+    raise RuntimeError(f"could not store the enquiry for {enquiry.phone!r}")
 
 
-def create_lead(
-    fields: dict[str, Any],
-    *,
-    channel: Channel,
-    source: dict[str, Any] | None = None,
-    actor: str = "prospect",
-    agent_id: int | None = None,
-) -> Lead:
+def _new_lead(fields: dict[str, Any], channel: Channel, source: dict[str, Any] | None) -> Lead:
+    """A transient lead with every column set (defaults, SLA due time, score)."""
     now = utcnow()
     # Time to first contact counts working minutes only (China's calendar, office hours);
     # routing recomputes it when the lead's team has an SLA of its own.
@@ -104,25 +101,92 @@ def create_lead(
         last_activity_at=now,
         sla_due_at=sla_due_at,
         status=LeadStatus.NEW,
+        version=1,
+        stage_reached=0,
+        sla_level=0,
         **fields,
     )
+    for column in Lead.__table__.columns:
+        if column.key not in lead.__dict__ and column.key != "id":
+            default = column.default.arg if column.default is not None else None
+            setattr(lead, column.key, default if not callable(default) else None)
     scoring.rescore(lead)
-    db.session.add(lead)
-    db.session.flush()
-    db.session.add(
-        LeadEvent(
-            lead_id=lead.id,
-            type=EventType.CREATED,
-            actor=actor,
-            agent_id=agent_id,
-            created_at=now,
-            data={"channel": channel.value, "source": lead.source},
-        )
+    return lead
+
+
+def _after_create(lead: Lead, *, actor: str, agent_id: int | None) -> None:
+    # A statement built once, values passed as parameters: building VALUES per request
+    # costs more CPU than the round trip.
+    db.session.execute(
+        _insert_event_stmt(),
+        {
+            "lead_id": lead.id,
+            "type": EventType.CREATED,
+            "actor": actor,
+            "agent_id": agent_id,
+            "created_at": lead.created_at,
+            "data": {"channel": lead.channel.value, "source": lead.source},
+        },
     )
-    db.session.flush()
     notifications.notify_lead_created(lead)
     enqueue_after_commit(ROUTE_TASK, lead.id)
+
+
+def create_lead(
+    fields: dict[str, Any],
+    *,
+    channel: Channel,
+    source: dict[str, Any] | None = None,
+    actor: str = "prospect",
+    agent_id: int | None = None,
+) -> Lead:
+    """Insert a lead (an open lead with the same phone raises IntegrityError). Caller commits."""
+    lead = _new_lead(fields, channel, source)
+    db.session.add(lead)
+    db.session.flush()
+    _after_create(lead, actor=actor, agent_id=agent_id)
     return lead
+
+
+def insert_lead_unless_open(
+    fields: dict[str, Any],
+    *,
+    channel: Channel,
+    source: dict[str, Any] | None = None,
+    actor: str = "prospect",
+) -> Lead | None:
+    """Insert a lead unless its phone has an open lead (then None), in one statement."""
+    lead = _new_lead(fields, channel, source)
+    values = {c.key: getattr(lead, c.key) for c in Lead.__table__.columns if c.key != "id"}
+    lead_id = db.session.execute(_insert_unless_open_stmt(_dialect()), values).scalar()
+    if lead_id is None:
+        return None
+    lead.id = lead_id
+    # Persistent without a SELECT: the object holds exactly what was inserted.
+    make_transient_to_detached(lead)
+    db.session.add(lead)
+    _after_create(lead, actor=actor, agent_id=None)
+    return lead
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+@functools.cache
+def _insert_unless_open_stmt(dialect: str) -> Any:
+    table = Lead.__table__
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.phone], index_where=text(OPEN_SQL))
+        .returning(table.c.id)
+    )
+
+
+@functools.cache
+def _insert_event_stmt() -> Any:
+    return insert(LeadEvent.__table__)
 
 
 def attach_enquiry(
