@@ -458,6 +458,8 @@ def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, N
 
 # --- leads taken by phone --------------------------------------------------------------------
 
+MAX_AGENT_ID = 2**31 - 1
+
 
 def create_manual_lead(
     payload: dict[str, Any], *, by: Agent, agent_id: int | None = None
@@ -465,6 +467,8 @@ def create_manual_lead(
     """A lead an agent took by phone (channel `phone`), assigned to the agent who enters it,
     or to `agent_id` when a team lead or admin names someone. A phone with an open lead
     joins that lead instead (SPEC §4 dedupe), which keeps its owner."""
+    if agent_id is not None and not 0 < agent_id <= MAX_AGENT_ID:
+        raise ValidationFailed(f"no agent {agent_id}", fields={"agent_id": "no such agent"})
     target_id = agent_id if agent_id is not None else by.id
     if by.role is Role.AGENT and target_id != by.id:
         raise Forbidden("agents enter leads for themselves; a team lead or admin may pick someone")

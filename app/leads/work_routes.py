@@ -194,7 +194,7 @@ def merge(lead_key: str) -> Any:
         )
     agent = current_agent()
     duplicate = service.get_visible_lead(agent, lead_key)
-    survivor = service.get_visible_lead(agent, into)
+    survivor = service.get_visible_lead(agent, str(into))  # as text: range-checked there
     activity.lock_leads(duplicate, survivor)
     activity.merge_leads(
         duplicate, survivor, by=agent, expected_version=_version(body, required=False)

@@ -403,6 +403,13 @@ def test_merged_duplicate_leaves_the_lists(client, lead, create_lead, admin_head
     assert lead.id in ids
 
 
+def test_merge_into_a_lead_id_beyond_any_integer_is_404(client, lead, admin_headers):
+    response = client.post(
+        f"/api/leads/{lead.id}/merge", json={"into": 10**30}, headers=admin_headers
+    )
+    assert_error(response, 404)
+
+
 def test_merge_into_itself_is_400(client, lead, admin_headers):
     response = client.post(
         f"/api/leads/{lead.id}/merge", json={"into": lead.id}, headers=admin_headers
@@ -562,6 +569,14 @@ def test_agent_cannot_give_a_manual_lead_to_someone_else(client, admin, headers)
     )  # fmt: skip
     assert_error(response, 403)
     assert db.session.scalar(select(func.count()).select_from(Lead)) == 0
+
+
+def test_manual_lead_for_an_agent_id_beyond_any_integer_is_400(client, admin_headers):
+    response = client.post(
+        "/api/leads/manual", json={"phone": "13912340005", "agent_id": 10**20},
+        headers=admin_headers,
+    )  # fmt: skip
+    assert "agent_id" in assert_error(response, 400)["fields"]
 
 
 def test_manual_lead_with_the_phone_of_an_open_lead_joins_it(client, lead, headers):
