@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from app.accounts import service as accounts
 from app.core.db import db
 from tests.e2e.conftest import LiveStack, PrivateRedis, build_stack, wait_until
+from tests.notifications.servers import SmtpCapture
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -124,3 +127,65 @@ def test_worker_killed_while_routing_redoes_the_work_and_assigns_once(
         )
         == 1
     )
+
+
+class StallingSmtp(SmtpCapture):
+    """Stalls its first RCPT TO: the sender is mid-send, and nothing was accepted yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalled = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not self.stalled.is_set():
+            self.stalled.set()
+            await asyncio.sleep(120)  # the client dies meanwhile; the session is dropped
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_worker_killed_while_sending_redoes_the_send_and_delivers_once(
+    live_stack: LiveStack, stack: LiveStack
+):
+    with StallingSmtp() as smtp:
+        settings = {
+            "SMTP_HOST": smtp.host,
+            "SMTP_PORT": str(smtp.port),
+            "SMTP_TIMEOUT_SECONDS": "300",
+            "PARKLEAD_NOTIFY_LEASE_SECONDS": "3",
+            "PARKLEAD_CELERY_VISIBILITY_TIMEOUT": "5",
+            "PARKLEAD_CELERY_UNACKED_RESTORE_SECONDS": "1",
+        }
+        with stack.app.app_context(), db.transaction():
+            team = accounts.ensure_default_team()
+            agent = accounts.create_agent(login="mailme", password="fault-password", team=team)
+            agent.email = "mailme@park.example"
+        victim = stack.start_worker(concurrency=1, extra_env=settings)
+        lead_id = requests.post(
+            f"{stack.url}/api/leads", timeout=5, json={"phone": "13522223333"}
+        ).json()["id"]
+        assert smtp.stalled.wait(60), "the worker never reached the SMTP server"
+        victim.stop(signal.SIGKILL)
+        assert smtp.received() == []
+
+        stack.start_worker(concurrency=1, extra_env=settings)
+        wait_until(
+            lambda: (
+                stack.scalar(
+                    "SELECT status FROM notification WHERE lead_id = :id AND channel = 'email'",
+                    id=lead_id,
+                )
+                == "sent"
+            ),
+            timeout=90,
+            message="the e-mail to be sent after the kill",
+        )
+        time.sleep(2)  # any duplicate delivery would arrive by now
+        assert len(smtp.received()) == 1
+        assert smtp.received()[0]["To"] == "mailme@park.example"
+        assert (
+            stack.scalar(
+                "SELECT attempts FROM notification WHERE lead_id = :id AND channel = 'email'",
+                id=lead_id,
+            )
+            == 2
+        )
