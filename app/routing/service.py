@@ -16,7 +16,14 @@ from app.accounts.models import Agent, Role, Team
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.leads import service as leads
-from app.leads.models import Channel, Lead, LeadStatus, NeedType, lead_id_from_reference
+from app.leads.models import (
+    OPEN_STATUSES,
+    Channel,
+    Lead,
+    LeadStatus,
+    NeedType,
+    lead_id_from_reference,
+)
 from app.routing import engine, scoring
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch, target_errors
@@ -256,7 +263,9 @@ def claim(by: Agent, lead_key: str) -> Lead:
         raise Forbidden("this lead waits in another team's pool; an agent of that team claims it")
     if lead.agent_id is not None:
         raise _already_claimed(lead)
-    if lead.status is not LeadStatus.NEW or lead.merged_into_id is not None:
+    # The pool holds new leads and worked leads taken back from idle agents (公海): any open
+    # lead without an agent may be claimed.
+    if lead.status not in OPEN_STATUSES or lead.merged_into_id is not None:
         raise Conflict(
             f"lead {lead.reference} is {lead.status.value}, not in the pool", code="not_in_pool"
         )
@@ -266,7 +275,7 @@ def claim(by: Agent, lead_key: str) -> Lead:
         .where(
             Lead.id == lead.id,
             Lead.agent_id.is_(None),
-            Lead.status == LeadStatus.NEW,
+            Lead.status.in_(OPEN_STATUSES),
             Lead.merged_into_id.is_(None),
         )
         .values(agent_id=by.id)
@@ -341,7 +350,7 @@ def pool(
     if team_id is None and by.role is not Role.ADMIN:
         team_id = by.team_id
     stmt = select(Lead).where(
-        Lead.agent_id.is_(None), Lead.status == LeadStatus.NEW, Lead.merged_into_id.is_(None)
+        Lead.agent_id.is_(None), Lead.status.in_(OPEN_STATUSES), Lead.merged_into_id.is_(None)
     )
     if team_id is not None:
         stmt = stmt.where(Lead.team_id == team_id)

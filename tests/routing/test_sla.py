@@ -202,3 +202,20 @@ def test_daily_digest_counts_the_day_and_reaches_each_admin_once(
     ).all()
     assert sorted(n.recipient for n in digests) == ["boss1@example.com", "boss2@example.com"]
     assert "新线索：1" in digests[0].payload["body"]
+
+
+def test_a_worked_lead_back_in_the_pool_can_be_claimed(create_lead, team_setup, client, token_for):
+    team, _lead_agent, first, second = team_setup
+    team.pool_after_days = 7
+    db.session.commit()
+    lead = create_lead()
+    client.post(
+        f"/api/leads/{lead.id}/transitions", json={"to": "contacted"}, headers=token_for(first)
+    )
+    sla.release_inactive(now=lead.last_activity_at + dt.timedelta(days=8))
+    db.session.commit()
+    response = client.post(f"/api/leads/{lead.id}/claim", headers=token_for(second))
+    assert response.status_code == 200, response.get_json()
+    db.session.refresh(lead)
+    assert lead.agent_id == second.id
+    assert lead.status is LeadStatus.CONTACTED
