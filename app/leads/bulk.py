@@ -290,13 +290,14 @@ def import_leads(data: bytes, *, by: Agent, filename: str = "", dry_run: bool) -
             extra={"report": report.as_dict()},
         )
     batch = uuid.uuid4().hex[:12]
-    for row in fresh:
-        source = {**row.source, "import": filename[:100], "row": str(row.number), "batch": batch}
-        report.created.append(
-            service.create_lead(
-                row.fields, channel=Channel.IMPORT, source=source, actor="agent", agent_id=by.id
-            )
-        )
+    rows = [
+        (row.fields, {**row.source, "import": filename[:100], "row": str(row.number),
+                      "batch": batch})
+        for row in fresh
+    ]  # fmt: skip
+    report.created = service.create_leads(
+        rows, channel=Channel.IMPORT, actor="agent", agent_id=by.id
+    )
     return report
 
 
