@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask_babel import gettext as _
@@ -117,9 +119,10 @@ def report_xlsx(reports: dict[str, dict[str, Any]], *, active: str) -> bytes:
 def _write_summary(sheet: Any, report: dict[str, Any], bold: Any) -> None:
     totals = report["totals"]
     fc = totals["first_contact_minutes"]
+    first, last = local_days(report)
     rows: list[tuple[str, Any, str | None]] = [
-        (_("开始日期（含）"), report["range"]["from"][:10], None),
-        (_("结束日期（不含）"), report["range"]["to"][:10], None),
+        (_("开始日期"), first.isoformat(), None),
+        (_("结束日期"), last.isoformat(), None),
         (_("时区"), report["range"]["timezone"], None),
         (_("新增线索"), totals["created"], "0"),
         (_("看厂/看地"), totals["site_visits"], "0"),
@@ -144,6 +147,14 @@ def _write_summary(sheet: Any, report: dict[str, Any], bold: Any) -> None:
         _append_row(sheet, [item["reason"] or "—", item["count"]])
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 26
+
+
+def local_days(report: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    """The report's first and last day (inclusive) in its time zone."""
+    zone = ZoneInfo(report["range"]["timezone"])
+    start = dt.datetime.fromisoformat(report["range"]["from"]).astimezone(zone)
+    end = dt.datetime.fromisoformat(report["range"]["to"]).astimezone(zone)
+    return start.date(), (end - dt.timedelta(days=1)).date()
 
 
 def _append_row(sheet: Any, values: list[Any]) -> None:
@@ -172,8 +183,8 @@ def workbook_reports(query: ReportQuery, report: dict[str, Any]) -> dict[str, di
 
 def xlsx_response(query: ReportQuery, report: dict[str, Any]) -> Response:
     content = report_xlsx(workbook_reports(query, report), active=query.group_by)
-    start, end = report["range"]["from"][:10], report["range"]["to"][:10]
-    name = f"parklead-funnel-{start}-{end}.xlsx"
+    first, last = local_days(report)
+    name = f"parklead-funnel-{first}-{last}.xlsx"
     return Response(
         content,
         mimetype=XLSX_MIMETYPE,

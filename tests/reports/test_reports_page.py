@@ -187,6 +187,7 @@ def test_xlsx_weeks_and_agents_sheets(admin_client, known_history):
     agents = {r[0]: r[1] for r in book["按招商专员"].iter_rows(min_row=2, values_only=True)}
     assert agents == {"王招商": 3, "李招商": 2, "未分配": 0, "合计": 5}
     summary = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True) if r[0]}
+    assert (summary["开始日期"], summary["结束日期"]) == ("2026-03-02", "2026-03-15")
     assert summary["首次联系用时中位数（分钟）"] == 20
     assert summary["价格太高"] == 2
 
@@ -198,7 +199,8 @@ def test_api_xlsx_export(client, admin, token_for, known_history):
         query_string={**RANGE, "group_by": "week", "format": "xlsx"},
     )
     assert response.status_code == 200
-    assert "attachment; filename=parklead-funnel-" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == "attachment; filename=parklead-funnel-2026-03-02-2026-03-15.xlsx"
     book = workbook(response.data)
     assert book.active.title == "按周"
     assert book["按需求类型"].cell(book["按需求类型"].max_row, 2).value == 5
