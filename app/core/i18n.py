@@ -74,8 +74,11 @@ def init_i18n(app: Flask) -> None:
     compile_catalogues(compiled)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled))
-    Babel(app, locale_selector=current_language,
-          timezone_selector=lambda: current_app.config["TIMEZONE"])
+    Babel(
+        app,
+        locale_selector=current_language,
+        timezone_selector=lambda: current_app.config["TIMEZONE"],
+    )
     app.jinja_env.filters.update(localtime=localtime, wan=wan, area=area)
     app.jinja_env.globals["get_locale"] = get_locale
     # Flask-Babel caches the locale on `g`; a request inside a reused app context must not

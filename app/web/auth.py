@@ -28,8 +28,16 @@ csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Blueprints that authenticate otherwise (bearer tokens, WeChat signatures) or are public.
-CSRF_EXEMPT_BLUEPRINTS = ("core", "auth_api", "leads_api", "reports_api", "wechat",
-                          "routing_api", "accounts_api", "notifications_api")
+CSRF_EXEMPT_BLUEPRINTS = (
+    "core",
+    "auth_api",
+    "leads_api",
+    "reports_api",
+    "wechat",
+    "routing_api",
+    "accounts_api",
+    "notifications_api",
+)
 
 
 @login_manager.user_loader
@@ -124,8 +132,7 @@ def init_auth(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> tuple[str, int]:
-        return render_template("error.html", status=400,
-                               message=_("页面已过期，请刷新后重试")), 400
+        return render_template("error.html", status=400, message=_("页面已过期，请刷新后重试")), 400
 
 
 def exempt_blueprints(app: Flask) -> None:

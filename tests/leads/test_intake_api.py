@@ -13,16 +13,28 @@ def count_leads() -> int:
 
 
 def test_valid_enquiry_is_stored_and_answered_with_reference(client, agent):
-    response = client.post("/api/leads", json={
-        "need_type": "factory", "deal": "rent", "area_min_m2": 3000, "area_max_m2": 5000,
-        "industry": "新能源电池", "tax_wan": 300, "company": "湘能电池科技有限公司",
-        "contact_name": "王先生", "phone": "138 1234 5678", "district": "芦淞区",
-        "utm_source": "baidu"})
+    response = client.post(
+        "/api/leads",
+        json={
+            "need_type": "factory",
+            "deal": "rent",
+            "area_min_m2": 3000,
+            "area_max_m2": 5000,
+            "industry": "新能源电池",
+            "tax_wan": 300,
+            "company": "湘能电池科技有限公司",
+            "contact_name": "王先生",
+            "phone": "138 1234 5678",
+            "district": "芦淞区",
+            "utm_source": "baidu",
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     lead = db.session.get(Lead, body["id"])
     assert body["reference"] == lead.reference
-    assert lead.reference.startswith("PL-") and lead.reference.endswith(f"-{lead.id:04d}")
+    assert lead.reference.startswith("PL-")
+    assert lead.reference.endswith(f"-{lead.id:04d}")
     assert lead.phone == "+8613812345678"
     assert lead.source == {"utm_source": "baidu", "form": "api"}
     assert float(lead.area_max_m2) == 5000.0
@@ -31,21 +43,25 @@ def test_valid_enquiry_is_stored_and_answered_with_reference(client, agent):
 def test_new_lead_is_assigned_round_robin_in_embedded_mode(client, make_agent, default_team):
     first = make_agent("a1", team=default_team)
     second = make_agent("a2", team=default_team)
-    ids = [client.post("/api/leads", json={"phone": f"1380000000{i}"}).get_json()["id"]
-           for i in range(3)]
+    ids = [
+        client.post("/api/leads", json={"phone": f"1380000000{i}"}).get_json()["id"]
+        for i in range(3)
+    ]
     owners = [db.session.get(Lead, i).agent_id for i in ids]
     assert owners == [first.id, second.id, first.id]
     lead = db.session.get(Lead, ids[0])
     assert lead.status is LeadStatus.ASSIGNED
-    types = db.session.scalars(select(LeadEvent.type).where(LeadEvent.lead_id == lead.id)
-                               .order_by(LeadEvent.id)).all()
+    types = db.session.scalars(
+        select(LeadEvent.type).where(LeadEvent.lead_id == lead.id).order_by(LeadEvent.id)
+    ).all()
     assert types == [EventType.CREATED, EventType.STATUS_CHANGED, EventType.ASSIGNED]
 
 
 def test_enquiry_from_phone_with_open_lead_joins_it(client, agent):
     first = client.post("/api/leads", json={"phone": "13812345678", "need_type": "factory"})
-    again = client.post("/api/leads", json={"phone": "+86 138-1234-5678", "tax_wan": 120,
-                                            "message": "再问一下"})
+    again = client.post(
+        "/api/leads", json={"phone": "+86 138-1234-5678", "tax_wan": 120, "message": "再问一下"}
+    )
     assert again.status_code == 200
     assert again.get_json()["id"] == first.get_json()["id"]
     assert again.get_json()["reference"] == first.get_json()["reference"]
@@ -53,6 +69,7 @@ def test_enquiry_from_phone_with_open_lead_joins_it(client, agent):
     assert count_leads() == 1
     lead = db.session.get(Lead, first.get_json()["id"])
     assert float(lead.tax_wan) == 120.0
-    enquiry = db.session.scalars(select(LeadEvent).where(
-        LeadEvent.lead_id == lead.id, LeadEvent.type == EventType.ENQUIRY)).one()
+    enquiry = db.session.scalars(
+        select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.type == EventType.ENQUIRY)
+    ).one()
     assert enquiry.data["submitted"]["message"] == "再问一下"

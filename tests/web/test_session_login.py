@@ -72,9 +72,15 @@ def test_password_change_ends_other_sessions(app, agent):
     log_in(first, agent.login)
     log_in(second, agent.login)
     token = csrf_token(first, "/account/password")
-    response = first.post("/account/password", data={
-        "current": PASSWORD, "new": "a-brand-new-password", "again": "a-brand-new-password",
-        "csrf_token": token})
+    response = first.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "a-brand-new-password",
+            "again": "a-brand-new-password",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert second.get("/app/leads").status_code == 302  # the other session is over
     assert log_in(first, agent.login, "a-brand-new-password").status_code == 302
@@ -83,16 +89,30 @@ def test_password_change_ends_other_sessions(app, agent):
 def test_password_change_checks_the_current_password_and_repeat(csrf_client, agent):
     log_in(csrf_client, agent.login)
     token = csrf_token(csrf_client, "/account/password")
-    wrong = csrf_client.post("/account/password", data={
-        "current": "nope", "new": "another-password", "again": "another-password",
-        "csrf_token": token})
+    wrong = csrf_client.post(
+        "/account/password",
+        data={
+            "current": "nope",
+            "new": "another-password",
+            "again": "another-password",
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 400
-    mismatch = csrf_client.post("/account/password", data={
-        "current": PASSWORD, "new": "another-password", "again": "different-password",
-        "csrf_token": token})
+    mismatch = csrf_client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "another-password",
+            "again": "different-password",
+            "csrf_token": token,
+        },
+    )
     assert mismatch.status_code == 400
-    short = csrf_client.post("/account/password", data={
-        "current": PASSWORD, "new": "short", "again": "short", "csrf_token": token})
+    short = csrf_client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "short", "again": "short", "csrf_token": token},
+    )
     assert short.status_code == 400
 
 
