@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import celery
 import pytest
 import redis
 from flask import Flask
@@ -82,6 +83,19 @@ def app(
     migrate(application)
     yield application
     application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def _keep_process_wide_state() -> Iterator[None]:
+    """Every create_app() re-points flask-limiter's storage and Celery's current app at the
+    newest app; put them back so a test that builds its own app leaves the rest alone."""
+    celery_app = celery.current_app._get_current_object()
+    limiter_state = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(limiter_state)
+    celery_app.set_current()
+    celery_app.set_default()
 
 
 @pytest.fixture(autouse=True)

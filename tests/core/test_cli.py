@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import celery
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
@@ -15,26 +14,12 @@ from flask import Flask
 import app.cli
 from app import create_app
 from app.accounts.models import Agent, Role, Team
-from app.core.limiter import limiter
 from app.demo import DEMO_AGENTS, DEMO_PASSWORD
 from app.leads.models import Lead
 from tests.support import make_app
 
 ENV_VARS = ("PARKLEAD_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PARKLEAD_INSTANCE_PATH")
 Run = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def _keep_process_wide_state() -> Iterator[None]:
-    """Every create_app() re-points flask-limiter's storage and Celery's current app at the
-    newest app; put them back so the tests after these keep their own."""
-    celery_app = celery.current_app._get_current_object()
-    limiter_state = dict(vars(limiter))
-    yield
-    vars(limiter).clear()
-    vars(limiter).update(limiter_state)
-    celery_app.set_current()
-    celery_app.set_default()
 
 
 @pytest.fixture

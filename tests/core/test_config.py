@@ -8,14 +8,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import celery
 import pytest
 from flask import Flask
 
 import config
 from app import create_app
 from app.core.db import normalize_database_url
-from app.core.limiter import limiter
 from config import load_config
 
 PRODUCTION_ENV = {
@@ -23,19 +21,6 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://cache.internal:6379/0",
     "SECRET_KEY": "a-long-production-secret-from-the-environment",
 }
-
-
-@pytest.fixture(autouse=True)
-def _keep_process_wide_state() -> Iterator[None]:
-    """Every create_app() re-points flask-limiter's storage and Celery's current app at the
-    newest app; put them back so the tests after these keep their own."""
-    celery_app = celery.current_app._get_current_object()
-    limiter_state = dict(vars(limiter))
-    yield
-    vars(limiter).clear()
-    vars(limiter).update(limiter_state)
-    celery_app.set_current()
-    celery_app.set_default()
 
 
 @pytest.fixture(autouse=True)

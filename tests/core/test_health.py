@@ -6,28 +6,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import celery
 import pytest
 from flask import Flask
 
-from app.core.limiter import limiter
 from tests.support import make_app
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 CLOSED_POSTGRES = "postgresql://postgres@127.0.0.1:1/parklead"
-
-
-@pytest.fixture(autouse=True)
-def _keep_process_wide_state() -> Iterator[None]:
-    """Every create_app() re-points flask-limiter's storage and Celery's current app at the
-    newest app; put them back so the tests after these keep their own."""
-    celery_app = celery.current_app._get_current_object()
-    limiter_state = dict(vars(limiter))
-    yield
-    vars(limiter).clear()
-    vars(limiter).update(limiter_state)
-    celery_app.set_current()
-    celery_app.set_default()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import celery
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -19,7 +18,6 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from app.core.limiter import limiter
 from app.core.migrate import MIGRATIONS_DIR, alembic_config, model_metadata
 from tests.support import TEST_PG_URL, make_app, recreate_pg_database, unavailable
 
@@ -27,19 +25,6 @@ from tests.support import TEST_PG_URL, make_app, recreate_pg_database, unavailab
 REVISION_FILE = re.compile(
     r"^(\d{4})_(\d{2})_(\d{2})_([0-9a-f]{12})-([a-z0-9]+(?:_[a-z0-9]+)*)\.py$"
 )
-
-
-@pytest.fixture(autouse=True)
-def _keep_process_wide_state() -> Iterator[None]:
-    """Every create_app() re-points flask-limiter's storage and Celery's current app at the
-    newest app; put them back so the tests after these keep their own."""
-    celery_app = celery.current_app._get_current_object()
-    limiter_state = dict(vars(limiter))
-    yield
-    vars(limiter).clear()
-    vars(limiter).update(limiter_state)
-    celery_app.set_current()
-    celery_app.set_default()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
