@@ -152,6 +152,17 @@ class Lead(Base):
         ),
         # Agent queue: my leads by status, SLA due first.
         Index("ix_lead_agent_status_sla", "agent_id", "status", "sla_due_at"),
+        # Agent queue order: my open leads by SLA due (nulls last), score, id; read in order.
+        # PostgreSQL only: SQLite cannot declare NULLS LAST in an index (and needs none at
+        # embedded sizes).
+        Index(
+            "ix_lead_queue",
+            "agent_id",
+            text("sla_due_at ASC NULLS LAST"),
+            text("score DESC"),
+            "id",
+            postgresql_where=text(OPEN_SQL),
+        ).ddl_if(dialect="postgresql"),
         # Team pool: unassigned leads of a team.
         Index("ix_lead_team_status", "team_id", "status"),
         # Sweeper: leads the worker still owes a routing.
