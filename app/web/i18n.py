@@ -1,12 +1,14 @@
-"""UI strings of the public pages in Chinese (default) and English (`?lang=en`)."""
+"""UI strings of the public enquiry form in Chinese (default) and English (`?lang=en`).
+
+The language is chosen as for every page (`app.core.i18n.current_language`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import request
+from app.core.i18n import LANGUAGES, current_language
 
-LANGUAGES = ("zh", "en")
+__all__ = ["LANGUAGES", "STRINGS", "current_language", "translator"]
 
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"zh": "产业招商 · 厂房土地租售", "en": "Industrial park enquiry"},
@@ -57,14 +59,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "deal.build_to_suit": {"zh": "定制代建", "en": "Build to suit"},
     "deal.any": {"zh": "都可以", "en": "Either"},
 }
-
-
-def current_language() -> str:
-    lang = (request.args.get("lang") or request.form.get("lang") or "").lower()
-    if lang in LANGUAGES:
-        return lang
-    best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
-    return "en" if best == "en" else "zh"
 
 
 def translator(lang: str) -> Callable[[str], str]:
