@@ -13,6 +13,7 @@ from app.core.http import int_arg, json_object
 from app.core.limiter import intake_limit
 from app.leads import service
 from app.leads.models import Channel, LeadStatus, NeedType
+from app.leads.queue import LeadQuery
 from app.leads.schemas import normalize_cn_phone, parse_enquiry_payload
 
 bp = Blueprint("leads_api", __name__, url_prefix="/api/leads")
@@ -89,8 +90,9 @@ def list_leads() -> Any:
             phone = normalize_cn_phone(phone)
         except ValueError as exc:
             raise ValidationFailed(f"phone {exc}", fields={"phone": str(exc)}) from None
-    filters = service.LeadFilter(
-        status=_status_filter(),
+    statuses = _status_filter()
+    filters = LeadQuery(
+        status=tuple(statuses) if statuses else None,
         need_type=_need_type_filter(),
         district=request.args.get("district") or None,
         phone=phone,

@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, insert, or_, select, text
@@ -36,6 +36,9 @@ from app.leads.schemas import EnquiryIn
 from app.notifications import service as notifications
 from app.routing import scoring
 from app.routing.worktime import add_working_minutes
+
+if TYPE_CHECKING:
+    from app.leads.queue import LeadQuery
 
 ROUTE_TASK = "tasks.leads.route_lead"
 
@@ -373,49 +376,17 @@ def _lead_id(key: str | int) -> int | None:
     return lead_id if lead_id is not None and lead_id <= MAX_LEAD_ID else None
 
 
-@dataclass(frozen=True, slots=True)
-class LeadFilter:
-    status: list[LeadStatus] | None = None
-    need_type: str | None = None
-    district: str | None = None
-    phone: str | None = None
-    q: str | None = None
-    agent_id: int | None = None
-    unassigned: bool | None = None
-
-
 MAX_PAGE = 200
 
 
 def list_leads(
-    agent: Agent, filters: LeadFilter, *, limit: int = 50, cursor: str | None = None
+    agent: Agent, filters: LeadQuery, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Lead], str | None]:
     """Newest first, keyset-paginated on (created_at, id)."""
+    from app.leads.queue import filtered_leads  # the one place filters become SQL
+
     limit = max(1, min(limit, MAX_PAGE))
-    stmt = visible_leads(agent)
-    if filters.status:
-        stmt = stmt.where(Lead.status.in_(filters.status))
-    if filters.need_type:
-        stmt = stmt.where(Lead.need_type == filters.need_type)
-    if filters.district:
-        stmt = stmt.where(Lead.district == filters.district)
-    if filters.phone:
-        stmt = stmt.where(Lead.phone == filters.phone)
-    if filters.agent_id is not None:
-        stmt = stmt.where(Lead.agent_id == filters.agent_id)
-    if filters.unassigned:
-        stmt = stmt.where(Lead.agent_id.is_(None))
-    if filters.q:
-        pattern = (
-            "%" + filters.q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        )
-        stmt = stmt.where(
-            or_(
-                Lead.company.ilike(pattern, escape="\\"),
-                Lead.contact_name.ilike(pattern, escape="\\"),
-                Lead.phone.like(pattern, escape="\\"),
-            )
-        )
+    stmt = filtered_leads(agent, filters)
     if cursor:
         created_at, last_id = decode_cursor(cursor)
         stmt = stmt.where(
