@@ -1,18 +1,27 @@
-"""Conversion reports computed in SQL (SPEC §3, §10): a few grouped queries, no loop over leads.
+"""Conversion reports computed in SQL (SPEC §3, §10): two grouped queries, no loop over leads.
 
 The funnel uses `lead.stage_reached` (the furthest stage a lead ever reached, kept by the
-lifecycle), so "reached site_visit" also counts leads that were later lost. Percentiles use a
-nearest-rank window query that runs on PostgreSQL and SQLite alike.
+lifecycle), so "reached site_visit" also counts leads that were later lost.
+
+One scan counts the leads of each group by class (stage reached, spam or not, lost and why,
+SLA met, SLA due) with the won tax; every figure of the report, lost reasons included, is a sum
+over those few class rows (bench/reports.py: one such scan instead of fifteen CASE sums and a
+second scan for the reasons is about three times faster on a year of 500,000 leads). A
+second query gives the nearest-rank median and p90 of the time to first contact: on PostgreSQL
+`percentile_disc` per group and for all groups at once (GROUPING SETS), elsewhere a window
+query per grouping.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, case, cast, func, literal, select, tuple_
 
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
@@ -24,6 +33,8 @@ WON = STAGE_ORDER.index(LeadStatus.WON)
 LANDED = STAGE_ORDER.index(LeadStatus.LANDED)
 EXCLUDED = (LeadStatus.SPAM, LeadStatus.DUPLICATE)
 GROUPS = ("none", "channel", "need_type", "district", "agent", "week")
+Percentiles = dict[str, float | None]
+NO_PERCENTILES: Percentiles = {"median": None, "p90": None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +51,10 @@ def _dialect() -> str:
 
 
 def _week_start(tz: str) -> ColumnElement[Any]:
-    """Monday of the lead's creation week, as YYYY-MM-DD in the report's time zone."""
+    """Monday of the lead's creation week in the report's time zone: YYYY-MM-DD on SQLite, a
+    timestamp on PostgreSQL (formatted by `_key_value`; to_char on every row is slow)."""
     if _dialect() == "postgresql":
-        local = func.timezone(tz, Lead.created_at)
-        return func.to_char(func.date_trunc("week", local), "YYYY-MM-DD")
+        return func.date_trunc("week", func.timezone(tz, Lead.created_at))
     offset = dt.datetime.now(ZoneInfo(tz)).utcoffset() or dt.timedelta()
     hours = f"{int(offset.total_seconds() // 3600):+d} hours"
     return func.date(Lead.created_at, hours, "-6 days", "weekday 1")
@@ -64,7 +75,8 @@ def _group_key(query: ReportQuery) -> ColumnElement[Any]:
 
 def _seconds_between(later: Any, earlier: Any) -> ColumnElement[float]:
     if _dialect() == "postgresql":
-        return func.extract("epoch", later - earlier)
+        # date_part is double precision; extract() has been numeric since PostgreSQL 14.
+        return func.date_part("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
@@ -79,38 +91,69 @@ def _scope(query: ReportQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _ratio(part: float | int | None, whole: float | int | None) -> float | None:
     return round(part / whole, 4) if part is not None and whole else None
 
 
-def funnel_report(query: ReportQuery) -> dict[str, Any]:
+def _key_value(key: Any) -> Any:
+    if hasattr(key, "value"):
+        return key.value
+    if isinstance(key, dt.datetime):
+        return key.date().isoformat()
+    return key
+
+
+@dataclass(slots=True)
+class _Counts:
+    """One group's sums over its class rows."""
+
+    created: int = 0
+    excluded: int = 0
+    stage_counts: list[int] = field(default_factory=lambda: [0] * len(STAGES))
+    lost: int = 0
+    won_tax: Decimal = Decimal(0)
+    sla_met: int = 0
+    sla_due: int = 0
+
+
+def _class_rows(query: ReportQuery) -> list[Any]:
+    """Leads of each group counted by class; a few dozen rows per group."""
+    real = Lead.status.not_in(EXCLUDED).label("real")
+    lost = (Lead.status == LeadStatus.LOST).label("lost")
+    met = func.coalesce(Lead.first_contacted_at <= Lead.sla_due_at, False).label("met")
+    due_passed = func.coalesce(Lead.sla_due_at <= utcnow(), False).label("due_passed")
+    reason = case((Lead.status == LeadStatus.LOST, Lead.lost_reason)).label("reason")
     key = _group_key(query).label("key")
-    real = Lead.status.not_in(EXCLUDED)
-    now = utcnow()
-    due_passed = and_(Lead.sla_due_at.is_not(None), Lead.sla_due_at <= now)
-    met = and_(Lead.first_contacted_at.is_not(None), Lead.first_contacted_at <= Lead.sla_due_at)
-    columns = [
-        key,
-        _count_if(real).label("created"),
-        _count_if(~real).label("excluded"),
-        *[
-            _count_if(and_(real, Lead.stage_reached >= rank)).label(f"reached_{rank}")
-            for rank in range(len(STAGES))
-        ],
-        _count_if(Lead.status == LeadStatus.LOST).label("lost"),
-        func.coalesce(func.sum(case((Lead.stage_reached >= WON, Lead.tax_wan), else_=0)), 0).label(
-            "won_tax_wan"
-        ),
-        _count_if(and_(real, met)).label("sla_met"),
-        _count_if(and_(real, or_(met, due_passed))).label("sla_due"),
-    ]
-    rows = db.session.execute(select(*columns).where(*_scope(query)).group_by(key)).all()
-    percentiles = _first_contact_percentiles(query)
-    groups = [_group_row(row, percentiles.get(row.key)) for row in rows]
+    classes = (key, Lead.stage_reached, real, lost, met, due_passed, reason)
+    stmt = (
+        select(*classes, func.count().label("n"), func.sum(Lead.tax_wan).label("tax"))
+        .where(*_scope(query))
+        .group_by(*classes)
+    )
+    return list(db.session.execute(stmt))
+
+
+def funnel_report(query: ReportQuery) -> dict[str, Any]:
+    counts: dict[Any, _Counts] = {}
+    reasons: dict[str | None, int] = {}
+    for row in _class_rows(query):
+        group = counts.setdefault(_key_value(row.key), _Counts())
+        if row.real:
+            group.created += row.n
+            group.stage_counts[row.stage_reached] += row.n
+            if row.met:
+                group.sla_met += row.n
+            if row.met or row.due_passed:
+                group.sla_due += row.n
+        else:
+            group.excluded += row.n
+        if row.lost:
+            group.lost += row.n
+            reasons[row.reason] = reasons.get(row.reason, 0) + row.n
+        if row.stage_reached >= WON and row.tax is not None:
+            group.won_tax += row.tax
+    percentiles, overall = _first_contact_percentiles(query)
+    groups = [_group_row(key, c, percentiles.get(key)) for key, c in counts.items()]
     groups.sort(key=lambda g: str(g["key"]) if g["key"] is not None else "")
     _label_groups(query.group_by, groups)
     return {
@@ -122,47 +165,83 @@ def funnel_report(query: ReportQuery) -> dict[str, Any]:
         "group_by": query.group_by,
         "stages": STAGES,
         "groups": groups,
-        "totals": _totals(query, groups),
-        "lost_reasons": lost_reasons(query),
+        "totals": _totals(query, groups, overall),
+        "lost_reasons": _lost_reasons(reasons),
     }
 
 
-def _group_row(row: Any, percentiles: dict[str, float | None] | None) -> dict[str, Any]:
-    reached = [int(getattr(row, f"reached_{rank}")) for rank in range(len(STAGES))]
-    created = int(row.created)
+def _group_row(key: Any, c: _Counts, percentiles: Percentiles | None) -> dict[str, Any]:
+    # Leads that reached a stage: those whose furthest stage is that one or a later one.
+    reached = list(itertools.accumulate(reversed(c.stage_counts)))[::-1]
     won, landed = reached[WON], reached[LANDED]
     return {
-        "key": row.key.value if hasattr(row.key, "value") else row.key,
-        "created": created,
-        "excluded": int(row.excluded),
+        "key": key,
+        "created": c.created,
+        "excluded": c.excluded,
         "funnel": dict(zip(STAGES, reached, strict=True)),
         "stage_conversion": {
             STAGES[i]: _ratio(reached[i], reached[i - 1]) for i in range(1, len(STAGES))
         },
-        "conversion": _ratio(won, created),  # lead -> 签约
+        "conversion": _ratio(won, c.created),  # lead -> 签约
         "landing_rate": _ratio(landed, won),  # 签约 -> 落地
         "site_visits": reached[STAGE_ORDER.index(LeadStatus.SITE_VISIT)],
         "won": won,
-        "won_tax_wan": float(row.won_tax_wan or 0),
-        "lost": int(row.lost),
-        "first_contact_minutes": percentiles or {"median": None, "p90": None},
+        "won_tax_wan": float(c.won_tax),
+        "lost": c.lost,
+        "first_contact_minutes": percentiles or dict(NO_PERCENTILES),
         "sla": {
-            "met": int(row.sla_met),
-            "due": int(row.sla_due),
-            "compliance": _ratio(int(row.sla_met), int(row.sla_due)),
+            "met": c.sla_met,
+            "due": c.sla_due,
+            "compliance": _ratio(c.sla_met, c.sla_due),
         },
     }
 
 
-def _first_contact_percentiles(query: ReportQuery) -> dict[Any, dict[str, float | None]]:
-    """Median and p90 minutes from creation to first contact, per group (nearest rank)."""
-    key = _group_key(query).label("key")
-    seconds = _seconds_between(Lead.first_contacted_at, Lead.created_at).label("secs")
-    contacted = (
-        select(key, seconds)
-        .where(*_scope(query), Lead.first_contacted_at.is_not(None), Lead.status.not_in(EXCLUDED))
-        .subquery()
+def _minutes(p50: Any, p90: Any) -> Percentiles:
+    return {
+        "median": round(float(p50) / 60, 1) if p50 is not None else None,
+        "p90": round(float(p90) / 60, 1) if p90 is not None else None,
+    }
+
+
+def _first_contact_percentiles(query: ReportQuery) -> tuple[dict[Any, Percentiles], Percentiles]:
+    """Nearest-rank median and p90 minutes from creation to first contact, per group and
+    over all groups."""
+    key = _group_key(query)
+    seconds = _seconds_between(Lead.first_contacted_at, Lead.created_at)
+    contacted = (*_scope(query), Lead.first_contacted_at.is_not(None), Lead.status.not_in(EXCLUDED))
+    if _dialect() != "postgresql":
+        per_key = _window_percentiles(key, seconds, contacted)
+        if query.group_by == "none":
+            return per_key, per_key.get("all", dict(NO_PERCENTILES))
+        overall = _window_percentiles(literal("all"), seconds, contacted)
+        return per_key, overall.get("all", dict(NO_PERCENTILES))
+    # percentile_disc is the first value at or past the fraction: the nearest rank.
+    p50 = func.percentile_disc(0.5).within_group(seconds).label("p50")
+    p90 = func.percentile_disc(0.9).within_group(seconds).label("p90")
+    if query.group_by == "none":
+        row = db.session.execute(select(p50, p90).where(*contacted)).one()
+        overall = _minutes(row.p50, row.p90)
+        return {"all": overall}, overall
+    stmt = (
+        select(key.label("key"), func.grouping(key).label("is_total"), p50, p90)
+        .where(*contacted)
+        .group_by(func.grouping_sets(key, tuple_()))
     )
+    per_key, overall = {}, dict(NO_PERCENTILES)
+    for row in db.session.execute(stmt):
+        if row.is_total:
+            overall = _minutes(row.p50, row.p90)
+        else:
+            per_key[_key_value(row.key)] = _minutes(row.p50, row.p90)
+    return per_key, overall
+
+
+def _window_percentiles(
+    key: ColumnElement[Any], seconds: ColumnElement[float], where: tuple[Any, ...]
+) -> dict[Any, Percentiles]:
+    """The same nearest ranks with window functions, for databases without percentile_disc."""
+    contacted = select(key.label("key"), seconds.label("secs")).where(*where).subquery()
     ranked = select(
         contacted.c.key,
         contacted.c.secs,
@@ -178,18 +257,13 @@ def _first_contact_percentiles(query: ReportQuery) -> dict[Any, dict[str, float 
     stmt = select(
         ranked.c.key, nearest_rank(50).label("p50"), nearest_rank(90).label("p90")
     ).group_by(ranked.c.key)
-    result = {}
-    for row in db.session.execute(stmt):
-        key_value = row.key
-        result[key_value] = {
-            "median": round(float(row.p50) / 60, 1) if row.p50 is not None else None,
-            "p90": round(float(row.p90) / 60, 1) if row.p90 is not None else None,
-        }
-    return result
+    return {_key_value(row.key): _minutes(row.p50, row.p90) for row in db.session.execute(stmt)}
 
 
-def _totals(query: ReportQuery, groups: list[dict[str, Any]]) -> dict[str, Any]:
-    """Sums over groups; percentiles are recomputed over all leads, not averaged."""
+def _totals(
+    query: ReportQuery, groups: list[dict[str, Any]], overall: Percentiles
+) -> dict[str, Any]:
+    """Sums over groups; percentiles are over all leads, not averaged."""
     if query.group_by == "none" and groups:
         return {k: v for k, v in groups[0].items() if k not in ("key", "label")}
     if not groups:
@@ -199,9 +273,6 @@ def _totals(query: ReportQuery, groups: list[dict[str, Any]]) -> dict[str, Any]:
     won, landed = funnel[STAGES[WON]], funnel[STAGES[LANDED]]
     met = sum(g["sla"]["met"] for g in groups)
     due = sum(g["sla"]["due"] for g in groups)
-    overall = _first_contact_percentiles(
-        ReportQuery(query.start, query.end, "none", query.team_id, query.tz)
-    )
     return {
         "created": created,
         "excluded": sum(g["excluded"] for g in groups),
@@ -216,7 +287,7 @@ def _totals(query: ReportQuery, groups: list[dict[str, Any]]) -> dict[str, Any]:
         "won": won,
         "won_tax_wan": round(sum(g["won_tax_wan"] for g in groups), 2),
         "lost": sum(g["lost"] for g in groups),
-        "first_contact_minutes": overall.get("all", {"median": None, "p90": None}),
+        "first_contact_minutes": overall,
         "sla": {"met": met, "due": due, "compliance": _ratio(met, due)},
     }
 
@@ -231,15 +302,10 @@ def _empty_totals() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def lost_reasons(query: ReportQuery, limit: int = 20) -> list[dict[str, Any]]:
-    stmt = (
-        select(Lead.lost_reason, func.count().label("n"))
-        .where(*_scope(query), Lead.status == LeadStatus.LOST)
-        .group_by(Lead.lost_reason)
-        .order_by(func.count().desc(), Lead.lost_reason)
-        .limit(limit)
-    )
-    return [{"reason": reason, "count": n} for reason, n in db.session.execute(stmt)]
+def _lost_reasons(counts: dict[str | None, int], limit: int = 20) -> list[dict[str, Any]]:
+    """The most frequent reasons first, then by reason."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
+    return [{"reason": reason, "count": n} for reason, n in ranked[:limit]]
 
 
 def _label_groups(group_by: str, groups: list[dict[str, Any]]) -> None:
