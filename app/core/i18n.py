@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale, refresh
 
 LANGUAGES = ("zh", "en")
@@ -23,7 +23,10 @@ M2_PER_MU = Decimal("666.67")
 
 
 def current_language() -> str:
-    """?lang= (remembered in the session), then the session, then Accept-Language; zh."""
+    """?lang= (remembered in the session), then the session, then Accept-Language; zh.
+    Outside a request (Celery tasks, CLI) the default: Chinese."""
+    if not has_request_context():
+        return "zh"
     chosen = (request.args.get("lang") or request.form.get("lang") or "").lower()
     if chosen in LANGUAGES:
         session["lang"] = chosen

@@ -54,7 +54,7 @@ from app.notifications.channels import PermanentError, RetryableError
 from app.notifications.channels.wechat import template_setting
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.notifications.outbox import SEND_TASK, queue_notification
-from app.web.i18n import STRINGS
+from app.web.labels import label
 
 log = logging.getLogger(__name__)
 
@@ -593,7 +593,7 @@ def _customer(lead: Lead) -> str:
 
 
 def _need_summary(lead: Lead) -> str:
-    need = STRINGS.get(f"need.{lead.need_type.value}", {}).get("zh", lead.need_type.value)
+    need = label(lead.need_type)
     parts = [need]
     low, high = lead.area_min_m2, lead.area_max_m2
     if low is not None or high is not None:

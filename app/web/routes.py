@@ -10,11 +10,12 @@ from werkzeug.wrappers import Response
 
 from app.core.db import db
 from app.core.errors import ValidationFailed
+from app.core.i18n import current_language
 from app.core.limiter import intake_limit
 from app.leads import service
 from app.leads.models import Channel, Deal, NeedType
 from app.leads.schemas import parse_enquiry_payload
-from app.web.i18n import current_language, translator
+from app.web.i18n import t
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -52,7 +53,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
     return render_template(
         "enquiry.html",
         lang=lang,
-        t=translator(lang),
+        t=t,
         need_types=list(NeedType),
         deals=list(Deal),
         form=request.form,
