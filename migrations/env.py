@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from app.core.migrate import model_metadata
+from app.core.migrate import include_object_for, model_metadata
 
 config = context.config
 target_metadata = model_metadata()
@@ -34,6 +34,7 @@ def run_migrations_online() -> None:
             compare_type=True,
             compare_server_default=False,
             render_item=render_item,
+            include_object=include_object_for(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

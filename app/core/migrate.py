@@ -28,3 +28,18 @@ def model_metadata():
     from app.core.db import Base
 
     return Base.metadata
+
+
+def include_object_for(dialect: str):
+    """Skip schema objects declared for another database (`Index(...).ddl_if(dialect=...)`),
+    so autogenerate and the model check agree with what the migrations built there."""
+
+    def include_object(
+        obj: object, _name: str | None, type_: str, _reflected: bool, _compare_to: object
+    ) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return not (
+            type_ == "index" and ddl_if is not None and ddl_if.dialect and ddl_if.dialect != dialect
+        )
+
+    return include_object
