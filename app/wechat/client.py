@@ -462,6 +462,16 @@ def record_inbound(openid: str, at: dt.datetime) -> None:
         _move_window(openid, at)
 
 
+def open_window(user: WechatUser, at: dt.datetime) -> None:
+    """`record_inbound` on a follower row the caller holds locked (the callback does): the
+    caller's flush writes the window with the rest of the row."""
+    if at.tzinfo is None:
+        raise ValueError("open_window needs an aware UTC datetime")
+    if user.last_inbound_at is None or user.last_inbound_at <= at:
+        user.last_inbound_at = at
+        user.cs_sent_in_window = 0
+
+
 def _move_window(openid: str, at: dt.datetime) -> bool:
     result = db.session.execute(
         update(WechatUser)

@@ -142,10 +142,11 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     incoming = to_incoming(delivery)
     if incoming.kind is Kind.OTHER_EVENT:
         return None, None  # template receipts, menu links, location reports: nothing to say
+    user = _lock_user(delivery.openid)
     if _opens_window(delivery):
         sent = delivery.sent_at
-        client.record_inbound(delivery.openid, min(sent, now) if sent else now)
-    user = _lock_user(delivery.openid)
+        # On the locked row: saved with the conversation, not by an UPDATE of its own.
+        client.open_window(user, min(sent, now) if sent else now)
     state = current_state(user, now)
     _track_subscription(user, incoming, now)
 

@@ -29,6 +29,7 @@ from app.wechat.client import (
     WechatNotConfigured,
     WechatTransportError,
     make_client,
+    open_window,
     record_inbound,
     send_customer_service_text,
     send_template_message,
@@ -558,6 +559,25 @@ def test_an_older_late_delivery_does_not_move_the_window_back(app: Flask) -> Non
     user = db.session.scalar(select(WechatUser).where(WechatUser.openid == "o-late"))
     assert abs(user.last_inbound_at - latest) < dt.timedelta(seconds=1)
     assert user.cs_sent_in_window == 2
+
+
+def test_open_window_on_a_locked_row_does_what_record_inbound_does(app: Flask) -> None:
+    """The callback's way: the window moves on the row it holds, never back."""
+    latest = hours_ago(1)
+    back = add_prospect("o-back-2", hours_ago(50), sent=5)
+    late = add_prospect("o-late-2", latest, sent=2)
+
+    open_window(back, dt.datetime.now(dt.UTC))
+    open_window(late, hours_ago(3))
+    db.session.commit()
+
+    db.session.expire_all()
+    assert window_count("o-back-2") == 0
+    assert window_count("o-late-2") == 2
+    user = db.session.scalar(select(WechatUser).where(WechatUser.openid == "o-late-2"))
+    assert abs(user.last_inbound_at - latest) < dt.timedelta(seconds=1)
+    with pytest.raises(ValueError, match="aware"):
+        open_window(user, dt.datetime(2026, 11, 24, 12, 0))
 
 
 def test_record_inbound_refuses_a_naive_datetime(app: Flask) -> None:
