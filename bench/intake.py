@@ -45,30 +45,50 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import re
-import resource
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent  # .venv/bin: gunicorn, celery and parklead live beside python
+import _common
+from _common import (
+    BENCH,
+    BIN,
+    ROOT,
+    SEED,
+    BenchError,
+    Procs,
+    _raise_interrupt,
+    check_loopback,
+    clear_queue,
+    database_url,
+    drop_database,
+    free_port,
+    gunicorn_argv,
+    loadavg,
+    print_cpu_table,
+    py_spy_recording,
+    query_one,
+    query_row,
+    recreate_database,
+    run_checked,
+    wait_http,
+    wait_worker,
+)
+
+# Re-exported: bench/pipeline.py imports these from here.
+from _common import CLK_TCK as CLK_TCK
+from _common import Proc as Proc
+from _common import _proc_stat as _proc_stat
+from _common import tail as tail
+
 DB_NAME = "parklead_bench"
 QUEUE = "parklead-bench"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 LEAD_SCANS_SQL = "SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = 'lead'"
 ROUTED_SQL = "SELECT count(*) FROM lead WHERE routed_at IS NOT NULL"
@@ -77,282 +97,12 @@ TARGET_RATIO = 0.5
 TARGET_P99_MS = 25.0
 
 
-class BenchError(Exception):
-    """The benchmark could not run (a service down, a server that did not start)."""
-
-
-# --- processes --------------------------------------------------------------------------
-
-
-@dataclass
-class Proc:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-
-@dataclass
-class Procs:
-    """Everything the benchmark starts, each in its own session (process group)."""
-
-    logdir: Path
-    procs: list[Proc] = field(default_factory=list)
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> Proc:
-        log = self.logdir / f"{name}.log"
-        with log.open("ab") as out:
-            popen = subprocess.Popen(
-                argv,
-                env=env,
-                cwd=ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        proc = Proc(name, popen, log)
-        self.procs.append(proc)
-        return proc
-
-    def check_alive(self, proc: Proc) -> None:
-        if proc.popen.poll() is not None:
-            raise BenchError(f"{proc.name} exited with {proc.popen.returncode}:\n{tail(proc.log)}")
-
-    def stop(self, proc: Proc, timeout: float = 10.0) -> None:
-        """SIGTERM to the leader (gunicorn and Celery then stop their workers gracefully),
-        SIGKILL to the whole group after `timeout`."""
-        if proc.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.popen.pid, signal.SIGTERM)
-            try:
-                proc.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.popen.pid, signal.SIGKILL)
-                proc.popen.wait(5)
-        # Whatever the leader left behind in its group (a worker it did not reap) goes too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.popen.pid, signal.SIGKILL)
-        if proc in self.procs:
-            self.procs.remove(proc)
-
-    def stop_all(self) -> None:
-        for proc in reversed(list(self.procs)):
-            self.stop(proc)
-
-
-def tail(path: Path, lines: int = 25) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def _raise_interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(proc: Procs, p: Proc, url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
-        proc.check_alive(p)
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # loopback only
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError) as exc:
-            last = str(exc)
-        time.sleep(0.2)
-    raise BenchError(
-        f"{p.name} did not answer {url} within {timeout:.0f}s ({last}):\n{tail(p.log)}"
-    )
-
-
 # --- services ---------------------------------------------------------------------------
-
-
-def check_loopback(url: str, what: str) -> None:
-    host = urlsplit(url).hostname or ""
-    if host not in LOOPBACK:
-        raise BenchError(f"{what} must be on a loopback address, not {host!r}")
 
 
 def bench_database_url(server_url: str) -> str:
     """The URL of `parklead_bench` on the server of `server_url` (its database is ignored)."""
-    parts = urlsplit(server_url)
-    return parts._replace(path="/" + DB_NAME).geturl()
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    admin = urlsplit(url)._replace(path="/postgres").geturl()
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (DB_NAME,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    except psycopg.OperationalError as exc:
-        raise BenchError(f"PostgreSQL at {admin} is not reachable: {exc}") from None
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    admin = urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (DB_NAME,),
-        )
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-
-
-def query_row(url: str, sql: str) -> tuple[Any, ...]:
-    import psycopg
-
-    with psycopg.connect(url, connect_timeout=5) as conn:
-        return tuple(conn.execute(sql).fetchone() or ())
-
-
-def query_one(url: str, sql: str) -> Any:
-    row = query_row(url, sql)
-    return row[0] if row else None
-
-
-def clear_queue(redis_url: str) -> None:
-    import redis
-
-    try:
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-        client.delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
-        client.close()
-    except redis.RedisError as exc:
-        raise BenchError(f"Redis at {redis_url} is not reachable: {exc}") from None
-
-
-def run_checked(argv: list[str], env: dict[str, str], what: str) -> None:
-    result = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    if result.returncode != 0:
-        raise BenchError(f"{what} failed:\n{result.stdout}\n{result.stderr}")
-
-
-SEED = """
-from app import create_app
-from app.accounts import service
-from app.accounts.models import Role
-from app.core.db import db
-
-with create_app().app_context(), db.transaction():
-    team = service.ensure_default_team()
-    for n in (1, 2, 3):  # capacity for every lead of a run: each one is really assigned
-        service.create_agent(login=f"bench{n}", password="bench-password", name=f"坐席{n}",
-                             role=Role.AGENT, team=team, capacity=1_000_000)
-"""
-
-
-def wait_worker(procs: Procs, worker: Proc, redis_url: str, node: str, timeout: float) -> None:
-    from celery import Celery
-
-    control = Celery("bench-control", broker=redis_url)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            procs.check_alive(worker)
-            if control.control.ping(destination=[node], timeout=1.0):
-                return
-        raise BenchError(
-            f"the Celery worker did not answer within {timeout:.0f}s:\n{tail(worker.log)}"
-        )
-    finally:
-        control.close()
-
-
-# --- CPU accounting ---------------------------------------------------------------------
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stat(pid: str) -> tuple[str, int, int] | None:
-    """(comm, process group, utime+stime ticks) of a live process."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-    rest = raw[raw.rindex(")") + 2 :].split()
-    return comm, int(rest[2]), int(rest[11]) + int(rest[12])
-
-
-def _serves_bench(pid: str) -> bool:
-    """A PostgreSQL backend of the bench database, or one of the server's own processes
-    (WAL writer, checkpointer...), not a backend of another database (someone's tests)."""
-    try:
-        title = (
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        )
-    except OSError:
-        return False
-    if "(" not in title:  # no client address: the postmaster or an auxiliary process
-        return True
-    return f" {DB_NAME} " in title
-
-
-def cpu_snapshot(groups: dict[str, int]) -> dict[str, int]:
-    """CPU ticks used so far by our process groups, PostgreSQL, Redis, the whole machine, and
-    (as "pid:PID:NAME") every other process."""
-    ticks: dict[str, int] = {name: 0 for name in [*groups, "postgres", "redis", "machine"]}
-    by_pgid = {pgid: name for name, pgid in groups.items()}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        stat = _proc_stat(entry)
-        if stat is None:
-            continue
-        comm, pgid, used = stat
-        if pgid in by_pgid:
-            ticks[by_pgid[pgid]] += used
-        elif comm == "postgres" and _serves_bench(entry):
-            ticks["postgres"] += used
-        elif comm.startswith("redis-server"):
-            ticks["redis"] += used
-        else:
-            ticks[f"pid:{entry}:{comm}"] = used
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    # user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
-    ticks["machine"] = sum(int(x) for i, x in enumerate(fields[:8]) if i not in (3, 4))
-    return ticks
-
-
-def cpu_usage(
-    before: dict[str, int], after: dict[str, int], seconds: float
-) -> tuple[dict[str, float], list[tuple[str, float]]]:
-    """Cores used on average by each part during the interval, and the busiest other processes."""
-    used = {
-        k: (after[k] - v) / CLK_TCK / seconds
-        for k, v in before.items()
-        if not k.startswith("pid:") and k in after
-    }
-    used["other"] = used["machine"] - sum(v for k, v in used.items() if k != "machine")
-    # Processes that started meanwhile count whole; those that also ended are not seen at all.
-    others = [
-        (k.split(":", 2)[2], (v - before.get(k, 0)) / CLK_TCK / seconds)
-        for k, v in after.items()
-        if k.startswith("pid:") and v > before.get(k, 0)
-    ]
-    return used, sorted(others, key=lambda item: -item[1])[:3]
+    return database_url(server_url, DB_NAME)
 
 
 # --- load -------------------------------------------------------------------------------
@@ -389,76 +139,34 @@ def run_wrk(
     threads: int,
     cpu_groups: dict[str, int] | None = None,
 ) -> WrkResult:
-    argv = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "5s",
-        "-s",
-        str(BENCH / "intake.lua"),
+    out = _common.run_wrk(
+        procs,
         url,
-        "--",
-        str(run),
-    ]
-    before = cpu_snapshot(cpu_groups or {})
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.monotonic()
-    proc = procs.start(f"wrk-run{run}", argv, dict(os.environ))
-    try:
-        proc.popen.wait(seconds + 30)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"wrk did not finish in time:\n{tail(proc.log)}") from None
-    elapsed = time.monotonic() - started
-    after = cpu_snapshot(cpu_groups or {})
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    procs.stop(proc)
-    output = proc.log.read_text(errors="replace")
-    match = re.search(r"^WRK_RESULT (\{.*\})$", output, re.MULTILINE)
-    if proc.popen.returncode != 0 or match is None:
-        raise BenchError(f"wrk failed ({proc.popen.returncode}):\n{output[-2000:]}")
-    data = json.loads(match.group(1))
-    result = WrkResult(
-        requests=data["requests"],
-        seconds=data["duration_us"] / 1e6,
-        p50_ms=data["p50_us"] / 1000,
-        p90_ms=data["p90_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
-        max_ms=data["max_us"] / 1000,
+        name=f"wrk-run{run}",
+        script=BENCH / "intake.lua",
+        script_args=[str(run)],
+        seconds=seconds,
+        connections=connections,
+        threads=threads,
+        db_name=DB_NAME,
+        cpu_groups=cpu_groups,
+    )
+    data = out.data
+    return WrkResult(
+        requests=out.requests,
+        seconds=out.seconds,
+        p50_ms=out.p50_ms,
+        p90_ms=out.p90_ms,
+        p99_ms=out.p99_ms,
+        max_ms=out.max_ms,
         created=data["created"],
         joined=data["joined"],
         other=data["other"],
-        socket_errors=sum(data[k] for k in ("err_connect", "err_read", "err_write", "err_timeout")),
+        socket_errors=out.socket_errors,
         sample_other=data["sample_other"],
+        cpu=out.cpu,
+        busiest_others=out.busiest_others,
     )
-    result.cpu, result.busiest_others = cpu_usage(before, after, elapsed)
-    # wrk had exited (and been reaped) before `after`: its CPU is in our children's usage.
-    wrk_cpu = children.ru_utime + children.ru_stime
-    wrk_cpu -= children_before.ru_utime + children_before.ru_stime
-    result.cpu["wrk"] = wrk_cpu / elapsed
-    result.cpu["other"] -= result.cpu["wrk"]
-    return result
-
-
-@contextlib.contextmanager
-def py_spy_recording(procs: Procs, out: str | None, pid: int, seconds: int) -> Iterator[None]:
-    """Sample the gunicorn workers with py-spy during the measurement (--py-spy)."""
-    if not out:
-        yield
-        return
-    fmt = {".svg": "flamegraph", ".json": "speedscope"}.get(Path(out).suffix, "raw")
-    argv = ["py-spy", "record", "--pid", str(pid), "--subprocesses", "--idle", "--threads"]
-    argv += ["--rate", "200", "--duration", str(seconds), "--format", fmt, "--output", out]
-    spy = procs.start("py-spy", argv, dict(os.environ))
-    time.sleep(1.0)  # let it attach before the load starts
-    try:
-        yield
-    finally:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            spy.popen.wait(15)
-        procs.stop(spy)
-        print(f"py-spy profile of the intake workers: {out}")
 
 
 # --- main -------------------------------------------------------------------------------
@@ -499,37 +207,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def gunicorn_argv(app_spec: str, port: int, args: argparse.Namespace) -> list[str]:
-    return [
-        str(BIN / "gunicorn"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        "5",
-        "--backlog",
-        "2048",
-        "--timeout",
-        "30",
-        "--graceful-timeout",
-        "5",
-        "--log-level",
-        "warning",
-        "--pythonpath",
-        str(BENCH),
-        app_spec,
-    ]
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def print_table(results: dict[str, WrkResult]) -> None:
     print()
     head = f"{'target':<8}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
@@ -540,20 +217,7 @@ def print_table(results: dict[str, WrkResult]) -> None:
             f"{r.max_ms:>9.1f}{r.created:>9}{r.joined:>6}{r.other:>7}{r.socket_errors:>10}"
         )
     print()
-    parts = ["server", "celery", "postgres", "redis", "wrk", "other", "machine"]
-    print(f"CPU during the measurement, in cores (of {os.cpu_count()}) and ms per request:")
-    print(f"{'target':<8}" + "".join(f"{p:>10}" for p in parts))
-    for name, r in results.items():
-        print(f"{name:<8}" + "".join(f"{r.cpu.get(p, 0.0):>10.2f}" for p in parts))
-        per_request = [1000 * r.cpu.get(p, 0.0) / r.rps if r.rps else 0.0 for p in parts]
-        print(f"{'  ms/req':<8}" + "".join(f"{ms:>10.2f}" for ms in per_request))
-    print(
-        "postgres: the backends of the bench database and the server's own processes; other: "
-        "the rest of the machine, such as someone's tests (short-lived processes are not named)"
-    )
-    for name, r in results.items():
-        busiest = ", ".join(f"{comm} {cores:.2f}" for comm, cores in r.busiest_others) or "-"
-        print(f"  busiest other processes during {name}: {busiest}")
+    print_cpu_table(results)
 
 
 def bench(args: argparse.Namespace, procs: Procs) -> int:
@@ -567,7 +231,7 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
     db_url = bench_database_url(args.pg_url)
     print(f"database {DB_NAME}: recreating, migrating, seeding")
     recreate_database(db_url)
-    clear_queue(args.redis_url)
+    clear_queue(args.redis_url, QUEUE)
     env = {
         **os.environ,
         "PARKLEAD_ENV": "production",
@@ -734,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         procs.stop_all()
         with contextlib.suppress(Exception):
-            clear_queue(args.redis_url)
+            clear_queue(args.redis_url, QUEUE)
         if args.keep:
             print(f"kept the database {DB_NAME} and the logs in {logdir}")
         else:
