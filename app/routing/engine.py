@@ -167,7 +167,9 @@ def _lock(model: type[_Row], row_id: int) -> _Row:
     stmt = (
         select(model)
         .where(model.id == row_id)
-        .with_for_update()
+        # NO KEY UPDATE: foreign-key checks (KEY SHARE) of writers to leads and events that
+        # point at this row do not wait on routing, and cannot deadlock with it.
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return db.session.scalars(stmt).one()
@@ -291,7 +293,7 @@ def _pool_reason(team: Team, candidates: list[Candidate]) -> str:
 
 def route_lead(lead_id: int) -> RoutingOutcome | None:
     """Route one lead; None when it does not exist or was routed already. Caller commits."""
-    lead = db.session.get(Lead, lead_id, with_for_update=True)
+    lead = db.session.get(Lead, lead_id, with_for_update={"key_share": True})
     if lead is None or lead.routed_at is not None:
         return None
     # One UPDATE of the lead at the end, not one per query that would autoflush.

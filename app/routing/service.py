@@ -242,7 +242,9 @@ def _check_private_limit(agent: Agent, *, including_this: bool, lock: bool) -> N
     if team is None or team.max_private_leads is None:
         return
     if lock:
-        db.session.execute(select(Agent.id).where(Agent.id == agent.id).with_for_update())
+        db.session.execute(
+            select(Agent.id).where(Agent.id == agent.id).with_for_update(key_share=True)
+        )
     held = engine.open_lead_counts([agent.id])[agent.id] - (1 if including_this else 0)
     if held >= team.max_private_leads:
         raise Conflict(
