@@ -102,7 +102,7 @@ def test_worker_killed_while_routing_redoes_the_work_and_assigns_once(
             "tasks.leads.route_lead" in victim.log()
             and stack.scalar(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE '%FOR UPDATE%'"
+                "AND query LIKE '%FROM lead%FOR %UPDATE%'"
             )
             >= 1
         ),
