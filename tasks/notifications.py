@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import Task, shared_task
 from flask import current_app
 
+from app.core.dispatch import publish_in_batches
 from app.notifications import service
+from app.notifications.outbox import SEND_TASK
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,40 @@ def send_notification(self: Task, notification_id: int) -> dict[str, Any]:
             return delivery.as_dict()
         raise self.retry(countdown=retry_countdown(delivery.retry_in))
     return delivery.as_dict()
+
+
+# A batch hands the rows it has not reached back as a new batch after this long, so a slow
+# remote cannot keep a batch running into the task time limit.
+BATCH_BUDGET_SECONDS = 60.0
+
+
+@shared_task(name="tasks.notifications.send_notifications")
+def send_notifications(notification_ids: list[int]) -> int:
+    """Deliver a batch the publisher sent as one message (`publish_in_batches`): what
+    `send_notification` does for each row, one after the other, each in an app context (and
+    so a session) of its own. A row to retry goes back as its own `send_notification` at its
+    backoff; a row whose delivery raised is left to the outbox sweeper, as a failed task's."""
+    started = time.monotonic()
+    sent = 0
+    for index, notification_id in enumerate(notification_ids):
+        if time.monotonic() - started > BATCH_BUDGET_SECONDS:
+            send_notifications.apply_async((notification_ids[index:],))
+            break
+        try:
+            with current_app.app_context():
+                delivery = service.deliver(notification_id)
+                if delivery.retry_in is not None:
+                    send_notification.apply_async(
+                        (notification_id,), countdown=retry_countdown(delivery.retry_in)
+                    )
+        except Exception:
+            log.exception("notification %s: delivery failed; left to the sweeper", notification_id)
+            continue
+        sent += delivery.outcome is service.Outcome.SENT
+    return sent
+
+
+publish_in_batches(SEND_TASK, "tasks.notifications.send_notifications")
 
 
 def retry_countdown(seconds: float) -> float:

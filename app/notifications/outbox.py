@@ -49,14 +49,13 @@ def queue_notification(
         "next_attempt_at": utcnow(),
     }
     with db.session.no_autoflush:
-        notification_id = db.session.scalar(_insert_unless_exists(values))
-        if notification_id is None:  # this cause was queued before
+        # RETURNING the whole row: the new notification in one round trip, no SELECT after.
+        notification = db.session.scalar(_insert_unless_exists(values))
+        if notification is None:  # this cause was queued before
             return db.session.scalars(
                 select(Notification).where(Notification.idempotency_key == idempotency_key)
             ).one()
-        enqueue_after_commit(SEND_TASK, notification_id)
-        notification = db.session.get(Notification, notification_id)
-    assert notification is not None
+        enqueue_after_commit(SEND_TASK, notification.id)
     return notification
 
 
@@ -67,5 +66,5 @@ def _insert_unless_exists(values: dict[str, Any]) -> Insert:
         insert(Notification)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[Notification.idempotency_key])
-        .returning(Notification.id)
+        .returning(Notification)
     )

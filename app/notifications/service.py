@@ -117,17 +117,22 @@ def deliver(notification_id: int) -> Delivery:
     """Claim, send and record one outbox row; see the module docstring. Commits."""
     cfg = current_app.config
     now = utcnow()
-    _bury_abandoned(notification_id, now, int(cfg["NOTIFY_MAX_ATTEMPTS"]))
-    attempt = _claim(notification_id, now, now + dt.timedelta(seconds=cfg["NOTIFY_LEASE_SECONDS"]))
-    # Loaded before the commit, so no transaction (on SQLite: the write lock) stays open
-    # while the channel talks to the remote.
-    notification = db.session.get(Notification, notification_id, populate_existing=True)
-    db.session.commit()
+    max_attempts = int(cfg["NOTIFY_MAX_ATTEMPTS"])
+    lease_until = now + dt.timedelta(seconds=cfg["NOTIFY_LEASE_SECONDS"])
+    # The claim returns the row itself, loaded before the commit, so no transaction (on
+    # SQLite: the write lock) stays open while the channel talks to the remote.
+    notification = _claim(notification_id, now, lease_until, max_attempts)
     if notification is None:
-        return Delivery(notification_id, Outcome.MISSING)
-    if attempt is None:
+        # Not ours: bury it if its last attempt was abandoned, then say why.
+        _bury_abandoned(notification_id, now, max_attempts)
+        notification = db.session.get(Notification, notification_id, populate_existing=True)
+        db.session.commit()
+        if notification is None:
+            return Delivery(notification_id, Outcome.MISSING)
         outcome = Outcome.DONE if notification.status in FINISHED else Outcome.BUSY
         return Delivery(notification_id, outcome)
+    attempt = notification.attempts
+    db.session.commit()
 
     try:
         result = channels.send(notification)
@@ -150,11 +155,18 @@ def deliver(notification_id: int) -> Delivery:
     return _sent(notification, attempt)
 
 
-def _claim(notification_id: int, now: dt.datetime, lease_until: dt.datetime) -> int | None:
-    """The attempt number we now own, or None when the row is not ours to send."""
+def _claim(
+    notification_id: int, now: dt.datetime, lease_until: dt.datetime, max_attempts: int
+) -> Notification | None:
+    """The row, now ours with its new attempt number, or None when it is not ours to send.
+    A row whose last allowed attempt was abandoned is not claimable: `_bury_abandoned`."""
     claimable = or_(
         Notification.status.in_([Status.PENDING, Status.FAILED]),
-        and_(Notification.status == Status.SENDING, Notification.next_attempt_at <= now),
+        and_(
+            Notification.status == Status.SENDING,
+            Notification.next_attempt_at <= now,
+            Notification.attempts < max_attempts,
+        ),
     )
     stmt = (
         update(Notification)
@@ -164,10 +176,10 @@ def _claim(notification_id: int, now: dt.datetime, lease_until: dt.datetime) -> 
             attempts=Notification.attempts + 1,
             next_attempt_at=lease_until,
         )
-        .returning(Notification.attempts)
-        .execution_options(synchronize_session=False)
+        .returning(Notification)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return db.session.execute(stmt).scalar_one_or_none()
+    return db.session.scalars(stmt).one_or_none()
 
 
 def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -> None:

@@ -97,11 +97,12 @@ def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False
         _plan_direct(rule, plan, now, lock)
         return plan
 
-    team = db.session.get(Team, rule.team_id) if rule is not None else _default_team()
+    # The default team is locked in the same statement that finds it; a rule's team below.
+    team = db.session.get(Team, rule.team_id) if rule is not None else _default_team(lock=lock)
     if team is None:
         plan.reason = "no rule matched and there is no default team"
         return plan
-    if lock:
+    if lock and rule is not None:
         team = _lock(Team, team.id)
     plan.team = team
     plan.strategy = (rule.strategy if rule is not None else None) or team.strategy
@@ -159,8 +160,11 @@ def _plan_direct(rule: RoutingRule, plan: Plan, now: dt.datetime, lock: bool) ->
     plan.reason = f"rule {rule.name} names {agent.name}, who is not available ({why}); {where}"
 
 
-def _default_team() -> Team | None:
-    return db.session.scalars(select(Team).where(Team.is_default.is_(True))).first()
+def _default_team(*, lock: bool = False) -> Team | None:
+    stmt = select(Team).where(Team.is_default.is_(True))
+    if lock:
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return db.session.scalars(stmt).first()
 
 
 def _lock(model: type[_Row], row_id: int) -> _Row:
