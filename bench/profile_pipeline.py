@@ -48,11 +48,13 @@ from _common import (
     run_checked,
     wait_http,
 )
-from pipeline import SMTP_FROM, WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TEMPLATE, enquiry
+from pipeline import SMTP_FROM, WECHAT_APP_SECRET, WECHAT_TEMPLATE, enquiry
 
 sys.path.insert(0, str(ROOT))
 
 DB_NAME = "parklead_profile_pipeline"
+# Its own AppID, so its WeChat token (in Redis, under the AppID) is nobody else's.
+WECHAT_APP_ID = "wxprofilepipeline0"
 
 
 class RecordingDispatcher:
@@ -165,7 +167,9 @@ def profile(args: argparse.Namespace) -> None:
     # The worker logs at WARNING (celery --loglevel=WARNING); an INFO line per lead here would
     # be CPU the worker does not spend.
     logging.getLogger().setLevel(logging.WARNING)
-    redis.Redis.from_url(args.redis_url).delete(f"parklead:wechat:{WECHAT_APP_ID}_access_token")
+    token_key = f"parklead:wechat:{WECHAT_APP_ID}_access_token"
+    broker = redis.Redis.from_url(args.redis_url)
+    broker.delete(token_key)  # a token of an earlier run's fake server would be refused
     dispatcher = RecordingDispatcher()
     app.extensions["dispatcher"] = dispatcher
     statements: collections.Counter[str] = collections.Counter()
@@ -230,6 +234,8 @@ def profile(args: argparse.Namespace) -> None:
     engine._default_team, engine._lock = real_default_team, real_lock  # type: ignore[assignment]
     ids = [a[0] for name, a in dispatcher.sent if name == SEND_TASK]
     send = measure(lambda: send_all(ids), len(ids), statements, args.cprofile == "send")
+    broker.delete(token_key)
+    broker.close()
 
     print(f"\nrouting, per lead ({len(lead_ids)} leads, one default team of 4 agents):")
     print(f"  {route['cpu']:.2f} ms CPU, {route['wall']:.2f} ms wall; SQL: {route['sql']}")
