@@ -193,6 +193,28 @@ def seed_demo(lead_count: int) -> None:
         click.echo(f"  {login:<10} {password:<16} {role}")
 
 
+@main.group("reports")
+def reports_group() -> None:
+    """Conversion reports."""
+
+
+@reports_group.command("refresh")
+@click.option("--full", is_flag=True, help="Rebuild every day, not only new and changed ones.")
+@with_appcontext
+def reports_refresh(full: bool) -> None:
+    """Bring the funnel report's daily rollup up to date (beat does this every 10 minutes)."""
+    from app.core.db import db
+    from app.reports import rollup
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\r  materialized {done}/{total} days", nl=done == total)
+
+    with db.transaction():
+        result = rollup.refresh(full=full, progress=progress)
+    how = "rebuilt" if result.rebuilt else "refreshed"
+    click.echo(f"report rollup {how}: {result.days} days, through {result.through}")
+
+
 @main.command("fake-wechat")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8081, show_default=True, type=int, help="Port to listen on.")

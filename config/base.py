@@ -66,6 +66,8 @@ class BaseConfig:
     DISTRICTS: str = "zhuzhou"
     # Seconds after which a lead that was never routed is handed to the worker again.
     ROUTING_SWEEP_AFTER_SECONDS: int = 30
+    # Reports: how often beat refreshes the funnel report's daily rollup (app/reports/rollup.py).
+    REPORT_ROLLUP_INTERVAL_SECONDS: float = 600.0
     # Office hours on official working days (China's calendar, 调休 included), local time.
     WORKING_HOURS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("13:30", "18:00"))
     # Lead score (0-100): relative weight of each factor; a factor left out keeps its weight

@@ -12,7 +12,7 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
-TASK_MODULES = ["tasks.leads", "tasks.notifications", "tasks.routing"]
+TASK_MODULES = ["tasks.leads", "tasks.notifications", "tasks.reports", "tasks.routing"]
 
 
 def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
@@ -26,6 +26,10 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
             "schedule": float(app.config["NOTIFY_SWEEP_INTERVAL_SECONDS"]),
         },
         "check-sla": {"task": "tasks.routing.check_sla", "schedule": 60.0},
+        "refresh-report-rollup": {
+            "task": "tasks.reports.refresh_rollup",
+            "schedule": float(app.config["REPORT_ROLLUP_INTERVAL_SECONDS"]),
+        },
         "remind-follow-ups": {"task": "tasks.routing.remind_follow_ups", "schedule": 300.0},
         "release-inactive-leads": {"task": "tasks.routing.release_inactive", "schedule": 3600.0},
         # 08:30 in Shanghai (beat runs on UTC).

@@ -23,6 +23,7 @@ def model_metadata():
     import app.accounts.models
     import app.leads.models
     import app.notifications.models
+    import app.reports.models
     import app.routing.models
     import app.wechat.models  # noqa: F401
     from app.core.db import Base

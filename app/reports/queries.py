@@ -21,20 +21,31 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
 from app.leads.lifecycle import STAGE_ORDER
-from app.leads.models import Lead, LeadStatus
+from app.leads.models import FIRST_CONTACT_SQL, Lead, LeadStatus
+from app.reports import rollup
+from app.reports.models import EXCLUDED, LANDED, STAGES, WON
 
-STAGES = [s.value for s in STAGE_ORDER]
-WON = STAGE_ORDER.index(LeadStatus.WON)
-LANDED = STAGE_ORDER.index(LeadStatus.LANDED)
-EXCLUDED = (LeadStatus.SPAM, LeadStatus.DUPLICATE)
 GROUPS = ("none", "channel", "need_type", "district", "agent", "week")
 Percentiles = dict[str, float | None]
 NO_PERCENTILES: Percentiles = {"median": None, "p90": None}
+REPORT_SORT_MEMORY_MB = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +91,13 @@ def _seconds_between(later: Any, earlier: Any) -> ColumnElement[float]:
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def _scope(query: ReportQuery) -> list[ColumnElement[bool]]:
-    conditions = [
-        Lead.created_at >= query.start,
-        Lead.created_at < query.end,
-        Lead.merged_into_id.is_(None),
-    ]
+def _scope(
+    query: ReportQuery, intervals: list[tuple[dt.datetime, dt.datetime]] | None = None
+) -> list[ColumnElement[bool]]:
+    """Leads of the report: created in the range (or in the given parts of it), not merged."""
+    parts = intervals if intervals is not None else [(query.start, query.end)]
+    created = [and_(Lead.created_at >= start, Lead.created_at < end) for start, end in parts]
+    conditions = [or_(*created), Lead.merged_into_id.is_(None)]
     if query.team_id is not None:
         conditions.append(Lead.team_id == query.team_id)
     return conditions
@@ -116,8 +128,10 @@ class _Counts:
     sla_due: int = 0
 
 
-def _class_rows(query: ReportQuery) -> list[Any]:
+def _class_rows(query: ReportQuery, intervals: list[tuple[dt.datetime, dt.datetime]]) -> list[Any]:
     """Leads of each group counted by class; a few dozen rows per group."""
+    if not intervals:
+        return []
     real = Lead.status.not_in(EXCLUDED).label("real")
     lost = (Lead.status == LeadStatus.LOST).label("lost")
     met = func.coalesce(Lead.first_contacted_at <= Lead.sla_due_at, False).label("met")
@@ -127,7 +141,7 @@ def _class_rows(query: ReportQuery) -> list[Any]:
     classes = (key, Lead.stage_reached, real, lost, met, due_passed, reason)
     stmt = (
         select(*classes, func.count().label("n"), func.sum(Lead.tax_wan).label("tax"))
-        .where(*_scope(query))
+        .where(*_scope(query, intervals))
         .group_by(*classes)
     )
     return list(db.session.execute(stmt))
@@ -136,7 +150,8 @@ def _class_rows(query: ReportQuery) -> list[Any]:
 def funnel_report(query: ReportQuery) -> dict[str, Any]:
     counts: dict[Any, _Counts] = {}
     reasons: dict[str | None, int] = {}
-    for row in _class_rows(query):
+    parts = rollup.split(query.start, query.end, query.tz)
+    for row in _class_rows(query, parts.live):
         group = counts.setdefault(_key_value(row.key), _Counts())
         if row.real:
             group.created += row.n
@@ -152,6 +167,7 @@ def funnel_report(query: ReportQuery) -> dict[str, Any]:
             reasons[row.reason] = reasons.get(row.reason, 0) + row.n
         if row.stage_reached >= WON and row.tax is not None:
             group.won_tax += row.tax
+    _add_rolled(query, parts.rolled, counts, reasons)
     percentiles, overall = _first_contact_percentiles(query)
     groups = [_group_row(key, c, percentiles.get(key)) for key, c in counts.items()]
     groups.sort(key=lambda g: str(g["key"]) if g["key"] is not None else "")
@@ -168,6 +184,42 @@ def funnel_report(query: ReportQuery) -> dict[str, Any]:
         "totals": _totals(query, groups, overall),
         "lost_reasons": _lost_reasons(reasons),
     }
+
+
+ROLLUP_DIMENSION = {"none": "all", "week": "all", "agent": "agent"}
+
+
+def _add_rolled(
+    query: ReportQuery,
+    runs: list[tuple[dt.date, dt.date]],
+    counts: dict[Any, _Counts],
+    reasons: dict[str | None, int],
+) -> None:
+    """Add the materialized days' counts (app/reports/rollup.py) to the live ones."""
+    if not runs:
+        return
+    dim = ROLLUP_DIMENSION.get(query.group_by, query.group_by)
+    by_day = query.group_by == "week"
+    for row in rollup.rolled_rows(runs, dim, by_day=by_day, team_id=query.team_id):
+        if query.group_by == "none":
+            key: Any = "all"
+        elif by_day:
+            key = (row.key - dt.timedelta(days=row.key.weekday())).isoformat()
+        elif query.group_by == "agent":
+            key = rollup.as_int_key(row.key)
+        else:
+            key = row.key
+        group = counts.setdefault(key, _Counts())
+        group.created += row.created
+        group.excluded += row.excluded
+        for i, n in enumerate(rollup.stage_counts(row)):
+            group.stage_counts[i] += n
+        group.lost += row.lost
+        group.sla_met += row.sla_met
+        group.sla_due += row.sla_due
+        group.won_tax += Decimal(row.won_tax)
+    for row in rollup.rolled_rows(runs, "lost_reason", by_day=False, team_id=query.team_id):
+        reasons[row.key] = reasons.get(row.key, 0) + row.lost
 
 
 def _group_row(key: Any, c: _Counts, percentiles: Percentiles | None) -> dict[str, Any]:
@@ -209,14 +261,17 @@ def _first_contact_percentiles(query: ReportQuery) -> tuple[dict[Any, Percentile
     over all groups."""
     key = _group_key(query)
     seconds = _seconds_between(Lead.first_contacted_at, Lead.created_at)
-    contacted = (*_scope(query), Lead.first_contacted_at.is_not(None), Lead.status.not_in(EXCLUDED))
+    # The literal predicate of ix_lead_first_contact (contacted, not merged, spam or duplicate).
+    contacted = (*_scope(query), text(FIRST_CONTACT_SQL))
     if _dialect() != "postgresql":
         per_key = _window_percentiles(key, seconds, contacted)
         if query.group_by == "none":
             return per_key, per_key.get("all", dict(NO_PERCENTILES))
         overall = _window_percentiles(literal("all"), seconds, contacted)
         return per_key, overall.get("all", dict(NO_PERCENTILES))
-    # percentile_disc is the first value at or past the fraction: the nearest rank.
+    # percentile_disc is the first value at or past the fraction: the nearest rank. It sorts
+    # every contacted lead of the range; in memory, not on disk (4MB is PostgreSQL's default).
+    db.session.execute(text(f"SET LOCAL work_mem = '{int(REPORT_SORT_MEMORY_MB)}MB'"))
     p50 = func.percentile_disc(0.5).within_group(seconds).label("p50")
     p90 = func.percentile_disc(0.9).within_group(seconds).label("p90")
     if query.group_by == "none":
