@@ -43,7 +43,7 @@ class TeamPatch(TeamIn):
 
 
 class Skills(Body):
-    """What an agent knows; shown to admins and kept for matching by skill."""
+    """What an agent knows; routing prefers agents whose skills fit the lead (skill_fit)."""
 
     need_types: list[NeedType] = Field(default_factory=list)
     districts: list[Short] = Field(default_factory=list, max_length=100)

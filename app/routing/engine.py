@@ -109,16 +109,27 @@ def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False
     plan.candidates = _candidates(team, now, with_recent=plan.strategy is Strategy.WEIGHTED)
     available = [c for c in plan.candidates if c.available]
     last = team.last_assigned_agent_id
+    fits = {c.agent.id: _skill_fit(c.agent, lead) for c in plan.candidates}
     while available:
-        chosen = strategies.pick(plan.strategy, available, last_agent_id=last)
+        best = strategies.best_fits(available, fits)
+        chosen = strategies.pick(plan.strategy, best, last_agent_id=last)
         assert chosen is not None
         if not lock or _still_available(chosen, team, now):
             plan.agent = chosen.agent
             plan.reason = f"{plan.strategy.value} in team {team.name}"
+            if fits[chosen.agent.id] == strategies.FITS:
+                plan.reason += f", among the agents skilled for this lead ({len(best)})"
+            elif any(fit == strategies.FITS for fit in fits.values()):
+                plan.reason += "; no agent skilled for this lead is available"
             return plan
         available.remove(chosen)
     plan.reason = _pool_reason(team, plan.candidates)
     return plan
+
+
+def _skill_fit(agent: Agent, lead: Lead) -> int:
+    need = lead.need_type.value if lead.need_type is not None else None
+    return strategies.skill_fit(agent.skills, need, lead.district, lead.industry)
 
 
 def _match_rule(lead: Lead, plan: Plan) -> None:
@@ -344,7 +355,7 @@ def _route_locked(lead: Lead) -> RoutingOutcome:
         plan.agent,
         actor="system",
         reason=reason,
-        data={"rule_id": rule_id, "team_id": lead.team_id, "score": plan.score},
+        data={"rule_id": rule_id, "team_id": lead.team_id, "score": plan.score, "why": plan.reason},
     )
     return RoutingOutcome(lead.id, plan.agent.id, lead.team_id, reason, rule_id)
 

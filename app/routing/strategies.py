@@ -8,14 +8,19 @@ candidates and team state always give the same agent, so distributions can be te
   proportional to `Agent.weight`, by the D'Hondt rule: the next lead goes to the agent with
   the smallest (recent + 1) / weight, ties to the heavier weight and then the lower id. With
   weights 3 and 1 every four leads go A, A, A, B; a newcomer catches up within the window.
+
+Before the strategy, skills narrow the choice (`best_fits`): agents whose skills fit the lead
+come first, then agents without skills (generalists), then the rest; the strategy picks within
+the best level present, so a specialist's absence never leaves a lead unassigned.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from app.accounts.models import Agent, Strategy
 
@@ -40,6 +45,36 @@ class Candidate:
     @property
     def available(self) -> bool:
         return not self.skipped
+
+
+# How well an agent's skills fit a lead: higher is better.
+FITS, GENERALIST, OFF_SKILL = 2, 1, 0
+
+
+def skill_fit(skills: Mapping[str, Any] | None, need_type: str | None, district: str | None,
+              industry: str | None) -> int:  # fmt: skip
+    """FITS when the agent lists skills and every listed kind the lead tells us about fits
+    (need type and district listed, industry containing a listed word); OFF_SKILL when one does
+    not; GENERALIST when the agent lists none or the lead tells nothing they list."""
+    skills = skills or {}
+    checks = []
+    if skills.get("need_types") and need_type:
+        checks.append(need_type in skills["need_types"])
+    if skills.get("districts") and district:
+        checks.append(district in skills["districts"])
+    if skills.get("industries") and industry:
+        checks.append(any(word in industry for word in skills["industries"]))
+    if not checks:
+        return GENERALIST
+    return FITS if all(checks) else OFF_SKILL
+
+
+def best_fits(candidates: Sequence[Candidate], fits: Mapping[int, int]) -> list[Candidate]:
+    """The candidates of the best skill-fit level present (fits: agent id -> level)."""
+    if not candidates:
+        return []
+    best = max(fits[c.agent.id] for c in candidates)
+    return [c for c in candidates if fits[c.agent.id] == best]
 
 
 def round_robin(candidates: Sequence[Candidate], last_agent_id: int | None) -> Candidate:
