@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,35 @@ def migrate(app: Flask) -> None:
 def make_app(database_url: str, tmp_dir: Path, **settings: Any) -> Flask:
     config = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_dir), **settings}
     return create_app({**_testing(), **config})
+
+
+@contextmanager
+def committing_pg_app(purpose: str, tmp_dir: Path) -> Iterator[Flask]:
+    """ParkLead on a migrated PostgreSQL database of its own where commits are real (not the
+    per-test rolled-back transaction): for races between threads. Skips (fails in CI) when
+    PostgreSQL is down."""
+    import celery
+
+    from app.core.limiter import limiter
+
+    base = make_url(TEST_PG_URL)
+    url = base.set(database=f"{base.database}_{purpose}").render_as_string(hide_password=False)
+    error = recreate_pg_database(url)
+    if error:
+        unavailable(error)
+    # create_app() re-points these process-wide objects at the newest app; put them back.
+    celery_app = celery.current_app._get_current_object()
+    limiter_state = dict(vars(limiter))
+    application = make_app(url, tmp_dir)
+    try:
+        migrate(application)
+        yield application
+    finally:
+        application.extensions["db_engine"].dispose()
+        vars(limiter).clear()
+        vars(limiter).update(limiter_state)
+        celery_app.set_current()
+        celery_app.set_default()
 
 
 def _testing() -> dict[str, Any]:

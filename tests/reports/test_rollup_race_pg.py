@@ -10,21 +10,18 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import celery
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from app.core.db import db
-from app.core.limiter import limiter
 from app.leads.lifecycle import change_status
 from app.leads.models import Channel, Lead, LeadStatus
 from app.reports import rollup
 from app.reports.models import ReportDay, ReportDirtyDay, ReportState
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
 from tests.reports.known_history import SH
-from tests.support import TEST_PG_URL, make_app, migrate, recreate_pg_database, unavailable
+from tests.support import committing_pg_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -34,17 +31,8 @@ END = dt.datetime(2026, 3, 1, tzinfo=SH).astimezone(dt.UTC)
 
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    base = make_url(TEST_PG_URL)
-    url = base.set(database=f"{base.database}_rollup_race").render_as_string(hide_password=False)
-    error = recreate_pg_database(url)
-    if error:
-        unavailable(error)
-    celery_app = celery.current_app._get_current_object()
-    limiter_state = dict(vars(limiter))
-    application = make_app(url, tmp_path_factory.mktemp("rollup-race"))
-    try:
-        migrate(application)
-        with application.app_context(), db.transaction() as session:
+    with committing_pg_app("rollup_race", tmp_path_factory.mktemp("rollup-race")) as app:
+        with app.app_context(), db.transaction() as session:
             rng = random.Random(3)
             for i in range(300):
                 created = START + dt.timedelta(hours=rng.randrange(59 * 24))
@@ -55,13 +43,7 @@ def race_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
                 session.flush()
                 for status in rng.choice([[], ["assigned"], ["assigned", "contacted"]]):
                     change_status(lead, status, actor="system")
-        yield application
-    finally:
-        application.extensions["db_engine"].dispose()
-        vars(limiter).clear()
-        vars(limiter).update(limiter_state)
-        celery_app.set_current()
-        celery_app.set_default()
+        yield app
 
 
 def at_once(app: Flask, *jobs: Callable[[], Any]) -> list[Any]:

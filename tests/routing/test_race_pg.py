@@ -14,19 +14,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import celery
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.core.db import db
-from app.core.limiter import limiter
 from app.leads.models import Channel, EventType, Lead, LeadEvent, LeadStatus
 from app.routing import engine
-from tests.support import TEST_PG_URL, make_app, migrate, recreate_pg_database, unavailable
+from tests.support import committing_pg_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -38,24 +35,8 @@ CLAIMERS = 2
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """ParkLead on a PostgreSQL database of its own, migrated, with real commits."""
-    base = make_url(TEST_PG_URL)
-    url = base.set(database=f"{base.database}_routing_race").render_as_string(hide_password=False)
-    error = recreate_pg_database(url)
-    if error:
-        unavailable(error)
-    # create_app() re-points these process-wide objects at the newest app; put them back.
-    celery_app = celery.current_app._get_current_object()
-    limiter_state = dict(vars(limiter))
-    application = make_app(url, tmp_path_factory.mktemp("routing-race"))
-    try:
-        migrate(application)
-        yield application
-    finally:
-        application.extensions["db_engine"].dispose()
-        vars(limiter).clear()
-        vars(limiter).update(limiter_state)
-        celery_app.set_current()
-        celery_app.set_default()
+    with committing_pg_app("routing_race", tmp_path_factory.mktemp("routing-race")) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
