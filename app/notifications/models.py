@@ -57,6 +57,12 @@ class Notification(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The remote's id for the sent message (WeChat's template msgid), to match its receipt.
+    remote_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # WeChat's delivery report of a template message (TEMPLATESENDJOBFINISH): "success",
+    # "failed:user block" (the agent blocked the account) or "failed: system failed".
+    receipt: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    receipt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (
         # Sweeper and retries: due rows that are not finished.
@@ -67,4 +73,5 @@ class Notification(Base):
             sqlite_where=text("status IN ('pending', 'sending', 'failed')"),
         ),
         Index("ix_notification_status_created_at", "status", "created_at"),
+        Index("ix_notification_remote_id", "remote_id"),
     )

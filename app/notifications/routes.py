@@ -148,6 +148,12 @@ add_paths(
                 "agent_id": {"type": ["integer", "null"]},
                 "created_at": {"type": "string", "format": "date-time"},
                 "sent_at": {"type": ["string", "null"], "format": "date-time"},
+                "receipt": {
+                    "type": ["string", "null"],
+                    "description": "WeChat's delivery report of a template message "
+                    "(success, failed:user block, failed: system failed)",
+                },
+                "receipt_at": {"type": ["string", "null"], "format": "date-time"},
             },
         }
     },

@@ -152,7 +152,7 @@ def deliver(notification_id: int) -> Delivery:
         return _failed(notification, attempt, f"unexpected {type(exc).__name__}: {exc}")
     if result.skipped:
         return _skipped(notification, attempt, result.detail or "skipped")
-    return _sent(notification, attempt)
+    return _sent(notification, attempt, result.remote_id)
 
 
 def _claim(
@@ -224,9 +224,10 @@ def _finish(notification: Notification, attempt: int, **values: Any) -> bool:
     return False
 
 
-def _sent(notification: Notification, attempt: int) -> Delivery:
+def _sent(notification: Notification, attempt: int, remote_id: str | None = None) -> Delivery:
     now = utcnow()
-    if not _finish(notification, attempt, status=Status.SENT, sent_at=now, next_attempt_at=None):
+    sent = {"status": Status.SENT, "sent_at": now, "next_attempt_at": None, "remote_id": remote_id}
+    if not _finish(notification, attempt, **sent):
         db.session.commit()
         return Delivery(notification.id, Outcome.SUPERSEDED)
     if notification.lead_id is not None:
@@ -249,6 +250,29 @@ def _sent(notification: Notification, attempt: int) -> Delivery:
         "notification %s sent (%s, attempt %s)", notification.id, notification.channel, attempt
     )
     return Delivery(notification.id, Outcome.SENT)
+
+
+def record_template_receipt(msgid: str, status: str, at: dt.datetime) -> Notification | None:
+    """WeChat's delivery report of a template message (a TEMPLATESENDJOBFINISH event), kept on
+    the row that sent it; None when no row sent that msgid. The caller commits."""
+    stmt = (
+        select(Notification)
+        .where(
+            Notification.channel == NotificationChannel.WECHAT_TEMPLATE,
+            Notification.remote_id == msgid,
+        )
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
+    notification = db.session.scalars(stmt).first()
+    if notification is None:
+        log.info("template receipt for msgid %s matches no notification", msgid)
+        return None
+    notification.receipt = status[:100]
+    notification.receipt_at = at
+    if status != "success":
+        log.warning("template message %s (notification %s): %s", msgid, notification.id, status)
+    return notification
 
 
 def _failed(
@@ -717,4 +741,6 @@ def notification_to_dict(notification: Notification) -> dict[str, Any]:
         "agent_id": notification.agent_id,
         "created_at": iso(notification.created_at),
         "sent_at": iso(notification.sent_at),
+        "receipt": notification.receipt,
+        "receipt_at": iso(notification.receipt_at),
     }

@@ -92,12 +92,17 @@ class Delivery:
 
     @property
     def dedupe_key(self) -> str:
-        """WeChat's advice: MsgId for messages, FromUserName + CreateTime for events."""
+        """WeChat's advice: MsgId for messages, FromUserName + CreateTime for events. An event
+        about one of our messages (a template receipt) adds that message's MsgID: two receipts
+        to one agent in the same second are two deliveries."""
         msg_id = (self.get("MsgId") or "").strip()
         if msg_id and self.msg_type != "event":
             key = f"msg:{msg_id}"
         else:
             key = f"evt:{self.openid}:{self.get('CreateTime') or ''}:{self.event or ''}"
+            about = (self.get("MsgID") or "").strip()
+            if about:
+                key += f":{about}"
         if len(key) > _MAX_KEY:
             key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
         return key

@@ -30,7 +30,7 @@ from app.core.db import db, utcnow
 from app.leads import service as leads
 from app.leads.models import Channel, Lead
 from app.leads.schemas import EnquiryIn
-from app.notifications.service import notify_agent
+from app.notifications.service import notify_agent, record_template_receipt
 from app.wechat import client, conversation
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
@@ -140,6 +140,8 @@ def _lock_inbound(key: str) -> InboundMessage:
 
 def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | None]:
     incoming = to_incoming(delivery)
+    if delivery.event == "templatesendjobfinish":
+        _record_receipt(delivery, now)
     if incoming.kind is Kind.OTHER_EVENT:
         return None, None  # template receipts, menu links, location reports: nothing to say
     user = _lock_user(delivery.openid)
@@ -174,6 +176,13 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         user.lead_id = lead.id
     db.session.flush()
     return conversation.render_reply(turn.reply, ref), (lead.id if lead else None)
+
+
+def _record_receipt(delivery: Delivery, now: dt.datetime) -> None:
+    """A template message's delivery report: on the notification that sent it."""
+    msgid, status = delivery.get("MsgID") or delivery.get("MsgId"), delivery.get("Status")
+    if msgid and status:
+        record_template_receipt(msgid.strip(), status.strip(), delivery.sent_at or now)
 
 
 def _tell_agent(lead: Lead, delivery: Delivery, record: dict[str, Any]) -> None:

@@ -181,6 +181,19 @@ def build_event_xml(
     return _envelope(openid, "event", fields, account=account, create_time=create_time)
 
 
+def build_template_receipt_xml(
+    openid: str,
+    msgid: int | str,
+    status: str = "success",
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    create_time: int | None = None,
+) -> str:
+    """WeChat's delivery report of a template message sent to `openid` (TEMPLATESENDJOBFINISH)."""
+    fields = [("Event", "TEMPLATESENDJOBFINISH"), ("MsgID", str(msgid)), ("Status", status)]
+    return _envelope(openid, "event", fields, account=account, create_time=create_time)
+
+
 def build_subscribe_xml(
     openid: str,
     scene: str | None = None,

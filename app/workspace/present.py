@@ -85,6 +85,12 @@ NOTIFICATION_STATES = {
     "dead": _l("发送失败"),
     "skipped": _l("未发送"),
 }
+# WeChat's delivery reports of template messages (TEMPLATESENDJOBFINISH).
+TEMPLATE_RECEIPTS = {
+    "success": _l("微信已送达"),
+    "failed:user block": _l("未送达：对方已拒收公众号消息"),
+    "failed: system failed": _l("未送达：微信系统原因"),
+}
 
 # What went wrong, by the error's code (the English message is for API clients).
 _MESSAGES: dict[str, Callable[[], str]] = {

@@ -55,6 +55,7 @@ def _helpers() -> dict[str, Any]:
         "call_outcomes": present.CALL_OUTCOMES,
         "event_labels": present.EVENT_LABELS,
         "notification_states": present.NOTIFICATION_STATES,
+        "template_receipts": present.TEMPLATE_RECEIPTS,
         "need_types": list(NeedType),
         "deals": list(Deal),
         "statuses": list(LeadStatus),

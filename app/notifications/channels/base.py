@@ -9,10 +9,11 @@ from dataclasses import dataclass
 class ChannelResult:
     skipped: bool = False
     detail: str | None = None  # the skip reason, or what the remote answered
+    remote_id: str | None = None  # the remote's id for the message, when it gives one
 
     @classmethod
-    def sent(cls, detail: str | None = None) -> ChannelResult:
-        return cls(False, detail)
+    def sent(cls, detail: str | None = None, *, remote_id: str | None = None) -> ChannelResult:
+        return cls(False, detail, remote_id)
 
     @classmethod
     def skip(cls, reason: str) -> ChannelResult:

@@ -46,7 +46,8 @@ def send_template(notification: Notification) -> ChannelResult:
             notification.recipient, template_id, payload.get("data") or {}, payload.get("url")
         )
     )
-    return ChannelResult.sent(f"msgid {outcome.msgid}" if outcome.msgid else None)
+    msgid = str(outcome.msgid) if outcome.msgid else None
+    return ChannelResult.sent(f"msgid {msgid}" if msgid else None, remote_id=msgid)
 
 
 def send_customer_service(notification: Notification) -> ChannelResult:
