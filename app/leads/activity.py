@@ -29,7 +29,7 @@ from app.notifications import service as notifications
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.routing import scoring
 from app.routing import service as routing
-from app.wechat.client import CS_MAX_PER_WINDOW, CS_WINDOW
+from app.wechat.client import CS_EVENT_WINDOW, CS_MAX_AFTER_EVENT, CS_MAX_PER_WINDOW, CS_WINDOW
 from app.wechat.models import WechatUser
 
 # The lead's own fields an agent may change (the intake fields of SPEC §13 plus the rest of
@@ -387,8 +387,9 @@ def lock_leads(*leads: Lead) -> None:
 
 @dataclass(frozen=True, slots=True)
 class WechatWindow:
-    """WeChat's customer-service window for the lead's prospect (48 h after their last
-    message, at most CS_MAX_PER_WINDOW messages in it)."""
+    """WeChat's customer-service windows for the lead's prospect, together: 48 h after their
+    last message (CS_MAX_PER_WINDOW messages) and a minute after a click, follow or scan
+    (CS_MAX_AFTER_EVENT)."""
 
     openid: str | None
     is_open: bool
@@ -403,10 +404,16 @@ def wechat_window(lead: Lead, *, now: dt.datetime | None = None) -> WechatWindow
     user = db.session.scalars(
         select(WechatUser).where(WechatUser.openid == lead.wechat_openid)
     ).first()
-    last = user.last_inbound_at if user is not None else None
-    if last is None or last + CS_WINDOW <= now:
+    windows = []  # (opened, closes, slots left)
+    if user is not None and user.last_inbound_at and user.last_inbound_at + CS_WINDOW > now:
+        left = CS_MAX_PER_WINDOW - (user.cs_sent_in_window or 0)
+        windows.append((user.last_inbound_at, user.last_inbound_at + CS_WINDOW, left))
+    if user is not None and user.last_event_at and user.last_event_at + CS_EVENT_WINDOW > now:
+        left = CS_MAX_AFTER_EVENT - (user.cs_sent_after_event or 0)
+        windows.append((user.last_event_at, user.last_event_at + CS_EVENT_WINDOW, left))
+    if not windows:
         return WechatWindow(lead.wechat_openid, False, None, 0)
-    # Queued replies not sent yet count too: they will use the window's slots.
+    # Queued replies not sent yet count too: they will use the windows' slots.
     queued = db.session.scalar(
         select(func.count())
         .select_from(Notification)
@@ -416,11 +423,12 @@ def wechat_window(lead: Lead, *, now: dt.datetime | None = None) -> WechatWindow
             Notification.status.in_(
                 [NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED]
             ),
-            Notification.created_at >= last,
+            Notification.created_at >= min(opened for opened, _closes, _left in windows),
         )
     )
-    remaining = max(0, CS_MAX_PER_WINDOW - (user.cs_sent_in_window or 0) - (queued or 0))
-    return WechatWindow(lead.wechat_openid, remaining > 0, last + CS_WINDOW, remaining)
+    remaining = max(0, sum(max(0, left) for *_times, left in windows) - (queued or 0))
+    closes = max(closes for _opened, closes, left in windows if left > 0) if remaining else None
+    return WechatWindow(lead.wechat_openid, remaining > 0, closes or windows[0][1], remaining)
 
 
 def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, Notification]:
@@ -440,7 +448,9 @@ def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, N
         )
     if window.remaining <= 0:
         raise Conflict(
-            f"the {CS_MAX_PER_WINDOW} customer-service messages of this 48-hour window are used up",
+            "the customer-service messages WeChat allows now are used up "
+            f"({CS_MAX_PER_WINDOW} in 48 hours after a message, {CS_MAX_AFTER_EVENT} in a minute "
+            "after a click, follow or scan)",
             code="wechat_quota_used",
         )
     cause = f"agent_reply:{lead.id}:{uuid.uuid4().hex}"

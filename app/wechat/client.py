@@ -59,8 +59,12 @@ TOKEN_EARLY_REFRESH_SECONDS = 300
 LOCK_TIMEOUT_SECONDS = 15.0
 LOCK_WAIT_SECONDS = 10.0
 
+# Customer-service messages (SPEC §8): 5 within 48 hours of the prospect's last message, and
+# 3 within a minute of a menu click, a follow or a QR scan.
 CS_WINDOW = dt.timedelta(hours=48)
 CS_MAX_PER_WINDOW = 5
+CS_EVENT_WINDOW = dt.timedelta(minutes=1)
+CS_MAX_AFTER_EVENT = 3
 # WeChat's own verdicts on the customer-service rule (SPEC §8).
 ERRCODE_OUTSIDE_WINDOW = 45015
 ERRCODE_QUOTA_USED = 45047
@@ -416,27 +420,29 @@ def send_customer_service_text(
     client: WechatApiClient | None = None,
     now: dt.datetime | None = None,
 ) -> SendOutcome:
-    """Send a customer-service text to a prospect, within WeChat's rule: 48 hours after their
-    last message, 5 messages per window. Outside it, WeChat is not called.
+    """Send a customer-service text to a prospect, within WeChat's rule: 5 messages within 48
+    hours of their last message, or 3 within a minute of a menu click, follow or scan (the
+    message window is used first). Outside both, WeChat is not called.
 
     The window's count is taken with a conditional UPDATE (concurrent senders cannot pass 5)
     in the caller's transaction; the caller commits.
     """
     now = now or utcnow()
-    if not _reserve_window_slot(openid, now):
+    window = _reserve_window_slot(openid, now)
+    if window is None:
         return SendOutcome.skip(_why_no_slot(openid, now))
     try:
         result = (client or get_client()).message.send_text(openid, text)
     except WechatApiError as exc:
         # WeChat's own verdict on the window wins over our count.
         if exc.errcode == ERRCODE_OUTSIDE_WINDOW:
-            _release_window_slot(openid)
+            _release_window_slot(openid, window)
             return SendOutcome.skip(SkipReason.OUTSIDE_WINDOW)
         if exc.errcode == ERRCODE_QUOTA_USED:
-            _use_up_window(openid)
+            _use_up_window(openid, window)
             return SendOutcome.skip(SkipReason.QUOTA_USED)
         # Nothing was delivered: give the slot back, even if the caller commits.
-        _release_window_slot(openid)
+        _release_window_slot(openid, window)
         raise
     # A transport error keeps the slot: the message may have been delivered.
     return SendOutcome("sent", msgid=_msgid(result, "message/custom/send"))
@@ -472,6 +478,27 @@ def open_window(user: WechatUser, at: dt.datetime) -> None:
         user.cs_sent_in_window = 0
 
 
+def open_event_window(user: WechatUser, at: dt.datetime) -> None:
+    """A menu click, follow or scan on a follower row the caller holds locked: WeChat allows
+    3 customer-service messages within the next minute."""
+    if at.tzinfo is None:
+        raise ValueError("open_event_window needs an aware UTC datetime")
+    if user.last_event_at is None or user.last_event_at <= at:
+        user.last_event_at = at
+        user.cs_sent_after_event = 0
+
+
+class Window(enum.StrEnum):
+    MESSAGE = "message"  # 48 hours after the prospect's last message, 5 messages
+    EVENT = "event"  # a minute after a click, follow or scan, 3 messages
+
+
+def _window_counter(window: Window) -> tuple[Any, int]:
+    if window is Window.MESSAGE:
+        return WechatUser.cs_sent_in_window, CS_MAX_PER_WINDOW
+    return WechatUser.cs_sent_after_event, CS_MAX_AFTER_EVENT
+
+
 def _move_window(openid: str, at: dt.datetime) -> bool:
     result = db.session.execute(
         update(WechatUser)
@@ -485,43 +512,52 @@ def _move_window(openid: str, at: dt.datetime) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def _reserve_window_slot(openid: str, now: dt.datetime) -> bool:
-    result = db.session.execute(
-        update(WechatUser)
-        .where(
-            WechatUser.openid == openid,
-            WechatUser.last_inbound_at > now - CS_WINDOW,
-            WechatUser.cs_sent_in_window < CS_MAX_PER_WINDOW,
+def _reserve_window_slot(openid: str, now: dt.datetime) -> Window | None:
+    """Take a slot in the message window, else in the event window; None when neither has one.
+    Conditional UPDATEs, so concurrent senders cannot pass a window's limit."""
+    opened = {
+        Window.MESSAGE: WechatUser.last_inbound_at > now - CS_WINDOW,
+        Window.EVENT: WechatUser.last_event_at > now - CS_EVENT_WINDOW,
+    }
+    for window, is_open in opened.items():
+        counter, limit = _window_counter(window)
+        result = db.session.execute(
+            update(WechatUser)
+            .where(WechatUser.openid == openid, is_open, counter < limit)
+            .values({counter: counter + 1})
+            .execution_options(synchronize_session=False)
         )
-        .values(cs_sent_in_window=WechatUser.cs_sent_in_window + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return window
+    return None
 
 
-def _release_window_slot(openid: str) -> None:
+def _release_window_slot(openid: str, window: Window) -> None:
+    counter, _limit = _window_counter(window)
     db.session.execute(
         update(WechatUser)
-        .where(WechatUser.openid == openid, WechatUser.cs_sent_in_window > 0)
-        .values(cs_sent_in_window=WechatUser.cs_sent_in_window - 1)
+        .where(WechatUser.openid == openid, counter > 0)
+        .values({counter: counter - 1})
         .execution_options(synchronize_session=False)
     )
 
 
-def _use_up_window(openid: str) -> None:
+def _use_up_window(openid: str, window: Window) -> None:
+    counter, limit = _window_counter(window)
     db.session.execute(
         update(WechatUser)
         .where(WechatUser.openid == openid)
-        .values(cs_sent_in_window=CS_MAX_PER_WINDOW)
+        .values({counter: limit})
         .execution_options(synchronize_session=False)
     )
 
 
 def _why_no_slot(openid: str, now: dt.datetime) -> SkipReason:
-    last = db.session.scalar(select(WechatUser.last_inbound_at).where(WechatUser.openid == openid))
-    if last is None or last <= now - CS_WINDOW:
-        return SkipReason.OUTSIDE_WINDOW
-    return SkipReason.QUOTA_USED
+    stmt = select(WechatUser.last_inbound_at, WechatUser.last_event_at)
+    row = db.session.execute(stmt.where(WechatUser.openid == openid)).first()
+    message_open = row is not None and row[0] is not None and row[0] > now - CS_WINDOW
+    event_open = row is not None and row[1] is not None and row[1] > now - CS_EVENT_WINDOW
+    return SkipReason.QUOTA_USED if message_open or event_open else SkipReason.OUTSIDE_WINDOW
 
 
 def _msgid(result: Any, endpoint: str) -> int | None:

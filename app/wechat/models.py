@@ -29,6 +29,9 @@ class WechatUser(Base):
     last_inbound_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     # Customer-service messages sent since `last_inbound_at` (WeChat allows 5 per window).
     cs_sent_in_window: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # The last menu click, follow or scan: 3 customer-service messages within a minute of it.
+    last_event_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    cs_sent_after_event: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     # Draft fields, pending question, hand-over flag; expires with the window (48 h).
     conversation: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     conversation_expires_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)

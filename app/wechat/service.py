@@ -57,8 +57,8 @@ _VALIDATORS: dict[str, TypeAdapter[Any]] = {
 
 # Message types that are media the bot acknowledges; WeChat's names → what we say.
 _MEDIA = {"image": "image", "video": "video", "shortvideo": "video", "file": "image"}
-# Events that are the prospect's own doing and so open the customer-service window
-# (WeChat: a message, a menu click, a follow, a QR scan).
+# Events that are the prospect's own doing and so open a customer-service window: a message
+# opens 48 hours (5 messages), a menu click, follow or QR scan one minute (3 messages).
 _WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"})
 
 
@@ -147,8 +147,12 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     user = _lock_user(delivery.openid)
     if _opens_window(delivery):
         sent = delivery.sent_at
+        at = min(sent, now) if sent else now
         # On the locked row: saved with the conversation, not by an UPDATE of its own.
-        client.open_window(user, min(sent, now) if sent else now)
+        if delivery.msg_type == "event":
+            client.open_event_window(user, at)
+        else:
+            client.open_window(user, at)
     state = current_state(user, now)
     _track_subscription(user, incoming, now)
 

@@ -29,6 +29,7 @@ from app.wechat.client import (
     WechatNotConfigured,
     WechatTransportError,
     make_client,
+    open_event_window,
     open_window,
     record_inbound,
     send_customer_service_text,
@@ -628,6 +629,84 @@ def test_wechats_own_window_verdict_becomes_a_skip(
 
     assert outcome.reason is reason
     assert window_count("o-verdict") == count_after
+
+
+# --- the minute after a menu click, follow or scan: 3 messages -----------------------------------
+
+
+def add_clicker(openid: str, clicked_at: dt.datetime, last_inbound_at=None) -> WechatUser:
+    user = WechatUser(openid=openid, last_inbound_at=last_inbound_at, last_event_at=clicked_at)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def after_event_count(openid: str) -> int:
+    db.session.expire_all()
+    stmt = select(WechatUser.cs_sent_after_event).where(WechatUser.openid == openid)
+    return db.session.scalar(stmt)
+
+
+def test_three_cs_texts_within_a_minute_of_a_click_and_no_fourth(
+    app: Flask, fake: FakeWechatServer, memory_client: WechatApiClient
+) -> None:
+    add_clicker("o-click", dt.datetime.now(dt.UTC) - dt.timedelta(seconds=20))
+
+    outcomes = [
+        send_customer_service_text("o-click", f"#{n}", client=memory_client) for n in "1234"
+    ]
+
+    assert [o.sent for o in outcomes] == [True, True, True, False]
+    assert outcomes[-1].reason is SkipReason.QUOTA_USED
+    assert len(fake.messages("custom")) == 3
+    assert after_event_count("o-click") == 3
+
+
+def test_a_minute_after_a_click_the_window_is_closed(
+    app: Flask, fake: FakeWechatServer, memory_client: WechatApiClient
+) -> None:
+    add_clicker("o-late-click", dt.datetime.now(dt.UTC) - dt.timedelta(seconds=61))
+
+    outcome = send_customer_service_text("o-late-click", "hi", client=memory_client)
+
+    assert outcome.reason is SkipReason.OUTSIDE_WINDOW
+    assert fake.requests() == []
+
+
+def test_the_message_window_is_used_first_then_the_click_window(
+    app: Flask, fake: FakeWechatServer, memory_client: WechatApiClient
+) -> None:
+    add_clicker("o-both", dt.datetime.now(dt.UTC), last_inbound_at=hours_ago(1))
+
+    sent = [send_customer_service_text("o-both", "x", client=memory_client).sent for _ in range(9)]
+
+    assert sent == [True] * 8 + [False]
+    assert (window_count("o-both"), after_event_count("o-both")) == (5, 3)
+
+
+def test_wechats_quota_verdict_after_a_click_uses_up_that_window_only(
+    app: Flask, fake: FakeWechatServer, memory_client: WechatApiClient
+) -> None:
+    add_clicker("o-verdict-click", dt.datetime.now(dt.UTC))
+    fake.add_fault("errcode", errcode=45047, path=CUSTOM)
+
+    outcome = send_customer_service_text("o-verdict-click", "hi", client=memory_client)
+
+    assert outcome.reason is SkipReason.QUOTA_USED
+    assert (window_count("o-verdict-click"), after_event_count("o-verdict-click")) == (0, 3)
+
+
+def test_open_event_window_keeps_the_newest_event(app: Flask) -> None:
+    clicked = hours_ago(1)
+    user = add_clicker("o-events", clicked)
+    user.cs_sent_after_event = 3
+    open_event_window(user, hours_ago(2))  # a late, older delivery
+    assert (user.last_event_at, user.cs_sent_after_event) == (clicked, 3)
+    now = dt.datetime.now(dt.UTC)
+    open_event_window(user, now)
+    assert (user.last_event_at, user.cs_sent_after_event) == (now, 0)
+    with pytest.raises(ValueError, match="aware"):
+        open_event_window(user, dt.datetime(2026, 11, 24, 12, 0))
 
 
 def test_public_functions_use_the_apps_configuration(

@@ -28,6 +28,7 @@ from app.wechat.models import WechatUser
 from app.wechat.parser import load_districts, parse_enquiry
 from app.wechat.simulator import (
     build_click_xml,
+    build_scan_xml,
     build_subscribe_xml,
     build_text_xml,
     reply_text,
@@ -343,6 +344,23 @@ def test_inbound_message_opens_the_customer_service_window(app):
     follower = user()
     assert follower.last_inbound_at is not None
     assert follower.cs_sent_in_window == 0
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        build_click_xml(OPENID, "NEED_FACTORY"),
+        build_subscribe_xml(OPENID),
+        build_scan_xml(OPENID, "expo"),
+    ],
+)
+def test_a_click_follow_or_scan_opens_the_one_minute_window_only(app, xml):
+    deliver(xml)
+    db.session.expire_all()
+    follower = user()
+    assert follower.last_event_at is not None
+    assert follower.cs_sent_after_event == 0
+    assert follower.last_inbound_at is None  # 48 hours come only from a message
 
 
 def test_open_lead_with_the_same_phone_gets_the_enquiry_attached(app, create_lead):

@@ -289,6 +289,16 @@ def test_reply_box_is_shown_inside_the_window_with_the_messages_left(page, lead)
     assert "还可发送 3 条" in html
 
 
+def test_reply_box_after_a_menu_click_offers_that_minutes_three(page, lead):
+    follower(lead, wrote_hours_ago=50)
+    user = db.session.scalars(select(WechatUser).where(WechatUser.openid == lead.wechat_openid))
+    user.one().last_event_at = utcnow()
+    db.session.commit()
+    html = page.text(f"/app/leads/{lead.id}")
+    assert f'action="/app/leads/{lead.id}/wechat"' in html
+    assert "还可发送 3 条" in html
+
+
 def test_reply_box_is_hidden_outside_the_window(page, lead):
     follower(lead, wrote_hours_ago=50)
     html = page.text(f"/app/leads/{lead.id}")
