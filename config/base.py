@@ -66,6 +66,8 @@ class BaseConfig:
     DISTRICTS: str = "zhuzhou"
     # Seconds after which a lead that was never routed is handed to the worker again.
     ROUTING_SWEEP_AFTER_SECONDS: int = 30
+    # Prometheus metrics: a bearer token for /metrics; unset, it answers this machine only.
+    METRICS_TOKEN: str | None = None
     # Reports: how often beat refreshes the funnel report's daily rollup (app/reports/rollup.py).
     REPORT_ROLLUP_INTERVAL_SECONDS: float = 600.0
     # Office hours on official working days (China's calendar, 调休 included), local time.

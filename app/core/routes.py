@@ -1,16 +1,19 @@
-"""Operability endpoints: health and the OpenAPI document."""
+"""Operability endpoints: health, metrics and the OpenAPI document."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any
 
 import redis
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import db
+from app.core.errors import Forbidden, Unauthorized
 from app.core.openapi import build_openapi
 
 bp = Blueprint("core", __name__)
@@ -56,6 +59,22 @@ def healthz() -> tuple[Any, int]:
         ],
     }
     return jsonify(body), 200 if ok else 503
+
+
+@bp.get("/metrics")
+def metrics() -> Any:
+    """Prometheus metrics: with `METRICS_TOKEN` set, for `Authorization: Bearer <token>`;
+    without it, for callers on this machine only (a scraper beside the app)."""
+    from app.core import metrics as collected
+
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), str(token).encode()):
+            raise Unauthorized("metrics need Authorization: Bearer <METRICS_TOKEN>")
+    elif request.remote_addr not in ("127.0.0.1", "::1"):
+        raise Forbidden("metrics are served to this machine only; set METRICS_TOKEN to scrape")
+    return Response(collected.render(), content_type=CONTENT_TYPE_LATEST)
 
 
 @bp.get("/api/openapi.json")

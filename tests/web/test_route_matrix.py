@@ -78,6 +78,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/enquiry"): same(200),
     ("POST", "/enquiry"): same(400),  # no phone or WeChat id
     ("GET", "/healthz"): same(200),
+    ("GET", "/metrics"): same(200),  # from this machine (the test client's address)
     ("GET", "/api/openapi.json"): same(200),
     ("GET", "/static/<path:filename>"): same(200),
     ("GET", "/wechat/callback"): same(403),  # no WeChat signature
