@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,36 @@ def tail(path: Path, lines: int = 25) -> str:
 
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def run_with_cleanup(bench: Callable[[], int], cleanup: Callable[[], None]) -> int:
+    """Run a benchmark and then `cleanup`, whatever happens: Ctrl-C and SIGTERM stop it cleanly
+    (also where SIGINT came in ignored, as in a background job of a non-interactive shell), and
+    a second one does not skip the cleanup. Returns the benchmark's status, 2 when it could not
+    run, 130 when interrupted."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    status = 2
+    try:
+        status = bench()
+    except BenchError as exc:
+        print(f"\nbenchmark could not run: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\ninterrupted; stopping everything", file=sys.stderr)
+        status = 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        cleanup()
+    return status
+
+
+def report_checks(checks: Sequence[tuple[str, bool]]) -> int:
+    """Print PASS/FAIL per check; 0 when all passed, else 1."""
+    print()
+    for text, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {text}")
+    return 0 if all(ok for _, ok in checks) else 1
 
 
 def free_port() -> int:

@@ -52,7 +52,6 @@ import hashlib
 import os
 import random
 import shutil
-import signal
 import socket
 import sys
 import tempfile
@@ -69,7 +68,6 @@ from _common import (
     SEED,
     BenchError,
     Procs,
-    _raise_interrupt,
     check_loopback,
     clear_queue,
     database_url,
@@ -82,7 +80,9 @@ from _common import (
     query_one,
     query_row,
     recreate_database,
+    report_checks,
     run_checked,
+    run_with_cleanup,
     wait_http,
     wait_worker,
 )
@@ -675,31 +675,15 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
     for r in callback_runs:
         if r.run.data["sample_other"]:
             print(f"last unexpected callback answer: {r.run.data['sample_other']}")
-    print()
-    for text, ok in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}")
-    return 0 if all(ok for _, ok in checks) else 1
+    return report_checks(checks)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logdir = Path(tempfile.mkdtemp(prefix="parklead-bench-callback-"))
     procs = Procs(logdir)
-    # Ctrl-C and SIGTERM both stop the run cleanly, even where SIGINT came in ignored (a
-    # background job of a non-interactive shell).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    status = 2
-    try:
-        status = bench(args, procs)
-    except BenchError as exc:
-        print(f"\nbenchmark could not run: {exc}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("\ninterrupted; stopping everything", file=sys.stderr)
-        status = 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def cleanup() -> None:
         procs.stop_all()
         with contextlib.suppress(Exception):
             clear_queue(args.redis_url, QUEUE)
@@ -709,7 +693,8 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.suppress(Exception):
                 drop_database(database_url(args.pg_url, DB_NAME))
             shutil.rmtree(logdir, ignore_errors=True)
-    return status
+
+    return run_with_cleanup(lambda: bench(args, procs), cleanup)
 
 
 if __name__ == "__main__":

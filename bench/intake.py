@@ -46,13 +46,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import fields
 from pathlib import Path
 
 import _common
@@ -63,7 +63,6 @@ from _common import (
     SEED,
     BenchError,
     Procs,
-    _raise_interrupt,
     check_loopback,
     clear_queue,
     database_url,
@@ -76,7 +75,9 @@ from _common import (
     query_one,
     query_row,
     recreate_database,
+    report_checks,
     run_checked,
+    run_with_cleanup,
     wait_http,
     wait_worker,
 )
@@ -108,25 +109,24 @@ def bench_database_url(server_url: str) -> str:
 # --- load -------------------------------------------------------------------------------
 
 
-@dataclass
-class WrkResult:
-    requests: int
-    seconds: float
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    max_ms: float
-    created: int
-    joined: int
-    other: int
-    socket_errors: int
-    sample_other: str
-    cpu: dict[str, float] = field(default_factory=dict)
-    busiest_others: list[tuple[str, float]] = field(default_factory=list)
+class WrkResult(_common.WrkRun):
+    """A wrk run of intake.lua, with its tallies of the answers."""
 
     @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+    def created(self) -> int:
+        return self.data["created"]
+
+    @property
+    def joined(self) -> int:
+        return self.data["joined"]
+
+    @property
+    def other(self) -> int:
+        return self.data["other"]
+
+    @property
+    def sample_other(self) -> str:
+        return self.data["sample_other"]
 
 
 def run_wrk(
@@ -151,22 +151,7 @@ def run_wrk(
         db_name=DB_NAME,
         cpu_groups=cpu_groups,
     )
-    data = out.data
-    return WrkResult(
-        requests=out.requests,
-        seconds=out.seconds,
-        p50_ms=out.p50_ms,
-        p90_ms=out.p90_ms,
-        p99_ms=out.p99_ms,
-        max_ms=out.max_ms,
-        created=data["created"],
-        joined=data["joined"],
-        other=data["other"],
-        socket_errors=out.socket_errors,
-        sample_other=data["sample_other"],
-        cpu=out.cpu,
-        busiest_others=out.busiest_others,
-    )
+    return WrkResult(**{f.name: getattr(out, f.name) for f in fields(out)})
 
 
 # --- main -------------------------------------------------------------------------------
@@ -371,31 +356,15 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
     )
     if intake.sample_other:
         print(f"\nlast unexpected intake answer: {intake.sample_other}")
-    print()
-    for text, ok in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}")
-    return 0 if all(ok for _, ok in checks) else 1
+    return report_checks(checks)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logdir = Path(tempfile.mkdtemp(prefix="parklead-bench-"))
     procs = Procs(logdir)
-    # Ctrl-C and SIGTERM both stop the run cleanly, even where SIGINT came in ignored (a
-    # background job of a non-interactive shell).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    status = 2
-    try:
-        status = bench(args, procs)
-    except BenchError as exc:
-        print(f"\nbenchmark could not run: {exc}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("\ninterrupted; stopping everything", file=sys.stderr)
-        status = 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def cleanup() -> None:
         procs.stop_all()
         with contextlib.suppress(Exception):
             clear_queue(args.redis_url, QUEUE)
@@ -404,10 +373,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with contextlib.suppress(Exception):
                 drop_database(bench_database_url(args.pg_url))
-            for path in logdir.iterdir():
-                path.unlink()
-            logdir.rmdir()
-    return status
+            shutil.rmtree(logdir, ignore_errors=True)
+
+    return run_with_cleanup(lambda: bench(args, procs), cleanup)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,6 @@ from _common import (
     BenchError,
     Proc,
     Procs,
-    _raise_interrupt,
     check_loopback,
     cpu_snapshot,
     database_url,
@@ -101,7 +100,9 @@ from _common import (
     gunicorn_argv,
     loadavg,
     recreate_database,
+    report_checks,
     run_checked,
+    run_with_cleanup,
     tail,
     wait_http,
     wait_worker,
@@ -854,10 +855,7 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
         (f"double-sent {double_sent} (target 0): {detail(checks.double_sent)}",
          double_sent == 0),
     ]  # fmt: skip
-    print()
-    for text, ok in results:
-        print(f"{'PASS' if ok else 'FAIL'}  {text}")
-    return 0 if all(ok for _, ok in results) else 1
+    return report_checks(results)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -869,21 +867,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logdir = Path(tempfile.mkdtemp(prefix="parklead-pipeline-"))
     procs = Procs(logdir)
-    # Ctrl-C and SIGTERM both stop the run cleanly, even where SIGINT came in ignored (a
-    # background job of a non-interactive shell).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    status = 2
-    try:
-        status = bench(args, procs)
-    except BenchError as exc:
-        print(f"\nbenchmark could not run: {exc}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("\ninterrupted; stopping everything", file=sys.stderr)
-        status = 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the cleanup
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def cleanup() -> None:
         procs.stop_all()
         if redis_db(args.redis_url) not in RESERVED_REDIS_DBS:
             with contextlib.suppress(Exception):
@@ -893,11 +878,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with contextlib.suppress(Exception):
                 drop_database(database_url(args.pg_url, DB_NAME))
-            for path in logdir.iterdir():
-                path.unlink()
-            logdir.rmdir()
+            shutil.rmtree(logdir, ignore_errors=True)
         lock.close()
-    return status
+
+    return run_with_cleanup(lambda: bench(args, procs), cleanup)
 
 
 if __name__ == "__main__":

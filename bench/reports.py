@@ -34,6 +34,7 @@ Exit status: 0 when the targets are met, 1 when one is missed, 2 when it could n
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import datetime as dt
 import json
@@ -41,6 +42,7 @@ import math
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -175,6 +177,7 @@ def build_app(url: str) -> Any:
     from config import load_config
 
     instance = Path(tempfile.mkdtemp(prefix="parklead-bench-reports-"))
+    atexit.register(shutil.rmtree, instance, ignore_errors=True)
     settings = {**load_config("testing"), "DATABASE_URL": url, "INSTANCE_PATH": str(instance)}
     settings["LOG_LEVEL"] = "WARNING"
     return create_app(settings)
