@@ -1,128 +1,19 @@
-"""The funnel report against a fixture of leads with a known history; every number checked.
-
-Range 2026-03-02 .. 2026-03-15 (Shanghai). Leads (minutes to first contact; SLA 30 min):
-  L1 web_form factory agent A  03-02  contacted +10, ... won              tax 300
-  L2 web_form land    agent A  03-03  contacted +20, ... won -> landed    tax 1000
-  L3 wechat   factory agent B  03-09  contacted +60 (SLA breached), lost "价格太高"
-  L4 wechat   warehouse agent B 03-10 never contacted (SLA breached)
-  L5 web_form other  unassigned 03-11 spam (excluded from the funnel)
-  L7 phone    office  agent A  03-12  contacted +30 (on time), lost "价格太高"
-  L6 web_form factory agent A  03-20  outside the range
-"""
+"""The funnel report against the known history of tests/reports/known_history.py (seven
+leads, six in the range 2026-03-02 .. 2026-03-15); every number checked."""
 
 from __future__ import annotations
-
-import datetime as dt
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.accounts.models import Role
-from app.core.db import db
-from app.leads.lifecycle import change_status
-from app.leads.models import Channel, Lead, NeedType
-
-SH = ZoneInfo("Asia/Shanghai")
-PATH_TO_WON = ["assigned", "contacted", "qualified", "site_visit", "negotiating", "won"]
-
-
-def history(
-    *,
-    created: dt.datetime,
-    channel: Channel,
-    need: NeedType,
-    agent_id: int | None,
-    path: list[str],
-    contact_after: int | None = None,
-    tax: int | None = None,
-    lost_reason: str | None = None,
-) -> Lead:
-    lead = Lead(
-        channel=channel,
-        need_type=need,
-        agent_id=agent_id,
-        created_at=created,
-        last_activity_at=created,
-        sla_due_at=created + dt.timedelta(minutes=30),
-        tax_wan=Decimal(tax) if tax is not None else None,
-        phone=None,
-    )
-    db.session.add(lead)
-    db.session.flush()
-    for status in path:
-        change_status(
-            lead, status, actor="system", reason=lost_reason if status == "lost" else None
-        )
-    if contact_after is not None:
-        lead.first_contacted_at = created + dt.timedelta(minutes=contact_after)
-    db.session.commit()
-    return lead
+from tests.reports.known_history import seed_known_history
 
 
 @pytest.fixture
 def known_history(make_agent, default_team):
     a = make_agent("agent_a", team=default_team, name="Agent A")
     b = make_agent("agent_b", team=default_team, name="Agent B")
-
-    def at(day: int, hour: int = 10) -> dt.datetime:
-        return dt.datetime(2026, 3, day, hour, tzinfo=SH).astimezone(dt.UTC)
-
-    history(
-        created=at(2),
-        channel=Channel.WEB_FORM,
-        need=NeedType.FACTORY,
-        agent_id=a.id,
-        path=PATH_TO_WON,
-        contact_after=10,
-        tax=300,
-    )
-    history(
-        created=at(3),
-        channel=Channel.WEB_FORM,
-        need=NeedType.LAND,
-        agent_id=a.id,
-        path=[*PATH_TO_WON, "landed"],
-        contact_after=20,
-        tax=1000,
-    )
-    history(
-        created=at(9, 9),
-        channel=Channel.WECHAT,
-        need=NeedType.FACTORY,
-        agent_id=b.id,
-        path=["assigned", "contacted", "lost"],
-        contact_after=60,
-        lost_reason="价格太高",
-    )
-    history(
-        created=at(10),
-        channel=Channel.WECHAT,
-        need=NeedType.WAREHOUSE,
-        agent_id=b.id,
-        path=["assigned"],
-    )
-    history(
-        created=at(11), channel=Channel.WEB_FORM, need=NeedType.OTHER, agent_id=None, path=["spam"]
-    )
-    history(
-        created=at(12),
-        channel=Channel.PHONE,
-        need=NeedType.OFFICE,
-        agent_id=a.id,
-        path=["assigned", "contacted", "lost"],
-        contact_after=30,
-        lost_reason="价格太高",
-    )
-    history(
-        created=at(20),
-        channel=Channel.WEB_FORM,
-        need=NeedType.FACTORY,
-        agent_id=a.id,
-        path=PATH_TO_WON,
-        contact_after=5,
-        tax=999,
-    )
+    seed_known_history(a.id, b.id, None)  # leads not yet in a team
     return a, b
 
 

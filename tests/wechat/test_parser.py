@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from app.wechat.numbers import parse_number
 from app.wechat.parser import (
+    FIELD_NAMES,
     MAX_CHARS,
     DistrictListError,
     ParsedField,
@@ -97,26 +98,7 @@ def _report(title: str, rows: list[dict]) -> tuple[float, str]:
 def test_labelled_set_is_large_and_well_formed() -> None:
     rows = _load_labelled()
     assert len(rows) >= 100
-    allowed = {
-        "need_type",
-        "deal",
-        "area_min_m2",
-        "area_max_m2",
-        "industry",
-        "tax_wan",
-        "investment_wan",
-        "company",
-        "contact_name",
-        "phone",
-        "district",
-        "ceiling_height_m",
-        "crane_tonnes",
-        "power_kva",
-        "floor_load_kg_m2",
-        "eia_required",
-        "employees",
-        "timeline",
-    }
+    allowed = set(FIELD_NAMES)
     for row in rows:
         assert set(row["expected"]) <= allowed, row
         assert row.get("split", "dev") in ("dev", "holdout")
