@@ -427,8 +427,12 @@ def wechat_window(lead: Lead, *, now: dt.datetime | None = None) -> WechatWindow
         )
     )
     remaining = max(0, sum(max(0, left) for *_times, left in windows) - (queued or 0))
-    closes = max(closes for _opened, closes, left in windows if left > 0) if remaining else None
-    return WechatWindow(lead.wechat_openid, remaining > 0, closes or windows[0][1], remaining)
+    # The later close of a window with slots left (of any window when none has).
+    closes = max(
+        (closes for _opened, closes, left in windows if left > 0),
+        default=max(closes for _opened, closes, _left in windows),
+    )
+    return WechatWindow(lead.wechat_openid, remaining > 0, closes, remaining)
 
 
 def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, Notification]:

@@ -66,9 +66,7 @@ def _week_start(tz: str) -> ColumnElement[Any]:
     timestamp on PostgreSQL (formatted by `_key_value`; to_char on every row is slow)."""
     if _dialect() == "postgresql":
         return func.date_trunc("week", func.timezone(tz, Lead.created_at))
-    offset = dt.datetime.now(ZoneInfo(tz)).utcoffset() or dt.timedelta()
-    hours = f"{int(offset.total_seconds() // 3600):+d} hours"
-    return func.date(Lead.created_at, hours, "-6 days", "weekday 1")
+    return func.date(Lead.created_at, rollup.sqlite_offset(ZoneInfo(tz)), "-6 days", "weekday 1")
 
 
 def _group_key(query: ReportQuery) -> ColumnElement[Any]:

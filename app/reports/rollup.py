@@ -84,12 +84,18 @@ def midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
 
 
+def sqlite_offset(zone: ZoneInfo) -> str:
+    """The zone's UTC offset now as an SQLite date modifier ("+480 minutes"); SQLite knows no
+    time zones, so days and weeks there shift with the offset of today."""
+    offset = dt.datetime.now(zone).utcoffset() or dt.timedelta()
+    return f"{int(offset.total_seconds() // 60):+d} minutes"
+
+
 def _local_day(zone: ZoneInfo) -> Any:
     """The local day of a lead's creation, as SQL."""
     if _dialect() == "postgresql":
         return cast(func.timezone(zone.key, Lead.created_at), Date)
-    offset = dt.datetime.now(zone).utcoffset() or dt.timedelta()
-    return func.date(Lead.created_at, f"{int(offset.total_seconds() // 60):+d} minutes")
+    return func.date(Lead.created_at, sqlite_offset(zone))
 
 
 # --- marking ----------------------------------------------------------------------------
@@ -107,13 +113,12 @@ def _mark_changed_days(session: Session, _context: Any) -> None:
         return
     zone = ZoneInfo(_config_tz())
     today = midnight(dt.datetime.now(zone).date(), zone)
-    days = set()
-    for lead in changed:
-        created = lead.__dict__.get("created_at")  # never a lazy load inside a flush
-        if created is None:
-            created = session.scalar(select(Lead.created_at).where(Lead.id == lead.id))
-        if created is not None and created < today:
-            days.add(created.astimezone(zone).date())
+    # Never a lazy load inside a flush: the loaded value, else one query for the rest.
+    created = [lead.__dict__.get("created_at") for lead in changed]
+    unloaded = [lead.id for lead, at in zip(changed, created, strict=True) if at is None]
+    if unloaded:
+        created += session.scalars(select(Lead.created_at).where(Lead.id.in_(unloaded)))
+    days = {at.astimezone(zone).date() for at in created if at is not None and at < today}
     if days:
         mark_dirty(session, days)
 
@@ -155,8 +160,8 @@ def _locked_state(tz: str) -> ReportState:
     return db.session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
-def _runs(days: Iterable[dt.date], limit: int) -> Iterator[tuple[dt.date, dt.date]]:
-    """Consecutive days as (first, last) runs of at most `limit` days."""
+def _runs(days: Iterable[dt.date], limit: int | None = None) -> Iterator[tuple[dt.date, dt.date]]:
+    """Consecutive days as (first, last) runs (of at most `limit` days)."""
     run: list[dt.date] = []
     for day in sorted(days):
         if run and (day - run[-1] != dt.timedelta(days=1) or len(run) == limit):
@@ -205,8 +210,10 @@ def refresh(
         if progress:
             progress(done, len(days))
     state.timezone = tz
-    if rebuild or state.materialized_through is None or state.materialized_through < through:
+    if rebuild or state.materialized_through is None:
         state.materialized_through = through
+    else:
+        state.materialized_through = max(state.materialized_through, through)
     state.refreshed_at = utcnow()
     db.session.flush()
     return RefreshResult(rebuilt=rebuild, days=len(days), through=state.materialized_through)
@@ -272,16 +279,16 @@ def split(start: dt.datetime, end: dt.datetime, tz: str) -> Split:
     if first > last:
         return Split(live=[(start, end)])
     stale = _stale_days(first, last, zone)
-    rolled = [day for day in _days(first, last) if day not in stale]
+    runs = list(_runs(day for day in _days(first, last) if day not in stale))
     live: list[tuple[dt.datetime, dt.datetime]] = []
-    cursor = start
-    for run_first, run_last in _runs(rolled, len(rolled) or 1):
+    cursor = start  # the live intervals are the gaps around the runs
+    for run_first, run_last in runs:
         if cursor < midnight(run_first, zone):
             live.append((cursor, midnight(run_first, zone)))
         cursor = midnight(run_last + dt.timedelta(days=1), zone)
     if cursor < end:
         live.append((cursor, end))
-    return Split(rolled=list(_runs(rolled, len(rolled) or 1)), live=live)
+    return Split(rolled=runs, live=live)
 
 
 def _stale_days(first: dt.date, last: dt.date, zone: ZoneInfo) -> set[dt.date]:

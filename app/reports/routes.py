@@ -14,6 +14,7 @@ from app.core.errors import ValidationFailed
 from app.core.openapi import add_paths, error_responses
 from app.reports.export import XLSX_MIMETYPE, report_csv, xlsx_response
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
+from app.reports.rollup import midnight
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/reports")
 MAX_RANGE_DAYS = 3 * 366
@@ -53,8 +54,7 @@ def report_query_from_args(agent: Agent | None = None) -> ReportQuery:
         )
     agent = agent or current_agent()
     team_id = agent.team_id if agent.role is Role.LEAD else None
-    start = dt.datetime.combine(start_day, dt.time(), zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    start, end = midnight(start_day, zone), midnight(end_day + dt.timedelta(days=1), zone)
     return ReportQuery(start=start, end=end, group_by=group_by, team_id=team_id, tz=tz)
 
 
