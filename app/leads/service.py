@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import Select, String, and_, bindparam, case, insert, or_, select, text, update
+from sqlalchemy import (
+    Enum,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -297,7 +309,7 @@ def _touch_open_lead(lead: Lead, enquiry: EnquiryIn) -> list[str] | None:
         blank = column.is_(None)
         if name == "need_type":
             blank = or_(blank, column == NeedType.OTHER.value)
-        elif isinstance(column.type, String):
+        elif isinstance(column.type, String) and not isinstance(column.type, Enum):
             blank = or_(blank, column == "")
         values[name] = case((blank, bindparam(None, value, type_=column.type)), else_=column)
         if _is_blank(name, getattr(lead, name)):
@@ -371,6 +383,27 @@ def attach_enquiry(
     )
     notifications.notify_duplicate_enquiry(lead, submitted)
     return lead
+
+
+def record_possible_duplicate(lead: Lead, other: Lead, *, phone: str, channel: Channel) -> None:
+    """Say on `lead` (created with `possible_duplicate_of_id` = `other.id`) why it may be the
+    same prospect as `other`: the phone they share, which the one-open-lead-per-phone rule
+    keeps off `lead`, for an agent to check and merge. `other` is not touched."""
+    db.session.add(
+        LeadEvent(
+            lead_id=lead.id,
+            type=EventType.POSSIBLE_DUPLICATE,
+            actor="system",
+            created_at=utcnow(),
+            data={
+                "channel": channel.value,
+                "phone": phone,
+                "lead_id": other.id,
+                "reference": other.reference,
+            },
+        )
+    )
+    db.session.flush()
 
 
 def find_open_lead_by_openid(openid: str) -> Lead | None:
@@ -604,6 +637,7 @@ def lead_to_dict(lead: Lead, *, agent: Agent | None = None) -> dict[str, Any]:
         agent=({"id": agent.id, "name": agent.name, "login": agent.login} if agent else None),
         lost_reason=lead.lost_reason,
         merged_into_id=lead.merged_into_id,
+        possible_duplicate_of_id=lead.possible_duplicate_of_id,
         version=lead.version,
         allowed_transitions=[s.value for s in lifecycle.allowed_transitions(lead.status)],
     )
