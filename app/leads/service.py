@@ -34,6 +34,7 @@ from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
+from app.core.http import MAX_ROW_ID
 from app.leads import lifecycle
 from app.leads.models import (
     OPEN_SQL,
@@ -508,8 +509,8 @@ def get_visible_lead(agent: Agent, lead_key: str | int, *, for_update: bool = Fa
     return lead
 
 
-# Ids beyond a BIGINT cannot exist; comparing with them overflows some drivers.
-MAX_LEAD_ID = 2**63 - 1
+# Ids beyond the INTEGER column cannot exist; comparing with them overflows the drivers.
+MAX_LEAD_ID = MAX_ROW_ID
 
 
 def _lead_id(key: str | int) -> int | None:
