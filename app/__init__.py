@@ -40,6 +40,9 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     from app.core.logging import configure_logging
 
     configure_logging(app)
+    from app.core.http import refuse_impossible_ids
+
+    app.url_value_preprocessor(refuse_impossible_ids)
     _init_extensions(app)
     _register_blueprints(app)
     return app

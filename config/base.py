@@ -16,6 +16,16 @@ class BaseConfig:
     WECHAT_APP_SECRET: str | None = None
     WECHAT_ENCODING_AES_KEY: str | None = None
     WECHAT_API_BASE_URL: str = "https://api.weixin.qq.com/cgi-bin/"
+    # Callback replay window: a signed request whose timestamp is further than this from our
+    # clock is refused (403). 0 turns the check off (docs/security.md).
+    WECHAT_TIMESTAMP_TOLERANCE_SECONDS: int = 300
+    # The account's message mode: "safe" (only encrypted deliveries), "compatible" (plain
+    # ones too) or "plain". Unset: safe when WECHAT_ENCODING_AES_KEY is set, else plain.
+    WECHAT_MESSAGE_MODE: str | None = None
+    # WeChat API calls (template and customer-service messages, tokens): seconds before we
+    # give up reading the answer. WeChat usually answers within 1 s; a call that times out
+    # after it was written may still have been sent (docs/security.md).
+    WECHAT_API_TIMEOUT_SECONDS: float = 15.0
     # Template message ids (from the account's template library) for messages to agents;
     # unset: that message is not sent over WeChat. Data keys: first, keyword1-4, remark.
     WECHAT_TEMPLATE_LEAD_ASSIGNED: str | None = None

@@ -7,7 +7,19 @@ from typing import Any
 
 from flask import request
 
-from app.core.errors import AppError, MalformedBody, ValidationFailed
+from app.core.errors import AppError, MalformedBody, NotFound, ValidationFailed
+
+# Row ids are INTEGER columns: an id beyond this names no row, and a larger number overflows
+# PostgreSQL's int4 or SQLite's int64 in the query (docs/security.md).
+MAX_ROW_ID = 2**31 - 1
+
+
+def refuse_impossible_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A url_value_preprocessor: an `<int:...>` path id past MAX_ROW_ID is a 404 before the
+    view runs (it names no row, and the query would overflow the driver)."""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and value > MAX_ROW_ID:
+            raise NotFound(f"no {name.removesuffix('_id')} {value}")
 
 
 def json_body() -> Any:
@@ -29,6 +41,10 @@ def json_body() -> Any:
         raise MalformedBody(
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise MalformedBody("the JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. a number of more than 4,300 digits
+        raise MalformedBody(f"malformed JSON: {exc}") from None
 
 
 def json_object() -> dict[str, Any]:

@@ -164,8 +164,10 @@ def build_openapi() -> dict[str, Any]:
             "post": {
                 "summary": "Submit an enquiry (public)",
                 "tags": ["leads"],
-                "description": "Creates a lead (201), or adds the enquiry to the open lead "
-                "with the same phone (200, `created: false`).",
+                "description": "Answers 201 with a receipt of this enquiry, the same whether "
+                "or not the phone has an open lead: for a new phone the new lead's id and "
+                "reference; for a known phone a receipt (a lead row of its own, merged at once "
+                "into the open lead), never that lead's id, reference or data.",
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -173,11 +175,7 @@ def build_openapi() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "201": _json({"$ref": "#/components/schemas/IntakeResult"}, "Lead created"),
-                    "200": _json(
-                        {"$ref": "#/components/schemas/IntakeResult"},
-                        "Added to the open lead with this phone",
-                    ),
+                    "201": _json({"$ref": "#/components/schemas/IntakeResult"}, "Enquiry received"),
                     **_errors(400, 413, 415, 429),
                 },
             },
@@ -248,7 +246,6 @@ def build_openapi() -> dict[str, Any]:
                 "reference": {"type": "string"},
                 "status": {"type": "string"},
                 "created": {"type": "boolean"},
-                "message": {"type": "string"},
             },
         },
         "Lead": {

@@ -91,6 +91,8 @@ class EventType(enum.StrEnum):
     NOTIFICATION = "notification"
     MERGED = "merged"
     SLA_BREACHED = "sla_breached"
+    # A WeChat prospect gave a phone that another open lead has (docs/security.md).
+    POSSIBLE_DUPLICATE = "possible_duplicate"
 
 
 class Lead(Base):
@@ -123,6 +125,11 @@ class Lead(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), nullable=True)
     lost_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id"), nullable=True)
+    # Set when a WeChat prospect typed a phone that belongs to another prospect's open lead:
+    # this lead is theirs, flagged for an agent to merge (docs/security.md).
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lead.id"), nullable=True
+    )
 
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Set once routing has run (assigned or left in the pool); NULL means the worker owes it.

@@ -20,16 +20,17 @@ bp = Blueprint("leads_api", __name__, url_prefix="/api/leads")
 
 
 def intake_response(result: service.IntakeResult) -> tuple[Any, int]:
-    lead = result.lead
+    """The public receipt of this enquiry: the same shape, status and code whether or not the
+    phone was known, and never another lead's id or reference (docs/security.md). `status`
+    is the enquiry's as received (routing may already have moved the lead on)."""
+    receipt = result.public
     body = {
-        "id": lead.id,
-        "reference": lead.reference,
-        "status": lead.status.value,
-        "created": result.created,
+        "id": receipt.id,
+        "reference": receipt.reference,
+        "status": LeadStatus.NEW.value,
+        "created": True,
     }
-    if not result.created:
-        body["message"] = "此电话已有进行中的需求，已并入原需求 / added to your open enquiry"
-    return jsonify(body), 201 if result.created else 200
+    return jsonify(body), 201
 
 
 @bp.post("")

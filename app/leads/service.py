@@ -13,14 +13,28 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, insert, or_, select, text
+from sqlalchemy import (
+    Enum,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
+from app.core.http import MAX_ROW_ID
 from app.leads import lifecycle
 from app.leads.models import (
     OPEN_SQL,
@@ -30,6 +44,7 @@ from app.leads.models import (
     Lead,
     LeadEvent,
     LeadStatus,
+    NeedType,
     lead_id_from_reference,
 )
 from app.leads.schemas import EnquiryIn
@@ -47,6 +62,14 @@ ROUTE_TASK = "tasks.leads.route_lead"
 class IntakeResult:
     lead: Lead
     created: bool  # False: the enquiry joined an open lead with the same phone
+    # What the public answer names (docs/security.md "Intake, WeChat and API hardening"):
+    # the new lead itself, or for a repeat enquiry its receipt, a lead row of its own merged
+    # into the open lead at once, so the prospect never learns that lead's id or reference.
+    receipt: Lead | None = None
+
+    @property
+    def public(self) -> Lead:
+        return self.receipt or self.lead
 
 
 # The open statuses go into the SQL as literals, not bind parameters: the condition then
@@ -78,15 +101,53 @@ def submit_enquiry(
         return IntakeResult(
             create_lead(enquiry.lead_fields(), channel=channel, source=source), created=True
         )
-    for _ in range(2):
+    for _ in range(3):
         lead = insert_lead_unless_open(enquiry.lead_fields(), channel=channel, source=source)
         if lead is not None:
             return IntakeResult(lead, created=True)
         existing = find_open_lead_by_phone(enquiry.phone)
-        if existing is not None:
-            return IntakeResult(attach_enquiry(existing, enquiry, channel, source), created=False)
-        # The open lead closed between the two statements: try the insert once more.
+        filled = _touch_open_lead(existing, enquiry) if existing is not None else None
+        if existing is not None and filled is not None:
+            receipt = _receipt(existing, enquiry, channel, source)
+            attach_enquiry(existing, enquiry, channel, source, receipt=receipt, filled=filled)
+            return IntakeResult(existing, created=False, receipt=receipt)
+        # The open lead closed between the statements: try the insert once more.
     raise RuntimeError(f"could not store the enquiry for {enquiry.phone!r}")
+
+
+def _receipt(lead: Lead, enquiry: EnquiryIn, channel: Channel, source: dict[str, Any]) -> Lead:
+    """The receipt of a repeat enquiry: a lead row of its own (ids and references come from
+    the leads' own sequence, so the answer looks like any new lead's), born merged into
+    `lead`, never routed, counted nowhere (every list and report skips merged rows)."""
+    receipt = _new_lead(enquiry.lead_fields(), channel, source)
+    receipt.status = LeadStatus.DUPLICATE
+    receipt.merged_into_id = lead.id
+    receipt.routed_at = receipt.created_at
+    receipt.sla_due_at = None
+    db.session.add(receipt)
+    db.session.flush()
+    db.session.execute(
+        _insert_event_stmt(),
+        [
+            {
+                "lead_id": receipt.id,
+                "type": EventType.CREATED,
+                "actor": "prospect",
+                "agent_id": None,
+                "created_at": receipt.created_at,
+                "data": {"channel": channel.value, "source": _jsonable(source)},
+            },
+            {
+                "lead_id": receipt.id,
+                "type": EventType.MERGED,
+                "actor": "system",
+                "agent_id": None,
+                "created_at": receipt.created_at,
+                "data": {"into_id": lead.id, "into_reference": lead.reference, "receipt": True},
+            },
+        ],
+    )
+    return receipt
 
 
 def _new_lead(fields: dict[str, Any], channel: Channel, source: dict[str, Any] | None) -> Lead:
@@ -226,41 +287,124 @@ def _insert_event_stmt() -> Any:
     return insert(LeadEvent.__table__)
 
 
-def attach_enquiry(
-    lead: Lead, enquiry: EnquiryIn, channel: Channel, source: dict[str, Any]
-) -> Lead:
-    """Record a repeated enquiry on `lead` and fill the fields the lead did not have yet."""
+def _is_blank(name: str, value: Any) -> bool:
+    return value is None or value == "" or (name == "need_type" and value == NeedType.OTHER)
+
+
+def _touch_open_lead(lead: Lead, enquiry: EnquiryIn) -> list[str] | None:
+    """Fill the blank fields of `lead` from a repeat enquiry and mark its activity, with a
+    plain UPDATE: no version check and no version bump. A prospect's repeat enquiry is not a
+    person's edit, so it must never lose to routing or an agent with 409 stale_version
+    (docs/security.md); it only fills what is still blank *in the row* (COALESCE-like CASE),
+    so it cannot overwrite what routing or an agent wrote meanwhile. Returns the names of
+    the fields filled, or None when the lead is no longer open (the caller inserts a new
+    lead instead)."""
     now = utcnow()
-    submitted = {k: v for k, v in enquiry.lead_fields().items() if v is not None}
-    filled = {}
-    for name, value in submitted.items():
-        current = getattr(lead, name)
-        blank = current is None or current == "" or (name == "need_type" and current == "other")
-        if name != "message" and blank:
-            setattr(lead, name, value)
+    table = Lead.__table__
+    values: dict[str, Any] = {"last_activity_at": now}
+    filled: dict[str, Any] = {}
+    for name, value in enquiry.lead_fields().items():
+        if value is None or value == "" or name == "message":
+            continue
+        column = table.c[name]
+        blank = column.is_(None)
+        if name == "need_type":
+            blank = or_(blank, column == NeedType.OTHER.value)
+        elif isinstance(column.type, String) and not isinstance(column.type, Enum):
+            blank = or_(blank, column == "")
+        values[name] = case((blank, bindparam(None, value, type_=column.type)), else_=column)
+        if _is_blank(name, getattr(lead, name)):
             filled[name] = value
     if filled:
-        scoring.rescore(lead)
-    lead.last_activity_at = now
+        # The score as it will be once the blanks are filled (from the row as read).
+        values["score"] = scoring.score_lead(_with(lead, filled))
+    done = db.session.execute(
+        update(table).where(table.c.id == lead.id, _IS_OPEN).values(**values)
+    ).rowcount
+    if not done:
+        return None
+    # The in-memory lead learns the new values without becoming dirty (no versioned flush).
+    for name, value in {**filled, "last_activity_at": now}.items():
+        set_committed_value(lead, name, value)
+    if filled:
+        set_committed_value(lead, "score", values["score"])
+    return sorted(filled)
+
+
+class _Overlay:
+    """`lead` seen with `changes` applied, for scoring without touching the ORM object."""
+
+    def __init__(self, lead: Lead, changes: dict[str, Any]) -> None:
+        self._lead, self._changes = lead, changes
+
+    def __getattr__(self, name: str) -> Any:
+        return self._changes[name] if name in self._changes else getattr(self._lead, name)
+
+
+def _with(lead: Lead, changes: dict[str, Any]) -> Any:
+    return _Overlay(lead, changes)
+
+
+def attach_enquiry(
+    lead: Lead,
+    enquiry: EnquiryIn,
+    channel: Channel,
+    source: dict[str, Any],
+    *,
+    receipt: Lead | None = None,
+    filled: list[str] | None = None,
+) -> Lead:
+    """Record a repeated enquiry on `lead` and fill the fields the lead did not have yet.
+
+    The lead row is changed by a plain UPDATE (see `_touch_open_lead`), never by a versioned
+    flush, so a repeat enquiry cannot fail with stale_version while the lead is routed.
+    `filled`: the fields `_touch_open_lead` already filled (else it runs here)."""
+    if filled is None:
+        filled = _touch_open_lead(lead, enquiry) or []
+    now = lead.last_activity_at
+    submitted = {k: v for k, v in enquiry.lead_fields().items() if v is not None}
+    data: dict[str, Any] = {
+        "channel": channel.value,
+        "source": source,
+        "submitted": submitted,
+        "filled": filled,
+    }
+    if receipt is not None:
+        data["receipt_id"], data["receipt_reference"] = receipt.id, receipt.reference
+    db.session.execute(
+        _insert_event_stmt(),
+        {
+            "lead_id": lead.id,
+            "type": EventType.ENQUIRY,
+            "actor": "prospect",
+            "agent_id": None,
+            "created_at": now,
+            "data": _jsonable(data),
+        },
+    )
+    notifications.notify_duplicate_enquiry(lead, submitted)
+    return lead
+
+
+def record_possible_duplicate(lead: Lead, other: Lead, *, phone: str, channel: Channel) -> None:
+    """Say on `lead` (created with `possible_duplicate_of_id` = `other.id`) why it may be the
+    same prospect as `other`: the phone they share, which the one-open-lead-per-phone rule
+    keeps off `lead`, for an agent to check and merge. `other` is not touched."""
     db.session.add(
         LeadEvent(
             lead_id=lead.id,
-            type=EventType.ENQUIRY,
-            actor="prospect",
-            created_at=now,
-            data=_jsonable(
-                {
-                    "channel": channel.value,
-                    "source": source,
-                    "submitted": submitted,
-                    "filled": sorted(filled),
-                }
-            ),
+            type=EventType.POSSIBLE_DUPLICATE,
+            actor="system",
+            created_at=utcnow(),
+            data={
+                "channel": channel.value,
+                "phone": phone,
+                "lead_id": other.id,
+                "reference": other.reference,
+            },
         )
     )
     db.session.flush()
-    notifications.notify_duplicate_enquiry(lead, submitted)
-    return lead
 
 
 def find_open_lead_by_openid(openid: str) -> Lead | None:
@@ -365,8 +509,8 @@ def get_visible_lead(agent: Agent, lead_key: str | int, *, for_update: bool = Fa
     return lead
 
 
-# Ids beyond a BIGINT cannot exist; comparing with them overflows some drivers.
-MAX_LEAD_ID = 2**63 - 1
+# Ids beyond the INTEGER column cannot exist; comparing with them overflows the drivers.
+MAX_LEAD_ID = MAX_ROW_ID
 
 
 def _lead_id(key: str | int) -> int | None:
@@ -494,6 +638,7 @@ def lead_to_dict(lead: Lead, *, agent: Agent | None = None) -> dict[str, Any]:
         agent=({"id": agent.id, "name": agent.name, "login": agent.login} if agent else None),
         lost_reason=lead.lost_reason,
         merged_into_id=lead.merged_into_id,
+        possible_duplicate_of_id=lead.possible_duplicate_of_id,
         version=lead.version,
         allowed_transitions=[s.value for s in lifecycle.allowed_transitions(lead.status)],
     )

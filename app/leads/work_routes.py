@@ -28,7 +28,7 @@ from app.leads.queue import (
     queue_counts,
     queue_query,
 )
-from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp, intake_response
+from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
 from app.leads.schemas import normalize_cn_phone
 from app.routing import service as routing
 from app.web.labels import label
@@ -248,7 +248,21 @@ def create_manual() -> tuple[Any, int]:
         raise ValidationFailed("agent_id must be an agent's id", fields={"agent_id": "integer"})
     result = activity.create_manual_lead(body, by=current_agent(), agent_id=agent_id)
     db.session.commit()
-    return intake_response(result)
+    return _manual_response(result)
+
+
+def _manual_response(result: service.IntakeResult) -> tuple[Any, int]:
+    """An agent's own entry: unlike the public receipt, it names the open lead it joined."""
+    lead = result.lead
+    body = {
+        "id": lead.id,
+        "reference": lead.reference,
+        "status": lead.status.value,
+        "created": result.created,
+    }
+    if not result.created:
+        body["message"] = "此电话已有进行中的需求，已并入原需求 / added to your open enquiry"
+    return jsonify(body), 201 if result.created else 200
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

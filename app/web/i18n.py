@@ -28,7 +28,6 @@ FORM_TEXT = {
     "any": _l("都可以"),
     "choose": _l("请选择"),
     "thanks": _l("已收到您的需求"),
-    "thanks_joined": _l("已并入您之前的需求"),
     "reference": _l("编号"),
     "next": _l("招商专员将尽快与您联系（工作时间内通常30分钟内）。"),
     "errors": _l("请修改以下内容："),

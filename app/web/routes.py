@@ -88,4 +88,5 @@ def submit() -> tuple[str, int]:
         enquiry_in, channel=Channel.WEB_FORM, source={"form": "enquiry"}
     )
     db.session.commit()
-    return _render(201 if result.created else 200, result=result)
+    # The same page whether or not the phone was known (docs/security.md).
+    return _render(201, result=result)

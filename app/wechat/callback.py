@@ -94,10 +94,12 @@ class Delivery:
     def dedupe_key(self) -> str:
         """WeChat's advice: MsgId for messages, FromUserName + CreateTime for events. An event
         about one of our messages (a template receipt) adds that message's MsgID: two receipts
-        to one agent in the same second are two deliveries."""
+        to one agent in the same second are two deliveries. A message's key names its sender
+        too, so a MsgId replayed from another openid never gets the first sender's stored
+        reply (docs/security.md)."""
         msg_id = (self.get("MsgId") or "").strip()
         if msg_id and self.msg_type != "event":
-            key = f"msg:{msg_id}"
+            key = f"msg:{self.openid}:{msg_id}"
         else:
             key = f"evt:{self.openid}:{self.get('CreateTime') or ''}:{self.event or ''}"
             about = (self.get("MsgID") or "").strip()
@@ -176,12 +178,45 @@ def _required(args: Mapping[str, str], *names: str) -> list[str]:
     return values
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (a mismatch, never a 500)."""
+    return hmac.compare_digest(expected.encode(), given.lower().encode("utf-8", "replace"))
+
+
+def check_timestamp(timestamp: str, config: Mapping[str, Any], *, now: float | None = None) -> None:
+    """Refuse a signed request whose timestamp is outside the replay window: a plain-mode
+    signature covers only token, timestamp and nonce, so without this a leaked signed URL
+    would work forever, for any body (docs/security.md)."""
+    tolerance = int(config.get("WECHAT_TIMESTAMP_TOLERANCE_SECONDS") or 0)
+    if tolerance <= 0:
+        return
+    try:
+        stamp = int(timestamp)
+    except ValueError:
+        raise SignatureRejected("timestamp must be WeChat's Unix time in seconds") from None
+    if abs((time.time() if now is None else now) - stamp) > tolerance:
+        raise SignatureRejected(
+            f"timestamp is more than {tolerance} seconds from our clock: replayed or stale"
+        )
+
+
 def check_signature(args: Mapping[str, str], config: Mapping[str, Any]) -> None:
-    """Verify `signature` = sha1(sorted token, timestamp, nonce); 403 when wrong or missing."""
+    """Verify `signature` = sha1(sorted token, timestamp, nonce) and the timestamp's window;
+    403 when wrong, stale or missing."""
     signature, timestamp, nonce = _required(args, "signature", "timestamp", "nonce")
     expected = _sign(_token(config), timestamp, nonce)
-    if not hmac.compare_digest(expected, signature.lower()):
+    if not _same(expected, signature):
         raise SignatureRejected("the signature does not match WECHAT_TOKEN")
+    check_timestamp(timestamp, config)
+
+
+def message_mode(config: Mapping[str, Any]) -> str:
+    """safe, compatible or plain (WECHAT_MESSAGE_MODE; by default safe when an AES key is
+    configured)."""
+    mode = (config.get("WECHAT_MESSAGE_MODE") or "").strip().lower()
+    if mode in ("safe", "compatible", "plain"):
+        return mode
+    return "safe" if config.get("WECHAT_ENCODING_AES_KEY") else "plain"
 
 
 def crypto_for(config: Mapping[str, Any]) -> WeChatCrypto:
@@ -202,10 +237,18 @@ def open_delivery(body: bytes, args: Mapping[str, str], config: Mapping[str, Any
     """Verify and read a POSTed delivery in plain, compatible or safe mode."""
     if (args.get("encrypt_type") or "raw").lower() != "aes":
         check_signature(args, config)
+        if message_mode(config) == "safe":
+            # In safe mode WeChat encrypts every delivery; a plain one is not WeChat's.
+            raise SignatureRejected(
+                "the account is in safe mode: plain deliveries are refused "
+                "(WECHAT_MESSAGE_MODE=compatible accepts them)"
+            )
         fields = parse_xml(body)
         return Opened(_delivery(fields, body.decode("utf-8", errors="replace")), None)
 
     msg_signature, timestamp, nonce = _required(args, "msg_signature", "timestamp", "nonce")
+    if not msg_signature.isascii():
+        raise SignatureRejected("msg_signature does not match WECHAT_TOKEN")
     crypto = crypto_for(config)
     envelope = parse_xml(body)
     if not isinstance(envelope.get("Encrypt"), str) or not envelope["Encrypt"]:
@@ -222,6 +265,7 @@ def open_delivery(body: bytes, args: Mapping[str, str], config: Mapping[str, Any
         raise MalformedBody(
             "<Encrypt> could not be decrypted with WECHAT_ENCODING_AES_KEY"
         ) from None
+    check_timestamp(timestamp, config)
     return Opened(_delivery(parse_xml(plain), plain), crypto)
 
 

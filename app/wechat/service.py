@@ -345,8 +345,12 @@ def lead_fields(draft: dict[str, Any]) -> dict[str, Any]:
 
 
 def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]:
-    """Create the prospect's lead, or attach this enquiry to their open one (by openid, then
-    phone). Returns the lead and whether it is new."""
+    """Create the prospect's lead, or attach this enquiry to their own open one (same
+    openid). Returns the lead and whether it is new.
+
+    A phone that belongs to another open lead never joins that lead, nor is its reference
+    named: the prospect gets a lead of their own, without that phone (one open lead per
+    phone) and flagged as a possible duplicate for an agent to merge (docs/security.md)."""
     fields = lead_fields(dict(state.draft))
     if state.transcript:
         fields["message"] = "\n".join(state.transcript)[:4000]
@@ -355,21 +359,27 @@ def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]
     phone = fields.get("phone")
 
     existing = leads.find_open_lead_by_openid(openid)
-    if existing is None and phone:
-        existing = leads.find_open_lead_by_phone(phone)
     if existing is None:
+        other = leads.find_open_lead_by_phone(phone) if phone else None
+        if other is not None:
+            fields.pop("phone")
+            fields["possible_duplicate_of_id"] = other.id
         # No SAVEPOINT here: releasing one fires after_commit, which would publish the
         # routing task before this transaction commits. A phone race rolls back the whole
         # handling instead, and `_handle` runs it once more.
         lead = leads.create_lead(
             {**fields, "wechat_openid": openid}, channel=Channel.WECHAT, source=source
         )
+        if other is not None and phone:
+            leads.record_possible_duplicate(lead, other, phone=phone, channel=Channel.WECHAT)
         _record_requirements(lead, state)
         return lead, True
     lead = _lock_lead(existing.id) or existing
+    if phone and lead.phone != phone:
+        other = leads.find_open_lead_by_phone(phone)
+        if other is not None and other.id != lead.id:
+            fields.pop("phone")  # another prospect's: never joined, never changed
     leads.attach_enquiry(lead, EnquiryIn.model_construct(**fields), Channel.WECHAT, source)
-    if lead.wechat_openid is None:
-        lead.wechat_openid = openid
     _record_requirements(lead, state)
     return lead, False
 

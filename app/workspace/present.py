@@ -75,6 +75,7 @@ EVENT_LABELS = {
     EventType.MESSAGE_OUT: _l("回复客户"),
     EventType.NOTIFICATION: _l("通知"),
     EventType.MERGED: _l("合并"),
+    EventType.POSSIBLE_DUPLICATE: _l("疑似重复"),
 }
 
 NOTIFICATION_STATES = {

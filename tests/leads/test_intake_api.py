@@ -57,19 +57,47 @@ def test_new_lead_is_assigned_round_robin_in_embedded_mode(client, make_agent, d
     assert types == [EventType.CREATED, EventType.STATUS_CHANGED, EventType.ASSIGNED]
 
 
-def test_enquiry_from_phone_with_open_lead_joins_it(client, agent):
+def open_leads() -> list[Lead]:
+    return list(db.session.scalars(select(Lead).where(Lead.merged_into_id.is_(None))))
+
+
+def test_enquiry_from_phone_with_open_lead_joins_it_behind_a_receipt(client, agent):
     first = client.post("/api/leads", json={"phone": "13812345678", "need_type": "factory"})
     again = client.post(
         "/api/leads", json={"phone": "+86 138-1234-5678", "tax_wan": 120, "message": "再问一下"}
     )
-    assert again.status_code == 200
-    assert again.get_json()["id"] == first.get_json()["id"]
-    assert again.get_json()["reference"] == first.get_json()["reference"]
-    assert again.get_json()["created"] is False
-    assert count_leads() == 1
+    # The same answer as for a new phone: 201, a receipt of its own, not the open lead.
+    assert again.status_code == 201
+    body = again.get_json()
+    assert set(body) == set(first.get_json())
+    assert body["status"] == "new"
+    assert body["created"] is True
+    assert body["id"] != first.get_json()["id"]
+    assert body["reference"] != first.get_json()["reference"]
+    assert [lead.id for lead in open_leads()] == [first.get_json()["id"]]
     lead = db.session.get(Lead, first.get_json()["id"])
     assert float(lead.tax_wan) == 120.0
     enquiry = db.session.scalars(
         select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.type == EventType.ENQUIRY)
     ).one()
     assert enquiry.data["submitted"]["message"] == "再问一下"
+    assert enquiry.data["receipt_reference"] == body["reference"]
+    receipt = db.session.get(Lead, body["id"])
+    assert receipt.merged_into_id == lead.id
+    assert receipt.status is LeadStatus.DUPLICATE
+    assert receipt.reference == body["reference"]
+
+
+def test_known_and_unknown_phones_get_answers_of_the_same_shape(client, agent):
+    client.post("/api/leads", json={"phone": "13812345678", "company": "甲公司"})
+    known = client.post("/api/leads", json={"phone": "13812345678", "need_type": "land"})
+    unknown = client.post("/api/leads", json={"phone": "13900000001", "need_type": "land"})
+    assert known.status_code == unknown.status_code == 201
+    k, u = known.get_json(), unknown.get_json()
+    assert set(k) == set(u)
+    assert {key: v for key, v in k.items() if key not in ("id", "reference")} == {
+        key: v for key, v in u.items() if key not in ("id", "reference")
+    }
+    # Ids come from one sequence: the receipt is not told apart by its number either.
+    assert u["id"] == k["id"] + 1
+    assert "甲公司" not in known.get_data(as_text=True)

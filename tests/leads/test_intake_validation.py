@@ -405,3 +405,21 @@ def test_invalid_phone_is_400_with_a_field_message(client, raw):
 def test_overlong_phone_is_400(client):
     error = reject(client, {"phone": "1" * 41})
     assert "phone" in error["fields"]
+
+
+# --- hostile JSON (docs/security.md) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"phone": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "[" * 50_000 + "]" * 50_000,
+        '{"phone": "13812345678", "tax_wan": ' + "9" * 5000 + "}",
+    ],
+    ids=["nested-value", "nested-body", "huge-number"],
+)
+def test_hostile_json_is_a_400_with_a_message(client, body):
+    response = client.post("/api/leads", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"]

@@ -138,20 +138,27 @@ def test_utm_parameters_of_the_landing_link_reach_the_lead(client):
     assert db.session.scalars(select(Lead)).one().source["utm_source"] == "wechat_ad"
 
 
-def test_second_submission_from_the_same_phone_joins_the_open_enquiry(client):
-    first = submit(client, phone="13812345678", need_type="factory")
+def test_second_submission_from_the_same_phone_gets_the_same_page_as_a_new_one(client):
+    first = submit(client, phone="13812345678", need_type="factory", company="甲公司")
     again = submit(client, phone="+86 138-1234-5678", message="还想看仓库")
-    assert again.status_code == 200
+    fresh = submit(client, phone="13900000001", message="还想看仓库")
+    assert again.status_code == fresh.status_code == 201
     page = again.get_data(as_text=True)
-    assert "已并入您之前的需求" in page
-    assert page_reference(page) == page_reference(first.get_data(as_text=True))
-    assert row_counts()[0] == 1
+    # Neither the open lead's reference nor its data; the page reads as for a new phone.
+    assert page_reference(page) != page_reference(first.get_data(as_text=True))
+    assert page.replace(page_reference(page), "REF") == fresh.get_data(as_text=True).replace(
+        page_reference(fresh.get_data(as_text=True)), "REF"
+    )
+    assert "甲公司" not in page
+    open_leads = db.session.scalars(select(Lead).where(Lead.merged_into_id.is_(None))).all()
+    assert len(open_leads) == 2
 
 
-def test_joined_enquiry_is_announced_in_english_too(client):
-    submit(client, phone="13812345678")
+def test_repeat_enquiry_is_thanked_like_a_new_one_in_english_too(client):
+    submit(client, lang="en", phone="13812345678")
     page = submit(client, lang="en", phone="13812345678").get_data(as_text=True)
-    assert "We added this to your open enquiry" in page
+    assert "We added this to your open enquiry" not in page
+    assert page_reference(page)
 
 
 # --- validation errors ----------------------------------------------------------------------

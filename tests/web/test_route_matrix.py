@@ -342,3 +342,32 @@ def test_route_matrix(app, world, callers, savepoint, role):
     assert not wrong, f"{len(wrong)} answer(s) for {role} differ from the table:\n" + "\n".join(
         wrong
     )
+
+
+# --- ids no row can have -----------------------------------------------------------------------
+
+HUGE_IDS = ("2147483648", "4294967297", "9223372036854775808", "18446744073709551617", "9" * 40)
+
+
+def test_ids_beyond_32_and_64_bits_are_never_a_500(app, world, callers, savepoint):
+    """Every route with an id in its path, called as admin with ids no column can hold: a 4xx
+    with a message, never a traceback (docs/security.md)."""
+    caller = callers["admin"]
+    wrong = []
+
+    def status(method: str, rule: str, value: str) -> int:
+        names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
+        row = Row(0, 0, 0, 0, {n: value for n in names if n.endswith("_id") or n == "lead_key"})
+        path = fill(rule, world, row)
+        return savepoint(lambda: request(caller, method, path)).status_code
+
+    for method, rule in sorted(served(app)):
+        if not re.search(r"<(?:[^:<>]+:)?(\w+_id|lead_key)>", rule):
+            continue
+        missing = status(method, rule, "2147483000")  # an ordinary id that names no row
+        assert missing < 500, f"{method} {rule}"
+        for huge in HUGE_IDS:
+            got = status(method, rule, huge)
+            if got != missing and got not in (400, 403, 404):
+                wrong.append(f"{method} {rule} with {huge}: {got} (a missing row: {missing})")
+    assert not wrong, "\n".join(wrong)

@@ -387,7 +387,7 @@ def test_delivery_is_stored_with_its_raw_xml_and_reply(client):
     xml = build_text_xml(OPENID, "想租厂房", msg_id=99)
     post(client, xml)
     row = db.session.scalars(select(InboundMessage)).one()
-    assert (row.dedupe_key, row.openid, row.msg_type) == ("msg:99", OPENID, "text")
+    assert (row.dedupe_key, row.openid, row.msg_type) == (f"msg:{OPENID}:99", OPENID, "text")
     assert row.raw_xml == xml
     assert row.handled_at is not None
     assert "租厂房" in (row.reply_xml or "")

@@ -363,15 +363,20 @@ def test_a_click_follow_or_scan_opens_the_one_minute_window_only(app, xml):
     assert follower.last_inbound_at is None  # 48 hours come only from a message
 
 
-def test_open_lead_with_the_same_phone_gets_the_enquiry_attached(app, create_lead):
+def test_open_lead_with_the_same_phone_is_not_joined_but_flagged(app, create_lead):
     web = create_lead(phone="13812345678", need_type="factory")
     replies = chat("想租仓库，电话13812345678")
-    assert wechat_leads() == []
+    [own] = wechat_leads()
     db.session.refresh(web)
-    assert web.reference in replies[0]
-    assert "已在跟进中" in replies[0]
-    assert web.wechat_openid == OPENID
-    assert events(web, EventType.ENQUIRY)
+    assert web.reference not in replies[0]
+    assert own.reference in replies[0]
+    assert "已在跟进中" not in replies[0]
+    assert web.wechat_openid is None
+    assert not events(web, EventType.ENQUIRY)
+    assert own.possible_duplicate_of_id == web.id
+    assert own.phone is None  # one open lead per phone: the phone is on the flag's event
+    [flag] = events(own, EventType.POSSIBLE_DUPLICATE)
+    assert flag.data["phone"] == "+8613812345678"
 
 
 def test_open_lead_of_the_same_openid_gets_the_next_enquiry(app):
