@@ -233,6 +233,17 @@ def fake_wechat_command(host: str, port: int, appid: str | None, secret: str | N
     serve(host, port, appid=appid, secret=secret, echo=click.echo)
 
 
+@main.command("fake-channels")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8082, show_default=True, type=int, help="Port to listen on.")
+def fake_channels_command(host: str, port: int) -> None:
+    """Serve fake 企业微信, 钉钉 and Tencent Cloud SMS APIs for the demo and tests (run
+    ParkLead with PARKLEAD_FAKE_CHANNELS_URL=http://HOST:PORT to use them)."""
+    from app.devtools.fake_channels import serve
+
+    serve(host, port, echo=click.echo)
+
+
 @main.command("simulate-wechat")
 @click.option(
     "--url",

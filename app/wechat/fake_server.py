@@ -114,6 +114,21 @@ class Fault:
         return self.path is None or self.path == path
 
 
+def take_fault(faults: list[Fault], path: str, rng: random.Random) -> Fault | None:
+    """The first fault in `faults` for `path` that fires this time, counted, and removed when
+    used up. The caller holds the lock that guards `faults`."""
+    for fault in faults:
+        if not fault.matches(path) or rng.random() >= fault.rate:
+            continue
+        fault.hits += 1
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times == 0:
+                faults.remove(fault)
+        return fault
+    return None
+
+
 @dataclass
 class FakeWechatState:
     """Everything the fake knows; shared by its request threads under `lock`."""
@@ -182,16 +197,7 @@ class FakeWechatState:
     def take_fault(self, path: str) -> Fault | None:
         """The first armed fault for `path` that fires this time (counted and used up)."""
         with self.lock:
-            for fault in self.faults:
-                if not fault.matches(path) or self.rng.random() >= fault.rate:
-                    continue
-                fault.hits += 1
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times == 0:
-                        self.faults.remove(fault)
-                return fault
-        return None
+            return take_fault(self.faults, path, self.rng)
 
     def record_message(self, kind: str, body: dict[str, Any]) -> int:
         with self.lock:
