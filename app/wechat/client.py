@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import redis
 import requests
@@ -48,6 +49,7 @@ from app.wechat.models import WechatUser
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
+SHOWQRCODE_URL = "https://mp.weixin.qq.com/cgi-bin/showqrcode"
 STORAGE_PREFIX = "parklead:wechat"
 # (connect, read) seconds: a slow WeChat must not hold an outbox worker for long.
 DEFAULT_TIMEOUT: tuple[float, float] = (3.0, 5.0)
@@ -450,6 +452,43 @@ def send_template_message(
     fields = {k: v if isinstance(v, Mapping) else {"value": str(v)} for k, v in data.items()}
     result = (client or get_client()).message.send_template(openid, template_id, fields, url=url)
     return SendOutcome("sent", msgid=_msgid(result, "message/template/send"))
+
+
+@dataclass(frozen=True)
+class SceneQrCode:
+    ticket: str
+    url: str  # what the QR code encodes
+    expire_seconds: int
+    image_url: str  # the QR code as an image (showqrcode)
+
+
+def create_scene_qrcode(
+    scene: str, expire_seconds: int, *, client: WechatApiClient | None = None
+) -> SceneQrCode:
+    """A temporary parameterised QR code (QR_STR_SCENE): scanning it sends ParkLead a
+    subscribe (new follower, key "qrscene_<scene>") or SCAN event (key "<scene>")."""
+    api = client or get_client()
+    result = api.post(
+        "qrcode/create",
+        data={
+            "expire_seconds": expire_seconds,
+            "action_name": "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        },
+    )
+    if not isinstance(result, dict) or not result.get("ticket"):
+        raise WechatTransportError("WeChat qrcode/create answered without a ticket")
+    ticket = str(result["ticket"])
+    # The image comes from mp.weixin.qq.com, not the API host; a test or demo API base (the
+    # fake) serves it beside its API.
+    base = api.API_BASE_URL
+    image_base = SHOWQRCODE_URL if base == DEFAULT_BASE_URL else base + "showqrcode"
+    return SceneQrCode(
+        ticket=ticket,
+        url=str(result.get("url") or ""),
+        expire_seconds=int(result.get("expire_seconds") or expire_seconds),
+        image_url=f"{image_base}?{urlencode({'ticket': ticket})}",
+    )
 
 
 def send_customer_service_text(
