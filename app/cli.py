@@ -233,6 +233,21 @@ def fake_wechat_command(host: str, port: int, appid: str | None, secret: str | N
     serve(host, port, appid=appid, secret=secret, echo=click.echo)
 
 
+@main.command("doctor")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only failures.")
+@with_appcontext
+def doctor_command(strict: bool) -> None:
+    """Check the configuration an operator needs and say what to fix (exit 1 on a failure)."""
+    from app import doctor
+
+    findings = doctor.run()
+    for finding in findings:
+        click.echo(finding.line())
+    counts = doctor.summary(findings)
+    click.echo(f"{counts['OK']} ok, {counts['WARN']} warnings, {counts['FAIL']} failures")
+    raise SystemExit(doctor.exit_status(findings, strict=strict))
+
+
 @main.command("fake-channels")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8082, show_default=True, type=int, help="Port to listen on.")
