@@ -56,16 +56,19 @@ def _require_settings(app: Flask) -> None:
 
 def _use_fake_channels(app: Flask) -> None:
     """PARKLEAD_FAKE_CHANNELS_URL (the demo's `parklead fake-channels`): every alert channel
-    setting left unset points at the fakes. Refused in production."""
+    setting left unset (or at the real service's address) points at the fakes. Refused in
+    production."""
     url = app.config.get("FAKE_CHANNELS_URL")
     if not url:
         return
     if app.config["ENV_NAME"] == "production":
         raise RuntimeError("PARKLEAD_FAKE_CHANNELS_URL is for demos and tests, not production")
     from app.devtools.fake_channels import settings_for
+    from config.base import BaseConfig
 
     for key, value in settings_for(url.rstrip("/")).items():
-        if not app.config.get(key):
+        # Unset, or still the real service's default address: use the fake's.
+        if app.config.get(key) in (None, "", getattr(BaseConfig, key, None)):
             app.config[key] = value
 
 

@@ -177,15 +177,23 @@ def create_admin(login: str, password: str, name: str | None) -> None:
 
 @main.command("seed-demo")
 @click.option("--leads", "lead_count", default=12, show_default=True, help="Sample leads.")
+@click.option(
+    "--history", is_flag=True, help="Also a year of history (stages, calls, wins, losses)."
+)
+@click.option(
+    "--history-leads", default=300, show_default=True, help="Leads in the year of history."
+)
 @with_appcontext
-def seed_demo(lead_count: int) -> None:
+def seed_demo(lead_count: int, history: bool, history_leads: int) -> None:
     """Add a default team, agents, an admin and sample leads; print the logins."""
-    from app.demo import seed
+    from app.demo import seed, seed_history
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("refusing to add demo data to a production database")
     try:
         logins = seed(lead_count, echo=click.echo)
+        if history:
+            seed_history(history_leads, echo=click.echo)
     except SQLAlchemyError as exc:
         raise click.ClickException(_database_hint(exc)) from None
     click.echo("\nDemo logins (login / password / role):")
