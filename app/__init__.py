@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     )
     app.config.from_mapping(settings)
     _require_settings(app)
+    _use_fake_channels(app)
     _ensure_secret_key(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if app.config["PROXY_COUNT"]:
@@ -54,6 +55,24 @@ def _require_settings(app: Flask) -> None:
         raise RuntimeError(
             f"{app.config['ENV_NAME']} needs these environment variables: {', '.join(missing)}"
         )
+
+
+def _use_fake_channels(app: Flask) -> None:
+    """PARKLEAD_FAKE_CHANNELS_URL (the demo's `parklead fake-channels`): every alert channel
+    setting left unset (or at the real service's address) points at the fakes. Refused in
+    production."""
+    url = app.config.get("FAKE_CHANNELS_URL")
+    if not url:
+        return
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("PARKLEAD_FAKE_CHANNELS_URL is for demos and tests, not production")
+    from app.devtools.fake_channels import settings_for
+    from config.base import BaseConfig
+
+    for key, value in settings_for(url.rstrip("/")).items():
+        # Unset, or still the real service's default address: use the fake's.
+        if app.config.get(key) in (None, "", getattr(BaseConfig, key, None)):
+            app.config[key] = value
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -177,15 +177,23 @@ def create_admin(login: str, password: str, name: str | None) -> None:
 
 @main.command("seed-demo")
 @click.option("--leads", "lead_count", default=12, show_default=True, help="Sample leads.")
+@click.option(
+    "--history", is_flag=True, help="Also a year of history (stages, calls, wins, losses)."
+)
+@click.option(
+    "--history-leads", default=300, show_default=True, help="Leads in the year of history."
+)
 @with_appcontext
-def seed_demo(lead_count: int) -> None:
+def seed_demo(lead_count: int, history: bool, history_leads: int) -> None:
     """Add a default team, agents, an admin and sample leads; print the logins."""
-    from app.demo import seed
+    from app.demo import seed, seed_history
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("refusing to add demo data to a production database")
     try:
         logins = seed(lead_count, echo=click.echo)
+        if history:
+            seed_history(history_leads, echo=click.echo)
     except SQLAlchemyError as exc:
         raise click.ClickException(_database_hint(exc)) from None
     click.echo("\nDemo logins (login / password / role):")
@@ -231,6 +239,32 @@ def fake_wechat_command(host: str, port: int, appid: str | None, secret: str | N
     if secret == DEFAULT_SECRET:
         click.echo(f"  accepting WECHAT_APP_ID={appid} WECHAT_APP_SECRET={secret}")
     serve(host, port, appid=appid, secret=secret, echo=click.echo)
+
+
+@main.command("doctor")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only failures.")
+@with_appcontext
+def doctor_command(strict: bool) -> None:
+    """Check the configuration an operator needs and say what to fix (exit 1 on a failure)."""
+    from app import doctor
+
+    findings = doctor.run()
+    for finding in findings:
+        click.echo(finding.line())
+    counts = doctor.summary(findings)
+    click.echo(f"{counts['OK']} ok, {counts['WARN']} warnings, {counts['FAIL']} failures")
+    raise SystemExit(doctor.exit_status(findings, strict=strict))
+
+
+@main.command("fake-channels")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8082, show_default=True, type=int, help="Port to listen on.")
+def fake_channels_command(host: str, port: int) -> None:
+    """Serve fake 企业微信, 钉钉 and Tencent Cloud SMS APIs for the demo and tests (run
+    ParkLead with PARKLEAD_FAKE_CHANNELS_URL=http://HOST:PORT to use them)."""
+    from app.devtools.fake_channels import serve
+
+    serve(host, port, echo=click.echo)
 
 
 @main.command("simulate-wechat")

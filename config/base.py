@@ -45,6 +45,34 @@ class BaseConfig:
     WEBHOOK_SECRET: str | None = None
     WEBHOOK_TIMEOUT_SECONDS: float = 10.0
 
+    # Alert channels for agents (docs/notifications.md). Secrets only from the environment.
+    # 企业微信 application messages: the app's corp id, agent id and secret.
+    WECOM_CORP_ID: str | None = None
+    WECOM_AGENT_ID: str | None = None
+    WECOM_SECRET: str | None = None
+    WECOM_API_BASE_URL: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    # 企业微信 group robot: the `key` of its webhook URL.
+    WECOM_ROBOT_KEY: str | None = None
+    # 钉钉 group robot: the access_token of its webhook URL and its signing secret (SEC...).
+    DINGTALK_ROBOT_ACCESS_TOKEN: str | None = None
+    DINGTALK_ROBOT_SECRET: str | None = None
+    DINGTALK_API_BASE_URL: str = "https://oapi.dingtalk.com/"
+    # SMS: provider "tencent" (Tencent Cloud SMS, TC3-HMAC-SHA256), or unset for none.
+    SMS_PROVIDER: str | None = None
+    SMS_SECRET_ID: str | None = None
+    SMS_SECRET_KEY: str | None = None
+    SMS_SDK_APP_ID: str | None = None
+    SMS_SIGN_NAME: str | None = None
+    SMS_REGION: str = "ap-guangzhou"
+    SMS_API_BASE_URL: str = "https://sms.tencentcloudapi.com/"
+    # Approved template ids: lead_assigned takes {1} reference, {2} contact-by time; notice
+    # takes {1} what happened.
+    SMS_TEMPLATE_LEAD_ASSIGNED: str | None = None
+    SMS_TEMPLATE_NOTICE: str | None = None
+    ALERT_TIMEOUT_SECONDS: float = 10.0
+    # Demo only: fill the unset channel settings above with those of `parklead fake-channels`.
+    FAKE_CHANNELS_URL: str | None = None
+
     # Notification outbox (SPEC §8): retries with exponential backoff and jitter, then dead.
     NOTIFY_MAX_ATTEMPTS: int = 8
     NOTIFY_BACKOFF_BASE_SECONDS: float = 30.0

@@ -289,6 +289,17 @@ def _document() -> None:
                     "phone": {"type": ["string", "null"]},
                     "email": {"type": ["string", "null"]},
                     "wechat_openid": {"type": ["string", "null"]},
+                    "wecom_userid": {"type": ["string", "null"]},
+                    "notify_channels": {
+                        "type": ["array", "null"],
+                        "items": {"type": "string"},
+                        "description": "alert channels, first choice first; null: defaults",
+                    },
+                    "notify_events": {
+                        "type": ["object", "null"],
+                        "additionalProperties": {"type": "boolean"},
+                        "description": "event kind -> false to switch its alerts off",
+                    },
                     "skills": {"type": "object"},
                     "capacity": {"type": "integer"},
                     "weight": {"type": "integer"},

@@ -220,6 +220,7 @@ def create_agent(data: AgentIn) -> Agent:
         capacity=data.capacity,
     )
     agent.wechat_openid = data.wechat_openid
+    set_alerts(agent, data, {"wecom_userid", "notify_channels", "notify_events"})
     agent.skills = data.skills.model_dump(mode="json")
     agent.weight = data.weight
     agent.working_hours = data.working_hours
@@ -253,10 +254,36 @@ def update_agent(agent_id: int, patch: AgentPatch) -> Agent:
     for name in ("phone", "email", "wechat_openid", "working_hours"):
         if name in given:
             setattr(agent, name, getattr(patch, name))
+    set_alerts(agent, patch, given)
     if patch.active is not None and patch.active != agent.active:
         agent.active = patch.active
         if not patch.active:
             agent.tokens_valid_after = utcnow()
+    db.session.flush()
+    return agent
+
+
+def set_alerts(agent: Agent, data: AgentIn, given: set[str]) -> None:
+    """Where and about what the agent is alerted (docs/notifications.md), for the fields in
+    `given`; unknown to notifications, which reads them when it queues an alert."""
+    if "wecom_userid" in given:
+        agent.wecom_userid = (data.wecom_userid or "").strip() or None
+    if "notify_channels" in given:
+        channels = data.notify_channels
+        agent.notify_channels = [c.value for c in channels] if channels is not None else None
+    if "notify_events" in given:
+        events = data.notify_events
+        agent.notify_events = {e.value: on for e, on in events.items()} if events else None
+
+
+def bind_wechat_openid(agent_id: int, openid: str) -> Agent:
+    """The agent scanned their binding QR code: this official-account follower is them.
+    A follower bound to another agent before is taken from them (one person, one openid)."""
+    agent = get_agent(agent_id)
+    for other in db.session.scalars(select(Agent).where(Agent.wechat_openid == openid)):
+        if other.id != agent.id:
+            other.wechat_openid = None
+    agent.wechat_openid = openid
     db.session.flush()
     return agent
 
@@ -284,6 +311,9 @@ def agent_to_dict(agent: Agent, open_leads: int | None = None) -> dict[str, Any]
         "phone": agent.phone,
         "email": agent.email,
         "wechat_openid": agent.wechat_openid,
+        "wecom_userid": agent.wecom_userid,
+        "notify_channels": agent.notify_channels,
+        "notify_events": agent.notify_events,
         "skills": agent.skills or {},
         "capacity": agent.capacity,
         "weight": agent.weight,

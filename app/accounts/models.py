@@ -19,6 +19,27 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class AlertChannel(enum.StrEnum):
+    """Where an agent can be alerted, in the order they choose (docs/notifications.md)."""
+
+    WECOM_APP = "wecom_app"  # 企业微信 application message to the agent (wecom_userid)
+    WECOM_ROBOT = "wecom_robot"  # 企业微信 group robot, mentioning the agent's mobile
+    DINGTALK_ROBOT = "dingtalk_robot"  # 钉钉 group robot, mentioning the agent's mobile
+    SMS = "sms"  # text message to the agent's mobile
+    WECHAT_TEMPLATE = "wechat_template"  # official-account template message (wechat_openid)
+    EMAIL = "email"
+
+
+class AlertEvent(enum.StrEnum):
+    """The events an agent may switch their alerts off for (docs/notifications.md)."""
+
+    LEAD_ASSIGNED = "lead_assigned"  # a new lead is theirs
+    SLA_BREACH = "sla_breach"
+    WECHAT_HANDOVER = "wechat_handover"  # a WeChat prospect asked for a person
+    LISTING_MATCH = "listing_match"
+    FOLLOW_UP_DUE = "follow_up_due"
+
+
 class Strategy(enum.StrEnum):
     """How a team picks one of its agents (SPEC §7)."""
 
@@ -95,6 +116,13 @@ class Agent(SessionLoginMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     wechat_openid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The agent's member id (UserID) in the office's 企业微信, for application messages.
+    wecom_userid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # AlertChannel values, first choice first: the next is tried when one fails for good.
+    # None: every configured channel at once (WeChat template and e-mail), as before.
+    notify_channels: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    # {AlertEvent value: false} switches that event's alerts off; absent means on.
+    notify_events: Mapped[dict[str, bool] | None] = mapped_column(JSONType, nullable=True)
     # {"need_types": [...], "districts": [...], "industries": [...]}
     skills: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     capacity: Mapped[int] = mapped_column(default=50, server_default=text("50"))

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 
-from app.accounts.models import Role, Strategy
+from app.accounts.models import AlertChannel, AlertEvent, Role, Strategy
 from app.leads.models import NeedType
 from app.leads.schemas import normalize_cn_phone
 from app.routing.schemas import Body, Id
@@ -59,6 +59,13 @@ class AgentIn(Body):
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=254)
     wechat_openid: str | None = Field(default=None, max_length=64)
+    # The agent's UserID in the office's 企业微信 (application messages).
+    wecom_userid: str | None = Field(default=None, max_length=64)
+    # Alert channels, first choice first (the next is tried when one fails for good);
+    # null: every configured default channel at once (docs/notifications.md).
+    notify_channels: list[AlertChannel] | None = Field(default=None, max_length=len(AlertChannel))
+    # {"sla_breach": false, ...}: events to hear nothing about; absent events are on.
+    notify_events: dict[AlertEvent, StrictBool] | None = None
     skills: Skills = Field(default_factory=Skills)
     # Most open leads routing gives this agent.
     capacity: StrictInt = Field(default=50, ge=0, le=100_000)
@@ -73,6 +80,13 @@ class AgentIn(Body):
     def _login(cls, value: str | None) -> str | None:
         if value is not None and not _LOGIN.match(value):
             raise ValueError("may contain only letters, digits and _ . @ -")
+        return value
+
+    @field_validator("notify_channels")
+    @classmethod
+    def _channels(cls, value: list[AlertChannel] | None) -> list[AlertChannel] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("names a channel twice")
         return value
 
     @field_validator("phone")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
+import hmac
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -151,3 +154,39 @@ def agent_for_token(token: str) -> Agent:
     if revoked or payload.get("epoch") != _token_epoch(agent):
         raise Unauthorized("token revoked; log in again", code="token_revoked")
     return agent
+
+
+# --- binding an agent's official-account openid by scanning a QR code ------------------------
+
+BIND_SCENE_PREFIX = "bind:"
+BIND_QR_SECONDS = 600
+
+
+def _binding_signature(agent_id: int, expires: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"parklead-bind:{agent_id}:{expires}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def binding_scene(agent: Agent, *, now: float | None = None) -> tuple[str, int]:
+    """The scene string of a short-lived QR code that binds whoever scans it to `agent`, and
+    its lifetime in seconds. Signed with SECRET_KEY: nobody can forge one for another agent;
+    at most 64 characters, WeChat's limit for scene_str (docs/notifications.md)."""
+    expires = int(now if now is not None else time.time()) + BIND_QR_SECONDS
+    signature = _binding_signature(agent.id, expires)
+    return f"{BIND_SCENE_PREFIX}{agent.id}:{expires}:{signature}", BIND_QR_SECONDS
+
+
+def agent_for_binding_scene(scene: str, *, now: float | None = None) -> Agent | None:
+    """The active agent a binding scene names, or None when it is forged, expired or unknown."""
+    try:
+        agent_id, expires, signature = scene.removeprefix(BIND_SCENE_PREFIX).split(":")
+        agent_number, expiry = int(agent_id), int(expires)
+    except ValueError:
+        return None
+    if not hmac.compare_digest(signature, _binding_signature(agent_number, expiry)):
+        return None
+    if expiry < (now if now is not None else time.time()):
+        return None
+    agent = db.session.get(Agent, agent_number)
+    return agent if agent is not None and agent.active else None

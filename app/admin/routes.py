@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from app.accounts import management
-from app.accounts.models import Agent, Role, Strategy, Team
+from app.accounts.models import Agent, AlertChannel, AlertEvent, Role, Strategy, Team
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, words_text
 from app.core.db import db
@@ -125,6 +125,7 @@ def _agent_values(agent: Agent) -> MultiDict[str, str]:
             "phone": agent.phone or "",
             "email": agent.email or "",
             "wechat_openid": agent.wechat_openid or "",
+            "wecom_userid": agent.wecom_userid or "",
             "capacity": str(agent.capacity),
             "weight": str(agent.weight),
             "districts": words_text(skills.get("districts")),
@@ -138,7 +139,28 @@ def _agent_values(agent: Agent) -> MultiDict[str, str]:
         values.add("active", "1")
     if agent.working_hours is None:
         values.add("always_available", "1")
+    if agent.notify_channels is None:
+        values.add("default_channels", "1")
+    for rank, channel in enumerate(agent.notify_channels or [], start=1):
+        values[f"rank_{channel}"] = str(rank)
+    for event in AlertEvent:
+        if (agent.notify_events or {}).get(event.value) is not False:
+            values.add("notify_events", event.value)
     return values
+
+
+def _alert_fields(form: Form) -> dict[str, Any]:
+    """The channel order (a rank per channel; empty: not used) and the events switched on."""
+    ranks = {
+        c: form.integer(f"rank_{c.value}", minimum=1, maximum=len(AlertChannel))
+        for c in AlertChannel
+    }
+    chosen = sorted((r, i, c.value) for i, (c, r) in enumerate(ranks.items()) if r is not None)
+    on = {e.value for e in form.choices("notify_events", AlertEvent)}
+    return {
+        "notify_channels": None if form.flag("default_channels") else [c for _, _, c in chosen],
+        "notify_events": {e.value: e.value in on for e in AlertEvent},
+    }
 
 
 def _agent_fields(form: Form) -> dict[str, Any]:
@@ -149,6 +171,8 @@ def _agent_fields(form: Form) -> dict[str, Any]:
         "phone": form.text("phone", max_length=40),
         "email": form.text("email", max_length=254),
         "wechat_openid": form.text("wechat_openid", max_length=64),
+        "wecom_userid": form.text("wecom_userid", max_length=64),
+        **_alert_fields(form),
         "capacity": form.integer("capacity", maximum=100_000, required=True),
         "weight": form.integer("weight", minimum=1, maximum=1000, required=True),
         "active": form.flag("active"),
@@ -173,7 +197,12 @@ def _new_password(form: Form) -> str | None:
 
 
 def _agent_form_context(agent: Agent | None = None) -> dict[str, Any]:
-    return {"agent": agent, "teams": management.list_teams()}
+    return {
+        "agent": agent,
+        "teams": management.list_teams(),
+        "alert_channels": list(AlertChannel),
+        "alert_events": list(AlertEvent),
+    }
 
 
 @bp.route("/agents/new", methods=["GET", "POST"])

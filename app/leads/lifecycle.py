@@ -6,6 +6,7 @@ Every status change goes through `change_status`, which checks the transition, r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from app.core.db import db, utcnow
@@ -67,8 +68,10 @@ def change_status(
     note: str | None = None,
     expected_version: int | None = None,
     data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
 ) -> LeadEvent:
-    """Move `lead` to `to` or raise; the caller commits."""
+    """Move `lead` to `to` or raise; the caller commits. `at` (default now) dates a move that
+    happened earlier, for leads recorded with their past (app/leads/history.py)."""
     try:
         target = LeadStatus(to)
     except ValueError:
@@ -97,7 +100,7 @@ def change_status(
             "reason is too long", fields={"reason": f"at most {LOST_REASON_MAX} characters"}
         )
 
-    now = utcnow()
+    now = at or utcnow()
     previous = lead.status
     lead.status = target
     lead.last_activity_at = now

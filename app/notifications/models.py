@@ -23,6 +23,10 @@ class NotificationChannel(enum.StrEnum):
     WECHAT_CS = "wechat_cs"  # customer-service message to a prospect (48 h window)
     EMAIL = "email"
     WEBHOOK = "webhook"
+    WECOM_APP = "wecom_app"  # 企业微信 application message to a member
+    WECOM_ROBOT = "wecom_robot"  # 企业微信 group robot webhook
+    DINGTALK_ROBOT = "dingtalk_robot"  # 钉钉 group robot webhook (signed)
+    SMS = "sms"  # text message through the SMS provider
 
 
 class NotificationStatus(enum.StrEnum):

@@ -34,6 +34,7 @@ import enum
 import json
 import logging
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,7 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.accounts.models import Agent
+from app.accounts.models import Agent, AlertChannel, AlertEvent
 from app.core.db import db, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -51,6 +52,7 @@ from app.core.logging import mask_phones
 from app.leads.models import EventType, Lead, LeadEvent
 from app.notifications import channels
 from app.notifications.channels import PermanentError, RetryableError
+from app.notifications.channels.sms import template_setting as sms_template_setting
 from app.notifications.channels.wechat import template_setting
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.notifications.outbox import SEND_TASK, queue_notification
@@ -314,6 +316,8 @@ def _dead(notification: Notification, attempt: int, error: str) -> Delivery:
     recorded = _finish(
         notification, attempt, status=Status.DEAD, last_error=_clip(error), next_attempt_at=None
     )
+    if recorded:
+        _fall_back(notification)
     db.session.commit()
     if not recorded:
         return Delivery(notification.id, Outcome.SUPERSEDED, error=error)
@@ -340,6 +344,7 @@ def _skipped(notification: Notification, attempt: int, reason: str) -> Delivery:
     if not recorded:
         db.session.rollback()  # the newer attempt decides, and tells the agent if need be
         return Delivery(notification.id, Outcome.SUPERSEDED)
+    _fall_back(notification)
     db.session.commit()
     log.info("notification %s skipped: %s%s", notification.id, reason, told)
     return Delivery(notification.id, Outcome.SKIPPED, error=reason)
@@ -425,6 +430,7 @@ def notify_lead_assigned(lead: Lead, agent: Agent) -> list[Notification]:
         ],
         remark=due,
         lead_id=lead.id,
+        sms_params=[lead.reference, _local(lead.sla_due_at) if lead.sla_due_at else "尽快"],
     )
     if _webhooks_on():
         queued.append(
@@ -498,6 +504,21 @@ def queue_prospect_message(
     )
 
 
+# The agent's channels (AlertChannel) as outbox channels.
+ALERT_CHANNELS = {c.value: NotificationChannel(c.value) for c in AlertChannel}
+# Without a choice of their own an agent hears on every configured channel of these at once.
+DEFAULT_CHANNELS = (NotificationChannel.WECHAT_TEMPLATE, NotificationChannel.EMAIL)
+_MOBILE = re.compile(r"^\+861\d{10}$")
+
+
+EVENT_KINDS = frozenset(e.value for e in AlertEvent)
+
+
+def alerts_wanted(agent: Agent, kind: str) -> bool:
+    """Whether `agent` wants alerts of this kind (only AlertEvent kinds can be switched off)."""
+    return kind not in EVENT_KINDS or (agent.notify_events or {}).get(kind) is not False
+
+
 def notify_agent(
     agent: Agent,
     *,
@@ -508,45 +529,143 @@ def notify_agent(
     lines: Sequence[tuple[str, str]],
     remark: str = "",
     lead_id: int | None = None,
+    sms_params: Sequence[str] | None = None,
 ) -> list[Notification]:
-    """Queue a message to an agent over every channel configured for them: a WeChat template
-    message (their openid, WECHAT_APP_ID and WECHAT_TEMPLATE_<template> set) and an e-mail
-    (their address and SMTP_HOST set). `lines` are (label, value) pairs, which fill the
-    template's keyword1..N in order."""
+    """Queue a message to an agent (docs/notifications.md).
+
+    An agent who chose channels (`notify_channels`) hears on the first of them that can
+    reach them; when that one fails for good (dead, or skipped), the next is queued, and so
+    on. An agent who did not choose hears on every configured default channel at once: a
+    WeChat template message (their openid, WECHAT_APP_ID and WECHAT_TEMPLATE_<template> set)
+    and an e-mail (their address and SMTP_HOST set). Kinds the agent switched off
+    (`notify_events`) queue nothing. `lines` are (label, value) pairs, which fill the
+    template's keyword1..N in order; `sms_params` fill an SMS template (default: the title).
+    """
+    if not alerts_wanted(agent, kind):
+        return []
+    alert = {
+        "kind": kind,
+        "cause": cause,
+        "template": template.lower(),
+        "title": title,
+        "lines": [[label, value] for label, value in lines],
+        "remark": remark,
+        "sms_params": list(sms_params) if sms_params else [_sms_text(title)],
+    }
+    if agent.notify_channels is None:
+        chain = [c for c in DEFAULT_CHANNELS if _reachable(agent, c, alert)]
+        return [_queue_alert(agent, c, alert, [], lead_id) for c in chain]
+    chain = _chain(agent, agent.notify_channels, alert)
+    return [_queue_alert(agent, chain[0], alert, chain[1:], lead_id)] if chain else []
+
+
+def _chain(agent: Agent, names: Sequence[str], alert: dict[str, Any]) -> list[NotificationChannel]:
+    channels_ = [ALERT_CHANNELS[n] for n in names if n in ALERT_CHANNELS]
+    return [c for c in channels_ if _reachable(agent, c, alert)]
+
+
+def _mobile(agent: Agent) -> str | None:
+    """The agent's mainland mobile as 11 digits, or None."""
+    return agent.phone[3:] if agent.phone and _MOBILE.match(agent.phone) else None
+
+
+def _reachable(agent: Agent, channel: NotificationChannel, alert: dict[str, Any]) -> bool:
+    """Whether `channel` is configured and knows how to reach `agent`."""
     cfg = current_app.config
-    queued = []
-    if agent.wechat_openid and cfg.get("WECHAT_APP_ID") and cfg.get(template_setting(template)):
+    C = NotificationChannel
+    if channel is C.WECHAT_TEMPLATE:
+        return bool(
+            agent.wechat_openid
+            and cfg.get("WECHAT_APP_ID")
+            and cfg.get(template_setting(alert["template"]))
+        )
+    if channel is C.EMAIL:
+        return bool(agent.email and cfg.get("SMTP_HOST"))
+    if channel is C.WECOM_APP:
+        return bool(agent.wecom_userid and cfg.get("WECOM_CORP_ID") and cfg.get("WECOM_SECRET"))
+    if channel is C.WECOM_ROBOT:
+        return bool(cfg.get("WECOM_ROBOT_KEY"))
+    if channel is C.DINGTALK_ROBOT:
+        return bool(cfg.get("DINGTALK_ROBOT_ACCESS_TOKEN"))
+    if channel is C.SMS:
+        return bool(
+            _mobile(agent)
+            and cfg.get("SMS_PROVIDER")
+            and cfg.get(sms_template_setting(_sms_template(alert)))
+        )
+    return False
+
+
+def _sms_template(alert: dict[str, Any]) -> str:
+    return "lead_assigned" if alert["template"] == "lead_assigned" else "notice"
+
+
+def _sms_text(title: str, limit: int = 30) -> str:
+    # The Chinese half of "中文 / English" titles; SMS template variables are short.
+    return _shorten(title.split(" / ")[0], limit)
+
+
+def _queue_alert(
+    agent: Agent,
+    channel: NotificationChannel,
+    alert: dict[str, Any],
+    fallback: Sequence[NotificationChannel],
+    lead_id: int | None,
+) -> Notification:
+    C = NotificationChannel
+    recipient = agent.login
+    payload: dict[str, Any] = {"alert": alert, "fallback": [c.value for c in fallback]}
+    title, lines, remark = alert["title"], alert["lines"], alert["remark"]
+    if channel is C.WECHAT_TEMPLATE:
+        recipient = str(agent.wechat_openid)
         data = {"first": title}
         data.update({f"keyword{i}": value for i, (_, value) in enumerate(lines, start=1)})
         data["remark"] = remark
-        queued.append(
-            queue_notification(
-                channel=NotificationChannel.WECHAT_TEMPLATE,
-                kind=kind,
-                recipient=agent.wechat_openid,
-                template=template,
-                idempotency_key=f"{cause}:wechat_template",
-                payload={"data": data},
-                lead_id=lead_id,
-                agent_id=agent.id,
-            )
-        )
-    if agent.email and cfg.get("SMTP_HOST"):
+        payload["data"] = data
+    elif channel is C.EMAIL:
+        recipient = str(agent.email)
         body = "\n".join([f"{agent.name}，您好：", "", title, "", *(f"{k}：{v}" for k, v in lines)])
         if remark:
             body += f"\n\n{remark}"
-        queued.append(
-            queue_notification(
-                channel=NotificationChannel.EMAIL,
-                kind=kind,
-                recipient=agent.email,
-                idempotency_key=f"{cause}:email",
-                payload={"subject": f"[ParkLead] {title}", "body": body + "\n\n— ParkLead\n"},
-                lead_id=lead_id,
-                agent_id=agent.id,
-            )
-        )
-    return queued
+        payload["subject"] = f"[ParkLead] {title}"
+        payload["body"] = body + "\n\n— ParkLead\n"
+    elif channel is C.WECOM_APP:
+        recipient = str(agent.wecom_userid)
+    elif channel in (C.WECOM_ROBOT, C.DINGTALK_ROBOT):
+        recipient = _mobile(agent) or agent.login
+        payload["mention"] = _mobile(agent)
+    elif channel is C.SMS:
+        recipient = str(_mobile(agent))
+        payload["sms"] = {"template": _sms_template(alert), "params": alert["sms_params"]}
+    if channel in (C.WECOM_APP, C.WECOM_ROBOT, C.DINGTALK_ROBOT):
+        payload.update(title=title, lines=lines, remark=remark)
+    return queue_notification(
+        channel=channel,
+        kind=alert["kind"],
+        recipient=recipient[:254],
+        template=alert["template"] if channel is C.WECHAT_TEMPLATE else None,
+        idempotency_key=f"{alert['cause']}:{channel.value}",
+        payload=payload,
+        lead_id=lead_id,
+        agent_id=agent.id,
+    )
+
+
+def _fall_back(notification: Notification) -> Notification | None:
+    """The next of the agent's channels, after `notification` failed for good; None when
+    there is none left. The caller commits."""
+    payload = notification.payload or {}
+    alert, rest = payload.get("alert"), payload.get("fallback") or []
+    if not alert or not rest or notification.agent_id is None:
+        return None
+    agent = db.session.get(Agent, notification.agent_id)
+    if agent is None:
+        return None
+    chain = _chain(agent, rest, alert)
+    if not chain:
+        return None
+    log.info("notification %s failed for good; falling back to %s", notification.id, chain[0])
+    return _queue_alert(agent, chain[0], alert, chain[1:], notification.lead_id)
 
 
 def _webhooks_on() -> bool:

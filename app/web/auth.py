@@ -121,6 +121,24 @@ def change_password() -> Response | str | tuple[str, int]:
     return redirect(url_for("auth.login"))
 
 
+@bp.get("/account/wechat")
+@login_required
+def wechat_binding() -> str:
+    """A short-lived QR code that binds the agent's official-account openid when scanned."""
+    from app.wechat import client as wechat
+
+    agent: Agent = current_user._get_current_object()
+    scene, seconds = accounts.binding_scene(agent)
+    qr, error = None, None
+    try:
+        qr = wechat.create_scene_qrcode(scene, seconds)
+    except wechat.WechatError as exc:
+        error = str(exc)
+    return render_template(
+        "wechat_binding.html", qr=qr, scene=scene, minutes=seconds // 60, error=error
+    )
+
+
 def init_auth(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.models import Role, Strategy
+from app.accounts.models import AlertChannel, AlertEvent, Role, Strategy
 from app.leads.models import Channel, Deal, LeadStatus, NeedType
 from app.notifications.models import NotificationChannel, NotificationStatus
 
@@ -63,6 +63,18 @@ NOTIFICATION_CHANNEL = {
     NotificationChannel.WECHAT_CS: _l("微信客服消息"),
     NotificationChannel.EMAIL: _l("邮件"),
     NotificationChannel.WEBHOOK: _l("Webhook"),
+    NotificationChannel.WECOM_APP: _l("企业微信应用消息"),
+    NotificationChannel.WECOM_ROBOT: _l("企业微信群机器人"),
+    NotificationChannel.DINGTALK_ROBOT: _l("钉钉群机器人"),
+    NotificationChannel.SMS: _l("短信"),
+}
+ALERT_CHANNEL = {c: NOTIFICATION_CHANNEL[NotificationChannel(c.value)] for c in AlertChannel}
+ALERT_EVENT = {
+    AlertEvent.LEAD_ASSIGNED: _l("新线索"),
+    AlertEvent.SLA_BREACH: _l("超时未联系"),
+    AlertEvent.WECHAT_HANDOVER: _l("微信转人工"),
+    AlertEvent.LISTING_MATCH: _l("载体匹配"),
+    AlertEvent.FOLLOW_UP_DUE: _l("跟进到期"),
 }
 NOTIFICATION_STATUS = {
     NotificationStatus.PENDING: _l("待发送"),
@@ -98,6 +110,8 @@ _BY_TYPE: dict[type[enum.Enum], dict[Any, Any]] = {
     Strategy: STRATEGY,
     NotificationChannel: NOTIFICATION_CHANNEL,
     NotificationStatus: NOTIFICATION_STATUS,
+    AlertChannel: ALERT_CHANNEL,
+    AlertEvent: ALERT_EVENT,
 }
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import redis
 import requests
@@ -48,6 +49,7 @@ from app.wechat.models import WechatUser
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
+SHOWQRCODE_URL = "https://mp.weixin.qq.com/cgi-bin/showqrcode"
 STORAGE_PREFIX = "parklead:wechat"
 # (connect, read) seconds: a slow WeChat must not hold an outbox worker for long.
 DEFAULT_TIMEOUT: tuple[float, float] = (3.0, 5.0)
@@ -167,28 +169,33 @@ def memory_storage_for(base_url: str, appid: str) -> MemoryTokenStorage:
 # --- the client ------------------------------------------------------------------------------
 
 
-class WechatApiClient(WeChatClient):
-    """wechatpy's client with a configurable base URL and a coordinated token refresh."""
+class SharedTokenClient:
+    """The access-token discipline of SPEC §8 for any wechatpy client (official account,
+    企业微信): the token lives in a shared store, one process refreshes at a time under a
+    lock, and a refused token is refreshed once and the call retried once.
 
-    def __init__(
-        self,
-        appid: str,
-        secret: str,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        session: SessionStorage | None = None,
-        timeout: tuple[float, float] | float = DEFAULT_TIMEOUT,
-        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
-        lock_wait: float = LOCK_WAIT_SECONDS,
-    ) -> None:
-        base_url = base_url if base_url.endswith("/") else base_url + "/"
-        storage = session or memory_storage_for(base_url, appid)
-        # auto_retry=False: the unbounded 40001 retry of wechatpy 1.8 is replaced by _request.
-        super().__init__(appid, secret, session=storage, timeout=timeout, auto_retry=False)
-        # wechatpy's _request reads API_BASE_URL from the instance, so this redirects every API.
-        self.API_BASE_URL = base_url
-        self.lock_timeout = lock_timeout
-        self.lock_wait = lock_wait
+    Mixed in before a wechatpy client class; a subclass names its token endpoint, the query
+    that fetches a token and the errcodes that mean "this token is no longer good".
+    """
+
+    TOKEN_ENDPOINT = "token"  # noqa: S105 - a path, not a password
+    EXPIRED_TOKEN_ERRCODES: frozenset[int] = EXPIRED_TOKEN_ERRCODES
+    # Set by wechatpy's BaseWeChatClient.__init__.
+    API_BASE_URL: str
+    appid: str
+    session: SessionStorage
+    timeout: Any
+    expires_at: int | None
+    _http: requests.Session
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS
+    lock_wait: float = LOCK_WAIT_SECONDS
+
+    @property
+    def access_token_key(self) -> str:
+        raise NotImplementedError
+
+    def token_query(self) -> dict[str, str]:
+        raise NotImplementedError
 
     # The token ---------------------------------------------------------------------------
 
@@ -251,18 +258,12 @@ class WechatApiClient(WeChatClient):
             guard.release()
 
     def fetch_access_token(self) -> dict[str, Any]:
-        """GET {base}token (wechatpy 1.8 ignores the base URL here) and store the token."""
-        endpoint = "token"
-        log.info("fetching a WeChat access token from %s", self.API_BASE_URL)
+        """GET {base}{TOKEN_ENDPOINT} (wechatpy 1.8 ignores the base URL here) and store it."""
+        endpoint = self.TOKEN_ENDPOINT
+        log.info("fetching an access token from %s%s", self.API_BASE_URL, endpoint)
         try:
             response = self._http.get(
-                self.API_BASE_URL + endpoint,
-                params={
-                    "grant_type": "client_credential",
-                    "appid": self.appid,
-                    "secret": self.secret,
-                },
-                timeout=self.timeout,
+                self.API_BASE_URL + endpoint, params=self.token_query(), timeout=self.timeout
             )
         except requests.RequestException as exc:
             # `from None`: the original exception's text carries the secret in the URL.
@@ -294,9 +295,9 @@ class WechatApiClient(WeChatClient):
         try:
             return self._request_with(token, method, url_or_endpoint, dict(kwargs))
         except WechatApiError as exc:
-            if exc.errcode not in EXPIRED_TOKEN_ERRCODES:
+            if exc.errcode not in self.EXPIRED_TOKEN_ERRCODES:
                 raise
-            log.info("WeChat refused the token (%s); refreshing once", exc.errcode)
+            log.info("the API refused the token (%s); refreshing once", exc.errcode)
         token = self.refresh_access_token(stale=token)
         return self._request_with(token, method, url_or_endpoint, dict(kwargs))
 
@@ -307,7 +308,7 @@ class WechatApiClient(WeChatClient):
         kwargs["params"] = {**(params if isinstance(params, dict) else {}), "access_token": token}
         endpoint = url_or_endpoint.removeprefix(self.API_BASE_URL)
         try:
-            return super()._request(method, url_or_endpoint, **kwargs)
+            return super()._request(method, url_or_endpoint, **kwargs)  # type: ignore[misc]
         except requests.RequestException as exc:
             raise WechatTransportError(
                 f"WeChat {endpoint} failed: {_redact(exc)}", endpoint=endpoint
@@ -319,6 +320,38 @@ class WechatApiClient(WeChatClient):
                     f"WeChat {endpoint} answered HTTP {status}", status=status, endpoint=endpoint
                 ) from exc
             raise WechatApiError(int(exc.errcode), str(exc.errmsg), endpoint=endpoint) from exc
+
+
+class WechatApiClient(SharedTokenClient, WeChatClient):
+    """wechatpy's official-account client with a configurable base URL and the shared,
+    coordinated token of `SharedTokenClient`."""
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        session: SessionStorage | None = None,
+        timeout: tuple[float, float] | float = DEFAULT_TIMEOUT,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+        lock_wait: float = LOCK_WAIT_SECONDS,
+    ) -> None:
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
+        storage = session or memory_storage_for(base_url, appid)
+        # auto_retry=False: the unbounded 40001 retry of wechatpy 1.8 is replaced by _request.
+        super().__init__(appid, secret, session=storage, timeout=timeout, auto_retry=False)
+        # wechatpy's _request reads API_BASE_URL from the instance, so this redirects every API.
+        self.API_BASE_URL = base_url
+        self.lock_timeout = lock_timeout
+        self.lock_wait = lock_wait
+
+    @property
+    def access_token_key(self) -> str:
+        return f"{self.appid}_access_token"
+
+    def token_query(self) -> dict[str, str]:
+        return {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
 
 
 _CREDENTIAL_IN_URL = re.compile(r"(secret|access_token)=[^&\s)'\"]+")
@@ -369,14 +402,22 @@ def make_client(
     if not appid or not secret:
         raise WechatNotConfigured("set WECHAT_APP_ID and WECHAT_APP_SECRET to call WeChat")
     base_url = config.get("WECHAT_API_BASE_URL") or DEFAULT_BASE_URL
+    session = shared_token_storage(config, redis_client=redis_client, prefix=prefix)
+    return WechatApiClient(
+        appid, secret, base_url=base_url, session=session, timeout=timeout, lock_wait=lock_wait
+    )
+
+
+def shared_token_storage(
+    config: Mapping[str, Any], *, redis_client: redis.Redis | None = None, prefix: str
+) -> RedisStorage | None:
+    """Redis token storage when REDIS_URL is set (or `redis_client` given); None means the
+    client keeps its token in this process (embedded mode)."""
     if redis_client is None and config.get("REDIS_URL"):
         redis_client = redis.Redis.from_url(
             config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
         )
-    session = RedisStorage(redis_client, prefix=prefix) if redis_client is not None else None
-    return WechatApiClient(
-        appid, secret, base_url=base_url, session=session, timeout=timeout, lock_wait=lock_wait
-    )
+    return RedisStorage(redis_client, prefix=prefix) if redis_client is not None else None
 
 
 def get_client() -> WechatApiClient:
@@ -411,6 +452,43 @@ def send_template_message(
     fields = {k: v if isinstance(v, Mapping) else {"value": str(v)} for k, v in data.items()}
     result = (client or get_client()).message.send_template(openid, template_id, fields, url=url)
     return SendOutcome("sent", msgid=_msgid(result, "message/template/send"))
+
+
+@dataclass(frozen=True)
+class SceneQrCode:
+    ticket: str
+    url: str  # what the QR code encodes
+    expire_seconds: int
+    image_url: str  # the QR code as an image (showqrcode)
+
+
+def create_scene_qrcode(
+    scene: str, expire_seconds: int, *, client: WechatApiClient | None = None
+) -> SceneQrCode:
+    """A temporary parameterised QR code (QR_STR_SCENE): scanning it sends ParkLead a
+    subscribe (new follower, key "qrscene_<scene>") or SCAN event (key "<scene>")."""
+    api = client or get_client()
+    result = api.post(
+        "qrcode/create",
+        data={
+            "expire_seconds": expire_seconds,
+            "action_name": "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        },
+    )
+    if not isinstance(result, dict) or not result.get("ticket"):
+        raise WechatTransportError("WeChat qrcode/create answered without a ticket")
+    ticket = str(result["ticket"])
+    # The image comes from mp.weixin.qq.com, not the API host; a test or demo API base (the
+    # fake) serves it beside its API.
+    base = api.API_BASE_URL
+    image_base = SHOWQRCODE_URL if base == DEFAULT_BASE_URL else base + "showqrcode"
+    return SceneQrCode(
+        ticket=ticket,
+        url=str(result.get("url") or ""),
+        expire_seconds=int(result.get("expire_seconds") or expire_seconds),
+        image_url=f"{image_base}?{urlencode({'ticket': ticket})}",
+    )
 
 
 def send_customer_service_text(

@@ -10,6 +10,7 @@ Besides the API it records every call, counts token fetches and fails on request
     GET    /_fake/requests   every /cgi-bin call (?path= to filter)
     GET    /_fake/messages   messages accepted (custom and template)
     GET    /_fake/stats      token fetches, current token, counts
+    GET    /_fake/qrcodes    parameterised QR codes created (ticket, scene)
     GET    /_fake/faults     faults still armed
     POST   /_fake/faults     arm a fault, e.g. {"mode": "errcode", "errcode": 40001, "times": 1}
     DELETE /_fake/faults     disarm all faults
@@ -37,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from markupsafe import escape
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 DEFAULT_APPID = "wx0000000000000000"
@@ -114,6 +116,21 @@ class Fault:
         return self.path is None or self.path == path
 
 
+def take_fault(faults: list[Fault], path: str, rng: random.Random) -> Fault | None:
+    """The first fault in `faults` for `path` that fires this time, counted, and removed when
+    used up. The caller holds the lock that guards `faults`."""
+    for fault in faults:
+        if not fault.matches(path) or rng.random() >= fault.rate:
+            continue
+        fault.hits += 1
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times == 0:
+                faults.remove(fault)
+        return fault
+    return None
+
+
 @dataclass
 class FakeWechatState:
     """Everything the fake knows; shared by its request threads under `lock`."""
@@ -131,6 +148,7 @@ class FakeWechatState:
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch seconds)
     current_token: str | None = None
     token_fetches: int = 0
+    qrcodes: dict[str, str] = field(default_factory=dict)  # ticket -> scene
     next_msgid: int = 1000
     rng: random.Random = field(init=False, repr=False)
 
@@ -143,6 +161,7 @@ class FakeWechatState:
             self.messages.clear()
             self.faults.clear()
             self.tokens.clear()
+            self.qrcodes.clear()
             self.current_token = None
             self.token_fetches = 0
             self.rng = random.Random(self.seed)
@@ -182,16 +201,7 @@ class FakeWechatState:
     def take_fault(self, path: str) -> Fault | None:
         """The first armed fault for `path` that fires this time (counted and used up)."""
         with self.lock:
-            for fault in self.faults:
-                if not fault.matches(path) or self.rng.random() >= fault.rate:
-                    continue
-                fault.hits += 1
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times == 0:
-                        self.faults.remove(fault)
-                return fault
-        return None
+            return take_fault(self.faults, path, self.rng)
 
     def record_message(self, kind: str, body: dict[str, Any]) -> int:
         with self.lock:
@@ -331,6 +341,45 @@ def create_fake_app(state: FakeWechatState) -> Flask:
             return _wechat_error(47001)
         msgid = state.record_message("template", body)
         return jsonify({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    @fake.post("/cgi-bin/qrcode/create")
+    def qrcode_create() -> Response:
+        denied = _authorized()
+        if denied:
+            return denied
+        body, error = _body()
+        if error or body is None:
+            return error or _wechat_error(47001)
+        scene = ((body.get("action_info") or {}).get("scene") or {}).get("scene_str")
+        if body.get("action_name") != "QR_STR_SCENE" or not scene or len(scene) > 64:
+            return _wechat_error(40097, "invalid args")
+        expire = min(int(body.get("expire_seconds") or 60), 2592000)
+        ticket = secrets.token_urlsafe(24)
+        with state.lock:
+            state.qrcodes[ticket] = scene
+        url = f"http://weixin.qq.com/q/{ticket[:20]}"
+        return jsonify({"ticket": ticket, "expire_seconds": expire, "url": url})
+
+    @fake.get("/cgi-bin/showqrcode")
+    def showqrcode() -> Response:
+        # Not a scannable code: a picture that names the scene, for the demo.
+        with state.lock:
+            scene = state.qrcodes.get(request.args.get("ticket", ""))
+        if scene is None:
+            return Response("no such ticket", status=404, mimetype="text/plain")
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240">'
+            '<rect width="240" height="240" fill="#fff" stroke="#000" stroke-width="8"/>'
+            '<text x="120" y="110" font-size="14" text-anchor="middle">fake WeChat QR</text>'
+            f'<text x="120" y="140" font-size="9" text-anchor="middle">{escape(scene)}</text>'
+            "</svg>"
+        )
+        return Response(svg, mimetype="image/svg+xml")
+
+    @fake.get("/_fake/qrcodes")
+    def list_qrcodes() -> Response:
+        with state.lock:
+            return jsonify({"items": [{"ticket": t, "scene": s} for t, s in state.qrcodes.items()]})
 
     # --- inspection and control ----------------------------------------------------------
 

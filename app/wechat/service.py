@@ -25,6 +25,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app.accounts import management
+from app.accounts import service as accounts
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
 from app.leads import service as leads
@@ -153,6 +155,10 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
             client.open_event_window(user, at)
         else:
             client.open_window(user, at)
+    if _is_binding(incoming):
+        # An agent scanning their binding QR code: not a prospect, no conversation.
+        _track_subscription(user, replace(incoming, key=None), now)
+        return _bind_agent(delivery.openid, str(incoming.key)), None
     state = current_state(user, now)
     _track_subscription(user, incoming, now)
 
@@ -180,6 +186,22 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         user.lead_id = lead.id
     db.session.flush()
     return conversation.render_reply(turn.reply, ref), (lead.id if lead else None)
+
+
+def _is_binding(incoming: Incoming) -> bool:
+    return incoming.kind in (Kind.SUBSCRIBE, Kind.SCAN) and (incoming.key or "").startswith(
+        accounts.BIND_SCENE_PREFIX
+    )
+
+
+def _bind_agent(openid: str, scene: str) -> str:
+    """The agent named by a binding scene gets this follower's openid (docs/notifications.md)."""
+    agent = accounts.agent_for_binding_scene(scene)
+    if agent is None:
+        return "二维码已过期或无效，请在 ParkLead 的“绑定微信”页面刷新后重新扫码。"
+    management.bind_wechat_openid(agent.id, openid)
+    log.info("agent %s bound an official-account openid", agent.id)
+    return f"绑定成功：{agent.name}，ParkLead 的提醒将通过本公众号发送给您。"
 
 
 def _record_receipt(delivery: Delivery, now: dt.datetime) -> None:

@@ -274,3 +274,23 @@ def test_celery_process_in_embedded_mode_exits_naming_redis_url(parklead, comman
 
     assert fails_cleanly(result), result.output
     assert "REDIS_URL" in result.output
+
+
+def test_doctor_says_to_migrate_a_fresh_database(parklead):
+    result = parklead("doctor")
+
+    assert result.exit_code == 1
+    assert "FAIL  database" in result.output
+    assert "parklead db upgrade" in result.output
+
+
+def test_doctor_passes_a_migrated_database_with_a_strong_key(upgraded):
+    result = upgraded("doctor", env={"SECRET_KEY": "Zr8pQ2mX5vK9wL3nB7cT1yH4jF6gD0sAeUoIq"})
+
+    assert "OK    database" in result.output
+    assert "OK    SECRET_KEY" in result.output
+    # From 2027 on the installed chinesecalendar has no data for the year: that alone fails.
+    fails = [line for line in result.output.splitlines() if line.startswith("FAIL")]
+    assert all("holidays" in line for line in fails), result.output
+    assert result.exit_code == (1 if fails else 0)
+    assert upgraded("doctor", "--strict").exit_code == 1  # embedded mode is a warning

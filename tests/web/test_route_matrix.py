@@ -90,6 +90,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/logout"): same(302),
     # --- session pages for every agent -------------------------------------------------------
     ("GET", "/account/password"): page(),
+    ("GET", "/account/wechat"): page(),  # the QR code, or why WeChat gave none
     ("POST", "/account/password"): page(400, 400, 400),  # current password missing
     ("GET", "/app/"): page(302, 302, 302),  # to the queue
     ("GET", "/app/leads"): page(),

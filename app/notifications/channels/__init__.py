@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.notifications.channels import email, webhook, wechat
+from app.notifications.channels import dingtalk, email, sms, webhook, wechat, wecom
 from app.notifications.channels.base import (
     ChannelResult,
     DeliveryError,
@@ -25,6 +25,10 @@ SENDERS: dict[NotificationChannel, Callable[[Notification], ChannelResult]] = {
     NotificationChannel.WECHAT_CS: wechat.send_customer_service,
     NotificationChannel.EMAIL: email.send,
     NotificationChannel.WEBHOOK: webhook.send,
+    NotificationChannel.WECOM_APP: wecom.send_app_message,
+    NotificationChannel.WECOM_ROBOT: wecom.send_robot,
+    NotificationChannel.DINGTALK_ROBOT: dingtalk.send_robot,
+    NotificationChannel.SMS: sms.send,
 }
 
 

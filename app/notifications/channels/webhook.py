@@ -80,17 +80,17 @@ def send(notification: Notification) -> ChannelResult:
     status = response.status_code
     if 200 <= status < 300:
         return ChannelResult.sent(f"HTTP {status}")
-    error = f"webhook answered HTTP {status}: {_snippet(response)}"
+    error = f"webhook answered HTTP {status}: {snippet(response)}"
     if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
-        raise RetryableError(error, retry_after=_retry_after(response))
+        raise RetryableError(error, retry_after=retry_after(response))
     raise PermanentError(error)
 
 
-def _snippet(response: requests.Response, limit: int = 200) -> str:
+def snippet(response: requests.Response, limit: int = 200) -> str:
     text = response.text.strip().replace("\n", " ")
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def retry_after(response: requests.Response) -> float | None:
     raw = response.headers.get("Retry-After", "").strip()
     return float(raw) if raw.isdigit() else None  # the HTTP-date form is rare for APIs
