@@ -53,6 +53,14 @@ class BaseConfig:
     # Largest request body accepted anywhere (bytes); larger bodies get 413.
     MAX_CONTENT_LENGTH: int = 256 * 1024
 
+    # Failed logins (pages and API tokens, app/accounts/lockout.py): a budget per address in
+    # flask-limiter syntax ("off" disables it), and a lock of the account after this many
+    # failures within the window, for LOGIN_LOCKOUT_SECONDS.
+    LOGIN_ADDRESS_RATE_LIMIT: str = "20/minute;100/hour"
+    LOGIN_LOCKOUT_FAILURES: int = 5
+    LOGIN_LOCKOUT_WINDOW_SECONDS: int = 900
+    LOGIN_LOCKOUT_SECONDS: int = 900
+
     # argon2id cost for agent passwords (argon2-cffi's defaults).
     PASSWORD_HASH_MEMORY_KIB: int = 65536
     PASSWORD_HASH_TIME_COST: int = 3

@@ -17,6 +17,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
+from app.accounts import lockout
 from app.accounts import service as accounts
 from app.accounts.models import Agent, Role
 from app.core.db import db
@@ -75,13 +76,17 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if request.method == "GET":
         return render_template("login.html")
     login_name = (request.form.get("login") or "").strip()
     password = request.form.get("password") or ""
     try:
-        agent = accounts.authenticate(login_name, password)
+        agent = lockout.authenticate(login_name, password, request.remote_addr or "")
+    except lockout.LoginThrottled as exc:
+        flash(exc.message, "error")
+        page = render_template("login.html", login=login_name)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     except AppError:
         flash(_("账号或密码不正确"), "error")
         return render_template("login.html", login=login_name), 401
