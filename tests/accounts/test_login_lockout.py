@@ -4,6 +4,7 @@ temporary lock, the typed login kept, a Chinese (or English) message, a log line
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -70,8 +71,6 @@ def test_lock_ends_after_the_configured_time(app, agent, monkeypatch):
     post_login(browser, agent.login, "wrong-1")
     post_login(browser, agent.login, "wrong-2")
     assert post_login(browser, agent.login, PASSWORD).status_code == 429
-    import time
-
     time.sleep(1.2)
     assert post_login(browser, agent.login, PASSWORD).status_code == 302
 
@@ -113,7 +112,8 @@ def test_failures_and_the_lock_are_logged(app, client, agent, caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert sum("failed attempt for" in m for m in messages) == 5
     locked = [r for r in caplog.records if "locked" in r.getMessage()]
-    assert locked and locked[0].levelno == logging.WARNING
+    assert locked
+    assert locked[0].levelno == logging.WARNING
     assert ATTACKER in locked[0].getMessage()
 
 
