@@ -86,6 +86,11 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app)
     init_auth(app)  # session login and CSRF for the pages
 
+    from app.core.routes import register_health_warning
+    from app.routing.worktime import calendar_warning
+
+    register_health_warning(app, "calendar", calendar_warning)
+
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.admin_routes import bp as accounts_api
