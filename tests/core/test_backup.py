@@ -54,15 +54,21 @@ def database(backend: str, tmp_path: Path, name: str) -> str:
     return url
 
 
+SNAPSHOT = {
+    "lead": "id, phone, company, status, created_at",
+    "lead_event": "id, lead_id, type, created_at",
+    "agent": "id, login, password_hash",
+}
+
+
 def snapshot(url: str) -> dict[str, list[tuple]]:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:
             return {
-                "lead": list(conn.execute(sa.text("SELECT id, phone, company, status FROM lead ORDER BY id"))),
-                "lead_event": list(conn.execute(sa.text("SELECT id, lead_id, type FROM lead_event ORDER BY id"))),
-                "agent": list(conn.execute(sa.text("SELECT id, login, password_hash FROM agent ORDER BY id"))),
-            }  # fmt: skip
+                table: list(conn.execute(sa.text(f"SELECT {columns} FROM {table} ORDER BY id")))
+                for table, columns in SNAPSHOT.items()
+            }
     finally:
         engine.dispose()
 
