@@ -92,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
     from app.core.db import db
     from app.core.dispatch import TaskDispatcher
     from app.core.errors import register_error_handlers
+    from app.core.headers import init_security_headers
     from app.core.limiter import init_limiter
 
     db.init_app(app)
@@ -99,12 +100,18 @@ def _init_extensions(app: Flask) -> None:
     celery = init_celery(app)
     app.extensions["dispatcher"] = TaskDispatcher(celery)
     register_error_handlers(app)
+    init_security_headers(app)
 
     from app.core.i18n import init_i18n
     from app.web.auth import init_auth
 
     init_i18n(app)
     init_auth(app)  # session login and CSRF for the pages
+
+    from app.core.routes import register_health_warning
+    from app.routing.worktime import calendar_warning
+
+    register_health_warning(app, "calendar", calendar_warning)
 
 
 def _register_blueprints(app: Flask) -> None:

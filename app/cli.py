@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import tarfile
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -347,3 +350,36 @@ def simulate_wechat_command(
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+@main.command("backup")
+@click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path | None) -> None:
+    """Write the database and the uploaded files to one .tar.gz (default: in this folder)."""
+    from app.core.backup import BackupError, create_backup
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    target = target or Path(f"parklead-backup-{stamp}.tar.gz")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"backing up {_safe_url(app.config['DATABASE_URL'])}")
+    try:
+        create_backup(app, target, click.echo)
+    except (BackupError, SQLAlchemyError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already has tables.")
+@with_appcontext
+def restore_command(source: Path, force: bool) -> None:
+    """Restore a `parklead backup` archive into DATABASE_URL and the instance folder."""
+    from app.core.backup import BackupError, restore_backup
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"restoring {source} into {_safe_url(app.config['DATABASE_URL'])}")
+    try:
+        restore_backup(app, source, click.echo, force=force)
+    except (BackupError, SQLAlchemyError, tarfile.TarError) as exc:
+        raise click.ClickException(str(exc)) from None

@@ -91,6 +91,25 @@ class BaseConfig:
     # Largest request body accepted anywhere (bytes); larger bodies get 413.
     MAX_CONTENT_LENGTH: int = 256 * 1024
 
+    # Failed logins (pages and API tokens, app/accounts/lockout.py): a budget per address in
+    # flask-limiter syntax ("off" disables it), and a lock of the account after this many
+    # failures within the window, for LOGIN_LOCKOUT_SECONDS.
+    LOGIN_ADDRESS_RATE_LIMIT: str = "20/minute;100/hour"
+    LOGIN_LOCKOUT_FAILURES: int = 5
+    LOGIN_LOCKOUT_WINDOW_SECONDS: int = 900
+    LOGIN_LOCKOUT_SECONDS: int = 900
+
+    # Page sessions (app/web/auth.py): the cookie is HttpOnly and SameSite=Lax everywhere and
+    # Secure in production; the session ends after this many seconds whatever happens, and at
+    # logout on the server too. CSRF tokens live as long as the session.
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_SECURE: bool = False
+    SESSION_MAX_AGE_SECONDS: int = 12 * 3600
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    # Strict-Transport-Security on HTTPS responses (0: not sent).
+    HSTS_MAX_AGE_SECONDS: int = 365 * 24 * 3600
+
     # argon2id cost for agent passwords (argon2-cffi's defaults).
     PASSWORD_HASH_MEMORY_KIB: int = 65536
     PASSWORD_HASH_TIME_COST: int = 3

@@ -138,3 +138,14 @@ class Agent(SessionLoginMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Agent {self.id} {self.login} {self.role}>"
+
+
+class PageSession(Base):
+    """A logged-in browser session of the pages. The signed cookie names its row; logout
+    deletes the row, so a copied cookie stops working (docs/security.md)."""
+
+    __tablename__ = "page_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
-from app.accounts import service
-from app.core.errors import ValidationFailed
+from app.accounts import lockout, service
+from app.core.errors import ValidationFailed, error_body
 from app.core.http import json_object
 from app.core.limiter import limiter
 
@@ -24,7 +24,14 @@ def token() -> Any:
     }
     if missing:
         raise ValidationFailed("login and password are required", fields=missing)
-    agent = service.authenticate(login, password)
+    try:
+        agent = lockout.authenticate(login, password, request.remote_addr or "")
+    except lockout.LoginThrottled as exc:
+        body = error_body(exc.code, exc.message)
+        body["error"]["retry_after"] = exc.retry_after
+        response = jsonify(body)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response, 429
     return jsonify(
         {
             "token": service.issue_token(agent),

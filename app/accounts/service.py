@@ -8,14 +8,15 @@ import functools
 import hashlib
 import hmac
 import time
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from app.accounts.models import Agent, Role, Team
+from app.accounts.models import Agent, PageSession, Role, Team
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Unauthorized, ValidationFailed
 
@@ -190,3 +191,27 @@ def agent_for_binding_scene(scene: str, *, now: float | None = None) -> Agent | 
         return None
     agent = db.session.get(Agent, agent_number)
     return agent if agent is not None and agent.active else None
+def start_page_session(agent: Agent) -> str:
+    """A new server-side page session for `agent`; its id goes into the signed cookie. Sessions
+    past their age are dropped here, so the table holds only the live ones."""
+    cutoff = utcnow() - dt.timedelta(seconds=current_app.config["SESSION_MAX_AGE_SECONDS"])
+    db.session.execute(delete(PageSession).where(PageSession.created_at < cutoff))
+    session_id = secrets.token_urlsafe(32)
+    db.session.add(PageSession(id=session_id, agent_id=agent.id))
+    db.session.flush()
+    return session_id
+
+
+def page_session_valid(session_id: str | None, agent: Agent) -> bool:
+    if not session_id:
+        return False
+    row = db.session.get(PageSession, session_id)
+    if row is None or row.agent_id != agent.id:
+        return False
+    age = utcnow() - row.created_at
+    return age.total_seconds() < current_app.config["SESSION_MAX_AGE_SECONDS"]
+
+
+def end_page_session(session_id: str | None) -> None:
+    if session_id:
+        db.session.execute(delete(PageSession).where(PageSession.id == session_id))

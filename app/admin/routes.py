@@ -654,3 +654,7 @@ def retry_notification(notification_id: int) -> Response:
         return redirect(back)
     flash(_("通知 %(id)s 已重新排队发送", id=notification_id), "info")
     return redirect(back)
+
+
+# Pages for the settings kept in the database (holidays, privacy) and the audit log.
+from app.admin import settings_pages  # noqa: E402, F401

@@ -80,7 +80,7 @@ _HTTP_CODES = {
 
 _HTML_ERROR = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ status }}</title>
-</head><body style="font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em">
+<link rel="stylesheet" href="/static/error.css"></head><body class="error-page">
 <h1>{{ status }}</h1><p>{{ message }}</p><p><a href="/enquiry">返回 / Back</a></p></body></html>"""
 
 

@@ -21,10 +21,12 @@ def alembic_config(app: Flask) -> Config:
 def model_metadata():
     """The metadata of every model, imported here so autogenerate and checks see them all."""
     import app.accounts.models
+    import app.audit.models
     import app.leads.models
     import app.notifications.models
     import app.reports.models
     import app.routing.models
+    import app.settings.models
     import app.wechat.models  # noqa: F401
     from app.core.db import Base
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,6 +46,26 @@ def check_broker() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+def register_health_warning(app: Flask, name: str, check: Callable[[], str | None]) -> None:
+    """A domain's early warning for /healthz: a text when something needs an admin soon (the
+    answer stays 200), None when all is well."""
+    app.extensions.setdefault("health_warnings", {})[name] = check
+
+
+def health_warnings() -> dict[str, str]:
+    found = {}
+    for name, check in current_app.extensions.get("health_warnings", {}).items():
+        try:
+            text = check()
+        except SQLAlchemyError as exc:  # an unmigrated database: no warning, no 500
+            db.session.rollback()
+            log.warning("health: warning check %s failed: %s", name, exc)
+            continue
+        if text:
+            found[name] = text
+    return found
+
+
 @bp.get("/healthz")
 def healthz() -> tuple[Any, int]:
     db_ok, db_detail = check_database()
@@ -57,6 +78,8 @@ def healthz() -> tuple[Any, int]:
         "failed": [
             name for name, passed in (("database", db_ok), ("broker", broker_ok)) if not passed
         ],
+        # Not failures: things an admin must do before they become one (the holiday calendar).
+        "warnings": health_warnings() if db_ok else {},
     }
     return jsonify(body), 200 if ok else 503
 

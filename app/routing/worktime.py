@@ -11,12 +11,18 @@ Two kinds of `hours`:
   weekend the agent works their weekday hours (those of the first of mon..fri they list,
   since the calendar does not say which weekday the 调休 day stands in for).
 
-Outside the years `chinese_calendar` knows, a plain Monday–Friday week is assumed and a
-warning is logged once per year, so that routing keeps working on an old package.
+The package only knows the years published when it was released (the State Council
+announces the next year's holidays in November). So an admin may set a year's holidays and
+调休 days (admin page 节假日; the package's data is the default) and that setting wins for
+its year; `calendar_warning()` warns on the admin pages and in /healthz 30 days before the
+data runs out. For a year with neither, a plain Monday–Friday week is assumed and a warning
+is logged once per year, so that routing keeps working on an old package
+(docs/operations.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import functools
@@ -28,7 +34,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
+
+from app.settings import service as settings
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +62,18 @@ class DayKind(enum.StrEnum):
 
 
 def day_kind(day: dt.date) -> DayKind:
-    """The kind of `day` on the official calendar (Mon–Fri fallback outside its range)."""
+    """The kind of `day` on the official calendar: the admin's setting for its year, else the
+    package's data, else Monday to Friday."""
     weekend = day.weekday() >= 5
+    # Pure use (no app, or an app without ParkLead's database): the package alone.
+    with_db = has_app_context() and "db_engine" in current_app.extensions
+    override = admin_year(day.year) if with_db else None
+    if override is not None:
+        if day in override.holidays:
+            return DayKind.HOLIDAY
+        if day in override.workdays:
+            return DayKind.MAKEUP_WORKDAY if weekend else DayKind.WORKDAY
+        return DayKind.WEEKEND if weekend else DayKind.WORKDAY
     try:
         workday = chinese_calendar.is_workday(day)
         _, holiday_name = chinese_calendar.get_holiday_detail(day)
@@ -66,6 +84,110 @@ def day_kind(day: dt.date) -> DayKind:
         return DayKind.MAKEUP_WORKDAY if weekend else DayKind.WORKDAY
     # A weekend inside a holiday block (国庆 on a Saturday) is a holiday, not a free weekend.
     return DayKind.HOLIDAY if holiday_name is not None or not weekend else DayKind.WEEKEND
+
+
+@dataclasses.dataclass(frozen=True)
+class YearCalendar:
+    """A year's public holidays (every day off of a holiday block, weekends included) and 调休
+    working days (weekends worked)."""
+
+    year: int
+    holidays: frozenset[dt.date]
+    workdays: frozenset[dt.date]
+
+    def as_setting(self) -> dict[str, list[str]]:
+        return {
+            "holidays": sorted(d.isoformat() for d in self.holidays),
+            "workdays": sorted(d.isoformat() for d in self.workdays),
+        }
+
+
+def holiday_setting_key(year: int) -> str:
+    return f"holidays:{year}"
+
+
+def admin_year(year: int) -> YearCalendar | None:
+    """The admin's calendar for `year`, read once per app context (request or task)."""
+    cache = g.setdefault("_holiday_years", {})
+    if year not in cache:
+        raw = settings.get(holiday_setting_key(year))
+        cache[year] = None if raw is None else _year_from_setting(year, raw)
+    return cache[year]
+
+
+def forget_admin_years() -> None:
+    if has_app_context():
+        g.pop("_holiday_years", None)
+
+
+def _year_from_setting(year: int, raw: dict[str, list[str]]) -> YearCalendar:
+    return YearCalendar(
+        year,
+        frozenset(dt.date.fromisoformat(d) for d in raw.get("holidays", [])),
+        frozenset(dt.date.fromisoformat(d) for d in raw.get("workdays", [])),
+    )
+
+
+def package_years() -> tuple[int, int]:
+    """The first and last year the installed `chinese_calendar` has data for."""
+    years = {d.year for d in chinese_calendar.holidays} | {
+        d.year for d in chinese_calendar.workdays
+    }
+    return min(years), max(years)
+
+
+def package_year(year: int) -> YearCalendar | None:
+    """The package's holidays and 调休 days of `year`, or None when it does not know the year."""
+    first, last = package_years()
+    if not first <= year <= last:
+        return None
+    holidays = frozenset(d for d in chinese_calendar.holidays if d.year == year)
+    workdays = frozenset(
+        d for d in chinese_calendar.workdays if d.year == year and d.weekday() >= 5
+    )
+    return YearCalendar(year, holidays, workdays)
+
+
+def year_source(year: int) -> str:
+    """Where `year`'s calendar comes from: "admin", "package" or "none" (Mon–Fri)."""
+    if admin_year(year) is not None:
+        return "admin"
+    return "package" if package_year(year) is not None else "none"
+
+
+CALENDAR_WARNING_DAYS = 30
+
+
+def today_local() -> dt.date:
+    return dt.datetime.now(ZoneInfo(_timezone())).date()
+
+
+def calendar_gap(today: dt.date | None = None) -> int | None:
+    """The year whose holidays the SLA will soon get wrong: this year when neither the admin
+    nor the package knows it, or next year when this one ends within 30 days and next year is
+    unknown. None when all is well."""
+    today = today or today_local()
+    if year_source(today.year) == "none":
+        return today.year
+    runs_out = dt.date(today.year, 12, 31) - today < dt.timedelta(days=CALENDAR_WARNING_DAYS)
+    if runs_out and year_source(today.year + 1) == "none":
+        return today.year + 1
+    return None
+
+
+def calendar_warning() -> str | None:
+    """The /healthz warning (for operators, in English) while there is a calendar gap."""
+    year = calendar_gap()
+    if year is None:
+        return None
+    return (
+        f"no holiday calendar for {year}: its public holidays and 调休 would count as ordinary "
+        "days; set them on the admin page /app/admin/holidays (or upgrade chinesecalendar)"
+    )
+
+
+def _timezone() -> str:
+    return current_app.config.get("TIMEZONE", DEFAULT_TZ) if has_app_context() else DEFAULT_TZ
 
 
 @functools.cache
@@ -189,3 +311,44 @@ def add_working_minutes(
         day += dt.timedelta(days=1)
         cursor = 0.0
     raise ValueError(f"no working time within {SEARCH_LIMIT_DAYS} days under these hours")
+
+
+_DATE_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*[~～]\s*(\d{4}-\d{2}-\d{2}))?(?:\s+.*)?$")
+
+
+def parse_date_lines(text: str, year: int) -> frozenset[dt.date]:
+    """One date or range per line, as an admin types them: `2027-02-10` or
+    `2027-02-10~2027-02-17 春节` (anything after the dates is a note). ValueError names the
+    first bad line."""
+    days: set[dt.date] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        match = _DATE_LINE.match(line)
+        try:
+            first = dt.date.fromisoformat(match.group(1)) if match else None
+            last = dt.date.fromisoformat(match.group(2)) if match and match.group(2) else first
+        except ValueError:
+            first = last = None
+        if first is None or last is None or last < first:
+            raise ValueError(f"line {number}: {line!r} is not a date like 2027-02-10 or a range")
+        if first.year != year or last.year != year:
+            raise ValueError(f"line {number}: {line!r} is not in {year}")
+        days.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+    return frozenset(days)
+
+
+def set_admin_year(calendar: YearCalendar, *, by_agent_id: int | None) -> None:
+    """Make `calendar` the official one for its year (the caller commits)."""
+    clash = calendar.holidays & calendar.workdays
+    if clash:
+        raise ValueError(f"{min(clash).isoformat()} cannot be both a holiday and a working day")
+    settings.put(holiday_setting_key(calendar.year), calendar.as_setting(), by_agent_id=by_agent_id)
+    forget_admin_years()
+
+
+def clear_admin_year(year: int) -> None:
+    """Back to the package's data (or Monday–Friday) for `year`."""
+    settings.remove(holiday_setting_key(year))
+    forget_admin_years()

@@ -11,12 +11,23 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
+from app.accounts import lockout
 from app.accounts import service as accounts
 from app.accounts.models import Agent, Role
 from app.core.db import db
@@ -26,6 +37,8 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 login_manager = LoginManager()
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
+# Key of the server-side page session's id in the signed session cookie.
+PAGE_SESSION_KEY = "_page_session"
 
 # Blueprints that authenticate otherwise (bearer tokens, WeChat signatures) or are public.
 CSRF_EXEMPT_BLUEPRINTS = (
@@ -45,6 +58,9 @@ def _load_user(user_id: str) -> Agent | None:
     agent_id, _, stamp = user_id.partition(":")
     agent = db.session.get(Agent, int(agent_id)) if agent_id.isdigit() else None
     if agent is None or not agent.active or stamp != agent.session_stamp:
+        return None
+    # The server-side half: logout deleted the row, so a copy of the cookie is worthless.
+    if not accounts.page_session_valid(session.get(PAGE_SESSION_KEY), agent):
         return None
     return agent
 
@@ -75,23 +91,39 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if request.method == "GET":
         return render_template("login.html")
     login_name = (request.form.get("login") or "").strip()
     password = request.form.get("password") or ""
     try:
-        agent = accounts.authenticate(login_name, password)
+        agent = lockout.authenticate(login_name, password, request.remote_addr or "")
+    except lockout.LoginThrottled as exc:
+        flash(exc.message, "error")
+        page = render_template("login.html", login=login_name)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     except AppError:
         flash(_("账号或密码不正确"), "error")
         return render_template("login.html", login=login_name), 401
     login_user(agent, remember=False)
+    session[PAGE_SESSION_KEY] = accounts.start_page_session(agent)
+    db.session.commit()
     return redirect(_safe_next(request.args.get("next")))
+
+
+def _fresh_session() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    accounts.end_page_session(session.get(PAGE_SESSION_KEY))
+    db.session.commit()
     logout_user()
+    _fresh_session()
     return redirect(url_for("auth.login"))
 
 
@@ -144,9 +176,8 @@ def init_auth(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     csrf.init_app(app)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
+    # The cookie flags and the CSRF time limit are settings (config/base.py): Flask's own
+    # defaults are already in app.config, so setdefault here would never take effect.
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> tuple[str, int]:

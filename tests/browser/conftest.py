@@ -17,7 +17,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from app.core.migrate import model_metadata
-from tests.browser.helpers import LiveServer, shoot
+from tests.browser.helpers import LiveServer, shoot, watch_csp
 from tests.support import make_app, migrate, unavailable
 
 CHROMIUM = os.environ.get("PARKLEAD_CHROMIUM", "/usr/bin/chromium")
@@ -75,10 +75,13 @@ def browser_page(chromium: Any, live: LiveServer, request: pytest.FixtureRequest
     )  # fmt: skip
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # The pages run under the Content-Security-Policy; anything it blocks is a defect.
+    blocked = watch_csp(page)
     yield page
     if getattr(request.node, "failed", False):
         shoot(page, f"FAILED-{request.node.name}")
     context.close()
+    assert not blocked, f"the CSP blocked: {blocked}"
 
 
 @pytest.hookimpl(wrapper=True)

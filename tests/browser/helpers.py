@@ -62,3 +62,17 @@ def log_in(page: Any, login: str, password: str = PASSWORD) -> None:
     page.fill("#password", password)
     page.click("form.login button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def watch_csp(page: Any) -> list[str]:
+    """What the Content-Security-Policy blocks on `page` (filled as it browses): Chromium
+    reports a violation as a DOM event, which this relays to the console we listen to."""
+    blocked: list[str] = []
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) =>"
+        " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page.on(
+        "console", lambda msg: blocked.append(msg.text) if "CSP violation" in msg.text else None
+    )
+    return blocked

@@ -42,3 +42,29 @@ def test_admin_adds_a_rule_and_the_dry_run_explains_it(browser_page, live: LiveS
     assert "分给 张专员" in result.inner_text()
     assert "大厂房" in result.inner_text()
     shoot(page, "admin-dry-run")
+
+
+def test_deleting_a_rule_asks_first_with_no_inline_script(browser_page, live: LiveServer):
+    """The confirmation lives in static/confirm.js, allowed by the CSP."""
+    admin = live.agent("boss", role=Role.ADMIN, team="招商一部", name="主任")
+    page = browser_page
+    log_in(page, admin.login)
+    page.goto("/app/admin/routing/rules/new")
+    page.fill("#f-name", "待删规则")
+    page.select_option("#f-team_id", label="招商一部")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url("**/app/admin/routing")
+    questions: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.click("#rules button.danger")
+    assert questions == ["删除规则 待删规则？"]
+    assert "待删规则" in page.locator("#rules").inner_text()  # dismissed: kept
+    page.once("dialog", lambda d: answer(d, True))
+    page.click("#rules button.danger")
+    page.wait_for_load_state()
+    assert "待删规则" not in page.locator("#rules").inner_text()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import LiveServer, shoot
+from tests.browser.helpers import LiveServer, shoot, watch_csp
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -18,6 +18,7 @@ def test_enquiry_form_on_a_phone_shows_a_reference(chromium, live: LiveServer):
         has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
     )  # fmt: skip
     page = context.new_page()
+    blocked = watch_csp(page)
     try:
         page.goto("/enquiry")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -37,5 +38,6 @@ def test_enquiry_form_on_a_phone_shows_a_reference(chromium, live: LiveServer):
         shoot(page, "enquiry-phone-done")
     finally:
         context.close()
+    assert not blocked, f"the CSP blocked: {blocked}"
     stored = live.scalar("SELECT phone FROM lead WHERE company = '湘能电池科技有限公司'")
     assert stored == "+8613812345678"
