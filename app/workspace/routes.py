@@ -15,6 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import ValidationError as CsrfInvalid
 
@@ -31,6 +32,7 @@ from app.leads.work_routes import (
     lead_query_from_args,
     uploaded_file,
 )
+from app.notifications.models import NotificationChannel
 from app.routing import service as routing
 from app.web import labels
 from app.web.auth import csrf, role_required
@@ -52,6 +54,13 @@ def _helpers() -> dict[str, Any]:
         "status_label": lambda raw: labels.label_of(LeadStatus, raw),
         "channel_label": lambda raw: labels.label_of(Channel, raw),
         "field_label": present.label_of_field,
+        "field_value": present.field_value,
+        "field_message": present.field_message,
+        "english_values": Markup('<code translate="no">factory、land</code>'),
+        "message_lines": present.message_lines,
+        "notification_kind": labels.notification_kind,
+        "routing_reason": present.routing_reason,
+        "channel_of_notification": lambda raw: labels.label_of(NotificationChannel, raw),
         "call_outcomes": present.CALL_OUTCOMES,
         "event_labels": present.EVENT_LABELS,
         "notification_states": present.NOTIFICATION_STATES,
