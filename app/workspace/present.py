@@ -7,6 +7,7 @@ went wrong (by the error's code) and which field it concerns.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -276,3 +277,17 @@ def message_lines(data: Mapping[str, Any]) -> list[str]:
 def routing_reason(reason: Any) -> str:
     words = ROUTING_REASONS.get(str(reason or ""))
     return str(words) if words is not None else ""
+
+
+def countdown(due: dt.datetime, now: dt.datetime) -> str:
+    """Time left to the SLA due time (`剩 1 小时 5 分钟`), or how late it is (`已超时 …`)."""
+    seconds = int((due - now).total_seconds())
+    minutes = max(1, (abs(seconds) + 59) // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours >= 24:
+        span = _("%(d)s 天 %(h)s 小时", d=hours // 24, h=hours % 24)
+    elif hours:
+        span = _("%(h)s 小时 %(m)s 分钟", h=hours, m=rest)
+    else:
+        span = _("%(m)s 分钟", m=minutes)
+    return _("剩 %(span)s", span=span) if seconds >= 0 else _("已超时 %(span)s", span=span)

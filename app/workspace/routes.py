@@ -8,11 +8,13 @@ and the error's status.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
@@ -22,10 +24,18 @@ from wtforms import ValidationError as CsrfInvalid
 from app.accounts import management
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
-from app.core.errors import AppError
+from app.core.errors import AppError, Forbidden, ValidationFailed
 from app.leads import activity, bulk
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
-from app.leads.queue import list_queue, queue_counts
+from app.leads.queue import (
+    LeadQuery,
+    Scope,
+    list_scope,
+    scope_counts,
+    scope_query,
+    scopes_for,
+)
+from app.leads.service import agents_by_id
 from app.leads.work_routes import (
     allow_upload,
     export_response,
@@ -56,6 +66,7 @@ def _helpers() -> dict[str, Any]:
         "field_label": present.label_of_field,
         "field_value": present.field_value,
         "field_message": present.field_message,
+        "countdown": present.countdown,
         "english_values": Markup('<code translate="no">factory、land</code>'),
         "message_lines": present.message_lines,
         "notification_kind": labels.notification_kind,
@@ -96,19 +107,59 @@ def _args_without(*names: str, **extra: str) -> str:
     return urlencode(pairs)
 
 
+SCOPE_TITLES = {Scope.MINE: _l("我的线索"), Scope.TEAM: _l("团队线索"), Scope.ALL: _l("全部线索")}
+
+
+def _scope() -> Scope:
+    """The list asked for (?scope=), refused when the user's role may not open it."""
+    raw = request.args.get("scope") or Scope.MINE.value
+    try:
+        scope = Scope(raw)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown scope {raw!r}", fields={"scope": "one of mine, team, all"}
+        ) from None
+    if scope not in scopes_for(me()):
+        raise Forbidden(f"your role cannot open the {scope.value} list")
+    return scope
+
+
+def _agent_filter(query: LeadQuery, scope: Scope) -> LeadQuery:
+    """?agent=<id> or ?agent=none (unassigned) on a team's or the office's list."""
+    raw = (request.args.get("agent") or "").strip()
+    if scope is Scope.MINE or not raw:
+        return query
+    if raw == "none":
+        return replace(query, unassigned=True)
+    if not raw.isdigit() or int(raw) > 2**31:
+        raise ValidationFailed("agent must be an id or none", fields={"agent": "an id or none"})
+    return replace(query, agent_id=int(raw))
+
+
+def _filter_agents(scope: Scope) -> list[Agent]:
+    if scope is Scope.MINE:
+        return []
+    team_id = me().team_id if scope is Scope.TEAM else None
+    agents, _next = management.list_agents(team_id=team_id, limit=200)
+    return agents
+
+
 @bp.get("/leads")
 @role_required()
 def queue() -> PageResult:
-    """My open leads, the most urgent first (SLA due time, score)."""
+    """My open leads, the most urgent first (SLA due time, score); team leads and admins
+    also their team's and all leads, the same way (docs/workspace.md)."""
+    scope = _scope()  # a list the role may not open is a 403 page, not a redirect
     try:
-        query = lead_query_from_args()
-        leads, next_cursor = list_queue(
-            me(), query, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+        query = _agent_filter(lead_query_from_args(), scope)
+        leads, next_cursor = list_scope(
+            me(), scope, query, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
         )
-        counts = queue_counts(me(), query)
+        counts = scope_counts(me(), scope, query)
     except AppError as exc:
         failed(exc)
-        return redirect(url_for("workspace.queue"))
+        return redirect(url_for("workspace.queue", scope=scope.value))
+    owners = agents_by_id({lead.agent_id for lead in leads if lead.agent_id})
     return render_template(
         "workspace/queue.html",
         leads=leads,
@@ -118,6 +169,11 @@ def queue() -> PageResult:
         query=query,
         args_without=_args_without,
         can_export=me().role in (Role.ADMIN, Role.LEAD),
+        scope=scope,
+        scopes=[(s, SCOPE_TITLES[s]) for s in scopes_for(me())],
+        title=SCOPE_TITLES[scope],
+        filter_agents=_filter_agents(scope),
+        owners=owners,
     )
 
 
@@ -126,19 +182,20 @@ def queue() -> PageResult:
 def export() -> PageResult:
     """The queue (view=queue) or every lead I can see, filtered, as CSV or XLSX."""
     try:
-        return export_response(
-            me(),
-            request.args.get("format", "csv"),
-            lead_query_from_args(),
-            queue=request.args.get("view") == "queue",
-        )
+        scope = _scope()
+        query = lead_query_from_args()
+        as_queue = request.args.get("view") == "queue"
+        if as_queue and scope is not Scope.MINE:
+            # A team's or the office's list, as filtered on the page (docs/workspace.md).
+            query, as_queue = scope_query(me(), scope, _agent_filter(query, scope)), False
+        return export_response(me(), request.args.get("format", "csv"), query, queue=as_queue)
     except AppError as exc:
         failed(exc)
         return redirect(url_for("workspace.queue", **_queue_filters()))
 
 
 def _queue_filters() -> dict[str, str]:
-    keep = ("status", "need_type", "district", "q", "overdue")
+    keep = ("status", "need_type", "district", "q", "overdue", "scope", "agent")
     return {k: v for k, v in request.args.items() if k in keep and v}
 
 

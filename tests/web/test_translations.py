@@ -198,6 +198,8 @@ def page_paths(app: Flask, world: dict[str, Any]) -> list[str]:
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: world[m.group(1)], rule.rule)
         if not DOWNLOAD.search(path):
             paths.append(path)
+    # The lists of other scopes and a search (docs/workspace.md).
+    paths += ["/app/leads?scope=team", "/app/leads?scope=all&q=湘能", "/app/leads?status=lost"]
     return sorted(paths)
 
 
