@@ -8,7 +8,6 @@ and the error's status.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,11 +23,11 @@ from wtforms import ValidationError as CsrfInvalid
 from app.accounts import management
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
-from app.core.errors import AppError, Forbidden, ValidationFailed
+from app.core.errors import AppError
 from app.leads import activity, bulk
+from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
 from app.leads.queue import (
-    LeadQuery,
     Scope,
     list_scope,
     scope_counts,
@@ -110,32 +109,6 @@ def _args_without(*names: str, **extra: str) -> str:
 SCOPE_TITLES = {Scope.MINE: _l("我的线索"), Scope.TEAM: _l("团队线索"), Scope.ALL: _l("全部线索")}
 
 
-def _scope() -> Scope:
-    """The list asked for (?scope=), refused when the user's role may not open it."""
-    raw = request.args.get("scope") or Scope.MINE.value
-    try:
-        scope = Scope(raw)
-    except ValueError:
-        raise ValidationFailed(
-            f"unknown scope {raw!r}", fields={"scope": "one of mine, team, all"}
-        ) from None
-    if scope not in scopes_for(me()):
-        raise Forbidden(f"your role cannot open the {scope.value} list")
-    return scope
-
-
-def _agent_filter(query: LeadQuery, scope: Scope) -> LeadQuery:
-    """?agent=<id> or ?agent=none (unassigned) on a team's or the office's list."""
-    raw = (request.args.get("agent") or "").strip()
-    if scope is Scope.MINE or not raw:
-        return query
-    if raw == "none":
-        return replace(query, unassigned=True)
-    if not raw.isdigit() or int(raw) > 2**31:
-        raise ValidationFailed("agent must be an id or none", fields={"agent": "an id or none"})
-    return replace(query, agent_id=int(raw))
-
-
 def _filter_agents(scope: Scope) -> list[Agent]:
     if scope is Scope.MINE:
         return []
@@ -149,9 +122,9 @@ def _filter_agents(scope: Scope) -> list[Agent]:
 def queue() -> PageResult:
     """My open leads, the most urgent first (SLA due time, score); team leads and admins
     also their team's and all leads, the same way (docs/workspace.md)."""
-    scope = _scope()  # a list the role may not open is a 403 page, not a redirect
+    scope = scope_from_args(me())  # a list the role may not open is a 403 page, not a redirect
     try:
-        query = _agent_filter(lead_query_from_args(), scope)
+        query = with_agent_filter(lead_query_from_args(), scope)
         leads, next_cursor = list_scope(
             me(), scope, query, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
         )
@@ -182,12 +155,12 @@ def queue() -> PageResult:
 def export() -> PageResult:
     """The queue (view=queue) or every lead I can see, filtered, as CSV or XLSX."""
     try:
-        scope = _scope()
+        scope = scope_from_args(me())
         query = lead_query_from_args()
         as_queue = request.args.get("view") == "queue"
         if as_queue and scope is not Scope.MINE:
             # A team's or the office's list, as filtered on the page (docs/workspace.md).
-            query, as_queue = scope_query(me(), scope, _agent_filter(query, scope)), False
+            query, as_queue = scope_query(me(), scope, with_agent_filter(query, scope)), False
         return export_response(me(), request.args.get("format", "csv"), query, queue=as_queue)
     except AppError as exc:
         failed(exc)

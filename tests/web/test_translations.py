@@ -174,7 +174,17 @@ def world(app: Flask, make_agent, make_team, default_team, token_for) -> dict[st
     )  # fmt: skip
     assert second.status_code == 201
     rule = RoutingRule(
-        name="厂房规则", position=1, conditions={"need_types": ["factory"]}, team_id=default_team.id
+        name="厂房规则",
+        position=1,
+        team_id=default_team.id,
+        conditions={
+            "need_types": ["factory"],
+            "districts": ["芦淞区"],
+            "min_area_m2": 3333,
+            "min_tax_wan": 1000,
+            "deals": ["rent"],
+            "channels": ["wechat"],
+        },
     )
     dead = Notification(
         channel=NotificationChannel.EMAIL, kind="lead_assigned", recipient="zhang@example.com",

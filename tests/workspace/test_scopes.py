@@ -167,3 +167,18 @@ def test_team_lead_nav_offers_the_teams_leads(browse, team_lead):
 
 def test_admin_nav_offers_all_leads(browse, admin_user):
     assert 'href="/app/leads?scope=all"' in browse(admin_user).text("/app/leads")
+
+
+def test_api_queue_takes_the_same_scope_and_agent_filter(
+    client, token_for, admin_user, team_lead, agent, colleague, office
+):
+    def names(user: Agent, args: str) -> set[str]:
+        response = client.get(f"/api/leads?view=queue{args}", headers=token_for(user))
+        assert response.status_code == 200, response.get_json()
+        return {item["company"] for item in response.get_json()["items"]}
+
+    assert names(admin_user, "&scope=all") == {"我的公司", "同事的公司", "公海公司", "外团队公司"}
+    assert names(admin_user, f"&scope=all&agent={colleague.id}") == {"同事的公司"}
+    assert names(team_lead, "&scope=team&q=流失") == {"已流失公司"}
+    refused = client.get("/api/leads?view=queue&scope=team", headers=token_for(agent))
+    assert refused.status_code == 403
