@@ -107,6 +107,11 @@ _FIELD_PATTERNS: list[Pattern] = [
     ),
     (re.compile(r"next_cursor"), lambda m: _("翻页参数无效，请从第一页重新开始")),
     (re.compile(r"^must be empty"), lambda m: _("应留空")),
+    (re.compile(r"^at least (\d+) characters"), lambda m: _("至少 %(n)s 个字符", n=m.group(1))),
+    (
+        re.compile(r"^(\d+) to (\d+) characters"),
+        lambda m: _("%(a)s 到 %(b)s 个字符", a=m[1], b=m[2]),
+    ),
     (re.compile(r"deactivated|not active"), lambda m: _("该专员已停用")),
 ]
 

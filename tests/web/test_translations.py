@@ -26,6 +26,7 @@ from app.core.db import db, utcnow
 from app.leads import service as leads
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.routing.models import RoutingRule
+from tests.conftest import PASSWORD
 from tests.web.pages import page_client, text_of
 
 # Words a Chinese page may show: names, units and formats people use as they are.
@@ -406,3 +407,17 @@ def test_when_writes_dates_as_people_do(app):
         refresh()
         assert when(moment, now=moment) == "8 Dec 10:00"
         assert when(moment.isoformat(), now=moment.replace(year=2025)) == "8 Dec 2026 10:00"
+
+
+def test_password_rules_are_worded_in_chinese(app, world):
+    client = page_client(app, world["logins"]["agent"])
+    form = client.get("/account/password").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+    page = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current": PASSWORD, "new": "short", "again": "short"},
+    )
+    assert page.status_code == 400
+    text = visible_text(page.get_data(as_text=True))
+    assert re.search(r"至少 \d+ 个字符", text)
+    _no_english(text)
