@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from app.core import messages
 from app.core.errors import AppError
 from app.core.i18n import M2_PER_MU
 from app.routing.worktime import WEEKDAYS, parse_intervals
@@ -239,16 +240,17 @@ def validated(model: type[M], payload: dict[str, Any]) -> M:
     return body
 
 
-# What the admin services' refusals mean, for people; unknown codes keep the service's text.
-_CONFLICTS = {
-    "login_taken": lambda: _("这个账号已被使用"),
-    "name_taken": lambda: _("已有同名的团队"),
-    "last_admin": lambda: _("这是最后一位在用的管理员：请先把另一位设为管理员"),
-    "default_team": lambda: _("必须有一个默认团队：请把另一个团队设为默认"),
-    "default_team_inactive": lambda: _("默认团队接收所有未匹配规则的线索，不能停用"),
-}
+# What the admin services' refusals mean, for people (app/core/messages.py words the rest).
+messages.register_codes(
+    {
+        "login_taken": lambda: _("这个账号已被使用"),
+        "name_taken": lambda: _("已有同名的团队"),
+        "last_admin": lambda: _("这是最后一位在用的管理员：请先把另一位设为管理员"),
+        "default_team": lambda: _("必须有一个默认团队：请把另一个团队设为默认"),
+        "default_team_inactive": lambda: _("默认团队接收所有未匹配规则的线索，不能停用"),
+    }
+)
 
 
 def explain(exc: AppError) -> str:
-    worded = _CONFLICTS.get(exc.code)
-    return worded() if worded else exc.message
+    return messages.error_text(exc.code, exc.message, exc.status)

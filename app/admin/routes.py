@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from app.accounts import management
 from app.accounts.models import Agent, AlertChannel, AlertEvent, Role, Strategy, Team
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from app.admin import reasons
 from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, words_text
 from app.core.db import db
 from app.core.errors import AppError, NotFound
@@ -613,6 +614,7 @@ def dry_run() -> PageResult:
         errors={},
         result=result,
         skip_label=lambda code: str(labels.SKIP_REASON.get(code, code)),
+        reason=reasons.explain,
     ), 200
 
 

@@ -6,8 +6,12 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
+from flask_babel import get_locale
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from app.core import messages
+from app.core.i18n import language_named
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +82,11 @@ _HTTP_CODES = {
     503: "unavailable",
 }
 
-_HTML_ERROR = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ status }}</title>
-<link rel="stylesheet" href="/static/error.css"></head><body class="error-page">
-<h1>{{ status }}</h1><p>{{ message }}</p><p><a href="/enquiry">返回 / Back</a></p></body></html>"""
+_HTML_ERROR = """<!doctype html><html lang="{{ 'en' if english else 'zh-CN' }}"><head>
+<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{ status }}</title><link rel="stylesheet" href="/static/error.css"></head>
+<body class="error-page"><main><h1>{{ status }}</h1><p>{{ message }}</p>
+<p><a href="/enquiry">{{ _('返回首页') }}</a></p></main></body></html>"""
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -105,9 +110,17 @@ def _render(
     fields: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> tuple[Response, int]:
-    if _wants_html():
-        html = render_template_string(_HTML_ERROR, status=status, message=message)
-        return Response(html, mimetype="text/html"), status
+    html = _wants_html()
+    if html or language_named():
+        # In the user's language (docs/i18n.md); API clients that name no language get the
+        # services' English.
+        message = messages.error_text(code, message, status)
+        fields = messages.fields_text(fields) if fields else fields
+    if html:
+        page = render_template_string(
+            _HTML_ERROR, status=status, message=message, english=str(get_locale()) == "en"
+        )
+        return Response(page, mimetype="text/html"), status
     body = error_body(code, message, fields)
     if extra:
         body["error"].update(extra)

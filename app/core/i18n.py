@@ -15,7 +15,10 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale, gettext, refresh
+from werkzeug.exceptions import HTTPException
+
+from app.core.phones import display_phone, tel_href
 
 LANGUAGES = ("zh", "en")
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
@@ -27,7 +30,11 @@ def current_language() -> str:
     Outside a request (Celery tasks, CLI) the default: Chinese."""
     if not has_request_context():
         return "zh"
-    chosen = (request.args.get("lang") or request.form.get("lang") or "").lower()
+    try:
+        form_lang = request.form.get("lang")
+    except HTTPException:  # a body too large to read: its error page still needs a language
+        form_lang = None
+    chosen = (request.args.get("lang") or form_lang or "").lower()
     if chosen in LANGUAGES:
         session["lang"] = chosen
         return chosen
@@ -35,6 +42,20 @@ def current_language() -> str:
         return session["lang"]
     best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
     return "en" if best == "en" else "zh"
+
+
+def language_named() -> bool:
+    """Whether the client named a language (?lang=, the session, Accept-Language). The JSON
+    API answers clients that named none in the English its messages are written in
+    (docs/i18n.md); pages are Chinese unless English is chosen."""
+    if not has_request_context():
+        return False
+    chosen = (request.args.get("lang") or "").lower()
+    return (
+        chosen in LANGUAGES
+        or session.get("lang") in LANGUAGES
+        or bool(request.headers.get("Accept-Language"))
+    )
 
 
 def compile_catalogues(target: Path) -> None:
@@ -57,11 +78,40 @@ def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
 
 
+def when(value: dt.datetime | str | None, *, now: dt.datetime | None = None) -> str:
+    """A moment in Beijing time, written as people write dates: 12月8日 10:00 this year,
+    2026年12月8日 10:00 otherwise (English: 8 Dec 10:00, 8 Dec 2026 10:00). docs/i18n.md"""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    local = value.astimezone(zone)
+    this_year = (now or dt.datetime.now(dt.UTC)).astimezone(zone).year == local.year
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    if str(get_locale() or "zh") == "en":
+        month = local.strftime("%b")
+        day = f"{local.day} {month}" if this_year else f"{local.day} {month} {local.year}"
+        return f"{day} {clock}"
+    day = f"{local.month}月{local.day}日"
+    return f"{day} {clock}" if this_year else f"{local.year}年{day} {clock}"
+
+
+def _number(value: Decimal, places: str) -> str:
+    text = f"{value:,{places}}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def wan(value: Decimal | float | None) -> str:
     """Money in 万元, as Chinese offices count it."""
     if value is None:
         return "—"
-    return f"{Decimal(value):,.2f}".rstrip("0").rstrip(".") + " 万元"
+    return gettext("%(n)s 万元", n=_number(Decimal(value), ".2f"))
 
 
 def area(value: Decimal | float | None) -> str:
@@ -69,7 +119,7 @@ def area(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
     m2 = Decimal(value)
-    return f"{m2:,.0f} ㎡ ({m2 / M2_PER_MU:,.1f} 亩)"
+    return gettext("%(m2)s ㎡ (%(mu)s 亩)", m2=f"{m2:,.0f}", mu=f"{m2 / M2_PER_MU:,.1f}")
 
 
 def init_i18n(app: Flask) -> None:
@@ -82,7 +132,9 @@ def init_i18n(app: Flask) -> None:
         locale_selector=current_language,
         timezone_selector=lambda: current_app.config["TIMEZONE"],
     )
-    app.jinja_env.filters.update(localtime=localtime, wan=wan, area=area)
+    app.jinja_env.filters.update(
+        localtime=localtime, wan=wan, area=area, when=when, phone=display_phone, tel=tel_href
+    )
     app.jinja_env.globals["get_locale"] = get_locale
     # Flask-Babel caches the locale on `g`; a request inside a reused app context must not
     # inherit the previous request's language.

@@ -7,22 +7,34 @@ walk through all pages sees every lead once, ties and NULL due times included.
 
 `filtered_leads` is the one place filters become SQL; the queue, the counts and the export
 all use it, so a filter means the same everywhere.
+
+Scopes (docs/workspace.md): the same list, counts and paging over my leads (everyone), my
+team's (team leads and admins) or all leads (admins). A search (`q`) looks at closed leads
+too: company, contact, phone (as people type it) and reference.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import enum
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
-from app.accounts.models import Agent
+from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.errors import ValidationFailed
-from app.leads.models import OPEN_STATUSES, Lead, LeadStatus, NeedType
+from app.leads.models import (
+    OPEN_STATUSES,
+    Lead,
+    LeadStatus,
+    NeedType,
+    lead_id_from_reference,
+)
 from app.leads.service import MAX_LEAD_ID, visible_leads
 
 MAX_PAGE = 200
@@ -47,6 +59,7 @@ class LeadQuery:
     agent_id: int | None = None
     unassigned: bool = False
     open_only: bool = False
+    team_id: int | None = None
 
 
 def _like(text: str) -> str:
@@ -73,21 +86,40 @@ def filtered_leads(viewer: Agent, query: LeadQuery, *, now: dt.datetime | None =
         stmt = stmt.where(Lead.phone == query.phone)
     if query.agent_id is not None:
         stmt = stmt.where(Lead.agent_id == query.agent_id)
+    if query.team_id is not None:
+        stmt = stmt.where(Lead.team_id == query.team_id)
     if query.unassigned:
         stmt = stmt.where(Lead.agent_id.is_(None))
     if query.overdue:
         # Past the time to first contact and still not contacted.
         stmt = stmt.where(Lead.sla_due_at < (now or utcnow()), Lead.first_contacted_at.is_(None))
     if query.q:
-        pattern = _like(query.q[:MAX_QUERY])
-        stmt = stmt.where(
-            or_(
-                Lead.company.ilike(pattern, escape="\\"),
-                Lead.contact_name.ilike(pattern, escape="\\"),
-                Lead.phone.like(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(_search(query.q[:MAX_QUERY]))
     return stmt
+
+
+_PHONE_LIKE = re.compile(r"^[+\d][\d\s()+-]{4,}$")
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """Company or contact containing `text`, a phone containing its digits (139 7331 2345 and
+    0731-2233 4455 find the stored +8613973312345 and +8673122334455), or the reference."""
+    pattern = _like(text)
+    found = [
+        Lead.company.ilike(pattern, escape="\\"),
+        Lead.contact_name.ilike(pattern, escape="\\"),
+        Lead.phone.like(pattern, escape="\\"),
+    ]
+    if _PHONE_LIKE.match(text.strip()):
+        digits = re.sub(r"\D", "", text)
+        if digits.startswith("0"):
+            digits = digits[1:]  # a trunk prefix: not part of the stored number
+        if len(digits) >= 4:
+            found.append(Lead.phone.like(_like(digits), escape="\\"))
+    lead_id = lead_id_from_reference(text)
+    if lead_id is not None and 0 < lead_id <= MAX_LEAD_ID:
+        found.append(Lead.id == lead_id)
+    return or_(*found)
 
 
 # --- the queue -------------------------------------------------------------------------------
@@ -103,7 +135,8 @@ class QueueKey:
 
 
 def queue_query(agent: Agent, query: LeadQuery) -> LeadQuery:
-    """`query` narrowed to `agent`'s own leads, open ones unless statuses are asked for."""
+    """`query` narrowed to `agent`'s own leads, open ones unless statuses are asked for or a
+    search is made (a search finds closed leads too)."""
     return LeadQuery(
         status=query.status,
         need_type=query.need_type,
@@ -112,16 +145,53 @@ def queue_query(agent: Agent, query: LeadQuery) -> LeadQuery:
         phone=query.phone,
         overdue=query.overdue,
         agent_id=agent.id,
-        open_only=True,
+        open_only=not query.q,
     )
+
+
+class Scope(enum.StrEnum):
+    MINE = "mine"
+    TEAM = "team"
+    ALL = "all"
+
+
+def scopes_for(viewer: Agent) -> list[Scope]:
+    """The lists `viewer` may open: everyone their own, team leads their team's, admins all."""
+    if viewer.role is Role.ADMIN:
+        return [Scope.MINE, Scope.TEAM, Scope.ALL] if viewer.team_id else [Scope.MINE, Scope.ALL]
+    if viewer.role is Role.LEAD and viewer.team_id is not None:
+        return [Scope.MINE, Scope.TEAM]
+    return [Scope.MINE]
+
+
+def scope_query(viewer: Agent, scope: Scope, query: LeadQuery) -> LeadQuery:
+    """`query` over the leads of `scope` (which the caller checked with `scopes_for`): open
+    ones unless statuses are asked for or a search is made. The agent filter (`agent_id`,
+    `unassigned`) narrows a team or the whole office."""
+    if scope is Scope.MINE:
+        return queue_query(viewer, query)
+    team_id = viewer.team_id if scope is Scope.TEAM else None
+    return replace(query, team_id=team_id, open_only=not query.q)
 
 
 def list_queue(
     agent: Agent, query: LeadQuery, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Lead], str | None]:
     """One page of `agent`'s queue and the cursor of the next (None on the last page)."""
+    return list_scope(agent, Scope.MINE, query, limit=limit, cursor=cursor)
+
+
+def list_scope(
+    viewer: Agent,
+    scope: Scope,
+    query: LeadQuery,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Lead], str | None]:
+    """One page of the leads of `scope`, in queue order, and the next page's cursor."""
     limit = max(1, min(limit, MAX_PAGE))
-    stmt = filtered_leads(agent, queue_query(agent, query))
+    stmt = filtered_leads(viewer, scope_query(viewer, scope, query))
     if cursor:
         stmt = stmt.where(_after(decode_queue_cursor(cursor)))
     rows = list(db.session.scalars(stmt.order_by(*QUEUE_ORDER).limit(limit + 1)))
@@ -176,15 +246,13 @@ def _is_int(value: Any) -> bool:
 def queue_counts(agent: Agent, query: LeadQuery) -> dict[LeadStatus, int]:
     """How many of `agent`'s leads are in each status, under the queue's other filters
     (one GROUP BY query; every status is in the answer, zeros included)."""
-    everything = LeadQuery(
-        need_type=query.need_type,
-        district=query.district,
-        q=query.q,
-        phone=query.phone,
-        overdue=query.overdue,
-        agent_id=agent.id,
-    )
-    matching = filtered_leads(agent, everything).subquery()
+    return scope_counts(agent, Scope.MINE, query)
+
+
+def scope_counts(viewer: Agent, scope: Scope, query: LeadQuery) -> dict[LeadStatus, int]:
+    """Like `queue_counts`, over the leads of `scope`."""
+    everything = replace(scope_query(viewer, scope, query), status=None, open_only=False)
+    matching = filtered_leads(viewer, everything).subquery()
     stmt = select(matching.c.status, func.count()).group_by(matching.c.status)
     found = {LeadStatus(status): n for status, n in db.session.execute(stmt)}
     return {status: found.get(status, 0) for status in LeadStatus}

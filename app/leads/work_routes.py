@@ -19,14 +19,15 @@ from app.core.errors import ValidationFailed
 from app.core.http import int_arg, json_object
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.leads import activity, bulk, service
+from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import Lead
 from app.leads.queue import (
     QUEUE_ORDER,
     LeadQuery,
     filtered_leads,
-    list_queue,
-    queue_counts,
+    list_scope,
     queue_query,
+    scope_counts,
 )
 from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
 from app.leads.schemas import normalize_cn_phone
@@ -71,9 +72,11 @@ def list_view(view: str) -> Any:
     limit = int_arg("limit", 50)
     cursor = request.args.get("cursor") or None
     if view == "queue":
-        query = lead_query_from_args()
-        leads, next_cursor = list_queue(agent, query, limit=limit, cursor=cursor)
-        counts = queue_counts(agent, query)
+        # My queue, or (?scope=team|all) my team's or every lead the same way, with ?agent=.
+        scope = scope_from_args(agent)
+        query = with_agent_filter(lead_query_from_args(), scope)
+        leads, next_cursor = list_scope(agent, scope, query, limit=limit, cursor=cursor)
+        counts = scope_counts(agent, scope, query)
         return jsonify(
             {
                 "items": _items(leads),
@@ -407,14 +410,25 @@ def _document() -> None:
             "/api/leads": {
                 "get": op(
                     "Leads you can see: newest first; view=queue: your open leads by SLA due "
-                    "time (no due time last), score, id; view=pool: your team's unassigned "
-                    "leads, best score first",
+                    "time (no due time last), score, id (scope=team: your team's, team leads "
+                    "and admins; scope=all: every lead, admins; a search q finds closed leads "
+                    "too); view=pool: your team's unassigned leads, best score first",
                     {
                         "200": json_response(queue_page, "A page of leads"),
-                        **error_responses(400, 401),
+                        **error_responses(400, 401, 403),
                     },
                     parameters=[
                         query("view", {"type": "string", "enum": ["queue", "pool"]}),
+                        query(
+                            "scope",
+                            {"type": "string", "enum": ["mine", "team", "all"]},
+                            "view=queue: whose leads (default mine)",
+                        ),
+                        query(
+                            "agent",
+                            {"type": "string"},
+                            "view=queue, scope team or all: an agent's id, or none (unassigned)",
+                        ),
                         query("team_id", {"type": "integer"}, "view=pool: another team's pool"),
                         *paging,
                         *filters,

@@ -16,7 +16,28 @@ from flask_babel import gettext as _
 from app.reports.queries import GROUPS, STAGES, ReportQuery, funnel_report
 
 
-def report_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def _people_header(name: str) -> str:
+    """A machine column name of the CSV in the reader's words (the page's download)."""
+    from app.reports.present import stage_label
+
+    if name.startswith("reached_"):
+        return _("到达%(stage)s", stage=stage_label(name.removeprefix("reached_")))
+    words = {
+        "group": _("分组"), "created": _("新增线索"),
+        "conversion_won_per_created": _("线索→签约转化率"), "landing_rate": _("签约→落地率"),
+        "won": _("签约"), "won_tax_wan": _("签约项目预计年税收（万元）"), "lost": _("流失"),
+        "first_contact_median_min": _("首次联系用时中位数（分钟）"),
+        "first_contact_p90_min": _("首次联系用时 P90（分钟）"), "sla_met": _("SLA 达标"),
+        "sla_due": _("SLA 应达"), "sla_compliance": _("SLA 达标率"),
+    }  # fmt: skip
+    return words.get(name, name)
+
+
+def report_rows(
+    report: dict[str, Any], *, people: bool = False
+) -> tuple[list[str], list[list[Any]]]:
+    """The CSV's header and rows: machine names for the API, the reader's words for the page
+    (`people`, docs/i18n.md)."""
     header = [
         "group", "created", *[f"reached_{s}" for s in STAGES], "conversion_won_per_created",
         "landing_rate", "won", "won_tax_wan", "lost", "first_contact_median_min",
@@ -31,13 +52,19 @@ def report_rows(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             data["sla"]["met"], data["sla"]["due"], data["sla"]["compliance"],
         ]  # fmt: skip
 
+    if people:
+        from app.reports.present import group_label
+
+        rows = [row(group_label(report["group_by"], g), g) for g in report["groups"]]
+        rows.append(row(_("合计"), report["totals"]))
+        return [_people_header(name) for name in header], rows
     rows = [row(g.get("label", g["key"]), g) for g in report["groups"]]
     rows.append(row("total", report["totals"]))
     return header, rows
 
 
-def report_csv(report: dict[str, Any]) -> str:
-    header, rows = report_rows(report)
+def report_csv(report: dict[str, Any], *, people: bool = False) -> str:
+    header, rows = report_rows(report, people=people)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -195,7 +222,7 @@ def xlsx_response(query: ReportQuery, report: dict[str, Any]) -> Response:
 def csv_response(report: dict[str, Any]) -> Response:
     name = f"parklead-funnel-{report['group_by']}.csv"
     return Response(
-        report_csv(report),
+        report_csv(report, people=True),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )

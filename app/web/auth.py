@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 from app.accounts import lockout
 from app.accounts import service as accounts
 from app.accounts.models import Agent, Role
+from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError
 
@@ -143,7 +144,8 @@ def change_password() -> Response | str | tuple[str, int]:
         try:
             accounts.set_password(agent, new)
         except AppError as exc:
-            error = "; ".join(exc.fields.values()) or exc.message
+            words = messages.fields_text(exc.fields)  # in the page's language (docs/i18n.md)
+            error = _("；").join(words.values()) or messages.error_text(exc.code, exc.message)
     if error:
         flash(error, "error")
         return render_template("password.html"), 400

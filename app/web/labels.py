@@ -84,6 +84,19 @@ NOTIFICATION_STATUS = {
     NotificationStatus.DEAD: _l("已放弃"),
     NotificationStatus.SKIPPED: _l("已跳过"),
 }
+# What a notification is about (its outbox `kind`).
+NOTIFICATION_KIND = {
+    "lead_assigned": _l("新线索提醒"),
+    "duplicate_enquiry": _l("客户再次咨询提醒"),
+    "prospect_message": _l("客户消息提醒"),
+    "prospect_unreachable": _l("客户无法联系提醒"),
+    "sla_breach": _l("超时提醒"),
+    "follow_up_due": _l("跟进到期提醒"),
+    "daily_digest": _l("每日摘要"),
+    "wechat_handover": _l("客户要求人工服务"),
+    "wechat_message": _l("客户微信消息"),
+    "wechat_reply": _l("微信回复"),
+}
 # Why routing passed an agent over (app/routing/strategies.Skip.code).
 SKIP_REASON = {
     "inactive": _l("已停用"),
@@ -133,3 +146,9 @@ def label_of(kind: type[enum.Enum], raw: Any) -> str:
         return label(kind(raw))
     except ValueError:
         return str(raw)
+
+
+def notification_kind(kind: Any) -> str:
+    """The display name of a notification's kind ("lead_assigned")."""
+    words = NOTIFICATION_KIND.get(str(kind))
+    return str(words) if words is not None else str(_l("通知"))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from app.core import messages
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.i18n import current_language
@@ -61,6 +63,19 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
     ), status
 
 
+@bp.errorhandler(429)
+def too_many(exc: TooManyRequests) -> tuple[str, int]:
+    """The form again with what was typed, and when to try again (docs/i18n.md)."""
+    if request.endpoint != "web.submit":
+        raise exc
+    text, status = _render(429, general_error=messages.error_text("rate_limited", "", 429))
+    response = make_response(text, status)
+    for name, value in exc.get_headers():
+        if name == "Retry-After":
+            response.headers[name] = value
+    return response  # type: ignore[return-value]
+
+
 @bp.get("/")
 def index() -> Response:
     return redirect(url_for("web.enquiry"))
@@ -83,7 +98,13 @@ def submit() -> tuple[str, int]:
         for src, dst in (("area_min_m2", "area_min"), ("area_max_m2", "area_max")):
             if src in fields:
                 fields[dst] = fields.pop(src)
-        return _render(400, errors=fields, general_error=exc.message)
+        # In the page's language (docs/i18n.md); the summary only when it says more.
+        general = None if exc.message == "some fields are not valid" else exc.message
+        return _render(
+            400,
+            errors=messages.fields_text(fields),
+            general_error=general and messages.error_text(exc.code, general),
+        )
     result = service.submit_enquiry(
         enquiry_in, channel=Channel.WEB_FORM, source={"form": "enquiry"}
     )

@@ -7,18 +7,21 @@ went wrong (by the error's code) and which field it concerns.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.core import i18n, messages
 from app.core.errors import AppError
 from app.core.i18n import M2_PER_MU
+from app.core.phones import display_phone
 from app.leads.activity import EDITABLE_FIELDS, CallOutcome
-from app.leads.models import EventType
+from app.leads.models import Channel, Deal, EventType, LeadStatus, NeedType
+from app.web import labels
 
 FIELD_LABELS = {
     "need_type": _l("需求类型"),
@@ -93,66 +96,41 @@ TEMPLATE_RECEIPTS = {
     "failed: system failed": _l("未送达：微信系统原因"),
 }
 
-# What went wrong, by the error's code (the English message is for API clients).
-_MESSAGES: dict[str, Callable[[], str]] = {
-    "stale_version": lambda: _("这条线索刚被别人修改过，请查看最新内容后再试"),
-    "invalid_transition": lambda: _("当前阶段不能变更为所选阶段"),
-    "already_claimed": lambda: _("这条线索已被别人领取"),
-    "not_in_pool": lambda: _("这条线索已不在公海中"),
-    "private_lead_limit": lambda: _("已达到团队允许的私有线索上限"),
-    "phone_in_use": lambda: _("另一条进行中的线索已使用这个电话，请合并两条线索"),
-    "outside_wechat_window": lambda: _("客户48小时内没有给公众号发消息，无法回复"),
-    "wechat_quota_used": lambda: _("本次48小时窗口内的客服消息已用完"),
-    "no_wechat": lambda: _("这条线索没有微信关注者"),
-    "already_merged": lambda: _("线索已被合并过"),
-    "already_assigned": lambda: _("线索已经是该专员的了"),
-    "not_open": lambda: _("只有进行中的线索可以分配"),
-    "export_too_large": lambda: _("符合条件的线索太多，请缩小筛选范围后分批导出"),
-    "import_rejected": lambda: _("有错误的行，未导入任何线索；请修改文件后重试"),
-    "forbidden": lambda: _("您没有权限执行此操作"),
-    "not_found": lambda: _("找不到这条线索"),
-    "validation_error": lambda: _("请修改标出的内容"),
-}
-
-_FIELD_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"^required"), lambda m: _("必填")),
-    (re.compile(r"^must be greater than (\S+)"), lambda m: _("应大于 %(n)s", n=m.group(1))),
-    (re.compile(r"^must be (\S+) or more"), lambda m: _("不能小于 %(n)s", n=m.group(1))),
-    (
-        re.compile(r"^(?:must be )?at most (\d+) characters"),
-        lambda m: _("最多 %(n)s 个字符", n=m.group(1)),
-    ),
-    (re.compile(r"^must be at most (\S+)"), lambda m: _("不能大于 %(n)s", n=m.group(1))),
-    (re.compile(r"^must be a whole number"), lambda m: _("请输入整数")),
-    (re.compile(r"^(?:must be a number|is not an area)"), lambda m: _("请输入数字")),
-    (re.compile(r"^may have at most"), lambda m: _("最多两位小数")),
-    (re.compile(r"^must be one of|^one of|^unknown"), lambda m: _("请从列表中选择")),
-    (
-        re.compile(r"^(?:is not a|must be a mainland|must be a mobile|is too long to be)"),
-        lambda m: _("不是有效的手机号或座机号"),
-    ),
-    (re.compile(r"^a time after now"), lambda m: _("应晚于现在")),
-    (re.compile(r"^used by open lead (\S+)"), lambda m: _("已被线索 %(ref)s 使用", ref=m.group(1))),
+# What went wrong, by the error's code (the English message is for API clients); the generic
+# codes and the field messages are worded in app/core/messages.py.
+messages.register_codes(
+    {
+        "invalid_transition": lambda: _("当前阶段不能变更为所选阶段"),
+        "already_claimed": lambda: _("这条线索已被别人领取"),
+        "not_in_pool": lambda: _("这条线索已不在公海中"),
+        "private_lead_limit": lambda: _("已达到团队允许的私有线索上限"),
+        "phone_in_use": lambda: _("另一条进行中的线索已使用这个电话，请合并两条线索"),
+        "outside_wechat_window": lambda: _("客户48小时内没有给公众号发消息，无法回复"),
+        "wechat_quota_used": lambda: _("本次48小时窗口内的客服消息已用完"),
+        "no_wechat": lambda: _("这条线索没有微信关注者"),
+        "already_merged": lambda: _("线索已被合并过"),
+        "already_assigned": lambda: _("线索已经是该专员的了"),
+        "not_open": lambda: _("只有进行中的线索可以分配"),
+        "export_too_large": lambda: _("符合条件的线索太多，请缩小筛选范围后分批导出"),
+        "import_rejected": lambda: _("有错误的行，未导入任何线索；请修改文件后重试"),
+    }
 )
 
 
 def field_message(message: str) -> str:
-    """A service's field message in the page's language (the English when unknown)."""
-    for pattern, word in _FIELD_MESSAGES:
-        match = pattern.search(message)
-        if match:
-            return word(match)
-    return message
+    """A service's field message in the page's language."""
+    return messages.field_text(message)
 
 
 def explain(exc: AppError) -> str:
     """One sentence for the flash message."""
-    words = _MESSAGES.get(exc.code)
-    return words() if words is not None else exc.message
+    if exc.code == "not_found":
+        return _("找不到这条线索")  # the only thing the workspace looks up
+    return messages.error_text(exc.code, exc.message, exc.status)
 
 
 def field_errors(exc: AppError) -> dict[str, str]:
-    return {name: field_message(message) for name, message in exc.fields.items()}
+    return messages.fields_text(exc.fields)
 
 
 def label_of_field(name: str) -> str:
@@ -196,3 +174,121 @@ def lead_form_changes(form: Mapping[str, str]) -> dict[str, Any]:
 def form_field(name: str) -> str:
     """The input that holds field `name` (the two areas are typed with a unit)."""
     return {"area_min_m2": "area_min", "area_max_m2": "area_max"}.get(name, name)
+
+
+# --- the timeline ----------------------------------------------------------------------------
+# Every field and value in the reader's words (docs/i18n.md): `需求类型：土地 → 投资合作`.
+
+MESSAGE_EVENTS = {
+    "subscribe": _l("关注了公众号"),
+    "scan": _l("扫码进入"),
+    "click": _l("点击菜单"),
+    "unsubscribe": _l("取消关注"),
+}
+MESSAGE_TYPES = {
+    "image": _l("图片"),
+    "voice": _l("语音"),
+    "video": _l("视频"),
+    "shortvideo": _l("小视频"),
+    "file": _l("文件"),
+    "location": _l("位置"),
+    "link": _l("链接"),
+    "other": _l("其他消息"),
+}
+REQUIREMENTS = {
+    "ceiling_height_m": _l("层高（米）"),
+    "crane_tonnes": _l("行车（吨）"),
+    "eia_required": _l("需要环评"),
+    "floor_load_kg_m2": _l("承重（kg/㎡）"),
+    "power_kva": _l("用电（kVA）"),
+}
+ROUTING_REASONS = {
+    "claimed": _l("从公海领取"),
+    "assigned_by_hand": _l("手动分配"),
+    "sla_breach": _l("超时未联系"),
+    "inactive": _l("长时间无跟进"),
+    "round_robin": _l("轮流分配"),
+    "least_loaded": _l("负载最低优先"),
+    "weighted": _l("按权重分配"),
+    "rule_agent": _l("规则指定专员"),
+}
+_ENUM_FIELDS = {"need_type": NeedType, "deal": Deal, "status": LeadStatus, "channel": Channel}
+
+
+def _yes_no(value: Any) -> str:
+    return _("是") if value else _("否")
+
+
+def field_value(name: str, raw: Any) -> str:
+    """A stored value of field `name` as the pages show it."""
+    if raw is None or raw == "":
+        return "—"
+    kind = _ENUM_FIELDS.get(name)
+    if kind is not None:
+        return labels.label_of(kind, raw)
+    if name in ("area_min_m2", "area_max_m2"):
+        return i18n.area(_decimal(raw))
+    if name in ("tax_wan", "investment_wan"):
+        return i18n.wan(_decimal(raw))
+    if name == "phone":
+        return display_phone(str(raw))
+    if name.endswith("_at"):
+        return i18n.when(str(raw))
+    if isinstance(raw, bool):
+        return _yes_no(raw)
+    return str(raw)
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    try:
+        return Decimal(str(raw))
+    except InvalidOperation:
+        return None
+
+
+def message_lines(data: Mapping[str, Any]) -> list[str]:
+    """What a message event says: the text, or what kind of message or event it was, and what
+    the bot gathered (the conversation and needs without a lead field)."""
+    lines: list[str] = []
+    if data.get("text"):
+        lines.append(str(data["text"]))
+    elif data.get("event"):
+        event = str(data["event"])
+        words = str(MESSAGE_EVENTS.get(event, _("公众号事件")))
+        detail = data.get("key") or data.get("scene")
+        lines.append(_("%(words)s（%(detail)s）", words=words, detail=detail) if detail else words)
+    elif data.get("type"):
+        kind = str(data["type"])
+        words = str(MESSAGE_TYPES.get(kind, MESSAGE_TYPES["other"]))
+        detail = data.get("label") or data.get("title")
+        lines.append(_("%(words)s：%(detail)s", words=words, detail=detail) if detail else words)
+    conversation = [str(t) for t in data.get("conversation") or [] if t]
+    if conversation:
+        lines.append(_("对话：%(text)s", text=" / ".join(conversation)))
+    requirements = data.get("requirements") or {}
+    if isinstance(requirements, Mapping) and requirements:
+        parts = [
+            f"{REQUIREMENTS.get(k, label_of_field(k))} {_yes_no(v) if isinstance(v, bool) else v}"
+            for k, v in requirements.items()
+        ]
+        lines.append(_("其他需求：%(items)s", items=_("、").join(parts)))
+    return lines or [str(_("（空消息）"))]
+
+
+def routing_reason(reason: Any) -> str:
+    words = ROUTING_REASONS.get(str(reason or ""))
+    return str(words) if words is not None else ""
+
+
+def countdown(due: dt.datetime, now: dt.datetime) -> str:
+    """Time left to the SLA due time (`剩 1 小时 5 分钟`), or how late it is (`已超时 …`)."""
+    seconds = int((due - now).total_seconds())
+    minutes = max(1, (abs(seconds) + 59) // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours >= 24:
+        span = _("%(d)s 天 %(h)s 小时", d=hours // 24, h=hours % 24)
+    elif hours:
+        span = _("%(h)s 小时 %(m)s 分钟", h=hours, m=rest)
+    else:
+        span = _("%(m)s 分钟", m=minutes)
+    return _("剩 %(span)s", span=span) if seconds >= 0 else _("已超时 %(span)s", span=span)

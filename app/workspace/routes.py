@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import ValidationError as CsrfInvalid
 
@@ -23,14 +25,23 @@ from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.errors import AppError
 from app.leads import activity, bulk
+from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
-from app.leads.queue import list_queue, queue_counts
+from app.leads.queue import (
+    Scope,
+    list_scope,
+    scope_counts,
+    scope_query,
+    scopes_for,
+)
+from app.leads.service import agents_by_id
 from app.leads.work_routes import (
     allow_upload,
     export_response,
     lead_query_from_args,
     uploaded_file,
 )
+from app.notifications.models import NotificationChannel
 from app.routing import service as routing
 from app.web import labels
 from app.web.auth import csrf, role_required
@@ -52,6 +63,14 @@ def _helpers() -> dict[str, Any]:
         "status_label": lambda raw: labels.label_of(LeadStatus, raw),
         "channel_label": lambda raw: labels.label_of(Channel, raw),
         "field_label": present.label_of_field,
+        "field_value": present.field_value,
+        "field_message": present.field_message,
+        "countdown": present.countdown,
+        "english_values": Markup('<code translate="no">factory、land</code>'),
+        "message_lines": present.message_lines,
+        "notification_kind": labels.notification_kind,
+        "routing_reason": present.routing_reason,
+        "channel_of_notification": lambda raw: labels.label_of(NotificationChannel, raw),
         "call_outcomes": present.CALL_OUTCOMES,
         "event_labels": present.EVENT_LABELS,
         "notification_states": present.NOTIFICATION_STATES,
@@ -87,19 +106,33 @@ def _args_without(*names: str, **extra: str) -> str:
     return urlencode(pairs)
 
 
+SCOPE_TITLES = {Scope.MINE: _l("我的线索"), Scope.TEAM: _l("团队线索"), Scope.ALL: _l("全部线索")}
+
+
+def _filter_agents(scope: Scope) -> list[Agent]:
+    if scope is Scope.MINE:
+        return []
+    team_id = me().team_id if scope is Scope.TEAM else None
+    agents, _next = management.list_agents(team_id=team_id, limit=200)
+    return agents
+
+
 @bp.get("/leads")
 @role_required()
 def queue() -> PageResult:
-    """My open leads, the most urgent first (SLA due time, score)."""
+    """My open leads, the most urgent first (SLA due time, score); team leads and admins
+    also their team's and all leads, the same way (docs/workspace.md)."""
+    scope = scope_from_args(me())  # a list the role may not open is a 403 page, not a redirect
     try:
-        query = lead_query_from_args()
-        leads, next_cursor = list_queue(
-            me(), query, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
+        query = with_agent_filter(lead_query_from_args(), scope)
+        leads, next_cursor = list_scope(
+            me(), scope, query, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
         )
-        counts = queue_counts(me(), query)
+        counts = scope_counts(me(), scope, query)
     except AppError as exc:
         failed(exc)
-        return redirect(url_for("workspace.queue"))
+        return redirect(url_for("workspace.queue", scope=scope.value))
+    owners = agents_by_id({lead.agent_id for lead in leads if lead.agent_id})
     return render_template(
         "workspace/queue.html",
         leads=leads,
@@ -109,6 +142,11 @@ def queue() -> PageResult:
         query=query,
         args_without=_args_without,
         can_export=me().role in (Role.ADMIN, Role.LEAD),
+        scope=scope,
+        scopes=[(s, SCOPE_TITLES[s]) for s in scopes_for(me())],
+        title=SCOPE_TITLES[scope],
+        filter_agents=_filter_agents(scope),
+        owners=owners,
     )
 
 
@@ -117,19 +155,20 @@ def queue() -> PageResult:
 def export() -> PageResult:
     """The queue (view=queue) or every lead I can see, filtered, as CSV or XLSX."""
     try:
-        return export_response(
-            me(),
-            request.args.get("format", "csv"),
-            lead_query_from_args(),
-            queue=request.args.get("view") == "queue",
-        )
+        scope = scope_from_args(me())
+        query = lead_query_from_args()
+        as_queue = request.args.get("view") == "queue"
+        if as_queue and scope is not Scope.MINE:
+            # A team's or the office's list, as filtered on the page (docs/workspace.md).
+            query, as_queue = scope_query(me(), scope, with_agent_filter(query, scope)), False
+        return export_response(me(), request.args.get("format", "csv"), query, queue=as_queue)
     except AppError as exc:
         failed(exc)
         return redirect(url_for("workspace.queue", **_queue_filters()))
 
 
 def _queue_filters() -> dict[str, str]:
-    keep = ("status", "need_type", "district", "q", "overdue")
+    keep = ("status", "need_type", "district", "q", "overdue", "scope", "agent")
     return {k: v for k, v in request.args.items() if k in keep and v}
 
 

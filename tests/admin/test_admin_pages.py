@@ -307,7 +307,7 @@ def test_dry_run_says_who_would_get_the_lead_and_why(admin_client, agent, defaul
     assert "匹配的规则 大项目" in result
     small = post(admin_client, "/app/admin/routing/dry-run", {"tax_wan": "10"})
     checked = text_of(small.get_data(as_text=True), "rules-checked")
-    assert "大项目 ✗ 否 tax 10万 is below 1000万" in checked
+    assert "大项目 ✗ 否 年税收 10 万元，低于 1000 万元" in checked
 
 
 def test_dry_run_shows_skipped_agents_with_reasons(admin_client, agent, default_team):
@@ -356,7 +356,7 @@ def dead_notification(app, monkeypatch):
 def test_dead_notifications_list_their_last_error(admin_client, dead_notification):
     table = text_of(admin_client.get("/app/admin/notifications").get_data(as_text=True),
                     "notifications")  # fmt: skip
-    assert "邮件 lead_assigned zhang@example.com 8" in table
+    assert "邮件 新线索提醒 zhang@example.com 8" in table
     assert "SMTPServerDisconnected: Connection unexpectedly closed" in table
 
 

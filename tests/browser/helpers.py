@@ -35,11 +35,13 @@ class LiveServer:
             db.session.commit()
             return agent
 
-    def _team(self, name: str, *, default: bool = True) -> Team:
+    def _team(self, name: str) -> Team:
+        """The team `name`; the first one made is the default team."""
         existing = db.session.scalars(sa.select(Team).where(Team.name == name)).first()
         if existing is not None:
             return existing
-        team = Team(name=name, is_default=default)
+        has_default = db.session.scalars(sa.select(Team).where(Team.is_default)).first()
+        team = Team(name=name, is_default=has_default is None)
         db.session.add(team)
         db.session.flush()
         return team

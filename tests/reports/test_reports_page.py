@@ -4,6 +4,7 @@ the page, in the charts and in the workbook is the funnel report's."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -224,4 +225,8 @@ def test_csv_download_for_session_users(admin_client, known_history):
     )
     assert response.status_code == 200
     lines = response.get_data(as_text=True).lstrip("\ufeff").strip().splitlines()
-    assert lines[-1].split(",")[:2] == ["total", "5"]
+    # For people: the reader's headers and group names (docs/i18n.md); the API keeps its own.
+    assert lines[0].startswith("分组,新增线索,到达新线索")
+    assert set(re.findall(r"[A-Za-z]+", lines[0])) <= {"SLA", "P"}, lines[0]
+    assert [line.split(",")[0] for line in lines[1:]] == ["电话", "网页表单", "微信", "合计"]
+    assert lines[-1].split(",")[:2] == ["合计", "5"]

@@ -167,7 +167,7 @@ def test_repeat_enquiry_is_thanked_like_a_new_one_in_english_too(client):
 def test_invalid_phone_re_renders_the_form_with_the_message_and_typed_values(client):
     page = reject(client, phone="12345", company="湘能电池", contact_name="王先生",
                   area_min="5", area_unit="mu", message="层高8米")  # fmt: skip
-    assert "is not a valid Chinese mobile or landline number" in page
+    assert "不是有效的手机号或座机号" in page
     assert 'value="12345"' in page
     assert 'value="湘能电池"' in page
     assert 'value="王先生"' in page
@@ -178,30 +178,30 @@ def test_invalid_phone_re_renders_the_form_with_the_message_and_typed_values(cli
 
 def test_form_without_phone_or_wechat_says_why(client):
     page = reject(client, company="湘能电池")
-    assert "give a phone number or a WeChat ID" in page
+    assert "请留下手机号或微信号，方便我们联系您" in page
     assert 'value="湘能电池"' in page
 
 
 def test_area_min_above_max_says_why(client):
     page = reject(client, phone="13812345678", area_min="5000", area_max="3000")
-    assert "area_min_m2 must not be larger than area_max_m2" in page
+    assert "最小面积不能大于最大面积" in page
 
 
 def test_unreadable_area_is_reported_and_kept(client):
     page = reject(client, phone="13812345678", area_min="五千", area_unit="mu")
-    assert "must be a number" in page
+    assert "请输入数字" in page
     assert 'value="五千"' in page
 
 
 def test_negative_tax_is_reported(client):
     page = reject(client, phone="13812345678", tax_wan="-3")
-    assert "0 or more" in page
+    assert "不能小于 0" in page
     assert 'value="-3"' in page
 
 
 def test_unknown_need_type_is_reported(client):
     page = reject(client, phone="13812345678", need_type="castle")
-    assert "must be one of" in page
+    assert "请从列表中选择" in page
 
 
 def test_selected_choices_are_kept_after_an_error(client):

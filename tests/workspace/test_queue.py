@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 
 import pytest
 from sqlalchemy import event
@@ -246,7 +247,8 @@ def test_queue_page_lists_my_leads_and_not_my_colleagues(
 def test_queue_page_marks_overdue_leads(browse, agent, mine):
     mine(-10, company="超时公司")
     html = browse(agent).text("/app/leads")
-    assert 'class="overdue"' in html
+    assert 'class="due overdue"' in html
+    assert re.search(r"已超时 1[01] 分钟", html)
 
 
 def test_queue_page_shows_status_counts(browse, agent, mine):
