@@ -22,6 +22,7 @@ def model_metadata():
     """The metadata of every model, imported here so autogenerate and checks see them all."""
     import app.accounts.models
     import app.leads.models
+    import app.listings.models
     import app.notifications.models
     import app.reports.models
     import app.routing.models
