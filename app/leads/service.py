@@ -520,12 +520,9 @@ def open_lead_candidates(
         or_(low.is_(None), low <= area_min_at_most),
         or_(high.is_(None), high >= area_max_at_least),
     ]
-    for name in REQUIREMENT_FIELDS[:4]:  # the stated minimums
+    for name, have in maximums.items():  # a stated minimum above what the listing has
         column = getattr(Lead, name)
-        if name in maximums:
-            conditions.append(or_(column.is_(None), column <= maximums[name]))
-        else:
-            conditions.append(or_(column.is_(None), column == 0))
+        conditions.append(or_(column.is_(None), column <= have))
     if eia_categories:
         conditions.append(or_(Lead.eia_category.is_(None), Lead.eia_category.in_(eia_categories)))
     else:
