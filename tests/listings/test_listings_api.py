@@ -37,16 +37,21 @@ def test_a_team_lead_adds_a_listing_with_every_field(client, manager, token_for)
     response = client.post("/api/listings", json=body, headers=token_for(manager))
     assert response.status_code == 201, response.get_json()
     data = response.get_json()
-    assert data["kind"] == "factory" and data["deals"] == ["rent"]
-    assert data["status"] == "available" and data["version"] == 1
-    assert data["area_m2"] == 3000 and data["area_mu"] == 4.5
+    assert data["kind"] == "factory"
+    assert data["deals"] == ["rent"]
+    assert data["status"] == "available"
+    assert data["version"] == 1
+    assert data["area_m2"] == 3000
+    assert data["area_mu"] == 4.5
     assert data["eia_categories"] == ["一般", "喷涂"]
-    assert data["fire_class"] == "丙" and data["published"] is True
+    assert data["fire_class"] == "丙"
+    assert data["published"] is True
     assert data["agent_id"] == manager.id
     assert [e["type"] for e in data["events"]] == ["created"]
     assert data["events"][0]["agent_id"] == manager.id
     again = client.get(f"/api/listings/{data['id']}", headers=token_for(manager)).get_json()
-    assert again["title_en"] == "Standard factory A3" and again["lat"] == 27.8367
+    assert again["title_en"] == "Standard factory A3"
+    assert again["lat"] == 27.8367
 
 
 def test_an_agent_may_not_add_listings(client, agent, token_for):
@@ -69,7 +74,8 @@ def test_absurd_figures_are_refused_per_field_and_nothing_is_written(client, man
     assert set(error["fields"]) == {"area_m2", "ceiling_height_m", "rent_yuan_m2_month"}
     assert error["fields"]["area_m2"] == "应大于 0"
     assert error["fields"]["ceiling_height_m"] == "不能大于 60"
-    assert count(Listing) == 0 and count(ListingEvent) == 0
+    assert count(Listing) == 0
+    assert count(ListingEvent) == 0
 
 
 def test_errors_come_in_english_when_asked(client, manager, token_for):
@@ -145,7 +151,8 @@ def test_patch_checks_the_version_and_records_the_change(client, manager, token_
     changed = client.patch(url, json={"version": 1, "rent_yuan_m2_month": 16}, headers=headers)
     assert changed.status_code == 200, changed.get_json()
     data = changed.get_json()
-    assert data["rent_yuan_m2_month"] == 16 and data["version"] == 2
+    assert data["rent_yuan_m2_month"] == 16
+    assert data["version"] == 2
     assert data["events"][-1]["type"] == "updated"
     assert data["events"][-1]["data"]["changes"] == {"rent_yuan_m2_month": [18.0, 16.0]}
     stale = client.patch(url, json={"version": 1, "title": "新名字"}, headers=headers)
@@ -163,7 +170,8 @@ def test_patch_validates_with_the_other_values(client, manager, token_for, make_
     assert response.status_code == 400
     assert "min_split_m2" in response.get_json()["error"]["fields"]
     db.session.refresh(listing)
-    assert listing.area_m2 == 3000 and listing.version == 1
+    assert listing.area_m2 == 3000
+    assert listing.version == 1
 
 
 def test_an_agent_edits_only_their_own_listings(client, agent, manager, token_for, make_listing):
@@ -204,7 +212,8 @@ def test_lifecycle_with_an_event_per_change(client, manager, token_for, make_lis
         ("available", "withdrawn"),
         ("withdrawn", "available"),
     ]
-    assert changes[0]["reason"] == "业主收回" and changes[0]["agent_id"] == manager.id
+    assert changes[0]["reason"] == "业主收回"
+    assert changes[0]["agent_id"] == manager.id
 
 
 def test_unknown_status_is_400(client, manager, token_for, make_listing):
@@ -240,11 +249,14 @@ def test_reserve_for_a_lead_then_let_when_won(client, agent, token_for, lead, ma
     )
     assert reserved.status_code == 200, reserved.get_json()
     data = reserved.get_json()
-    assert data["status"] == "reserved" and data["reserved_for_lead_id"] == lead.id
+    assert data["status"] == "reserved"
+    assert data["reserved_for_lead_id"] == lead.id
     assert data["events"][-1]["lead_id"] == lead.id
     [event] = lead_events(lead)
-    assert event.data["action"] == "reserved" and event.data["listing"]["id"] == listing.id
-    assert event.agent_id == agent.id and event.data["note"] == "客户看厂满意"
+    assert event.data["action"] == "reserved"
+    assert event.data["listing"]["id"] == listing.id
+    assert event.agent_id == agent.id
+    assert event.data["note"] == "客户看厂满意"
 
     url = f"/api/listings/{listing.id}/status"
     early = client.post(url, json={"to": "let"}, headers=headers)
@@ -257,7 +269,8 @@ def test_reserve_for_a_lead_then_let_when_won(client, agent, token_for, lead, ma
     let = client.post(url, json={"to": "let"}, headers=headers)
     assert let.status_code == 200, let.get_json()
     data = let.get_json()
-    assert data["status"] == "let" and data["closed_with_lead_id"] == lead.id
+    assert data["status"] == "let"
+    assert data["closed_with_lead_id"] == lead.id
     assert data["reserved_for_lead_id"] is None
     assert [e.data["action"] for e in lead_events(lead)] == ["reserved", "let"]
 
@@ -328,8 +341,10 @@ def test_lead_requirements_through_intake_edit_and_json(client, agent, token_for
     lead_id = created.get_json()["id"]
     headers = token_for(agent)
     data = client.get(f"/api/leads/{lead_id}", headers=headers).get_json()
-    assert data["ceiling_height_min_m"] == 8 and data["crane_t"] == 10
-    assert data["power_kva"] == 630 and data["eia_category"] == "喷涂"
+    assert data["ceiling_height_min_m"] == 8
+    assert data["crane_t"] == 10
+    assert data["power_kva"] == 630
+    assert data["eia_category"] == "喷涂"
     edited = client.patch(
         f"/api/leads/{lead_id}",
         json={"version": data["version"], "budget_land_wan_per_mu": 25, "crane_t": None},

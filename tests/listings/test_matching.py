@@ -152,7 +152,8 @@ def test_an_excluded_industry_excludes_its_branches():
 def test_excluded_note_says_why_in_both_languages():
     result = evaluate(make_lead(area_min_m2=3000), make_listing(available_m2=1000))
     assert isinstance(result, Excluded)
-    assert "1,000" in result.note.zh and "3,000" in result.note.zh
+    assert "1,000" in result.note.zh
+    assert "3,000" in result.note.zh
     assert "too small" in result.note.en
 
 
@@ -215,7 +216,8 @@ def test_extras_asked_for_in_words_count():
     lead = make_lead(message="需要独门独院，有宿舍最好")
     both = match(lead, make_listing(own_yard=True, dormitory=True))
     neither = match(lead, make_listing(own_yard=False, dormitory=False))
-    assert both.parts["building"] == 1.0 and neither.parts["building"] == 0.0
+    assert both.parts["building"] == 1.0
+    assert neither.parts["building"] == 0.0
     assert "有独门独院" in texts(both.reasons)
     assert "无宿舍" in texts(neither.warnings)
 
