@@ -119,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as auth_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
+    from app.listings.routes import bp as listings_api
+    from app.listings.routes import files as listing_photos
     from app.notifications.routes import bp as notifications_api
     from app.reports.routes import bp as reports_api
     from app.routing.routes import bp as routing_api
@@ -131,6 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_api)
     app.register_blueprint(routing_api)
     app.register_blueprint(accounts_api)
+    app.register_blueprint(listings_api)
+    app.register_blueprint(listing_photos)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
     exempt_blueprints(app)

@@ -141,6 +141,17 @@ class BaseConfig:
     # The `weighted` strategy shares the leads assigned in this many recent days by weight.
     ROUTING_WEIGHTED_WINDOW_DAYS: int = 7
 
+    # Listings (docs/listings.md): uploaded photos go here (unset: instance/listing-photos);
+    # larger images get 413.
+    LISTINGS_PHOTO_DIR: str | None = None
+    LISTINGS_PHOTO_MAX_BYTES: int = 8 * 1024 * 1024
+    # Matching reads at most this many candidates per kind (and per district) from SQL.
+    LISTINGS_MATCH_CANDIDATES: int = 100
+    # A listing added or available again is announced to the agents of its best open leads:
+    # at most this many leads, each scoring at least this much.
+    LISTINGS_NOTIFY_TOP: int = 5
+    LISTINGS_NOTIFY_MIN_SCORE: int = 60
+
     # Celery.
     CELERY_QUEUE: str = "parklead"
     # Task visibility timeout on Redis: longer than the longest task (hard time limit below).

@@ -12,7 +12,13 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
-TASK_MODULES = ["tasks.leads", "tasks.notifications", "tasks.reports", "tasks.routing"]
+TASK_MODULES = [
+    "tasks.leads",
+    "tasks.listings",
+    "tasks.notifications",
+    "tasks.reports",
+    "tasks.routing",
+]
 
 
 def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:

@@ -23,6 +23,7 @@ def model_metadata():
     import app.accounts.models
     import app.audit.models
     import app.leads.models
+    import app.listings.models
     import app.notifications.models
     import app.reports.models
     import app.routing.models

@@ -23,7 +23,15 @@ from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.leads import lifecycle, service
-from app.leads.models import Channel, EventType, Lead, LeadEvent, LeadStatus, NeedType
+from app.leads.models import (
+    REQUIREMENT_FIELDS,
+    Channel,
+    EventType,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    NeedType,
+)
 from app.leads.schemas import EnquiryIn, clean_text, parse_enquiry_payload, validation_error
 from app.notifications import service as notifications
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
@@ -37,7 +45,7 @@ from app.wechat.models import WechatUser
 EDITABLE_FIELDS = (
     "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
     "employees", "timeline", "company", "contact_name", "phone", "wechat_id", "district",
-    "message",
+    "message", *REQUIREMENT_FIELDS,
 )  # fmt: skip
 # Checked together (phone or WeChat; min ≤ max), so always validated with the lead's values.
 _CROSS_CHECKED = ("phone", "wechat_id", "area_min_m2", "area_max_m2")

@@ -88,6 +88,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("timeline", "时间要求", "timeline", ("计划时间", "时间")),
     Column("district", "区域", "district", ("意向区域", "地区")),
     Column("message", "备注", "message", ("留言", "说明", "note")),
+    # Requirements for the matching of listings (docs/listings.md).
+    Column("ceiling_height_min_m", "最低层高", "ceiling_height_min_m", ("层高", "层高要求")),
+    Column("crane_t", "行车吨位", "crane_t", ("行车", "吊车")),
+    Column("power_kva", "配电容量", "power_kva", ("配电", "用电容量", "power")),
+    Column("floor_load_t_m2", "地面承重", "floor_load_t_m2", ("承重", "floor_load")),
+    Column("eia_category", "环评类别", "eia_category", ("环评", "eia")),
+    Column("budget_rent_yuan_m2_month", "租金预算", "budget_rent_yuan_m2_month", ("预算租金",)),
+    Column("budget_land_wan_per_mu", "地价预算", "budget_land_wan_per_mu", ("土地预算",)),
     Column("utm_source", "来源", "utm_source", ("source",)),
 )
 
@@ -358,6 +366,12 @@ def _check_row(
     return _Row(number, enquiry.lead_fields(), enquiry.source())
 
 
+_NUMBER_FIELDS = (
+    "area_min_m2", "area_max_m2", "tax_wan", "investment_wan", "ceiling_height_min_m",
+    "crane_t", "floor_load_t_m2", "budget_rent_yuan_m2_month", "budget_land_wan_per_mu",
+)  # fmt: skip
+
+
 def _put(payload: dict[str, Any], name: str, raw: Any) -> None:
     """Put one cell into the enquiry payload, translating what a spreadsheet holds."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -370,9 +384,9 @@ def _put(payload: dict[str, Any], name: str, raw: Any) -> None:
         payload[name] = _choice(raw, NeedType, NEED_WORDS, "need")
     elif name == "deal":
         payload[name] = _choice(raw, Deal, DEAL_WORDS, "deal")
-    elif name in ("area_min_m2", "area_max_m2", "tax_wan", "investment_wan"):
+    elif name in _NUMBER_FIELDS:
         payload[name] = _number(raw)
-    elif name == "employees":
+    elif name in ("employees", "power_kva"):
         payload[name] = int(raw) if isinstance(raw, float) and raw.is_integer() else raw
     elif name == "phone" and isinstance(raw, int | float) and not isinstance(raw, bool):
         payload[name] = str(int(raw))  # a phone typed into Excel becomes a number

@@ -76,6 +76,19 @@ FIRST_CONTACT_SQL = (
 )
 
 
+# The lead's requirements that the matching of listings reads besides need, deal, area,
+# district, industry, tax and investment (docs/listings.md).
+REQUIREMENT_FIELDS = (
+    "ceiling_height_min_m",
+    "crane_t",
+    "power_kva",
+    "floor_load_t_m2",
+    "eia_category",
+    "budget_rent_yuan_m2_month",
+    "budget_land_wan_per_mu",
+)
+
+
 class EventType(enum.StrEnum):
     CREATED = "created"
     ENQUIRY = "enquiry"  # a repeated enquiry joined this lead
@@ -93,6 +106,8 @@ class EventType(enum.StrEnum):
     SLA_BREACHED = "sla_breached"
     # A WeChat prospect gave a phone that another open lead has (docs/security.md).
     POSSIBLE_DUPLICATE = "possible_duplicate"
+    # A listing reserved for, released from, let or sold to the lead (data: action, listing).
+    LISTING = "listing"
 
 
 class Lead(Base):
@@ -118,6 +133,14 @@ class Lead(Base):
     wechat_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     wechat_openid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Requirements the matching of listings reads (docs/listings.md); all optional.
+    ceiling_height_min_m: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), nullable=True)
+    crane_t: Mapped[Decimal | None] = mapped_column(Numeric(6, 1), nullable=True)
+    power_kva: Mapped[int | None] = mapped_column(nullable=True)
+    floor_load_t_m2: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), nullable=True)
+    eia_category: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    budget_rent_yuan_m2_month: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
+    budget_land_wan_per_mu: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
 
     status: Mapped[LeadStatus] = mapped_column(str_enum(LeadStatus), default=LeadStatus.NEW)
     score: Mapped[int] = mapped_column(default=0, server_default=text("0"))
@@ -236,6 +259,14 @@ class Lead(Base):
             postgresql_where=text(FIRST_CONTACT_SQL),
         ).ddl_if(dialect="postgresql"),
         Index("ix_lead_status", "status"),
+        # Matching a listing to open leads: the newest open leads of one need type.
+        Index(
+            "ix_lead_open_need",
+            "need_type",
+            "created_at",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
     )
 
     @property

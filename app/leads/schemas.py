@@ -81,6 +81,16 @@ class EnquiryIn(BaseModel):
     wechat_id: Text = _text(64)
     district: Text = _text(50)
     message: Text = _text(4000)
+    # Requirements the matching of listings reads (docs/listings.md).
+    ceiling_height_min_m: Decimal | None = Field(default=None, gt=0, le=60, decimal_places=2)
+    crane_t: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=1)
+    power_kva: int | None = Field(default=None, ge=0, le=1_000_000)
+    floor_load_t_m2: Decimal | None = Field(default=None, gt=0, le=100, decimal_places=2)
+    eia_category: Text = _text(50)
+    budget_rent_yuan_m2_month: Decimal | None = Field(
+        default=None, ge=0, le=10_000, decimal_places=2
+    )
+    budget_land_wan_per_mu: Decimal | None = Field(default=None, ge=0, le=100_000, decimal_places=2)
     utm_source: Text = _text(100)
     utm_medium: Text = _text(100)
     utm_campaign: Text = _text(100)
@@ -92,7 +102,19 @@ class EnquiryIn(BaseModel):
     def _phone(cls, value: str | None) -> str | None:
         return normalize_cn_phone(value) if value else None
 
-    @field_validator("area_min_m2", "area_max_m2", "tax_wan", "investment_wan", mode="before")
+    @field_validator(
+        "area_min_m2",
+        "area_max_m2",
+        "tax_wan",
+        "investment_wan",
+        "ceiling_height_min_m",
+        "crane_t",
+        "power_kva",
+        "floor_load_t_m2",
+        "budget_rent_yuan_m2_month",
+        "budget_land_wan_per_mu",
+        mode="before",
+    )
     @classmethod
     def _no_bools(cls, value: Any) -> Any:
         if isinstance(value, bool):

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    func,
     insert,
     or_,
     select,
@@ -39,6 +40,7 @@ from app.leads import lifecycle
 from app.leads.models import (
     OPEN_SQL,
     OPEN_STATUSES,
+    REQUIREMENT_FIELDS,
     Channel,
     EventType,
     Lead,
@@ -600,12 +602,101 @@ def transition(
     )
 
 
+# --- listings (app.listings calls these; it never touches lead tables) ------------------
+
+
+def record_listing_activity(
+    lead: Lead,
+    action: str,
+    listing: dict[str, Any],
+    *,
+    agent_id: int | None,
+    note: str | None = None,
+) -> LeadEvent:
+    """A `listing` event on the lead's timeline: a listing reserved for it, released, let or
+    sold to it (`action`), with the listing's id and title. The caller commits."""
+    now = utcnow()
+    data: dict[str, Any] = {"action": action, "listing": listing}
+    if note:
+        data["note"] = note
+    event = LeadEvent(
+        lead_id=lead.id,
+        type=EventType.LISTING,
+        actor="agent" if agent_id is not None else "system",
+        agent_id=agent_id,
+        created_at=now,
+        data=_jsonable(data),
+    )
+    db.session.add(event)
+    lead.last_activity_at = now
+    db.session.flush()
+    return event
+
+
+# The columns the matching of listings reads (app/listings/matching.py).
+_MATCH_COLUMNS = (
+    "id", "need_type", "deal", "area_min_m2", "area_max_m2", "district", "industry", "tax_wan",
+    "investment_wan", "message", "created_at", *REQUIREMENT_FIELDS,
+)  # fmt: skip
+
+
+def open_lead_candidates(
+    *,
+    need_types: tuple[str, ...],
+    deals: tuple[str, ...],
+    area_min_at_most: Any,
+    area_max_at_least: Any,
+    maximums: dict[str, float],
+    eia_categories: tuple[str, ...],
+    limit_per_need: int,
+    viewer: Agent | None = None,
+) -> list[Any]:
+    """Open leads a listing may serve, ruled out in SQL by need type, deal, area and stated
+    requirements (docs/listings.md "Matching"): per need type, the newest `limit_per_need`
+    (index ix_lead_open_need). Rows of the matching columns only; `viewer` limits them to
+    the leads that agent may see."""
+    columns = [getattr(Lead, name) for name in _MATCH_COLUMNS]
+    low = func.coalesce(Lead.area_min_m2, Lead.area_max_m2)
+    high = func.coalesce(Lead.area_max_m2, Lead.area_min_m2)
+    conditions = [
+        _IS_OPEN,
+        Lead.merged_into_id.is_(None),
+        or_(Lead.deal.is_(None), Lead.deal.in_(deals)),
+        or_(low.is_(None), low <= area_min_at_most),
+        or_(high.is_(None), high >= area_max_at_least),
+    ]
+    for name, have in maximums.items():  # a stated minimum above what the listing has
+        column = getattr(Lead, name)
+        conditions.append(or_(column.is_(None), column <= have))
+    if eia_categories:
+        conditions.append(or_(Lead.eia_category.is_(None), Lead.eia_category.in_(eia_categories)))
+    else:
+        conditions.append(Lead.eia_category.is_(None))
+    base = visible_leads(viewer) if viewer is not None else select(Lead)
+    rows: list[Any] = []
+    for need in need_types:
+        stmt = (
+            base.with_only_columns(*columns)
+            .where(Lead.need_type == need, *conditions)
+            .order_by(Lead.created_at.desc())
+            .limit(limit_per_need)
+        )
+        rows.extend(db.session.execute(stmt))
+    return rows
+
+
+def leads_by_id(ids: list[int]) -> dict[int, Lead]:
+    if not ids:
+        return {}
+    return {lead.id: lead for lead in db.session.scalars(select(Lead).where(Lead.id.in_(ids)))}
+
+
 # --- serialising -----------------------------------------------------------------------
 
 _PUBLIC_FIELDS = (
     "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
     "employees", "timeline", "company", "contact_name", "phone", "wechat_id", "district",
-    "message",
+    "message", *REQUIREMENT_FIELDS,
 )  # fmt: skip
 _UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 _TIMESTAMPS = (

@@ -51,6 +51,8 @@ CSRF_EXEMPT_BLUEPRINTS = (
     "routing_api",
     "accounts_api",
     "notifications_api",
+    "listings_api",
+    "listing_photos",
 )
 
 

@@ -24,6 +24,7 @@ from flask import Flask
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.leads.models import Channel, Lead, LeadStatus, NeedType
+from app.listings import service as listings
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.routing.models import RoutingRule
 from tests.web.pages import PageClient, csrf_token, page_client
@@ -155,6 +156,18 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/api/leads/manual"): api(400, 400, 400),
     ("POST", "/api/leads/import"): admin_api(400),
     ("GET", "/api/leads/export"): api(403, 200, 200),
+    ("GET", "/api/leads/<lead_key>/matches"): api(),
+    # --- listings API ---------------------------------------------------------------------------
+    ("GET", "/api/listings"): api(),
+    ("POST", "/api/listings"): api(403, 400, 400),
+    ("GET", "/api/listings/<listing_id>"): api(),
+    ("PATCH", "/api/listings/<listing_id>"): api(403, 400, 400),
+    ("POST", "/api/listings/<listing_id>/status"): api(400, 400, 400),  # no target status
+    ("POST", "/api/listings/<listing_id>/reserve"): api(400, 400, 400),  # no lead
+    ("POST", "/api/listings/<listing_id>/photos"): api(403, 400, 400),
+    ("DELETE", "/api/listings/<listing_id>/photos/<int:photo_id>"): api(403, 200, 200),
+    ("GET", "/api/listings/<listing_id>/matches"): api(),
+    ("GET", "/listings/photos/<name>"): same(404),  # no such file
     ("GET", "/api/routing/pool"): api(),
     ("POST", "/api/routing/dry-run"): admin_api(lead=200),
     ("GET", "/api/reports/funnel"): admin_api(lead=200),
@@ -243,11 +256,16 @@ def world(make_agent, make_team, default_team) -> World:
         last_error="SMTPServerDisconnected",
     )  # fmt: skip
     db.session.add_all([rule, dead])
+    listing = listings.create_listing(
+        {"kind": "factory", "title": "标准厂房", "area_m2": 2000}, by=None
+    )
+    photo = listings.add_photo(listing, by=None, url="https://example.com/a.jpg")
     db.session.commit()
     values = {
         "lead_key": str(mine.id), "lead_id": str(mine.id), "agent_id": str(agents["agent"].id),
         "team_id": str(spare.id), "rule_id": str(rule.id), "notification_id": str(dead.id),
-        "filename": "app.css",
+        "filename": "app.css", "listing_id": str(listing.id), "photo_id": str(photo.id),
+        "name": "0123abcd.png",
     }  # fmt: skip
     return World(agents, values, {"pool": {"lead_key": str(pool.id), "lead_id": str(pool.id)}})
 

@@ -1,0 +1,842 @@
+"""Listings: create, change, list, the status lifecycle, photos and matching (docs/listings.md).
+
+Plain functions the routes, pages, tasks and CLI call. They `flush()`; the caller commits
+once. Other domains reach listings through these functions only; listings reach leads through
+`app.leads.service` (a lead's timeline is written there).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Agent, Role
+from app.core.db import db, utcnow
+from app.core.dispatch import enqueue_after_commit
+from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.leads import service as leads
+from app.leads.models import Lead, LeadStatus
+from app.listings import matching
+from app.listings.models import (
+    Listing,
+    ListingEvent,
+    ListingEventType,
+    ListingKind,
+    ListingPhoto,
+    ListingStatus,
+)
+from app.listings.schemas import ListingIn, parse_listing, parse_photo_url
+
+NOTIFY_TASK = "tasks.listings.notify_matching_leads"
+MAX_PAGE = 200
+MAX_MATCHES = 50
+
+# --- the lifecycle (docs/listings.md "Status") ---------------------------------------------
+
+S = ListingStatus
+TRANSITIONS: dict[ListingStatus, tuple[ListingStatus, ...]] = {
+    S.AVAILABLE: (S.RESERVED, S.LET, S.SOLD, S.WITHDRAWN),
+    S.RESERVED: (S.AVAILABLE, S.LET, S.SOLD, S.WITHDRAWN),
+    S.LET: (S.AVAILABLE, S.WITHDRAWN),
+    S.SOLD: (S.WITHDRAWN,),
+    S.WITHDRAWN: (S.AVAILABLE,),
+}
+# A let or sale names the lead it went to when that lead has signed (签约) or gone further.
+SIGNED_STATUSES = (LeadStatus.WON, LeadStatus.LANDED, LeadStatus.PRODUCING)
+
+# The columns matching reads; candidates are loaded as rows of these only.
+_MATCH_COLUMNS = (
+    "id", "kind", "status", "for_rent", "for_sale", "available_m2", "min_split_m2", "district",
+    "park", "ceiling_height_m", "crane_t", "power_kva", "floor_load_t_m2", "eia_categories",
+    "excluded_industries", "own_yard", "dormitory", "canteen", "truck_access",
+    "rent_yuan_m2_month", "land_price_wan_per_mu", "min_tax_wan_per_mu",
+    "min_investment_wan_per_mu",
+)  # fmt: skip
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListingQuery:
+    """Filters of the listing list (SPEC names: kind, district, status, q)."""
+
+    kind: ListingKind | None = None
+    district: str | None = None
+    status: tuple[ListingStatus, ...] | None = None
+    q: str | None = None
+    published: bool | None = None
+    agent_id: int | None = None
+
+
+def get_listing(listing_id: int | str, *, for_update: bool = False) -> Listing:
+    """A listing by id, or 404."""
+    key = str(listing_id)
+    listing = None
+    if key.isascii() and key.isdigit() and int(key) < 2**63:
+        stmt = select(Listing).where(Listing.id == int(key))
+        if for_update:
+            stmt = stmt.with_for_update()
+        listing = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    if listing is None:
+        raise NotFound(_("没有编号为 %(id)s 的载体", id=listing_id))
+    return listing
+
+
+def filtered_listings(filters: ListingQuery) -> Select[tuple[Listing]]:
+    stmt = select(Listing)
+    if filters.kind is not None:
+        stmt = stmt.where(Listing.kind == filters.kind)
+    if filters.district:
+        stmt = stmt.where(Listing.district == filters.district)
+    if filters.status:
+        stmt = stmt.where(Listing.status.in_(filters.status))
+    if filters.published is not None:
+        stmt = stmt.where(Listing.published.is_(filters.published))
+    if filters.agent_id is not None:
+        stmt = stmt.where(Listing.agent_id == filters.agent_id)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern += "%"
+        stmt = stmt.where(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (Listing.title, Listing.park, Listing.address, Listing.title_en)
+                )
+            )
+        )
+    return stmt
+
+
+def list_listings(
+    filters: ListingQuery, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Listing], str | None]:
+    """Newest first, keyset-paginated on id; returns (listings, next_cursor)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    stmt = filtered_listings(filters)
+    if cursor:
+        stmt = stmt.where(Listing.id < decode_cursor(cursor))
+    rows = list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].id)
+    return rows, next_cursor
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"l{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("l"):
+            raise ValueError(raw)
+        value = int(raw[1:])
+        if not 0 < value < 2**63:
+            raise ValueError(raw)
+        return value
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed(
+            _("翻页游标无效"), fields={"cursor": _("请原样使用 next_cursor")}
+        ) from None
+
+
+def listing_events(listing: Listing) -> list[ListingEvent]:
+    stmt = select(ListingEvent).where(ListingEvent.listing_id == listing.id)
+    return list(db.session.scalars(stmt.order_by(ListingEvent.id)))
+
+
+def listing_photos(listing_ids: Iterable[int]) -> dict[int, list[ListingPhoto]]:
+    """Photos of several listings at once, in order, keyed by listing id."""
+    ids = sorted(set(listing_ids))
+    photos: dict[int, list[ListingPhoto]] = {i: [] for i in ids}
+    if not ids:
+        return photos
+    stmt = (
+        select(ListingPhoto)
+        .where(ListingPhoto.listing_id.in_(ids))
+        .order_by(ListingPhoto.listing_id, ListingPhoto.position, ListingPhoto.id)
+    )
+    for photo in db.session.scalars(stmt):
+        photos[photo.listing_id].append(photo)
+    return photos
+
+
+def listings_by_id(ids: Sequence[int]) -> dict[int, Listing]:
+    if not ids:
+        return {}
+    return {x.id: x for x in db.session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+
+
+def reserved_for_lead(lead_id: int) -> list[Listing]:
+    """The listings held for a lead (reserved), oldest first."""
+    stmt = select(Listing).where(
+        Listing.reserved_for_lead_id == lead_id, Listing.status == ListingStatus.RESERVED
+    )
+    return list(db.session.scalars(stmt.order_by(Listing.id)))
+
+
+# --- creating and changing ------------------------------------------------------------------
+
+
+def may_manage(agent: Agent, listing: Listing | None = None) -> bool:
+    """Team leads and admins manage every listing; an agent the listings they are
+    responsible for."""
+    if agent.role in (Role.ADMIN, Role.LEAD):
+        return True
+    return listing is not None and listing.agent_id == agent.id
+
+
+def require_manager(agent: Agent, listing: Listing | None = None) -> None:
+    if not may_manage(agent, listing):
+        raise Forbidden(_("只有团队负责人、管理员或该载体的负责人可以修改它"))
+
+
+def _check_agent(agent_id: int | None) -> None:
+    if agent_id is not None and db.session.get(Agent, agent_id) is None:
+        raise ValidationFailed(_("部分字段不正确"), fields={"agent_id": _("没有这个招商专员")})
+
+
+def create_listing(
+    data: dict[str, Any] | ListingIn, *, by: Agent | None, reason: str | None = None
+) -> Listing:
+    """Validate and add a listing (status available unless given otherwise is not possible:
+    a new listing is available). Its `created` event names `by`; when it is available the
+    agents of its best open leads are told after the commit. Caller commits."""
+    values = data if isinstance(data, ListingIn) else parse_listing(data)
+    _check_agent(values.agent_id)
+    now = utcnow()
+    listing = Listing(
+        **values.columns(),
+        status=ListingStatus.AVAILABLE,
+        created_at=now,
+        updated_at=now,
+    )
+    if listing.agent_id is None and by is not None:
+        listing.agent_id = by.id
+    db.session.add(listing)
+    db.session.flush()
+    _event(listing, ListingEventType.CREATED, by, reason=reason, to_status=listing.status)
+    enqueue_after_commit(NOTIFY_TASK, listing.id)
+    return listing
+
+
+def _current_values(listing: Listing) -> dict[str, Any]:
+    values = {name: getattr(listing, name) for name in ListingIn.model_fields if name != "deals"}
+    values["deals"] = [d.value for d in listing.deals]
+    return values
+
+
+def update_listing(
+    listing: Listing,
+    changes: dict[str, Any],
+    *,
+    by: Agent | None,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Apply `changes` (validated with the listing's other values), one `updated` event with
+    {field: [from, to]}; 409 when `expected_version` is not the listing's. Returns the changed
+    field names. Status changes go through `change_status`. Caller commits."""
+    check_version(listing, expected_version)
+    unknown = sorted(set(changes) - set(ListingIn.model_fields))
+    if "status" in changes:
+        raise ValidationFailed(
+            _("状态请通过状态变更接口修改"),
+            fields={"status": _("使用 POST /api/listings/<id>/status")},
+        )
+    if unknown:
+        raise ValidationFailed(
+            _("部分字段不正确"), fields={name: _("不是可修改的字段") for name in unknown}
+        )
+    merged = {**_current_values(listing), **changes}
+    # A smaller area without a new available area: keep what is available within it.
+    if "area_m2" in changes and "available_m2" not in changes:
+        merged["available_m2"] = None
+    values = parse_listing(merged).columns()
+    if "agent_id" in changes:
+        _check_agent(values["agent_id"])
+    names = set(changes) - {"deals"}
+    if "deals" in changes:
+        names |= {"for_rent", "for_sale"}
+    if "area_m2" in changes:
+        names.add("available_m2")
+    diff: dict[str, list[Any]] = {}
+    for name in sorted(names):
+        old, new = getattr(listing, name), values[name]
+        if old != new:
+            setattr(listing, name, new)
+            diff[name] = [_jsonable(old), _jsonable(new)]
+    if diff:
+        listing.updated_at = utcnow()
+        _event(listing, ListingEventType.UPDATED, by, data={"changes": diff})
+        db.session.flush()
+    return sorted(diff)
+
+
+def check_version(listing: Listing, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != listing.version:
+        raise Conflict(
+            _("该载体已被他人修改（当前版本 %(v)s），请刷新后重试", v=listing.version),
+            code="stale_version",
+            fields={"version": str(listing.version)},
+        )
+
+
+def allowed_transitions(status: ListingStatus) -> tuple[ListingStatus, ...]:
+    return TRANSITIONS[status]
+
+
+def change_status(
+    listing: Listing,
+    to: ListingStatus | str,
+    *,
+    by: Agent | None,
+    reason: str | None = None,
+    lead: Lead | None = None,
+    expected_version: int | None = None,
+) -> ListingEvent:
+    """The one place a listing's status changes (docs/listings.md "Status").
+
+    `reserved` needs `lead`; `let`/`sold` take the lead it went to (the reserved one when
+    none is given), which must have signed. Every change writes a `status_changed` event
+    (who, why, which lead) and, when a lead is named, an event on the lead's timeline.
+    Back to `available`: the agents of the best open leads are told after the commit.
+    Caller commits (and should hold the listing's row lock: `get_listing(for_update=True)`).
+    """
+    target = _status(to)
+    check_version(listing, expected_version)
+    current = listing.status
+    if target == current:
+        raise Conflict(
+            _("该载体已是此状态"),
+            code="no_change",
+            fields={"to": target.value},
+        )
+    if target not in TRANSITIONS[current]:
+        raise Conflict(
+            _(
+                "不能从“%(from)s”改为“%(to)s”；可改为：%(allowed)s",
+                **{
+                    "from": current.value,
+                    "to": target.value,
+                    "allowed": ", ".join(s.value for s in TRANSITIONS[current]),
+                },
+            ),
+            code="transition_not_allowed",
+            fields={"to": ", ".join(s.value for s in TRANSITIONS[current])},
+        )
+    reason = _reason(reason)
+    if target is S.RESERVED:
+        if lead is None:
+            raise ValidationFailed(_("预留需指定线索"), fields={"lead_id": _("必填")})
+        if not lead.is_open:
+            raise Conflict(
+                _("只能为进行中的线索预留载体"),
+                code="lead_closed",
+                fields={"lead_id": lead.reference},
+            )
+    if target in (S.LET, S.SOLD):
+        offered = listing.for_rent if target is S.LET else listing.for_sale
+        if not offered:
+            raise Conflict(
+                _("该载体不提供此交易方式（%(deals)s）", deals=", ".join(listing.deals)),
+                code="deal_not_offered",
+                fields={"to": target.value},
+            )
+        if lead is None and listing.reserved_for_lead_id is not None:
+            lead = db.session.get(Lead, listing.reserved_for_lead_id)
+        if lead is not None and lead.status not in SIGNED_STATUSES:
+            raise Conflict(
+                _("线索 %(ref)s 尚未签约，不能登记为已租/已售", ref=lead.reference),
+                code="lead_not_won",
+                fields={"lead_id": lead.reference},
+            )
+    previous_lead_id = listing.reserved_for_lead_id
+    listing.status = target
+    listing.updated_at = utcnow()
+    if target is S.RESERVED:
+        listing.reserved_for_lead_id = lead.id if lead is not None else None
+    else:
+        listing.reserved_for_lead_id = None
+    if target in (S.LET, S.SOLD):
+        listing.closed_with_lead_id = lead.id if lead is not None else None
+    named = lead
+    if named is None and previous_lead_id is not None and current is S.RESERVED:
+        named = db.session.get(Lead, previous_lead_id)  # a reservation released
+    event = _event(
+        listing,
+        ListingEventType.STATUS_CHANGED,
+        by,
+        reason=reason,
+        from_status=current,
+        to_status=target,
+        lead_id=named.id if named is not None else None,
+    )
+    if named is not None:
+        action = "released" if target not in (S.RESERVED, S.LET, S.SOLD) else target.value
+        leads.record_listing_activity(
+            named,
+            action,
+            {"id": listing.id, "title": listing.title, "kind": listing.kind.value},
+            agent_id=by.id if by is not None else None,
+            note=reason,
+        )
+    db.session.flush()
+    if target is S.AVAILABLE:
+        enqueue_after_commit(NOTIFY_TASK, listing.id)
+    return event
+
+
+def reserve_for_lead(
+    listing_id: int | str,
+    lead: Lead,
+    *,
+    by: Agent,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> ListingEvent:
+    """Hold a listing for `lead`: locks the listing's row, so of two concurrent reservations
+    exactly one wins and the other gets 409 (already reserved). Caller commits."""
+    listing = get_listing(listing_id, for_update=True)
+    if listing.status is S.RESERVED:
+        holder = listing.reserved_for_lead_id
+        raise Conflict(
+            _("该载体已为其他线索预留") if holder != lead.id else _("该载体已为此线索预留"),
+            code="already_reserved",
+            fields={"status": listing.status.value},
+        )
+    if listing.status is not S.AVAILABLE:
+        raise Conflict(
+            _("该载体当前不可预留（%(status)s）", status=listing.status.value),
+            code="not_available",
+            fields={"status": listing.status.value},
+        )
+    return change_status(
+        listing, S.RESERVED, by=by, reason=reason, lead=lead, expected_version=expected_version
+    )
+
+
+def mark_let_or_sold(
+    listing: Listing,
+    to: ListingStatus | str,
+    *,
+    by: Agent | None,
+    lead: Lead | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> ListingEvent:
+    """Record that the listing was let or sold, by default to the lead it is reserved for
+    (which must have signed: won, landed or producing). Caller commits."""
+    target = _status(to)
+    if target not in (S.LET, S.SOLD):
+        raise ValidationFailed(_("只能登记为已租或已售"), fields={"to": "let, sold"})
+    return change_status(
+        listing, target, by=by, reason=reason, lead=lead, expected_version=expected_version
+    )
+
+
+def close_reserved_for_won_lead(lead: Lead, *, by: Agent | None) -> list[ListingEvent]:
+    """A lead has signed: mark each listing reserved for it let (or sold, when it is for sale
+    only). For the lead's `won` transition; caller commits."""
+    events = []
+    for listing in reserved_for_lead(lead.id):
+        locked = get_listing(listing.id, for_update=True)
+        if locked.status is not S.RESERVED or locked.reserved_for_lead_id != lead.id:
+            continue
+        target = S.LET if locked.for_rent else S.SOLD
+        events.append(change_status(locked, target, by=by, lead=lead))
+    return events
+
+
+def _status(value: ListingStatus | str) -> ListingStatus:
+    try:
+        return ListingStatus(value)
+    except ValueError:
+        raise ValidationFailed(
+            _("未知状态 %(value)s", value=value),
+            fields={"to": ", ".join(s.value for s in ListingStatus)},
+        ) from None
+
+
+def _reason(reason: Any) -> str | None:
+    if reason is None or reason == "":
+        return None
+    if not isinstance(reason, str):
+        raise ValidationFailed(_("部分字段不正确"), fields={"reason": _("应为文字")})
+    reason = reason.strip()
+    if len(reason) > 500:
+        raise ValidationFailed(
+            _("部分字段不正确"), fields={"reason": _("太长（最多 %(n)s）", n=500)}
+        )
+    return reason or None
+
+
+def _event(
+    listing: Listing,
+    type_: ListingEventType,
+    by: Agent | None,
+    *,
+    reason: str | None = None,
+    from_status: ListingStatus | None = None,
+    to_status: ListingStatus | None = None,
+    lead_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> ListingEvent:
+    event = ListingEvent(
+        listing_id=listing.id,
+        type=type_,
+        from_status=from_status,
+        to_status=to_status,
+        lead_id=lead_id,
+        agent_id=by.id if by is not None else None,
+        actor="agent" if by is not None else "system",
+        reason=reason,
+        data=data or {},
+        created_at=utcnow(),
+    )
+    db.session.add(event)
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "value"):
+        return value.value
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+# Image types by their first bytes (the name and the declared type are not trusted).
+_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+def sniff_image(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a JPEG, PNG or WebP image, or None."""
+    for magic, content_type, ext in _MAGIC:
+        if data.startswith(magic):
+            return content_type, ext
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    return None
+
+
+def photo_dir() -> Path:
+    configured = current_app.config.get("LISTINGS_PHOTO_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "listing-photos"
+
+
+def photo_max_bytes() -> int:
+    return int(current_app.config["LISTINGS_PHOTO_MAX_BYTES"])
+
+
+def _store(data: bytes, ext: str) -> str:
+    """Write the bytes under their content hash (once); returns the file name."""
+    name = f"{hashlib.sha256(data).hexdigest()[:40]}.{ext}"
+    folder = photo_dir()
+    target = folder / name
+    if target.exists():
+        return name
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)  # atomic: a reader never sees half a file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return name
+
+
+def add_photo(
+    listing: Listing,
+    *,
+    by: Agent | None,
+    data: bytes | None = None,
+    url: str | None = None,
+    caption: str | None = None,
+) -> ListingPhoto:
+    """Add an uploaded image (`data`: JPEG, PNG or WebP by content, at most
+    LISTINGS_PHOTO_MAX_BYTES, else 400/413) or an external `url`. Caller commits.
+
+    The file is written before the commit under its content hash; a rolled-back upload
+    leaves an unreferenced file, never a row without its file."""
+    if (data is None) == (url is None):
+        raise ValidationFailed(_("请上传图片或提供图片网址（二选一）"), fields={"file": _("必填")})
+    position = db.session.scalar(
+        select(func.coalesce(func.max(ListingPhoto.position), -1) + 1).where(
+            ListingPhoto.listing_id == listing.id
+        )
+    )
+    photo = ListingPhoto(listing_id=listing.id, position=position or 0, created_at=utcnow())
+    photo.agent_id = by.id if by is not None else None
+    if data is not None:
+        limit = photo_max_bytes()
+        if len(data) > limit:
+            raise AppError(
+                _(
+                    "图片太大：最大 %(mb)s MB",
+                    mb=f"{limit / 1024 / 1024:.1f}".rstrip("0").rstrip("."),
+                ),
+                status=413,
+                code="payload_too_large",
+                fields={"file": _("最大 %(n)s 字节", n=limit)},
+            )
+        sniffed = sniff_image(data)
+        if sniffed is None:
+            raise ValidationFailed(
+                _("不是支持的图片：请上传 JPEG、PNG 或 WebP"),
+                code="not_an_image",
+                fields={"file": _("JPEG、PNG 或 WebP")},
+            )
+        photo.content_type, ext = sniffed
+        photo.size_bytes = len(data)
+        photo.file_name = _store(data, ext)
+        photo.caption = parse_photo_url({"url": "https://x.invalid/", "caption": caption}).caption
+    else:
+        checked = parse_photo_url({"url": url, "caption": caption})
+        photo.url = str(checked.url)
+        photo.caption = checked.caption
+    db.session.add(photo)
+    db.session.flush()
+    _event(
+        listing,
+        ListingEventType.PHOTO_ADDED,
+        by,
+        data={"photo_id": photo.id, "file_name": photo.file_name, "url": photo.url},
+    )
+    listing.updated_at = utcnow()
+    db.session.flush()
+    return photo
+
+
+def remove_photo(listing: Listing, photo_id: int, *, by: Agent | None) -> None:
+    """Remove one photo of the listing (404 when it has no such photo). The file stays while
+    another row uses the same content. Caller commits."""
+    photo = db.session.get(ListingPhoto, photo_id)
+    if photo is None or photo.listing_id != listing.id:
+        raise NotFound(_("该载体没有这张图片"))
+    db.session.delete(photo)
+    _event(
+        listing,
+        ListingEventType.PHOTO_REMOVED,
+        by,
+        data={"photo_id": photo_id, "file_name": photo.file_name, "url": photo.url},
+    )
+    listing.updated_at = utcnow()
+    db.session.flush()
+
+
+def photo_url(photo: ListingPhoto) -> str:
+    if photo.url:
+        return photo.url
+    return f"/listings/photos/{photo.file_name}"
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+def _candidates_cap() -> int:
+    return int(current_app.config["LISTINGS_MATCH_CANDIDATES"])
+
+
+def _listing_candidates(lead: Any) -> list[Any]:
+    """Available listings the lead's hard rules do not rule out in SQL: per kind, the ones
+    nearest the lead's area from below (or the newest when it has no area), and as many
+    again within its district. Rows of the matching columns only."""
+    bounds = matching.listing_bounds(lead)
+    cap = _candidates_cap()
+    columns = [getattr(Listing, name) for name in _MATCH_COLUMNS]
+    districts = matching.districts_of(lead.district)
+    rows: dict[int, Any] = {}
+    session: Session = db.session()
+    for kind in bounds.kinds:
+        conditions = [Listing.status == ListingStatus.AVAILABLE, Listing.kind == kind]
+        if bounds.for_rent:
+            conditions.append(Listing.for_rent.is_(True))
+        if bounds.for_sale:
+            conditions.append(Listing.for_sale.is_(True))
+        if bounds.min_available_m2 is not None:
+            conditions.append(Listing.available_m2 >= bounds.min_available_m2)
+        if bounds.max_split_m2 is not None:
+            conditions.append(
+                func.coalesce(Listing.min_split_m2, Listing.available_m2) <= bounds.max_split_m2
+            )
+        for column, minimum in bounds.minimums.items():
+            if kind in bounds.kinds_without_building_rules and column != "power_kva":
+                continue
+            attr = getattr(Listing, column)
+            conditions.append(or_(attr.is_(None), attr >= minimum))
+        order = (
+            Listing.available_m2.asc() if bounds.min_available_m2 is not None else Listing.id.desc()
+        )
+        queries = [and_(*conditions)]
+        if districts:
+            queries.append(and_(*conditions, Listing.district.in_(districts_raw(lead))))
+        for where in queries:
+            stmt = select(*columns).where(where).order_by(order).limit(cap)
+            for row in session.execute(stmt):
+                rows[row.id] = row
+    return list(rows.values())
+
+
+def districts_raw(lead: Any) -> list[str]:
+    """The lead's districts as written (the SQL compares them with the listing's column)."""
+    text = (lead.district or "").strip()
+    parts = [p.strip() for p in matching._SEPARATORS.split(text) if p.strip()]
+    return parts or [text]
+
+
+def match_listings_for_lead(lead: Lead, *, limit: int = 10) -> list[tuple[Listing, matching.Match]]:
+    """The `limit` available listings that fit `lead` best, best first, with score, reasons
+    and warnings; listings a hard rule excludes are absent."""
+    limit = max(1, min(limit, MAX_MATCHES))
+    ranked = matching.rank(lead, _listing_candidates(lead), limit=limit)
+    full = listings_by_id([row.id for row, _ in ranked])
+    return [(full[row.id], match) for row, match in ranked if row.id in full]
+
+
+def match_leads_for_listing(
+    listing: Listing, *, limit: int = 10, viewer: Agent | None = None
+) -> list[tuple[Lead, matching.Match]]:
+    """The `limit` open leads `listing` fits best, best first (only those `viewer` may see,
+    when given). The database rules out what it can (need type, deal, area, stated
+    minimums, EIA) among the newest open leads of each need; the rest are scored here."""
+    limit = max(1, min(limit, MAX_MATCHES))
+    bounds = matching.lead_bounds(listing)
+    rows = leads.open_lead_candidates(
+        need_types=bounds.need_types,
+        deals=bounds.deals,
+        area_min_at_most=bounds.area_min_at_most,
+        area_max_at_least=bounds.area_max_at_least,
+        maximums=bounds.maximums,
+        eia_categories=bounds.eia_categories,
+        limit_per_need=_candidates_cap() * 4,
+        viewer=viewer,
+    )
+    ranked = matching.rank_leads(listing, rows, limit=limit)
+    full = leads.leads_by_id([row.id for row, _ in ranked])
+    return [(full[row.id], match) for row, match in ranked if row.id in full]
+
+
+def notify_matching_leads(listing_id: int) -> int:
+    """Tell the agents of the listing's best open leads about it (once per listing and lead:
+    the outbox's idempotency key). For the task queued when a listing is added or becomes
+    available again; returns how many leads were told. Caller commits."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.status is not ListingStatus.AVAILABLE:
+        return 0
+    count = int(current_app.config["LISTINGS_NOTIFY_TOP"])
+    minimum = int(current_app.config["LISTINGS_NOTIFY_MIN_SCORE"])
+    told = 0
+    for lead, match in match_leads_for_listing(listing, limit=count):
+        if match.score < minimum or lead.agent_id is None:
+            continue
+        agent = db.session.get(Agent, lead.agent_id)
+        if agent is None or not agent.active:
+            continue
+        from app.notifications import service as notifications
+
+        notifications.notify_agent(
+            agent,
+            kind="listing_match",
+            cause=f"listing_match:{listing.id}:{lead.id}",
+            template="notice",
+            title=f"有新载体适合您跟进的客户（{lead.reference}）",
+            lines=[
+                ("编号", lead.reference),
+                ("载体", listing.title),
+                ("匹配度", f"{match.score}/100"),
+                ("理由", "；".join(n.zh for n in match.reasons[:3]) or "—"),
+            ],
+            remark="请在线索页面查看匹配载体。",
+            lead_id=lead.id,
+        )
+        told += 1
+    return told
+
+
+# --- serialising ----------------------------------------------------------------------------
+
+_FIELDS = (
+    "kind", "subtype", "land_term_years", "land_use", "title", "title_en", "description",
+    "description_en", "park", "district", "address", "lat", "lng", "area_m2", "available_m2",
+    "min_split_m2", "floors", "storey", "ceiling_height_m", "floor_load_t_m2", "crane_t",
+    "power_kva", "fire_class", "eia_categories", "own_yard", "dormitory", "canteen",
+    "truck_access", "excluded_industries", "plot_ratio_min", "plot_ratio_max",
+    "min_investment_wan_per_mu", "min_tax_wan_per_mu", "rent_yuan_m2_month",
+    "sale_price_yuan_m2", "sale_price_wan", "land_price_wan_per_mu",
+    "property_fee_yuan_m2_month", "status", "reserved_for_lead_id", "closed_with_lead_id",
+    "agent_id", "published", "version",
+)  # fmt: skip
+
+
+def listing_to_dict(
+    listing: Listing, *, photos: Sequence[ListingPhoto] | None = None
+) -> dict[str, Any]:
+    """The listing's JSON (SPEC §13 names), with `photos` when given."""
+    data: dict[str, Any] = {"id": listing.id, "deals": [d.value for d in listing.deals]}
+    data.update({name: _jsonable(getattr(listing, name)) for name in _FIELDS})
+    data["area_mu"] = float(listing.area_mu)
+    data["allowed_transitions"] = [s.value for s in TRANSITIONS[listing.status]]
+    data["created_at"] = listing.created_at.isoformat()
+    data["updated_at"] = listing.updated_at.isoformat()
+    if photos is not None:
+        data["photos"] = [photo_to_dict(p) for p in photos]
+    return data
+
+
+def photo_to_dict(photo: ListingPhoto) -> dict[str, Any]:
+    return {
+        "id": photo.id,
+        "url": photo_url(photo),
+        "uploaded": photo.file_name is not None,
+        "content_type": photo.content_type,
+        "size_bytes": photo.size_bytes,
+        "caption": photo.caption,
+        "position": photo.position,
+    }
+
+
+def event_to_dict(event: ListingEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type.value,
+        "from_status": _jsonable(event.from_status),
+        "to_status": _jsonable(event.to_status),
+        "lead_id": event.lead_id,
+        "agent_id": event.agent_id,
+        "actor": event.actor,
+        "reason": event.reason,
+        "data": event.data,
+        "created_at": event.created_at.isoformat(),
+    }
+
+
+def match_to_dict(match: matching.Match, language: str) -> dict[str, Any]:
+    """score, reasons and warnings (in `language`, zh or en) of one match."""
+    return {
+        "score": match.score,
+        "reasons": [note.text(language) for note in match.reasons],
+        "warnings": [note.text(language) for note in match.warnings],
+    }
