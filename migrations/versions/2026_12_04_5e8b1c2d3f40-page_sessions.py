@@ -1,7 +1,7 @@
 """server-side page sessions, so logout ends a copied cookie too
 
 Revision ID: 5e8b1c2d3f40
-Revises: b7d3e5f10a2c
+Revises: c41e7a9d2f30
 Create Date: 2026-12-04 06:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5e8b1c2d3f40"
-down_revision = "b7d3e5f10a2c"
+down_revision = "c41e7a9d2f30"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """listings (载体): listing, listing_event, listing_photo
 
 Revision ID: c4a9e2f71b30
-Revises: b7d3e5f10a2c
+Revises: c81f0a3d5e27
 Create Date: 2026-12-04 06:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "c4a9e2f71b30"
-down_revision = "b7d3e5f10a2c"
+down_revision = "c81f0a3d5e27"
 branch_labels = None
 depends_on = None
 

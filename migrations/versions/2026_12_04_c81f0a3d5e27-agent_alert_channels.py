@@ -1,7 +1,7 @@
 """an agent's alert channels (in fallback order), alert events and 企业微信 UserID
 
 Revision ID: c81f0a3d5e27
-Revises: b7d3e5f10a2c
+Revises: 7a9c3e4f5b61
 Create Date: 2026-12-04 06:10:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "c81f0a3d5e27"
-down_revision = "b7d3e5f10a2c"
+down_revision = "7a9c3e4f5b61"
 branch_labels = None
 depends_on = None
 
