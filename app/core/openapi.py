@@ -246,6 +246,10 @@ def build_openapi() -> dict[str, Any]:
                 "reference": {"type": "string"},
                 "status": {"type": "string"},
                 "created": {"type": "boolean"},
+                "message": {
+                    "type": "string",
+                    "description": "POST /api/leads/manual only: the open lead it joined",
+                },
             },
         },
         "Lead": {
