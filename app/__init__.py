@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     app.config.from_mapping(settings)
     _require_settings(app)
     _use_fake_channels(app)
+    _check_secret_key(app)
     _ensure_secret_key(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if app.config["PROXY_COUNT"]:
@@ -73,6 +74,17 @@ def _use_fake_channels(app: Flask) -> None:
         # Unset, or still the real service's default address: use the fake's.
         if app.config.get(key) in (None, "", getattr(BaseConfig, key, None)):
             app.config[key] = value
+# A SECRET_KEY signs sessions, CSRF and API tokens: production takes no guessable one.
+MIN_SECRET_KEY_BYTES = 32
+
+
+def _check_secret_key(app: Flask) -> None:
+    key = app.config.get("SECRET_KEY") or ""
+    if app.config["ENV_NAME"] == "production" and len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"production needs a SECRET_KEY of at least {MIN_SECRET_KEY_BYTES} bytes, e.g. "
+            "python3 -c 'import secrets;print(secrets.token_urlsafe(48))'"
+        )
 
 
 def _ensure_secret_key(app: Flask) -> None:

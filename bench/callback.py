@@ -496,6 +496,8 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
         "WECHAT_APP_SECRET": APP_SECRET,
         "WECHAT_API_BASE_URL": WECHAT_API_BASE_URL,
         "PYTHONUNBUFFERED": "1",
+        # The deliveries are signed once, before the run; the replay window still applies.
+        "WECHAT_TIMESTAMP_TOLERANCE_SECONDS": "3600",
         # Benchmark the tree this script is in, whatever the venv's editable install points at.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }

@@ -620,7 +620,12 @@ def dry_run() -> PageResult:
 
 # --- notifications -----------------------------------------------------------------------------
 
-RETRYABLE = (NotificationStatus.DEAD, NotificationStatus.FAILED, NotificationStatus.SKIPPED)
+RETRYABLE = (
+    NotificationStatus.DEAD,
+    NotificationStatus.FAILED,
+    NotificationStatus.SKIPPED,
+    NotificationStatus.UNKNOWN,
+)
 
 
 @bp.get("/notifications")

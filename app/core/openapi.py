@@ -246,6 +246,10 @@ def build_openapi() -> dict[str, Any]:
                 "reference": {"type": "string"},
                 "status": {"type": "string"},
                 "created": {"type": "boolean"},
+                "message": {
+                    "type": "string",
+                    "description": "POST /api/leads/manual only: the open lead it joined",
+                },
             },
         },
         "Lead": {
@@ -258,6 +262,12 @@ def build_openapi() -> dict[str, Any]:
                 "agent": {"type": ["object", "null"]},
                 "created_at": {"type": "string", "format": "date-time"},
                 "version": {"type": "integer"},
+                "merged_into_id": {"type": ["integer", "null"]},
+                "possible_duplicate_of_id": {
+                    "type": ["integer", "null"],
+                    "description": "Set when a WeChat prospect gave a phone that another "
+                    "open lead has: check and merge (see the possible_duplicate event)",
+                },
                 "allowed_transitions": {"type": "array", "items": {"type": "string"}},
                 "events": {"type": "array", "items": {"type": "object"}},
                 **{k: v for k, v in enquiry["properties"].items() if k != "website"},

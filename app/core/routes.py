@@ -29,7 +29,8 @@ def check_database() -> tuple[bool, str]:
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.warning("health: database down: %s", exc)
-        return False, type(exc).__name__
+        # Which check failed, not how: the exception stays in the log (docs/security.md).
+        return False, "unreachable"
 
 
 def check_broker() -> tuple[bool, str]:
@@ -43,7 +44,7 @@ def check_broker() -> tuple[bool, str]:
         return True, "ok"
     except redis.RedisError as exc:
         log.warning("health: broker down: %s", exc)
-        return False, type(exc).__name__
+        return False, "unreachable"
 
 
 def register_health_warning(app: Flask, name: str, check: Callable[[], str | None]) -> None:

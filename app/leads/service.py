@@ -484,15 +484,18 @@ def _jsonable(value: Any) -> Any:
 
 
 def visible_leads(agent: Agent) -> Select[tuple[Lead]]:
-    """Leads `agent` may see: admins all, team leads their team's, agents their own;
-    everyone also sees the unassigned pool."""
+    """Leads `agent` may see: admins all, team leads their team's, agents their own; team
+    leads also see the whole unassigned pool, agents only the part the pool view shows them
+    (their team's and leads no team has yet), so no id, list or claim reveals another
+    team's pool (docs/security.md)."""
     stmt = select(Lead).where(Lead.merged_into_id.is_(None))
     if agent.role is Role.ADMIN:
         return stmt
     unassigned = Lead.agent_id.is_(None)
     if agent.role is Role.LEAD and agent.team_id is not None:
         return stmt.where(or_(Lead.team_id == agent.team_id, Lead.agent_id == agent.id, unassigned))
-    return stmt.where(or_(Lead.agent_id == agent.id, unassigned))
+    own_pool = and_(unassigned, or_(Lead.team_id.is_(None), Lead.team_id == agent.team_id))
+    return stmt.where(or_(Lead.agent_id == agent.id, own_pool))
 
 
 def get_visible_lead(agent: Agent, lead_key: str | int, *, for_update: bool = False) -> Lead:

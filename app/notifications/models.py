@@ -36,6 +36,10 @@ class NotificationStatus(enum.StrEnum):
     FAILED = "failed"  # last attempt failed; retried at `next_attempt_at`
     DEAD = "dead"  # gave up after the maximum attempts; an admin may retry it
     SKIPPED = "skipped"  # not sendable by rule (e.g. outside WeChat's 48 h window)
+    # Sent, answer unknown: the request went out and no answer came back in time. WeChat has
+    # no idempotency key, so it is not sent again unless an admin retries it
+    # (docs/security.md).
+    UNKNOWN = "unknown"
 
 
 class Notification(Base):

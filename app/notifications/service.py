@@ -51,7 +51,7 @@ from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.logging import mask_phones
 from app.leads.models import EventType, Lead, LeadEvent
 from app.notifications import channels
-from app.notifications.channels import PermanentError, RetryableError
+from app.notifications.channels import AnswerUnknown, PermanentError, RetryableError
 from app.notifications.channels.sms import template_setting as sms_template_setting
 from app.notifications.channels.wechat import template_setting
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
@@ -61,8 +61,8 @@ from app.web.labels import label
 log = logging.getLogger(__name__)
 
 Status = NotificationStatus
-FINISHED = (Status.SENT, Status.DEAD, Status.SKIPPED)
-ADMIN_RETRYABLE = (Status.DEAD, Status.FAILED, Status.SKIPPED)
+FINISHED = (Status.SENT, Status.DEAD, Status.SKIPPED, Status.UNKNOWN)
+ADMIN_RETRYABLE = (Status.DEAD, Status.FAILED, Status.SKIPPED, Status.UNKNOWN)
 MAX_ERROR_LENGTH = 2000
 # Literal statuses (not bind parameters) so the query matches the partial index
 # ix_notification_due even in a prepared statement's generic plan.
@@ -79,6 +79,7 @@ class Outcome(enum.StrEnum):
     SKIPPED = "skipped"
     FAILED = "failed"  # retried at `retry_in`
     DEAD = "dead"
+    UNKNOWN = "unknown"  # sent, answer unknown: waits for an admin
     BUSY = "busy"  # another worker holds the lease
     DONE = "done"  # already sent, dead or skipped: nothing to do
     MISSING = "missing"
@@ -138,6 +139,8 @@ def deliver(notification_id: int) -> Delivery:
 
     try:
         result = channels.send(notification)
+    except AnswerUnknown as exc:
+        return _unknown(notification, attempt, str(exc))
     except RetryableError as exc:
         return _failed(notification, attempt, str(exc), retry_after=exc.retry_after)
     except PermanentError as exc:
@@ -323,6 +326,23 @@ def _dead(notification: Notification, attempt: int, error: str) -> Delivery:
         return Delivery(notification.id, Outcome.SUPERSEDED, error=error)
     log.error("notification %s is dead after %s attempts: %s", notification.id, attempt, error)
     return Delivery(notification.id, Outcome.DEAD, error=error)
+
+
+def _unknown(notification: Notification, attempt: int, error: str) -> Delivery:
+    """Sent, answer unknown: never resent by the outbox or the sweeper, only by an admin's
+    retry (docs/security.md). Committed even when fenced out, as `_failed` is."""
+    recorded = _finish(
+        notification,
+        attempt,
+        status=Status.UNKNOWN,
+        last_error=_clip(f"sent, answer unknown: {error}"),
+        next_attempt_at=None,
+    )
+    db.session.commit()
+    if not recorded:
+        return Delivery(notification.id, Outcome.SUPERSEDED, error=error)
+    log.error("notification %s: sent, answer unknown; an admin decides: %s", notification.id, error)
+    return Delivery(notification.id, Outcome.UNKNOWN, error=error)
 
 
 def _skipped(notification: Notification, attempt: int, reason: str) -> Delivery:

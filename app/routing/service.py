@@ -22,7 +22,6 @@ from app.leads.models import (
     Lead,
     LeadStatus,
     NeedType,
-    lead_id_from_reference,
 )
 from app.routing import engine, scoring
 from app.routing.models import RoutingRule
@@ -259,10 +258,10 @@ def claim(by: Agent, lead_key: str) -> Lead:
     """Take a lead from the unassigned pool. Exactly once: the conditional UPDATE below
     succeeds for one claimer (or the worker's lock wins first); the others get 409.
 
-    Looked up whoever holds it, so the loser of a race hears who won rather than a 404."""
-    lead = _lead_by_key(lead_key)
-    if by.role is Role.AGENT and lead.team_id not in (None, by.team_id):
-        raise Forbidden("this lead waits in another team's pool; an agent of that team claims it")
+    A lead the claimer cannot see (another team's pool, someone else's lead) is a 404, as
+    everywhere else: nothing says who holds it (docs/security.md). A claimer who saw it in
+    the pool and lost the race to another hears who won."""
+    lead = leads.get_visible_lead(by, lead_key)
     if lead.agent_id is not None:
         raise _already_claimed(lead)
     # The pool holds new leads and worked leads taken back from idle agents (公海): any open
@@ -292,14 +291,6 @@ def claim(by: Agent, lead_key: str) -> Lead:
         lead.routed_at = utcnow()  # decided by hand; the worker has nothing left to do
     engine.assign(lead, by, actor="agent", reason="claimed", by_agent_id=by.id)
     db.session.flush()
-    return lead
-
-
-def _lead_by_key(key: str) -> Lead:
-    lead_id = int(key) if key.isdigit() else lead_id_from_reference(key)
-    lead = db.session.get(Lead, lead_id) if lead_id is not None and lead_id <= MAX_ID else None
-    if lead is None or (not key.isdigit() and lead.reference != key.strip().upper()):
-        raise NotFound(f"no lead {key}")
     return lead
 
 
@@ -351,10 +342,16 @@ def pool(
     """
     if team_id is None and by.role is not Role.ADMIN:
         team_id = by.team_id
+    if by.role is Role.AGENT and team_id != by.team_id:
+        # Agents claim only in their own team's pool; what they cannot claim they do not see.
+        raise Forbidden("agents see their own team's pool")
     stmt = select(Lead).where(
         Lead.agent_id.is_(None), Lead.status.in_(OPEN_STATUSES), Lead.merged_into_id.is_(None)
     )
-    if team_id is not None:
+    if by.role is Role.AGENT:
+        # As visible_leads: the agent's team's pool and leads no team has yet.
+        stmt = stmt.where(or_(Lead.team_id == team_id, Lead.team_id.is_(None)))
+    elif team_id is not None:
         stmt = stmt.where(Lead.team_id == team_id)
     if cursor:
         score, created_at, last_id = _decode_pool_cursor(cursor)

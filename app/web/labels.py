@@ -82,6 +82,7 @@ NOTIFICATION_STATUS = {
     NotificationStatus.SENT: _l("已发送"),
     NotificationStatus.FAILED: _l("失败待重试"),
     NotificationStatus.DEAD: _l("已放弃"),
+    NotificationStatus.UNKNOWN: _l("已发出，结果未知"),
     NotificationStatus.SKIPPED: _l("已跳过"),
 }
 # What a notification is about (its outbox `kind`).

@@ -95,6 +95,11 @@ class WechatTransportError(WechatError):
         self.endpoint = endpoint
 
 
+class WechatAnswerUnknown(WechatTransportError):
+    """A POST was written and its answer did not come back in time (read timeout): WeChat
+    may have acted on it. Not retried blindly: WeChat has no idempotency key."""
+
+
 class WechatNotConfigured(WechatError):
     """WECHAT_APP_ID / WECHAT_APP_SECRET are not set."""
 
@@ -309,6 +314,11 @@ class SharedTokenClient:
         endpoint = url_or_endpoint.removeprefix(self.API_BASE_URL)
         try:
             return super()._request(method, url_or_endpoint, **kwargs)  # type: ignore[misc]
+        except requests.ReadTimeout as exc:
+            message = f"WeChat {endpoint} did not answer in time: {_redact(exc)}"
+            if method.lower() == "post":
+                raise WechatAnswerUnknown(message, endpoint=endpoint) from None
+            raise WechatTransportError(message, endpoint=endpoint) from None
         except requests.RequestException as exc:
             raise WechatTransportError(
                 f"WeChat {endpoint} failed: {_redact(exc)}", endpoint=endpoint
@@ -420,19 +430,32 @@ def shared_token_storage(
     return RedisStorage(redis_client, prefix=prefix) if redis_client is not None else None
 
 
+def api_timeout(config: Mapping[str, Any]) -> tuple[float, float]:
+    """(connect, read) seconds for API calls: the read timeout well above WeChat's usual
+    answer (WECHAT_API_TIMEOUT_SECONDS), so a slow success is not taken for a failure."""
+    read = float(config.get("WECHAT_API_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT[1])
+    return (DEFAULT_TIMEOUT[0], read)
+
+
 def get_client() -> WechatApiClient:
     """The current app's client, built once per distinct configuration."""
     cfg = current_app.config
     key = "|".join(
         str(cfg.get(k) or "")
-        for k in ("WECHAT_API_BASE_URL", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "REDIS_URL")
+        for k in (
+            "WECHAT_API_BASE_URL",
+            "WECHAT_APP_ID",
+            "WECHAT_APP_SECRET",
+            "REDIS_URL",
+            "WECHAT_API_TIMEOUT_SECONDS",
+        )
     )
     # Hash so the secret is not kept as readable text in a dict key.
     key = hashlib.sha256(key.encode()).hexdigest()
     clients: dict[str, WechatApiClient] = current_app.extensions.setdefault("wechat_clients", {})
     client = clients.get(key)
     if client is None:
-        client = clients.setdefault(key, make_client(cfg))
+        client = clients.setdefault(key, make_client(cfg, timeout=api_timeout(cfg)))
     return client
 
 

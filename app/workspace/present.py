@@ -88,6 +88,7 @@ NOTIFICATION_STATES = {
     "failed": _l("发送失败，将重试"),
     "dead": _l("发送失败"),
     "skipped": _l("未发送"),
+    "unknown": _l("已发出，结果未知"),
 }
 # WeChat's delivery reports of template messages (TEMPLATESENDJOBFINISH).
 TEMPLATE_RECEIPTS = {

@@ -23,7 +23,7 @@ from wtforms import ValidationError as CsrfInvalid
 from app.accounts import management
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
-from app.core.errors import AppError
+from app.core.errors import AppError, NotFound
 from app.leads import activity, bulk
 from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
@@ -194,6 +194,11 @@ def pool() -> PageResult:
 def claim(lead_id: int) -> PageResult:
     try:
         lead = routing.claim(me(), str(lead_id))
+    except NotFound:
+        # Gone from the pool this agent sees (claimed, or never theirs): who has it is not said.
+        db.session.rollback()
+        flash(_("这条线索已不在您的公海中（可能已被别人领取）"), "error")
+        return redirect(url_for("workspace.pool"), 303)
     except AppError as exc:
         failed(exc)
         return redirect(url_for("workspace.pool"), 303)

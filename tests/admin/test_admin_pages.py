@@ -374,6 +374,26 @@ def test_retry_queues_the_notification_again(admin_client, dead_notification):
     assert "已不在失败状态" in admin_client.get(again.headers["Location"]).get_data(as_text=True)
 
 
+def test_sent_answer_unknown_rows_are_listed_and_retried_by_the_admin(
+    admin_client, dead_notification
+):
+    dead_notification.status = NotificationStatus.UNKNOWN
+    dead_notification.channel = NotificationChannel.WECHAT_TEMPLATE
+    dead_notification.last_error = "sent, answer unknown: WeChat did not answer in time"
+    db.session.commit()
+    page = admin_client.get("/app/admin/notifications?status=unknown").get_data(as_text=True)
+    assert "已发出，结果未知" in page
+    assert "sent, answer unknown" in text_of(page, "notifications")
+    path = f"/app/admin/notifications/{dead_notification.id}/retry"
+    response = post(
+        admin_client, path, {"status": "unknown"}, token_from="/app/admin/notifications"
+    )
+    assert response.status_code == 302
+    db.session.refresh(dead_notification)
+    assert dead_notification.status is NotificationStatus.PENDING
+    assert dead_notification.recorder.notification_ids == [dead_notification.id]
+
+
 # --- all forms ---------------------------------------------------------------------------------
 
 

@@ -254,7 +254,7 @@ def test_seed_demo_refuses_in_production(upgraded, query):
         "seed-demo",
         env={
             "PARKLEAD_ENV": "production",
-            "SECRET_KEY": "production-secret-for-this-test",
+            "SECRET_KEY": "production-secret-for-this-test-0123456789",
             "REDIS_URL": "redis://127.0.0.1:1/0",
         },
     )

@@ -231,3 +231,19 @@ def test_secret_key_from_the_environment_is_used_and_not_written(clean_env, buil
     clean_env.setenv("SECRET_KEY", "from-the-environment-0123456789")
     assert build().config["SECRET_KEY"] == "from-the-environment-0123456789"
     assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 31, "秘密" * 5])
+def test_production_refuses_a_secret_key_under_32_bytes(clean_env, build, key):
+    clean_env.setenv("PARKLEAD_ENV", "production")
+    for var, value in {**PRODUCTION_ENV, "SECRET_KEY": key}.items():
+        clean_env.setenv(var, value)
+    with pytest.raises(RuntimeError, match="at least 32 bytes"):
+        build()
+
+
+def test_production_takes_a_secret_key_of_32_bytes(clean_env, build):
+    clean_env.setenv("PARKLEAD_ENV", "production")
+    for var, value in {**PRODUCTION_ENV, "SECRET_KEY": "k" * 32}.items():
+        clean_env.setenv(var, value)
+    assert build().config["SECRET_KEY"] == "k" * 32

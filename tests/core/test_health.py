@@ -102,3 +102,12 @@ def test_healthz_checks_again_on_every_request(client, monkeypatch):
     assert client.get("/healthz").status_code == 503
     monkeypatch.undo()
     assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_says_which_check_failed_not_the_exception(health_of):
+    status, body = health_of(CLOSED_POSTGRES, REDIS_URL=CLOSED_REDIS)
+    assert status == 503
+    assert body["checks"] == {"database": "unreachable", "broker": "unreachable"}
+    text = str(body)
+    for leak in ("Error", "Exception", "psycopg", "redis.", "127.0.0.1"):
+        assert leak not in text

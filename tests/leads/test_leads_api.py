@@ -138,6 +138,35 @@ def test_agent_reads_an_unassigned_lead(client, agent, scene, token_for):
     assert response.get_json()["agent"] is None
 
 
+def test_agent_cannot_read_another_teams_pool_lead(
+    client, colleague, other_team, make_team, create_lead, give, token_for
+):
+    """The pool view shows an agent their team's pool only; the id, the reference, the list
+    and a claim agree with it (docs/security.md)."""
+    own_pool = give(create_lead(company="二部公海公司"), None, team=other_team)
+    foreign = give(create_lead(company="一部公海公司"), None, team=make_team("招商一部"))
+    headers = token_for(colleague)  # an agent of other_team
+    assert_error(client.get(f"/api/leads/{foreign.id}", headers=headers), 404)
+    assert_error(client.get(f"/api/leads/{foreign.reference}", headers=headers), 404)
+    assert foreign.id not in list_ids(client, headers, "?unassigned=1")
+    assert own_pool.id in list_ids(client, headers, "?unassigned=1")
+    claim = client.post(f"/api/leads/{foreign.id}/claim", headers=headers)
+    assert_error(claim, 404)
+    assert "公海公司" not in claim.get_data(as_text=True)
+
+
+def test_agent_cannot_list_another_teams_pool_by_naming_it(client, agent, other_team, token_for):
+    response = client.get(f"/api/routing/pool?team_id={other_team.id}", headers=token_for(agent))
+    assert_error(response, 403)
+
+
+def test_claiming_someone_elses_lead_is_404_not_409_naming_them(client, agent, scene, token_for):
+    response = client.post(f"/api/leads/{scene['theirs'].id}/claim", headers=token_for(agent))
+    assert_error(response, 404)
+    assert "li" not in str(response.get_json().get("error", {}).get("extra", ""))
+    assert "agent" not in response.get_json()["error"]
+
+
 def test_agent_cannot_move_another_agents_lead(client, agent, scene, token_for):
     theirs = scene["theirs"]
     response = client.post(

@@ -5,6 +5,7 @@ edited by others, each thread with its own connection, committing for real."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -114,8 +115,9 @@ def test_ten_concurrent_repeats_while_the_lead_is_routed_are_all_stored(race_app
     print(f"\n{ROUNDS}x{CONCURRENT} concurrent repeats while routing: {dict(tally)}")
 
 
-def test_sequential_repeats_while_others_edit_the_lead_are_all_stored(race_app):
-    """An agent's edits bump the version under the repeats' feet; none of them may lose."""
+def test_sequential_repeats_while_others_lock_and_change_the_lead_are_all_stored(race_app):
+    """As routing does, another connection keeps locking the lead, changing it (a versioned
+    change) and committing a moment later; repeats arriving meanwhile must wait, not lose."""
     phone = "+8613700029999"
     lead_id = first_lead(race_app, phone)
     stop = threading.Event()
@@ -125,10 +127,15 @@ def test_sequential_repeats_while_others_edit_the_lead_are_all_stored(race_app):
         n = 0
         while not stop.is_set():
             with race_app.app_context(), db.transaction() as session:
-                lead = session.get(Lead, lead_id)
-                lead.timeline = f"edit {n}"  # a versioned ORM change, as an agent's edit is
+                lead = session.scalars(
+                    select(Lead).where(Lead.id == lead_id).with_for_update()
+                ).one()
+                lead.timeline = f"edit {n}"
+                session.flush()  # the version moves on under the lock
+                time.sleep(0.03)
             n += 1
             edits["edits"] += 1
+            time.sleep(0.005)
 
     thread = threading.Thread(target=editor)
     thread.start()

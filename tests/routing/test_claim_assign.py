@@ -63,18 +63,32 @@ def test_agent_of_the_team_claims_a_pooled_lead(client, token_for, member, defau
     assert assigned.data["from_agent_id"] is None
 
 
-def test_second_claim_gets_409_naming_who_has_it(client, token_for, member, default_team, pooled):
+def test_second_claim_by_an_agent_who_can_no_longer_see_it_is_404_naming_nobody(
+    client, token_for, member, default_team, pooled
+):
     lead = pooled()
     first, second = member(default_team, name="张敏"), member(default_team)
     assert claim(client, token_for(first), lead).status_code == 200
 
     response = claim(client, token_for(second), lead)
 
+    assert response.status_code == 404
+    assert "张敏" not in response.get_data(as_text=True)
+    assert len(events_of(lead, EventType.ASSIGNED)) == 1
+
+
+def test_team_lead_who_sees_the_lead_hears_who_claimed_it(
+    client, token_for, member, default_team, pooled, team_lead
+):
+    lead = pooled()
+    assert claim(client, token_for(member(default_team, name="张敏")), lead).status_code == 200
+
+    response = claim(client, token_for(team_lead), lead)
+
     assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["code"] == "already_claimed"
     assert "already claimed by 张敏" in error["message"]
-    assert len(events_of(lead, EventType.ASSIGNED)) == 1
 
 
 def test_agent_of_another_team_may_not_claim(client, token_for, member, other_team, pooled):
@@ -82,7 +96,7 @@ def test_agent_of_another_team_may_not_claim(client, token_for, member, other_te
 
     response = claim(client, token_for(member(other_team)), lead)
 
-    assert response.status_code == 403
+    assert response.status_code == 404  # another team's pool is not theirs to see
     assert db.session.get(Lead, lead.id).agent_id is None
 
 

@@ -82,3 +82,19 @@ def test_the_same_prospects_own_lead_is_still_updated(client, app):
     assert leads[0].company == "湘能电池科技有限公司"
     assert leads[0].phone == "+8613812345678"
     assert leads[0].possible_duplicate_of_id is None
+
+
+def test_an_english_message_with_another_prospects_phone_is_flagged_too(client, app):
+    victim = client.post("/api/leads", json={"phone": "13812345678"}).get_json()
+    reply = say(
+        client, app, "o-english", "We want to rent a factory of 5000 sqm, phone 13812345678"
+    )
+    assert victim["reference"] not in reply
+    mine = own_lead("o-english")
+    assert mine.reference in reply
+    assert mine.possible_duplicate_of_id == victim["id"]
+    assert mine.need_type.value == "factory"
+    theirs = db.session.get(Lead, victim["id"])
+    db.session.refresh(theirs)
+    assert theirs.wechat_openid is None
+    assert theirs.area_min_m2 is None

@@ -50,6 +50,8 @@ def test_claiming_a_lead_someone_took_says_so(browse, agent, colleague, default_
     browser = browse(agent)
     give(lead, colleague)
     response = browser.post(f"/app/leads/{lead.id}/claim", follow_redirects=True)
-    assert "这条线索已被别人领取" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "这条线索已不在您的公海中" in page
+    assert colleague.name not in page
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).agent_id == colleague.id

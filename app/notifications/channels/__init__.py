@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from app.notifications.channels import dingtalk, email, sms, webhook, wechat, wecom
 from app.notifications.channels.base import (
+    AnswerUnknown,
     ChannelResult,
     DeliveryError,
     PermanentError,
@@ -18,7 +19,14 @@ from app.notifications.channels.base import (
 )
 from app.notifications.models import Notification, NotificationChannel
 
-__all__ = ["ChannelResult", "DeliveryError", "PermanentError", "RetryableError", "send"]
+__all__ = [
+    "AnswerUnknown",
+    "ChannelResult",
+    "DeliveryError",
+    "PermanentError",
+    "RetryableError",
+    "send",
+]
 
 SENDERS: dict[NotificationChannel, Callable[[Notification], ChannelResult]] = {
     NotificationChannel.WECHAT_TEMPLATE: wechat.send_template,

@@ -35,3 +35,8 @@ class RetryableError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """Trying again cannot help (refused recipient, bad template, missing setting): dead."""
+
+
+class AnswerUnknown(DeliveryError):
+    """The request was written and no answer came back in time: it may have been delivered.
+    Resending could deliver it twice, so the row waits for an admin's decision."""

@@ -12,7 +12,12 @@ from typing import TypeVar
 
 from flask import current_app
 
-from app.notifications.channels.base import ChannelResult, PermanentError, RetryableError
+from app.notifications.channels.base import (
+    AnswerUnknown,
+    ChannelResult,
+    PermanentError,
+    RetryableError,
+)
 from app.notifications.models import Notification
 from app.wechat import client as wechat
 
@@ -71,5 +76,7 @@ def _call(send: Callable[[], T]) -> T:
         if exc.errcode in RETRYABLE_ERRCODES:
             raise RetryableError(str(exc)) from exc
         raise PermanentError(str(exc)) from exc
+    except wechat.WechatAnswerUnknown as exc:
+        raise AnswerUnknown(str(exc)) from exc
     except wechat.WechatTransportError as exc:
         raise RetryableError(str(exc)) from exc
