@@ -121,7 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(report_pages)
     app.register_blueprint(admin_pages)
 
-    # Personal information: the public privacy page and the admins' API (docs/privacy.md).
+    # Personal information: the public privacy page and the admins' API (docs/security.md).
     from app.privacy.routes import api as privacy_api
     from app.privacy.routes import bp as privacy_pages
 

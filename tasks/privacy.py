@@ -1,4 +1,4 @@
-"""Retention of personal data (Celery beat, daily): docs/privacy.md."""
+"""Retention of personal data (Celery beat, daily): docs/security.md."""
 
 from __future__ import annotations
 

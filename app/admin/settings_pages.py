@@ -1,7 +1,7 @@
 """Admin pages for the settings kept in the database: the holiday calendar of years the
 `chinesecalendar` package does not know (docs/operations.md) with the warning shown on every
 admin page when that data runs out; the privacy settings, erasure of a person on request and
-the audit log (docs/privacy.md)."""
+the audit log (docs/security.md)."""
 
 from __future__ import annotations
 

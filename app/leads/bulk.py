@@ -552,7 +552,7 @@ def export_rows(
     stmt: Select, *, english: bool, label: Callable[[Any], str], mask_phones: bool = False
 ) -> Iterator[list[Any]]:
     """The header row, then one row per lead of `stmt` (ordered), read in batches. With
-    `mask_phones`, phone numbers show as 138****5678 (docs/privacy.md)."""
+    `mask_phones`, phone numbers show as 138****5678 (docs/security.md)."""
     yield [c.en if english else c.zh for c in EXPORT_COLUMNS]
     masked = {i for i, c in enumerate(EXPORT_COLUMNS) if c.en == "phone"} if mask_phones else set()
     result = db.session.execute(_with_agents(stmt).execution_options(yield_per=500))
@@ -568,8 +568,10 @@ def mask_phone(value: Any) -> Any:
     if not isinstance(value, str) or not value:
         return value
     masked = mask_phones(value)
-    # Numbers the log masker does not recognise still lose all but their last four digits.
-    return masked if masked != value else "*" * max(len(value) - 4, 0) + value[-4:]
+    if masked == value:  # not recognised: keep the last four digits only
+        return "*" * max(len(value) - 4, 0) + value[-4:]
+    # 138****5678: the national form, which no spreadsheet reads as a formula as it would +86….
+    return masked.removeprefix("+86")
 
 
 def _cell(value: Any) -> Any:

@@ -1,5 +1,5 @@
 """Erasing a prospect's personal data from leads and their history (个人信息保护法;
-docs/privacy.md). The one exception to "nothing rewrites the history": the events keep their
+docs/security.md). The one exception to "nothing rewrites the history": the events keep their
 type, time and figures, and lose the texts and the contact details.
 
 Kept for reports: need, deal, areas, industry, tax, investment, employees, district, company
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from app.core.db import db, utcnow
+from app.core.logging import mask_phones
 from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent
 
 # Lead columns that identify or describe a person, or hold what they wrote.
@@ -24,6 +25,9 @@ PERSONAL_KEYS = frozenset(
         *PERSONAL_FIELDS,
         "openid",
         "text",
+        "transcript",
+        "conversation",
+        "raw",
         "content",
         "note",
         "summary",
@@ -54,7 +58,8 @@ def _scrub(value: Any, *, keep_change: bool) -> Any:
         }
     if isinstance(value, list):
         return [_scrub(item, keep_change=keep_change) for item in value]
-    return value
+    # A text under a key not listed above may still quote a phone number: mask it.
+    return mask_phones(value) if isinstance(value, str) else value
 
 
 def scrub_event_data(event_type: EventType, data: dict[str, Any]) -> dict[str, Any]:

@@ -296,7 +296,7 @@ def export_response(viewer: Agent, fmt: str, query: LeadQuery, *, queue: bool) -
         stmt = filtered_leads(viewer, query).order_by(Lead.created_at.desc(), Lead.id.desc())
     count = bulk.check_export_size(stmt)
     english = str(request.args.get("lang") or "").lower() == "en"
-    # Only admins take full phone numbers out of the system (docs/privacy.md).
+    # Only admins take full phone numbers out of the system (docs/security.md).
     masked = viewer.role is not Role.ADMIN
     audit.record(
         AuditAction.EXPORT, agent_id=viewer.id, what="leads", format=fmt, rows=count,

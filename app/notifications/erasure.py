@@ -1,4 +1,4 @@
-"""Erasing personal data from the notification outbox (docs/privacy.md): messages about the
+"""Erasing personal data from the notification outbox (docs/security.md): messages about the
 erased leads, or sent to the erased WeChat followers, keep their status and times and lose
 their text and recipient. Notifications still waiting to be sent are cancelled (skipped)."""
 

@@ -182,7 +182,9 @@ def run_retention(now: dt.datetime | None = None, batch: int = 500) -> Erasure:
     if not leads:
         return Erasure()
     lead_ids = [lead.id for lead in leads]
-    result = _erase(lead_ids, set(), leads)
+    # Followers whose latest lead is one of these go entirely; one who has started a newer
+    # lead keeps the conversation of that one (only the old lead's deliveries go).
+    result = _erase(lead_ids, set(wechat_erasure.followers_of_leads(lead_ids)), leads)
     audit.record(
         AuditAction.RETENTION_ERASE, agent_id=None, retention_days=days,
         idle_before=before.isoformat(), **result.as_dict(),

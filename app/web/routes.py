@@ -58,7 +58,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         need_types=list(NeedType),
         deals=list(Deal),
         form=request.form,
-        # The consent notice (个人信息保护法), as the admin wrote it (docs/privacy.md).
+        # The consent notice (个人信息保护法), as the admin wrote it (docs/security.md).
         privacy_notice=privacy.notice(lang),
         privacy_url=privacy.policy_link(),
         **context,

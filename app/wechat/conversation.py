@@ -222,7 +222,7 @@ class Reply:
     announce: Announce | None = None  # a line with the lead's reference
     question: str | None = None  # at most one question per reply
     closing: str = ""
-    privacy: bool = False  # a greeting: the consent notice goes last (docs/privacy.md)
+    privacy: bool = False  # a greeting: the consent notice goes last (docs/security.md)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """Erasing a WeChat follower's conversation data on request or after retention
-(docs/privacy.md): the follower row with its conversation state, and every stored delivery
+(docs/security.md): the follower row with its conversation state, and every stored delivery
 (the raw XML holds what they typed)."""
 
 from __future__ import annotations
