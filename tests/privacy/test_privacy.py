@@ -291,3 +291,11 @@ def test_page_export_is_audited_too(app, create_lead, agent, chief):
     assert response.status_code == 200
     assert PHONE not in response.get_data(as_text=True)
     assert audit_rows(AuditAction.EXPORT)[-1].agent_id == chief.id
+
+
+def test_privacy_pages_in_english_when_chosen(app, client, boss):
+    html = page_client(app, boss.login).get("/app/admin/privacy?lang=en").get_data(as_text=True)
+    assert "Notice and retention" in html
+    assert "Erase a person's data" in html
+    form = client.get("/enquiry?lang=en").get_data(as_text=True)
+    assert ">Privacy notice</a>" in form
