@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 
 import redis
-
 from flask import current_app
 from flask_babel import gettext as _
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
