@@ -299,3 +299,16 @@ def test_privacy_pages_in_english_when_chosen(app, client, boss):
     assert "Erase a person's data" in html
     form = client.get("/enquiry?lang=en").get_data(as_text=True)
     assert ">Privacy notice</a>" in form
+
+
+def test_report_exports_are_audited(app, client, chief, token_for):
+    response = client.get("/api/reports/funnel?format=csv", headers=token_for(chief))
+    assert response.status_code == 200
+    browser = page_client(app, chief.login)
+    assert browser.get("/app/reports/funnel.xlsx").status_code == 200
+    entries = audit_rows(AuditAction.EXPORT)
+    assert [(e.detail["what"], e.detail["format"]) for e in entries] == [
+        ("funnel_report", "csv"),
+        ("funnel_report", "xlsx"),
+    ]
+    assert {e.agent_id for e in entries} == {chief.id}
