@@ -28,11 +28,6 @@ E164 = "+8613812345678"
 
 
 @pytest.fixture
-def boss(make_agent, default_team):
-    return make_agent("boss", role=Role.ADMIN, team=default_team)
-
-
-@pytest.fixture
 def chief(make_agent, default_team):
     return make_agent("chen", role=Role.LEAD, team=default_team)
 
@@ -69,8 +64,8 @@ def test_enquiry_form_shows_the_default_notice_with_a_link(client):
     assert "个人信息保护说明" in policy
 
 
-def test_admin_sets_the_notice_and_the_form_and_privacy_page_follow(app, client, boss):
-    browser = page_client(app, boss.login)
+def test_admin_sets_the_notice_and_the_form_and_privacy_page_follow(app, client, admin):
+    browser = page_client(app, admin.login)
     response = browser.post(
         "/app/admin/privacy",
         data={
@@ -90,12 +85,12 @@ def test_admin_sets_the_notice_and_the_form_and_privacy_page_follow(app, client,
     assert "By sending you agree the Lusong office may contact you." in english
     assert "我们只为招商联系使用您的信息。" in client.get("/privacy").get_data(as_text=True)
     entry = audit_rows(AuditAction.SETTING_CHANGED)[-1]
-    assert entry.agent_id == boss.id
+    assert entry.agent_id == admin.id
     assert entry.detail["retention_days"] == 365
 
 
-def test_privacy_settings_refuse_a_bad_retention_with_the_form_kept(app, boss):
-    browser = page_client(app, boss.login)
+def test_privacy_settings_refuse_a_bad_retention_with_the_form_kept(app, admin):
+    browser = page_client(app, admin.login)
     response = browser.post(
         "/app/admin/privacy",
         data={"notice_zh": "新的告知", "retention_days": "很久",
@@ -114,8 +109,8 @@ def test_bot_greeting_carries_the_notice_and_the_link(client):
     assert "个人信息保护说明：http://localhost/privacy" in reply
 
 
-def test_privacy_api_for_admins(client, boss, token_for):
-    headers = token_for(boss)
+def test_privacy_api_for_admins(client, admin, token_for):
+    headers = token_for(admin)
     response = client.put(
         "/api/privacy/settings", json={"retention_days": 30, "notice_zh": "告知"}, headers=headers
     )
@@ -179,8 +174,8 @@ def test_retention_leaves_open_and_recently_closed_leads(app, create_lead, agent
     assert audit_rows(AuditAction.RETENTION_ERASE) == []
 
 
-def test_retention_zero_keeps_everything(app, client, create_lead, agent, boss, token_for):
-    client.put("/api/privacy/settings", json={"retention_days": 0}, headers=token_for(boss))
+def test_retention_zero_keeps_everything(app, client, create_lead, agent, admin, token_for):
+    client.put("/api/privacy/settings", json={"retention_days": 0}, headers=token_for(admin))
     lead = create_lead(contact_name="钱先生")
     closed_long_ago(lead, days=20 * 365)
     assert erase_expired() == {"leads": 0}
@@ -196,7 +191,7 @@ def test_retention_is_on_the_beat_schedule(app):
 
 
 def test_admin_erases_a_person_by_phone_everywhere(
-    app, client, create_lead, agent, boss, token_for
+    app, client, create_lead, agent, admin, token_for
 ):
     wechat(client, build_subscribe_xml(OPENID))
     wechat(client, build_text_xml(OPENID, f"想租3000平仓库，电话{PHONE}"))
@@ -206,7 +201,7 @@ def test_admin_erases_a_person_by_phone_everywhere(
     other = create_lead(contact_name="别人")
 
     response = client.post("/api/privacy/erase", json={"phone": "138 1234 5678"},
-                           headers=token_for(boss))  # fmt: skip
+                           headers=token_for(admin))  # fmt: skip
     assert response.status_code == 200
     result = response.get_json()
     assert sorted(result["leads"]) == sorted([first.id, second.id])
@@ -221,17 +216,17 @@ def test_admin_erases_a_person_by_phone_everywhere(
     assert count(InboundMessage, InboundMessage.openid == OPENID) == 0
     assert count(Lead, Lead.phone == E164) == 0
 
-    audit_log = client.get("/api/audit?action=erase_person", headers=token_for(boss)).get_json()
+    audit_log = client.get("/api/audit?action=erase_person", headers=token_for(admin)).get_json()
     entry = audit_log["items"][0]
-    assert entry["agent_id"] == boss.id
+    assert entry["agent_id"] == admin.id
     assert entry["detail"]["phone"] == "+86138****5678"  # the log names no one in full
     assert PHONE not in repr(entry)
 
 
-def test_admin_erases_by_openid_on_the_page(app, client, boss):
+def test_admin_erases_by_openid_on_the_page(app, client, admin):
     wechat(client, build_subscribe_xml(OPENID))
     wechat(client, build_text_xml(OPENID, "想买30亩工业用地"))  # no phone: a follower only
-    browser = page_client(app, boss.login)
+    browser = page_client(app, admin.login)
     response = browser.post(
         "/app/admin/privacy/erase",
         data={"openid": OPENID, "csrf_token": csrf_token(browser, "/app/admin/privacy")},
@@ -243,10 +238,10 @@ def test_admin_erases_by_openid_on_the_page(app, client, boss):
     assert 'data-action="erase_person"' in page
 
 
-def test_erase_needs_a_phone_or_openid(client, boss, token_for):
-    response = client.post("/api/privacy/erase", json={}, headers=token_for(boss))
+def test_erase_needs_a_phone_or_openid(client, admin, token_for):
+    response = client.post("/api/privacy/erase", json={}, headers=token_for(admin))
     assert response.status_code == 400
-    bad = client.post("/api/privacy/erase", json={"phone": "12"}, headers=token_for(boss))
+    bad = client.post("/api/privacy/erase", json={"phone": "12"}, headers=token_for(admin))
     assert bad.status_code == 400
 
 
@@ -270,17 +265,17 @@ def exported_phones(client, headers) -> list[str]:
 
 
 def test_team_lead_export_masks_phones_and_admin_export_shows_them(
-    client, create_lead, agent, chief, boss, token_for
+    client, create_lead, agent, chief, admin, token_for
 ):
     create_lead(phone=PHONE, contact_name="王先生")
     masked = exported_phones(client, token_for(chief))
     assert masked == ["138****5678"]
-    full = exported_phones(client, token_for(boss))
+    full = exported_phones(client, token_for(admin))
     assert full == [E164]
     exports = audit_rows(AuditAction.EXPORT)
     assert [(e.agent_id, e.detail["phones_masked"], e.detail["rows"]) for e in exports] == [
         (chief.id, True, 1),
-        (boss.id, False, 1),
+        (admin.id, False, 1),
     ]
 
 
@@ -293,8 +288,8 @@ def test_page_export_is_audited_too(app, create_lead, agent, chief):
     assert audit_rows(AuditAction.EXPORT)[-1].agent_id == chief.id
 
 
-def test_privacy_pages_in_english_when_chosen(app, client, boss):
-    html = page_client(app, boss.login).get("/app/admin/privacy?lang=en").get_data(as_text=True)
+def test_privacy_pages_in_english_when_chosen(app, client, admin):
+    html = page_client(app, admin.login).get("/app/admin/privacy?lang=en").get_data(as_text=True)
     assert "Notice and retention" in html
     assert "Erase a person's data" in html
     form = client.get("/enquiry?lang=en").get_data(as_text=True)
