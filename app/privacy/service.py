@@ -172,12 +172,19 @@ def erase_person(*, phone: str | None, openid: str | None, by_agent_id: int) -> 
 
 
 def run_retention(now: dt.datetime | None = None, batch: int = 500) -> Erasure:
-    """Erase the personal data of closed leads idle for longer than the retention setting."""
+    """Erase the personal data of closed leads idle for longer than the retention setting,
+    and WeChat followers who never became a lead and have been silent as long."""
     days = int(current()["retention_days"])
     if days <= 0:
         return Erasure()
     now = now or utcnow()
     before = now - dt.timedelta(days=days)
+    idle = wechat_erasure.erase_idle_followers(before)
+    if idle["followers"]:
+        audit.record(
+            AuditAction.RETENTION_ERASE, agent_id=None, retention_days=days,
+            idle_before=before.isoformat(), leads=[], **idle,
+        )  # fmt: skip
     leads = lead_erasure.closed_leads_past_retention(before, limit=batch)
     if not leads:
         return Erasure()

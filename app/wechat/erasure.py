@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+import datetime as dt
+
+from sqlalchemy import delete, func, or_, select
 
 from app.core.db import db
 from app.wechat.models import InboundMessage, WechatUser
@@ -37,3 +39,11 @@ def erase_followers(openids: list[str], lead_ids: list[int] | None = None) -> di
     ).rowcount
     db.session.flush()
     return {"followers": followers or 0, "messages": messages or 0}
+
+
+def erase_idle_followers(before: dt.datetime) -> dict[str, int]:
+    """Followers who never became a lead and have been silent since `before`: their row and
+    deliveries go (retention, docs/security.md)."""
+    last_seen = func.coalesce(WechatUser.last_inbound_at, WechatUser.created_at)
+    idle = select(WechatUser.openid).where(WechatUser.lead_id.is_(None), last_seen < before)
+    return erase_followers(list(db.session.scalars(idle)))

@@ -307,3 +307,19 @@ def test_report_exports_are_audited(app, client, chief, token_for):
         ("funnel_report", "xlsx"),
     ]
     assert {e.agent_id for e in entries} == {chief.id}
+
+
+def test_retention_erases_silent_followers_who_never_became_a_lead(app, client):
+    wechat(client, build_subscribe_xml(OPENID))
+    wechat(client, build_text_xml(OPENID, "随便问问"))
+    recent = "oPrivacyRecentFollower000001"
+    wechat(client, build_subscribe_xml(recent), openid=recent)
+    user = db.session.scalars(select(WechatUser).where(WechatUser.openid == OPENID)).one()
+    user.last_inbound_at = user.created_at = utcnow() - dt.timedelta(days=4 * 365)
+    db.session.commit()
+    erase_expired()
+    assert count(WechatUser, WechatUser.openid == OPENID) == 0
+    assert count(InboundMessage, InboundMessage.openid == OPENID) == 0
+    assert count(WechatUser, WechatUser.openid == recent) == 1
+    entry = audit_rows(AuditAction.RETENTION_ERASE)[-1]
+    assert (entry.detail["followers"], entry.detail["messages"]) == (1, 2)
