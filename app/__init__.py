@@ -154,6 +154,15 @@ def _register_blueprints(app: Flask) -> None:
     # Pages for admins and team leads (session login, CSRF on every form).
     from app.admin.routes import bp as admin_pages
     from app.reports.pages import bp as report_pages
+    from app.web.auth import csrf
 
     app.register_blueprint(report_pages)
     app.register_blueprint(admin_pages)
+
+    # Personal information: the public privacy page and the admins' API (docs/security.md).
+    from app.privacy.routes import api as privacy_api
+    from app.privacy.routes import bp as privacy_pages
+
+    app.register_blueprint(privacy_pages)
+    app.register_blueprint(privacy_api)
+    csrf.exempt(privacy_api)

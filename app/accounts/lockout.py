@@ -17,10 +17,13 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 
+import redis
 from flask import current_app
 from flask_babel import gettext as _
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
+from limits.errors import StorageError
 
 from app.accounts import service
 from app.accounts.models import Agent
@@ -120,11 +123,22 @@ def record_success(login: str) -> None:
 def authenticate(login: str, password: str, address: str) -> Agent:
     """`service.authenticate` behind both budgets: LoginThrottled before the password is even
     checked when over budget, Unauthorized (counted) for a wrong one."""
-    check_allowed(login, address)
+    _guarded(check_allowed, login, address)
     try:
         agent = service.authenticate(login, password)
     except Unauthorized:
-        record_failure(login, address)
+        _guarded(record_failure, login, address)
         raise
-    record_success(login)
+    _guarded(record_success, login)
     return agent
+
+
+# Redis down: logins go on without the budgets (argon2 still makes each guess slow), loudly.
+_STORAGE_DOWN = (redis.RedisError, StorageError, ConnectionError)
+
+
+def _guarded(step: Callable[..., None], *args: str) -> None:
+    try:
+        step(*args)
+    except _STORAGE_DOWN as exc:
+        log.warning("login: rate-limit storage unavailable, %s skipped: %s", step.__name__, exc)

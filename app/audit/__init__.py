@@ -1,1 +1,1 @@
-"""The audit log: who exported or erased personal data, when, and what (docs/privacy.md)."""
+"""The audit log: who exported or erased personal data, when, and what (docs/security.md)."""

@@ -16,6 +16,7 @@ TASK_MODULES = [
     "tasks.leads",
     "tasks.listings",
     "tasks.notifications",
+    "tasks.privacy",
     "tasks.reports",
     "tasks.routing",
 ]
@@ -38,6 +39,11 @@ def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
         },
         "remind-follow-ups": {"task": "tasks.routing.remind_follow_ups", "schedule": 300.0},
         "release-inactive-leads": {"task": "tasks.routing.release_inactive", "schedule": 3600.0},
+        # 03:00 in Shanghai: erase closed leads past the retention period (docs/security.md).
+        "erase-expired-personal-data": {
+            "task": "tasks.privacy.erase_expired",
+            "schedule": crontab(hour=19, minute=0),
+        },
         # 08:30 in Shanghai (beat runs on UTC).
         "daily-digest": {
             "task": "tasks.routing.daily_digest",

@@ -49,6 +49,7 @@ from sqlalchemy import Select, func, select
 from app.accounts.models import Agent
 from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
+from app.core.logging import mask_phones
 from app.leads import service
 from app.leads.models import OPEN_STATUSES, Channel, Deal, Lead, NeedType
 from app.leads.schemas import EnquiryIn, validation_error
@@ -561,12 +562,30 @@ def check_export_size(stmt: Select, limit: int | None = None) -> int:
     return count
 
 
-def export_rows(stmt: Select, *, english: bool, label: Callable[[Any], str]) -> Iterator[list[Any]]:
-    """The header row, then one row per lead of `stmt` (ordered), read in batches."""
+def export_rows(
+    stmt: Select, *, english: bool, label: Callable[[Any], str], mask_phones: bool = False
+) -> Iterator[list[Any]]:
+    """The header row, then one row per lead of `stmt` (ordered), read in batches. With
+    `mask_phones`, phone numbers show as 138****5678 (docs/security.md)."""
     yield [c.en if english else c.zh for c in EXPORT_COLUMNS]
+    masked = {i for i, c in enumerate(EXPORT_COLUMNS) if c.en == "phone"} if mask_phones else set()
     result = db.session.execute(_with_agents(stmt).execution_options(yield_per=500))
     for lead, agent_name in result:
-        yield [safe_cell(_cell(c.value(lead, agent_name, label))) for c in EXPORT_COLUMNS]
+        row = [_cell(c.value(lead, agent_name, label)) for c in EXPORT_COLUMNS]
+        for i in masked:
+            row[i] = mask_phone(row[i])
+        yield [safe_cell(value) for value in row]
+
+
+def mask_phone(value: Any) -> Any:
+    """A phone number with its middle digits hidden; anything else as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    masked = mask_phones(value)
+    if masked == value:  # not recognised: keep the last four digits only
+        return "*" * max(len(value) - 4, 0) + value[-4:]
+    # 138****5678: the national form, which no spreadsheet reads as a formula as it would +86….
+    return masked.removeprefix("+86")
 
 
 def _cell(value: Any) -> Any:

@@ -169,6 +169,9 @@ class Lead(Base):
     landed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     # 0: within SLA; 1: breach reported to the team lead; 2: reassigned after a second breach.
     sla_level: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Set when the prospect's personal data was erased (retention or on request,
+    # app/leads/erasure.py); the lead's figures stay for reports.
+    personal_erased_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 

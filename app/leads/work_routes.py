@@ -14,9 +14,12 @@ from flask import Response, jsonify, request, stream_with_context
 
 from app.accounts.auth import current_agent, require_token
 from app.accounts.models import Agent, Role
+from app.audit import service as audit
+from app.audit.models import AuditAction
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import int_arg, json_object
+from app.core.logging import mask_phones
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.leads import activity, bulk, service
 from app.leads.list_args import scope_from_args, with_agent_filter
@@ -308,9 +311,19 @@ def export_response(viewer: Agent, fmt: str, query: LeadQuery, *, queue: bool) -
         stmt = filtered_leads(viewer, queue_query(viewer, query)).order_by(*QUEUE_ORDER)
     else:
         stmt = filtered_leads(viewer, query).order_by(Lead.created_at.desc(), Lead.id.desc())
-    bulk.check_export_size(stmt)
+    count = bulk.check_export_size(stmt)
     english = str(request.args.get("lang") or "").lower() == "en"
-    rows = bulk.export_rows(stmt, english=english, label=label)
+    # Only admins take full phone numbers out of the system (docs/security.md).
+    masked = viewer.role is not Role.ADMIN
+    audit.record(
+        AuditAction.EXPORT, agent_id=viewer.id, what="leads", format=fmt, rows=count,
+        phones_masked=masked, view="queue" if queue else "list",
+        filters={
+            k: mask_phones(v) for k, v in request.args.items() if k not in ("format", "lang")
+        },
+    )  # fmt: skip
+    db.session.commit()  # the audit entry stands before a single row leaves
+    rows = bulk.export_rows(stmt, english=english, label=label, mask_phones=masked)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     filename = f"parklead-leads-{stamp}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -10,9 +10,12 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response
+from flask import Response, request
 from flask_babel import gettext as _
 
+from app.audit import service as audit
+from app.audit.models import AuditAction
+from app.core.db import db
 from app.reports.queries import GROUPS, STAGES, ReportQuery, funnel_report
 
 
@@ -226,3 +229,13 @@ def csv_response(report: dict[str, Any]) -> Response:
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
+
+
+def record_export(agent_id: int, fmt: str) -> None:
+    """Every report file that leaves is in the audit log (docs/security.md); committed before
+    the file is sent."""
+    audit.record(
+        AuditAction.EXPORT, agent_id=agent_id, what="funnel_report", format=fmt,
+        filters={k: v for k, v in request.args.items() if k != "format"},
+    )  # fmt: skip
+    db.session.commit()

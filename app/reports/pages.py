@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.models import Agent, Role
 from app.reports import charts, present
-from app.reports.export import csv_response, xlsx_response
+from app.reports.export import csv_response, record_export, xlsx_response
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
 from app.reports.routes import MAX_RANGE_DAYS, report_query_from_args
 from app.web.auth import role_required
@@ -128,13 +128,17 @@ def page() -> tuple[str, int]:
 @readers_only
 def download_xlsx() -> Response:
     query = _download_query()
-    return xlsx_response(query, funnel_report(query))
+    report = funnel_report(query)
+    record_export(current_user.id, "xlsx")
+    return xlsx_response(query, report)
 
 
 @bp.get("/funnel.csv")
 @readers_only
 def download_csv() -> Response:
-    return csv_response(funnel_report(_download_query()))
+    report = funnel_report(_download_query())
+    record_export(current_user.id, "csv")
+    return csv_response(report)
 
 
 def _download_query() -> ReportQuery:

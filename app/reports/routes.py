@@ -12,7 +12,7 @@ from app.accounts.auth import current_agent, require_token
 from app.accounts.models import Agent, Role
 from app.core.errors import ValidationFailed
 from app.core.openapi import add_paths, error_responses
-from app.reports.export import XLSX_MIMETYPE, report_csv, xlsx_response
+from app.reports.export import XLSX_MIMETYPE, record_export, report_csv, xlsx_response
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
 from app.reports.rollup import midnight
 
@@ -63,6 +63,8 @@ def report_query_from_args(agent: Agent | None = None) -> ReportQuery:
 def funnel() -> Any:
     query = report_query_from_args()
     report = funnel_report(query)
+    if request.args.get("format") in ("xlsx", "csv"):
+        record_export(current_agent().id, request.args["format"])
     if request.args.get("format") == "xlsx":
         return xlsx_response(query, report)
     if request.args.get("format") == "csv":

@@ -25,6 +25,7 @@ FORM_TEXT = {
     "wechat_id": _l("微信号（没有手机号时必填）"),
     "message": _l("补充说明"),
     "submit": _l("提交需求"),
+    "privacy_link": _l("个人信息保护说明"),
     "any": _l("都可以"),
     "choose": _l("请选择"),
     "thanks": _l("已收到您的需求"),

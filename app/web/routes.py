@@ -17,6 +17,7 @@ from app.core.limiter import intake_limit
 from app.leads import service
 from app.leads.models import Channel, Deal, NeedType
 from app.leads.schemas import parse_enquiry_payload
+from app.privacy import service as privacy
 from app.web.i18n import t
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -59,6 +60,9 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         need_types=list(NeedType),
         deals=list(Deal),
         form=request.form,
+        # The consent notice (个人信息保护法), as the admin wrote it (docs/security.md).
+        privacy_notice=privacy.notice(lang),
+        privacy_url=privacy.policy_link(),
         **context,
     ), status
 

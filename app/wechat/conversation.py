@@ -222,6 +222,7 @@ class Reply:
     announce: Announce | None = None  # a line with the lead's reference
     question: str | None = None  # at most one question per reply
     closing: str = ""
+    privacy: bool = False  # a greeting: the consent notice goes last (docs/security.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +285,7 @@ def _greet(state: State, incoming: Incoming) -> Turn:
         intro = GREETING if incoming.kind is Kind.SUBSCRIBE else WELCOME_BACK
         return Turn(
             replace(state, asked="need"),
-            Reply(ack=intro, question=CHOICES_TEXT, closing=EXAMPLE),
+            Reply(ack=intro, question=CHOICES_TEXT, closing=EXAMPLE, privacy=True),
             record=record,
         )
     return _ask_next(state, {}, ack=WELCOME_BACK, record=record)
@@ -609,8 +610,11 @@ def mask_phone(phone: str) -> str:
     return digits
 
 
-def render_reply(reply: Reply | None, lead: LeadRef | None) -> str | None:
-    """The reply's text, with the lead's reference when it announces one."""
+def render_reply(
+    reply: Reply | None, lead: LeadRef | None, privacy_notice: str | None = None
+) -> str | None:
+    """The reply's text, with the lead's reference when it announces one, and on a greeting
+    the consent notice the admin set."""
     if reply is None:
         return None
     lines = [reply.ack] if reply.ack else []
@@ -626,4 +630,6 @@ def render_reply(reply: Reply | None, lead: LeadRef | None) -> str | None:
         lines.append(("还想了解一下：" if reply.announce else "") + reply.question)
     if reply.closing:
         lines.append(reply.closing)
+    if reply.privacy and privacy_notice:
+        lines.append(privacy_notice)
     return "\n".join(lines) or None

@@ -33,6 +33,7 @@ from app.leads import service as leads
 from app.leads.models import Channel, Lead
 from app.leads.schemas import EnquiryIn
 from app.notifications.service import notify_agent, record_template_receipt
+from app.privacy import service as privacy
 from app.wechat import client, conversation
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
@@ -185,7 +186,8 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if lead is not None:
         user.lead_id = lead.id
     db.session.flush()
-    return conversation.render_reply(turn.reply, ref), (lead.id if lead else None)
+    notice = privacy.bot_notice() if turn.reply is not None and turn.reply.privacy else None
+    return conversation.render_reply(turn.reply, ref, notice), (lead.id if lead else None)
 
 
 def _is_binding(incoming: Incoming) -> bool:

@@ -1,4 +1,4 @@
-"""admin settings and the audit log
+"""admin settings, the audit log, and when a lead's personal data was erased
 
 Revision ID: 7a9c3e4f5b61
 Revises: 5e8b1c2d3f40
@@ -45,9 +45,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
     )
     op.create_index("ix_audit_entry_at", "audit_entry", ["at"])
+    with op.batch_alter_table("lead", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("personal_erased_at", sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("lead", schema=None) as batch_op:
+        batch_op.drop_column("personal_erased_at")
     op.drop_index("ix_audit_entry_at", table_name="audit_entry")
     op.drop_table("audit_entry")
     op.drop_table("setting")

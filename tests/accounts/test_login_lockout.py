@@ -125,3 +125,26 @@ def test_sixty_wrong_passwords_then_the_right_one_is_refused(app, agent, path):
     for i in range(60):
         send(browser, agent.login, f"guess-{i}")
     assert send(browser, agent.login, PASSWORD).status_code == 429
+
+
+def test_login_still_works_when_the_counter_storage_is_down(tmp_path):
+    """Redis gone: no 500 at login; the budgets are skipped with a warning."""
+    from app.accounts import service as accounts
+    from app.core.db import db
+    from tests.support import make_app, migrate
+
+    down = make_app(
+        f"sqlite:///{tmp_path / 'down.db'}", tmp_path,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+    )  # fmt: skip
+    migrate(down)
+    with down.app_context():
+        accounts.create_agent(login="li", password=PASSWORD)
+        db.session.commit()
+    browser = page_client(down)
+    assert post_login(browser, "li", "wrong-password").status_code == 401
+    assert post_login(browser, "li", PASSWORD).status_code == 302
+    client = down.test_client()
+    assert post_token(client, "li", "wrong-password").status_code == 401
+    assert post_token(client, "li", PASSWORD).status_code == 200
+    down.extensions["db_engine"].dispose()

@@ -4,44 +4,23 @@ lead, event and uploaded file comes back, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
-from flask import Flask
+from click.testing import Result
 
-import app.cli
-from app import create_app
 from tests.support import recreate_pg_database, scratch_pg_url, unavailable
 
-ENV_VARS = ("PARKLEAD_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PARKLEAD_INSTANCE_PATH")
 Run = Callable[..., Result]
 
 
-@pytest.fixture
-def parklead(monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    """`parklead ARGS` as an operator runs it: configured by the environment only."""
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PARKLEAD_ENV", "testing")
-    apps: list[Flask] = []
-
-    def tracked_create_app() -> Flask:
-        application = create_app()
-        apps.append(application)
-        return application
-
-    monkeypatch.setattr(app.cli, "create_app", tracked_create_app)
-
-    def run(*args: str, database_url: str, instance: Path) -> Result:
-        env = {"DATABASE_URL": database_url, "PARKLEAD_INSTANCE_PATH": str(instance)}
-        return CliRunner().invoke(app.cli.main, list(args), env=env)
-
-    yield run
-    for application in apps:
-        application.extensions["db_engine"].dispose()
+def in_env(run: Run, database_url: str, instance: Path) -> Run:
+    """`parklead` (tests/core/conftest.py) against this database and instance folder."""
+    env = {"DATABASE_URL": database_url, "PARKLEAD_INSTANCE_PATH": str(instance),
+           "PARKLEAD_ENV": "testing"}  # fmt: skip
+    return lambda *args: run(*args, env=env)
 
 
 def database(backend: str, tmp_path: Path, name: str) -> str:
@@ -73,9 +52,10 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
         engine.dispose()
 
 
-def seed(run: Run, url: str, instance: Path) -> None:
-    assert run("db", "upgrade", database_url=url, instance=instance).exit_code == 0
-    result = run("seed-demo", "--leads", "25", database_url=url, instance=instance)
+def seed(parklead: Run, url: str, instance: Path) -> None:
+    run = in_env(parklead, url, instance)
+    assert run("db", "upgrade").exit_code == 0
+    result = run("seed-demo", "--leads", "25")
     assert result.exit_code == 0, result.output
     uploads = instance / "uploads"
     (uploads / "imports").mkdir(parents=True)
@@ -95,7 +75,7 @@ def test_backup_restores_every_lead_event_and_file_into_a_fresh_database(
     assert len(before["lead_event"]) > len(before["lead"])
 
     archive = tmp_path / "backups" / "parklead.tar.gz"
-    result = parklead("backup", str(archive), database_url=source_url, instance=source_instance)
+    result = in_env(parklead, source_url, source_instance)("backup", str(archive))
     assert result.exit_code == 0, result.output
     assert "files: 2" in result.output
     assert f"wrote {archive}" in result.output
@@ -103,7 +83,8 @@ def test_backup_restores_every_lead_event_and_file_into_a_fresh_database(
 
     target_url = database(backend, tmp_path, "target")
     target_instance = tmp_path / "target-instance"
-    result = parklead("restore", str(archive), database_url=target_url, instance=target_instance)
+    restore_into = in_env(parklead, target_url, target_instance)
+    result = restore_into("restore", str(archive))
     assert result.exit_code == 0, result.output
     assert "every table's row count matches" in result.output
 
@@ -112,7 +93,7 @@ def test_backup_restores_every_lead_event_and_file_into_a_fresh_database(
     assert (restored / "imports" / "园区线索.xlsx").read_bytes() == bytes(range(256)) * 40
     assert (restored / "site-plan.pdf").read_bytes() == b"%PDF-1.4 plan"
     # The restored database is a working ParkLead: the schema is at the same revision.
-    result = parklead("db", "current", database_url=target_url, instance=target_instance)
+    result = restore_into("db", "current")
     assert result.exit_code == 0
 
 
@@ -124,12 +105,13 @@ def test_restore_refuses_a_database_with_tables_unless_forced(
     instance = tmp_path / "instance"
     seed(parklead, url, instance)
     archive = tmp_path / "b.tar.gz"
-    assert parklead("backup", str(archive), database_url=url, instance=instance).exit_code == 0
-    result = parklead("restore", str(archive), database_url=url, instance=instance)
+    run = in_env(parklead, url, instance)
+    assert run("backup", str(archive)).exit_code == 0
+    result = run("restore", str(archive))
     assert result.exit_code != 0
     assert "already has tables" in result.output
     assert "Traceback" not in result.output
-    result = parklead("restore", "--force", str(archive), database_url=url, instance=instance)
+    result = run("restore", "--force", str(archive))
     assert result.exit_code == 0, result.output
 
 
@@ -140,6 +122,6 @@ def test_restore_refuses_an_archive_that_is_not_a_backup(parklead: Run, tmp_path
         note.write_text("hello")
         archive.add(note, "note.txt")
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    result = parklead("restore", str(bogus), database_url=url, instance=tmp_path / "i")
+    result = in_env(parklead, url, tmp_path / "i")("restore", str(bogus))
     assert result.exit_code != 0
     assert "not a ParkLead backup" in result.output

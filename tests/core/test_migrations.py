@@ -17,10 +17,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy.engine import make_url
 
 from app.core.migrate import MIGRATIONS_DIR, alembic_config, include_object_for, model_metadata
-from tests.support import TEST_PG_URL, make_app, recreate_pg_database, unavailable
+from tests.support import make_app, recreate_pg_database, scratch_pg_url, unavailable
 
 # YYYY_MM_DD_<12-hex revision>-<lower_snake_slug>.py, the file_template of app.core.migrate.
 REVISION_FILE = re.compile(
@@ -32,11 +31,8 @@ REVISION_FILE = re.compile(
 def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """An app on a brand-new, empty database (no migration applied yet)."""
     if request.param == "postgresql":
-        url = (
-            make_url(TEST_PG_URL)
-            .set(database="parklead_test_migrations")
-            .render_as_string(hide_password=False)
-        )
+        # This run's own database: a fixed name let parallel runs drop each other's.
+        url = scratch_pg_url("migrations")
         error = recreate_pg_database(url)
         if error:
             unavailable(error)

@@ -79,6 +79,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/enquiry"): same(200),
     ("POST", "/enquiry"): same(400),  # no phone or WeChat id
     ("GET", "/healthz"): same(200),
+    ("GET", "/privacy"): same(200),
     ("GET", "/metrics"): same(200),  # from this machine (the test client's address)
     ("GET", "/api/openapi.json"): same(200),
     ("GET", "/static/<path:filename>"): same(200),
@@ -139,6 +140,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/app/admin/routing/dry-run"): admin_page(lead=200),  # an empty imagined lead
     ("GET", "/app/admin/notifications"): admin_page(),
     ("POST", "/app/admin/notifications/<int:notification_id>/retry"): admin_page(302),
+    ("GET", "/app/admin/holidays"): admin_page(),
+    ("POST", "/app/admin/holidays/<int:year>"): admin_page(302, year=str(dt.date.today().year)),
+    ("GET", "/app/admin/privacy"): admin_page(),
+    ("POST", "/app/admin/privacy"): admin_page(400),  # the notice is required
+    ("POST", "/app/admin/privacy/erase"): admin_page(400),  # no phone or openid
+    ("GET", "/app/admin/audit"): admin_page(),
     # --- leads API ------------------------------------------------------------------------------
     ("GET", "/api/leads"): api(),
     ("GET", "/api/leads/<lead_key>"): api(),
@@ -189,6 +196,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/api/routing/rules/reorder"): admin_api(400),
     ("GET", "/api/notifications"): admin_api(),
     ("POST", "/api/notifications/<int:notification_id>/retry"): admin_api(),
+    ("GET", "/api/privacy/settings"): admin_api(),
+    ("PUT", "/api/privacy/settings"): admin_api(),  # an empty change changes nothing
+    ("POST", "/api/privacy/erase"): admin_api(400),  # no phone or openid
+    ("GET", "/api/audit"): admin_api(),
 }
 
 
