@@ -20,6 +20,7 @@ paths above):
 
     GET    /_fake/messages[?channel=wecom_app|wecom_robot|dingtalk_robot|sms]
     GET    /_fake/requests
+    GET    /_fake/faults
     POST   /_fake/faults           e.g. {"mode": "5xx", "path": "/dingtalk/robot/send"}
     DELETE /_fake/faults
     POST   /_fake/expire-tokens    the next 企业微信 call answers 42001
@@ -38,13 +39,19 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
-from app.wechat.fake_server import Fault, take_fault
+from app.wechat.fake_server import (
+    Fault,
+    ThreadedFake,
+    add_fault_routes,
+    serve_until_interrupted,
+    take_fault,
+)
 
 # The credentials the fakes accept (and the demo uses). Not secrets: fake values.
 CORP_ID = "ww0000000000000000"
@@ -372,24 +379,7 @@ def create_fake_app(state: FakeChannelsState) -> Flask:
         with state.lock:
             return jsonify({"items": list(state.requests)})
 
-    @fake.post("/_fake/faults")
-    def add_fault() -> tuple[Response, int]:
-        raw = request.get_json(silent=True)
-        if not isinstance(raw, dict):
-            return jsonify({"error": "send a JSON object describing the fault"}), 400
-        try:
-            fault = Fault.from_dict(raw)
-        except (ValueError, TypeError) as exc:
-            return jsonify({"error": str(exc)}), 400
-        with state.lock:
-            state.faults.append(fault)
-        return jsonify(asdict(fault)), 201
-
-    @fake.delete("/_fake/faults")
-    def clear_faults() -> tuple[str, int]:
-        with state.lock:
-            state.faults.clear()
-        return "", 204
+    add_fault_routes(fake, state.lock, state.faults)
 
     @fake.post("/_fake/expire-tokens")
     def expire_tokens() -> tuple[str, int]:
@@ -405,7 +395,7 @@ def create_fake_app(state: FakeChannelsState) -> Flask:
     return fake
 
 
-class FakeChannelsServer:
+class FakeChannelsServer(ThreadedFake):
     """The fakes on a free loopback port in a background thread, for tests::
 
     with FakeChannelsServer() as fakes:
@@ -414,40 +404,17 @@ class FakeChannelsServer:
         assert fakes.messages("sms")
     """
 
+    thread_name = "fake-channels"
+
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host=host, port=port)
         self.state = FakeChannelsState()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeChannelsServer:
-        self._server = make_server(self.host, self.port, create_fake_app(self.state), threaded=True)
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-channels", daemon=True
-        )
-        self._thread.start()
-        return self
+    def wsgi_app(self) -> Flask:
+        return create_fake_app(self.state)
 
-    def stop(self) -> None:
-        self.state.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeChannelsServer:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def stopping(self) -> threading.Event:
+        return self.state.stopping
 
     def settings(self) -> dict[str, str]:
         return settings_for(self.root_url)
@@ -485,10 +452,4 @@ def serve(host: str, port: int, *, echo: Callable[[str], None] = print) -> None:
     for key, value in settings_for(root).items():
         echo(f"    {key}={value}")
     echo(f"  see what arrived: {root}/_fake/messages")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        state.stopping.set()
-        server.server_close()
+    serve_until_interrupted(server, state.stopping)
