@@ -18,6 +18,7 @@ SMS_API_BASE_URL=http://HOST:PORT/sms/.
 Inspection and control (as the WeChat fake's; faults use its `Fault`, with `path` one of the
 paths above):
 
+    GET    /_fake/                 what arrived, as a page that reloads itself
     GET    /_fake/messages[?channel=wecom_app|wecom_robot|dingtalk_robot|sms]
     GET    /_fake/requests
     GET    /_fake/faults
@@ -43,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from markupsafe import escape
 from werkzeug.serving import make_server
 
 from app.wechat.fake_server import (
@@ -367,6 +369,26 @@ def create_fake_app(state: FakeChannelsState) -> Flask:
 
     # --- inspection and control ------------------------------------------------------------
 
+    @fake.get("/_fake/")
+    def index() -> Response:
+        """What arrived, newest first, as a page that reloads itself (for the demo)."""
+        with state.lock:
+            items = list(reversed(state.messages))
+        rows = "".join(
+            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(m['at']))}</td>"
+            f"<td>{escape(m['channel'])}</td><td>{escape(m.get('to') or '')}</td>"
+            f"<td><pre>{escape(m.get('text') or ' '.join(map(str, m.get('params') or [])))}"
+            "</pre></td></tr>"
+            for m in items
+        )
+        html = (
+            '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="3">'
+            "<title>fake channels</title><h1>Alerts received by the fake channels</h1>"
+            f"<table border=1 cellpadding=4><tr><th>time</th><th>channel</th><th>to</th>"
+            f"<th>text</th></tr>{rows}</table>"
+        )
+        return Response(html, mimetype="text/html")
+
     @fake.get("/_fake/messages")
     def list_messages() -> Response:
         channel = request.args.get("channel")
@@ -451,5 +473,5 @@ def serve(host: str, port: int, *, echo: Callable[[str], None] = print) -> None:
     echo("  point ParkLead at them with these settings (or PARKLEAD_FAKE_CHANNELS_URL):")
     for key, value in settings_for(root).items():
         echo(f"    {key}={value}")
-    echo(f"  see what arrived: {root}/_fake/messages")
+    echo(f"  see what arrived: {root}/_fake/ (a page) or {root}/_fake/messages (JSON)")
     serve_until_interrupted(server, state.stopping)

@@ -84,3 +84,13 @@ def test_the_fake_channels_url_is_refused_in_production(monkeypatch: pytest.Monk
 
     with pytest.raises(RuntimeError, match="not production"):
         create_app("production")
+
+
+def test_the_index_page_lists_what_arrived(fakes):
+    fakes.state.record("sms", {"to": "+8613912345678", "params": ["PL-1", "<b>"]})
+
+    page = requests.get(f"{fakes.root_url}/_fake/", timeout=5)
+
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "+8613912345678" in page.text
+    assert "PL-1 &lt;b&gt;" in page.text
