@@ -285,3 +285,26 @@ def test_the_admin_api_refuses_unknown_or_repeated_channels(
 
     assert response.status_code == 400
     assert next(iter(body)) in str(response.get_json()["error"]["fields"])
+
+
+def test_processes_share_one_wecom_token_in_redis_and_refresh_it_once(fakes, redis_url):
+    import redis
+
+    from app.notifications.channels import wecom
+
+    conn = redis.Redis.from_url(redis_url)
+    for key in conn.scan_iter(f"{wecom.STORAGE_PREFIX}:*"):
+        conn.delete(key)
+    config = {**fakes.settings(), "REDIS_URL": redis_url}
+    first, second = wecom.make_client(config), wecom.make_client(config)  # two processes
+    body = {"touser": "zhaoyi", "msgtype": "text", "agentid": 1000002, "text": {"content": "x"}}
+
+    first.post("message/send", data=body)
+    second.post("message/send", data=body)
+    fakes.expire_tokens()
+    first.post("message/send", data=body)  # 42001: refreshed once, retried once
+    second.post("message/send", data=body)  # reads the token `first` fetched
+
+    assert fakes.token_fetches == 2
+    assert len(fakes.messages("wecom_app")) == 4
+    conn.close()
