@@ -308,3 +308,20 @@ def test_processes_share_one_wecom_token_in_redis_and_refresh_it_once(fakes, red
     assert fakes.token_fetches == 2
     assert len(fakes.messages("wecom_app")) == 4
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        ("InternalError.Timeout", Outcome.FAILED),
+        ("LimitExceeded.PhoneNumberThirtySecondLimit", Outcome.FAILED),
+        ("FailedOperation.TemplateIncorrectOrUnapproved", Outcome.DEAD),
+        ("FailedOperation.InsufficientBalanceInSmsPackage", Outcome.DEAD),
+    ],
+)
+def test_tencent_error_codes_are_retried_or_final(agent, fakes, dispatched, code, outcome):
+    fakes.add_fault("errcode", errcode=0, errmsg=code, path="/sms/")
+    (queued,) = alert(agent, ["sms"])
+
+    assert service.deliver(queued.id).outcome is outcome
+    assert code in reload(queued).last_error
