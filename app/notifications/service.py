@@ -186,8 +186,9 @@ def _claim(
 
 def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -> None:
     """A row whose last allowed attempt lost its worker (crash, kill, time limit) is dead;
-    without this a message that kills the worker would be handed out for ever."""
-    db.session.execute(
+    without this a message that kills the worker would be handed out for ever. The agent's
+    next channel, if any, is queued as for any dead alert."""
+    buried = db.session.execute(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -202,6 +203,10 @@ def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -
         )
         .execution_options(synchronize_session=False)
     )
+    if buried.rowcount == 1:  # type: ignore[attr-defined]
+        notification = db.session.get(Notification, notification_id, populate_existing=True)
+        if notification is not None:
+            _fall_back(notification)
 
 
 def _finish(notification: Notification, attempt: int, **values: Any) -> bool:

@@ -325,3 +325,26 @@ def test_tencent_error_codes_are_retried_or_final(agent, fakes, dispatched, code
 
     assert service.deliver(queued.id).outcome is outcome
     assert code in reload(queued).last_error
+
+
+def test_an_alert_whose_worker_was_lost_on_the_last_attempt_falls_back(
+    agent, fakes, dispatched, settings
+):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from app.core.db import utcnow
+    from app.notifications.models import Notification
+
+    settings(NOTIFY_MAX_ATTEMPTS=2)
+    (first,) = alert(agent, ["wecom_app", "sms"])
+    lost = {"status": Status.SENDING, "attempts": 2, "next_attempt_at": utcnow() - dt.timedelta(1)}
+    db.session.execute(update(Notification).where(Notification.id == first.id).values(**lost))
+    db.session.commit()
+
+    assert service.deliver(first.id).outcome is Outcome.DONE
+
+    assert reload(first).status is Status.DEAD
+    (second,) = [n for n in dispatched.notification_ids if n != first.id]
+    assert reload(second).channel is C.SMS
