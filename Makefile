@@ -19,7 +19,7 @@ install: $(BIN)/parklead-installed
 
 ## Install, migrate the embedded SQLite database and serve. DEMO=1 adds demo data with a
 ## year of history and serves the fake 企业微信/钉钉/SMS APIs on FAKE_CHANNELS_PORT, where the
-## demo agents' alerts arrive (http://127.0.0.1:8082/_fake/messages; docs/notifications.md).
+## demo agents' alerts arrive (http://127.0.0.1:8082/_fake/; docs/notifications.md).
 run: install
 	$(BIN)/parklead db upgrade
 	@if [ -z "$(DEMO)" ]; then exec $(BIN)/parklead run --host $(HOST) --port $(PORT); fi; \

@@ -190,6 +190,7 @@ NEXT_STAGE = {
     LeadStatus.LANDED: LeadStatus.PRODUCING,
 }
 SH = ZoneInfo("Asia/Shanghai")
+QUICK_NEEDS = frozenset({"office", "incubator", "registration"})
 
 
 def _weighted(rng: random.Random, options: Sequence[tuple[Any, float]]) -> Any:
@@ -264,9 +265,11 @@ def _past_lead(
     calls.append(Call(contacted, CallOutcome.CONNECTED, rng.randint(60, 900)))
     steps.append(Step(LeadStatus.CONTACTED, contacted))
     stage, at = LeadStatus.CONTACTED, contacted
+    # Offices, desks and registrations close in days; land and factories take months.
+    pace = 0.15 if enquiry.need_type.value in QUICK_NEEDS else 1.0
     while stage in NEXT_STAGE:
         low, high = GAP_DAYS[NEXT_STAGE[stage]]
-        next_at = at + dt.timedelta(days=rng.uniform(low, high))
+        next_at = at + dt.timedelta(days=rng.uniform(low, high) * pace)
         advances = rng.random() < ADVANCE[stage]
         if next_at >= now:
             break  # still open at `stage`

@@ -260,6 +260,32 @@ def check_channels() -> Iterator[Finding]:
         )
 
 
+def check_agent_channels() -> Iterator[Finding]:
+    """Agents who chose channels this installation does not have."""
+    from app.accounts import management
+    from app.notifications.models import NotificationChannel
+    from app.notifications.service import channel_configured
+
+    chosen: dict[str, list[str]] = {}
+    cursor = None
+    while True:
+        agents, cursor = management.list_agents(active=True, limit=200, cursor=cursor)
+        for agent in agents:
+            for name in agent.notify_channels or []:
+                chosen.setdefault(name, []).append(agent.login)
+        if cursor is None:
+            break
+    for name, logins in sorted(chosen.items()):
+        if not channel_configured(NotificationChannel(name)):
+            who = ", ".join(logins[:5]) + (" …" if len(logins) > 5 else "")
+            yield Finding(
+                "agent channels",
+                Level.WARN,
+                f"{len(logins)} agent(s) chose {name}, which is not configured ({who})",
+                "configure it (docs/notifications.md) or change their channels",
+            )
+
+
 def _check_smtp() -> Finding:
     cfg = current_app.config
     try:
@@ -277,6 +303,7 @@ CHECKS: tuple[Callable[[], Iterator[Finding]], ...] = (
     check_holidays,
     check_wechat,
     check_channels,
+    check_agent_channels,
 )
 
 

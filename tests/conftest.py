@@ -224,3 +224,17 @@ def create_lead(app: Flask) -> Callable[..., Lead]:
 @pytest.fixture
 def lead(create_lead: Callable[..., Lead], agent: Agent) -> Lead:
     return create_lead(company="湘能电池科技有限公司", contact_name="王先生", tax_wan=300)
+
+
+@pytest.fixture(autouse=True)
+def _forget_in_process_api_tokens() -> None:
+    """Embedded mode keeps WeChat and 企业微信 tokens per (base URL, account) for the process.
+    A test's fake server may get the port of an earlier test's fake; without this, a client
+    would send the earlier fake's token and meet 40014 where the test expects otherwise."""
+    from app.wechat import client
+
+    with client._memory_stores_guard:
+        for store in client._memory_stores.values():  # also those cached clients hold
+            for key in list(store._data):
+                store.delete(key)
+        client._memory_stores.clear()

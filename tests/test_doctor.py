@@ -125,3 +125,18 @@ def test_exit_status_fails_on_failures_and_on_warnings_when_strict():
     assert doctor.exit_status(warn) == 0
     assert doctor.exit_status(warn, strict=True) == 1
     assert doctor.exit_status(fail) == 1
+
+
+def test_agents_who_chose_an_unconfigured_channel_are_named(app, settings, make_agent):
+    from app.core.db import db
+
+    agent = make_agent("wu")
+    agent.notify_channels = ["sms", "email"]
+    db.session.commit()
+    settings(SMTP_HOST="127.0.0.1", SMS_PROVIDER=None)
+
+    (finding,) = doctor.check_agent_channels()
+
+    assert finding.level is Level.WARN
+    assert "chose sms" in finding.message
+    assert "wu" in finding.message

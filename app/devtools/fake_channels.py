@@ -18,8 +18,10 @@ SMS_API_BASE_URL=http://HOST:PORT/sms/.
 Inspection and control (as the WeChat fake's; faults use its `Fault`, with `path` one of the
 paths above):
 
+    GET    /_fake/                 what arrived, as a page that reloads itself
     GET    /_fake/messages[?channel=wecom_app|wecom_robot|dingtalk_robot|sms]
     GET    /_fake/requests
+    GET    /_fake/faults
     POST   /_fake/faults           e.g. {"mode": "5xx", "path": "/dingtalk/robot/send"}
     DELETE /_fake/faults
     POST   /_fake/expire-tokens    the next 企业微信 call answers 42001
@@ -38,13 +40,20 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import BaseWSGIServer, make_server
+from markupsafe import escape
+from werkzeug.serving import make_server
 
-from app.wechat.fake_server import Fault, take_fault
+from app.wechat.fake_server import (
+    Fault,
+    ThreadedFake,
+    add_fault_routes,
+    serve_until_interrupted,
+    take_fault,
+)
 
 # The credentials the fakes accept (and the demo uses). Not secrets: fake values.
 CORP_ID = "ww0000000000000000"
@@ -360,6 +369,26 @@ def create_fake_app(state: FakeChannelsState) -> Flask:
 
     # --- inspection and control ------------------------------------------------------------
 
+    @fake.get("/_fake/")
+    def index() -> Response:
+        """What arrived, newest first, as a page that reloads itself (for the demo)."""
+        with state.lock:
+            items = list(reversed(state.messages))
+        rows = "".join(
+            f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(m['at']))}</td>"
+            f"<td>{escape(m['channel'])}</td><td>{escape(m.get('to') or '')}</td>"
+            f"<td><pre>{escape(m.get('text') or ' '.join(map(str, m.get('params') or [])))}"
+            "</pre></td></tr>"
+            for m in items
+        )
+        html = (
+            '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="3">'
+            "<title>fake channels</title><h1>Alerts received by the fake channels</h1>"
+            f"<table border=1 cellpadding=4><tr><th>time</th><th>channel</th><th>to</th>"
+            f"<th>text</th></tr>{rows}</table>"
+        )
+        return Response(html, mimetype="text/html")
+
     @fake.get("/_fake/messages")
     def list_messages() -> Response:
         channel = request.args.get("channel")
@@ -372,24 +401,7 @@ def create_fake_app(state: FakeChannelsState) -> Flask:
         with state.lock:
             return jsonify({"items": list(state.requests)})
 
-    @fake.post("/_fake/faults")
-    def add_fault() -> tuple[Response, int]:
-        raw = request.get_json(silent=True)
-        if not isinstance(raw, dict):
-            return jsonify({"error": "send a JSON object describing the fault"}), 400
-        try:
-            fault = Fault.from_dict(raw)
-        except (ValueError, TypeError) as exc:
-            return jsonify({"error": str(exc)}), 400
-        with state.lock:
-            state.faults.append(fault)
-        return jsonify(asdict(fault)), 201
-
-    @fake.delete("/_fake/faults")
-    def clear_faults() -> tuple[str, int]:
-        with state.lock:
-            state.faults.clear()
-        return "", 204
+    add_fault_routes(fake, state.lock, state.faults)
 
     @fake.post("/_fake/expire-tokens")
     def expire_tokens() -> tuple[str, int]:
@@ -405,7 +417,7 @@ def create_fake_app(state: FakeChannelsState) -> Flask:
     return fake
 
 
-class FakeChannelsServer:
+class FakeChannelsServer(ThreadedFake):
     """The fakes on a free loopback port in a background thread, for tests::
 
     with FakeChannelsServer() as fakes:
@@ -414,40 +426,17 @@ class FakeChannelsServer:
         assert fakes.messages("sms")
     """
 
+    thread_name = "fake-channels"
+
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host=host, port=port)
         self.state = FakeChannelsState()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeChannelsServer:
-        self._server = make_server(self.host, self.port, create_fake_app(self.state), threaded=True)
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-channels", daemon=True
-        )
-        self._thread.start()
-        return self
+    def wsgi_app(self) -> Flask:
+        return create_fake_app(self.state)
 
-    def stop(self) -> None:
-        self.state.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeChannelsServer:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def stopping(self) -> threading.Event:
+        return self.state.stopping
 
     def settings(self) -> dict[str, str]:
         return settings_for(self.root_url)
@@ -484,11 +473,5 @@ def serve(host: str, port: int, *, echo: Callable[[str], None] = print) -> None:
     echo("  point ParkLead at them with these settings (or PARKLEAD_FAKE_CHANNELS_URL):")
     for key, value in settings_for(root).items():
         echo(f"    {key}={value}")
-    echo(f"  see what arrived: {root}/_fake/messages")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        state.stopping.set()
-        server.server_close()
+    echo(f"  see what arrived: {root}/_fake/ (a page) or {root}/_fake/messages (JSON)")
+    serve_until_interrupted(server, state.stopping)

@@ -189,8 +189,9 @@ def _claim(
 
 def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -> None:
     """A row whose last allowed attempt lost its worker (crash, kill, time limit) is dead;
-    without this a message that kills the worker would be handed out for ever."""
-    db.session.execute(
+    without this a message that kills the worker would be handed out for ever. The agent's
+    next channel, if any, is queued as for any dead alert."""
+    buried = db.session.execute(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -205,6 +206,10 @@ def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -
         )
         .execution_options(synchronize_session=False)
     )
+    if buried.rowcount == 1:  # type: ignore[attr-defined]
+        notification = db.session.get(Notification, notification_id, populate_existing=True)
+        if notification is not None:
+            _fall_back(notification)
 
 
 def _finish(notification: Notification, attempt: int, **values: Any) -> bool:
@@ -576,7 +581,10 @@ def notify_agent(
         chain = [c for c in DEFAULT_CHANNELS if _reachable(agent, c, alert)]
         return [_queue_alert(agent, c, alert, [], lead_id) for c in chain]
     chain = _chain(agent, agent.notify_channels, alert)
-    return [_queue_alert(agent, chain[0], alert, chain[1:], lead_id)] if chain else []
+    if not chain:
+        log.warning("agent %s: none of their alert channels can reach them (%s)", agent.id, kind)
+        return []
+    return [_queue_alert(agent, chain[0], alert, chain[1:], lead_id)]
 
 
 def _chain(agent: Agent, names: Sequence[str], alert: dict[str, Any]) -> list[NotificationChannel]:
@@ -589,31 +597,38 @@ def _mobile(agent: Agent) -> str | None:
     return agent.phone[3:] if agent.phone and _MOBILE.match(agent.phone) else None
 
 
+# The settings without which a channel sends nothing at all.
+CHANNEL_SETTINGS = {
+    NotificationChannel.WECHAT_TEMPLATE: ("WECHAT_APP_ID", "WECHAT_APP_SECRET"),
+    NotificationChannel.EMAIL: ("SMTP_HOST",),
+    NotificationChannel.WECOM_APP: ("WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET"),
+    NotificationChannel.WECOM_ROBOT: ("WECOM_ROBOT_KEY",),
+    NotificationChannel.DINGTALK_ROBOT: ("DINGTALK_ROBOT_ACCESS_TOKEN",),
+    NotificationChannel.SMS: ("SMS_PROVIDER",),
+}
+
+
+def channel_configured(channel: NotificationChannel) -> bool:
+    cfg = current_app.config
+    names = CHANNEL_SETTINGS.get(channel)
+    return bool(names) and all(cfg.get(name) for name in names or ())
+
+
 def _reachable(agent: Agent, channel: NotificationChannel, alert: dict[str, Any]) -> bool:
     """Whether `channel` is configured and knows how to reach `agent`."""
+    if not channel_configured(channel):
+        return False
     cfg = current_app.config
     C = NotificationChannel
     if channel is C.WECHAT_TEMPLATE:
-        return bool(
-            agent.wechat_openid
-            and cfg.get("WECHAT_APP_ID")
-            and cfg.get(template_setting(alert["template"]))
-        )
+        return bool(agent.wechat_openid and cfg.get(template_setting(alert["template"])))
     if channel is C.EMAIL:
-        return bool(agent.email and cfg.get("SMTP_HOST"))
+        return bool(agent.email)
     if channel is C.WECOM_APP:
-        return bool(agent.wecom_userid and cfg.get("WECOM_CORP_ID") and cfg.get("WECOM_SECRET"))
-    if channel is C.WECOM_ROBOT:
-        return bool(cfg.get("WECOM_ROBOT_KEY"))
-    if channel is C.DINGTALK_ROBOT:
-        return bool(cfg.get("DINGTALK_ROBOT_ACCESS_TOKEN"))
+        return bool(agent.wecom_userid)
     if channel is C.SMS:
-        return bool(
-            _mobile(agent)
-            and cfg.get("SMS_PROVIDER")
-            and cfg.get(sms_template_setting(_sms_template(alert)))
-        )
-    return False
+        return bool(_mobile(agent) and cfg.get(sms_template_setting(_sms_template(alert))))
+    return channel in (C.WECOM_ROBOT, C.DINGTALK_ROBOT)
 
 
 def _sms_template(alert: dict[str, Any]) -> str:

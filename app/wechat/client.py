@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlencode
 
 import redis
@@ -437,26 +437,32 @@ def api_timeout(config: Mapping[str, Any]) -> tuple[float, float]:
     return (DEFAULT_TIMEOUT[0], read)
 
 
-def get_client() -> WechatApiClient:
-    """The current app's client, built once per distinct configuration."""
+C = TypeVar("C")
+
+
+def app_client(name: str, settings: tuple[str, ...], build: Callable[[Any], C]) -> C:
+    """The current app's client `name`, built by `build(config)` once per distinct value of
+    `settings` (a changed secret or base URL gets a new client and token)."""
     cfg = current_app.config
-    key = "|".join(
-        str(cfg.get(k) or "")
-        for k in (
-            "WECHAT_API_BASE_URL",
-            "WECHAT_APP_ID",
-            "WECHAT_APP_SECRET",
-            "REDIS_URL",
-            "WECHAT_API_TIMEOUT_SECONDS",
-        )
-    )
+    key = "|".join(str(cfg.get(k) or "") for k in (*settings, "REDIS_URL"))
     # Hash so the secret is not kept as readable text in a dict key.
     key = hashlib.sha256(key.encode()).hexdigest()
-    clients: dict[str, WechatApiClient] = current_app.extensions.setdefault("wechat_clients", {})
+    clients: dict[str, C] = current_app.extensions.setdefault(f"{name}_clients", {})
     client = clients.get(key)
     if client is None:
-        client = clients.setdefault(key, make_client(cfg, timeout=api_timeout(cfg)))
+        client = clients.setdefault(key, build(cfg))
     return client
+
+
+def get_client() -> WechatApiClient:
+    """The current app's official-account client."""
+    settings = (
+        "WECHAT_API_BASE_URL",
+        "WECHAT_APP_ID",
+        "WECHAT_APP_SECRET",
+        "WECHAT_API_TIMEOUT_SECONDS",
+    )
+    return app_client("wechat", settings, lambda cfg: make_client(cfg, timeout=api_timeout(cfg)))
 
 
 # --- what the notification outbox calls -------------------------------------------------------

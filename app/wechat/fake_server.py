@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from flask import Flask, Response, jsonify, request
 from markupsafe import escape
@@ -216,6 +216,34 @@ def _wechat_error(errcode: int, errmsg: str | None = None) -> Response:
     # WeChat appends a request id to every error text; callers must not match it exactly.
     text = errmsg or ERRMSG.get(errcode, "error")
     return jsonify({"errcode": errcode, "errmsg": f"{text} rid: {secrets.token_hex(6)}"})
+
+
+def add_fault_routes(fake: Flask, lock: threading.Lock, faults: list[Fault]) -> None:
+    """GET, POST and DELETE /_fake/faults on `fake`, over `faults` guarded by `lock`."""
+
+    @fake.get("/_fake/faults")
+    def list_faults() -> Response:
+        with lock:
+            return jsonify({"items": [asdict(f) for f in faults]})
+
+    @fake.post("/_fake/faults")
+    def add_fault() -> tuple[Response, int]:
+        raw = request.get_json(silent=True)
+        if not isinstance(raw, dict):
+            return jsonify({"error": "send a JSON object describing the fault"}), 400
+        try:
+            fault = Fault.from_dict(raw)
+        except (ValueError, TypeError) as exc:
+            return jsonify({"error": str(exc)}), 400
+        with lock:
+            faults.append(fault)
+        return jsonify(asdict(fault)), 201
+
+    @fake.delete("/_fake/faults")
+    def clear_faults() -> tuple[str, int]:
+        with lock:
+            faults.clear()
+        return "", 204
 
 
 def create_fake_app(state: FakeWechatState) -> Flask:
@@ -410,27 +438,7 @@ def create_fake_app(state: FakeWechatState) -> Flask:
                 }
             )
 
-    @fake.get("/_fake/faults")
-    def list_faults() -> Response:
-        with state.lock:
-            return jsonify({"items": [asdict(f) for f in state.faults]})
-
-    @fake.post("/_fake/faults")
-    def add_fault() -> tuple[Response, int]:
-        raw = request.get_json(silent=True)
-        if not isinstance(raw, dict):
-            return jsonify({"error": "send a JSON object describing the fault"}), 400
-        try:
-            fault = state.arm(Fault.from_dict(raw))
-        except (ValueError, TypeError) as exc:
-            return jsonify({"error": str(exc)}), 400
-        return jsonify(asdict(fault)), 201
-
-    @fake.delete("/_fake/faults")
-    def clear_faults() -> tuple[str, int]:
-        with state.lock:
-            state.faults.clear()
-        return "", 204
+    add_fault_routes(fake, state.lock, state.faults)
 
     @fake.post("/_fake/expire-tokens")
     def expire_tokens() -> tuple[str, int]:
@@ -466,7 +474,65 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class FakeWechatServer:
+class ThreadedFake:
+    """A fake's WSGI app on a loopback port in a background thread, for tests; a subclass
+    gives the app and the event that ends its held ("timeout") requests."""
+
+    thread_name = "fake"
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def wsgi_app(self) -> Flask:
+        raise NotImplementedError
+
+    def stopping(self) -> threading.Event:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._server = make_server(self.host, self.port, self.wsgi_app(), threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name=self.thread_name, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping().set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def serve_until_interrupted(server: BaseWSGIServer, stopping: threading.Event) -> None:
+    """Serve a fake in the foreground (the CLI commands) until Ctrl-C."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stopping.set()
+        server.server_close()
+
+
+class FakeWechatServer(ThreadedFake):
     """The fake on a free loopback port in a background thread, for tests::
 
     with FakeWechatServer() as wechat:
@@ -474,6 +540,8 @@ class FakeWechatServer:
         ...
         assert wechat.token_fetches == 1
     """
+
+    thread_name = "fake-wechat"
 
     def __init__(
         self,
@@ -485,39 +553,14 @@ class FakeWechatServer:
         token_ttl: int = TOKEN_TTL_SECONDS,
         seed: int | None = None,
     ) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host=host, port=port)
         self.state = FakeWechatState(appid=appid, secret=secret, token_ttl=token_ttl, seed=seed)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeWechatServer:
-        self._server = make_server(self.host, self.port, create_fake_app(self.state), threaded=True)
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-wechat", daemon=True
-        )
-        self._thread.start()
-        return self
+    def wsgi_app(self) -> Flask:
+        return create_fake_app(self.state)
 
-    def stop(self) -> None:
-        self.state.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeWechatServer:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def stopping(self) -> threading.Event:
+        return self.state.stopping
 
     @property
     def url(self) -> str:
@@ -574,10 +617,4 @@ def serve(
     echo(f"fake WeChat API on {base}/cgi-bin/  (appid {appid})")
     echo(f"  point ParkLead at it: WECHAT_API_BASE_URL={base}/cgi-bin/")
     echo(f"  inspect: {base}/_fake/requests  {base}/_fake/messages  {base}/_fake/stats")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        state.stopping.set()
-        server.server_close()
+    serve_until_interrupted(server, state.stopping)

@@ -438,3 +438,37 @@ def test_dry_run_area_in_mu(admin_client, default_team, make_agent):
     assert "匹配的规则 大地块" in text_of(response.get_data(as_text=True), "dry-run-result")
     small = post(admin_client, "/app/admin/routing/dry-run", {"area_min": "10", "area_unit": "mu"})
     assert "没有规则匹配" in text_of(small.get_data(as_text=True), "dry-run-result")
+
+
+def test_agent_form_sets_alert_channels_in_order_and_events(admin_client, agent):
+    path = f"/app/admin/agents/{agent.id}"
+    form = admin_client.get(path).get_data(as_text=True)
+    assert 'name="default_channels" value="1" checked' in form  # nothing chosen yet
+    response = post(admin_client, path, {
+        "login": "zhang", "name": "张敏", "role": "agent", "capacity": "50", "weight": "1",
+        "active": "1", "always_available": "1", "wecom_userid": "zhangmin",
+        "rank_sms": "2", "rank_wecom_app": "1", "rank_dingtalk_robot": "",
+        "notify_events": ["lead_assigned", "sla_breach"],
+    })  # fmt: skip
+    assert response.status_code == 302
+    agent = agent_named("zhang")
+    assert agent.wecom_userid == "zhangmin"
+    assert agent.notify_channels == ["wecom_app", "sms"]
+    assert agent.notify_events == {
+        "lead_assigned": True, "sla_breach": True, "wechat_handover": False,
+        "listing_match": False, "follow_up_due": False,
+    }  # fmt: skip
+    form = admin_client.get(path).get_data(as_text=True)
+    assert re.search(r'name="rank_wecom_app">.*?<option value="1" selected', form, re.S)
+    assert 'value="sla_breach" checked>' in form
+    assert 'value="follow_up_due" >' in form  # switched off
+
+
+def test_agent_form_refuses_a_rank_out_of_range(admin_client, agent):
+    path = f"/app/admin/agents/{agent.id}"
+    response = post(admin_client, path, {
+        "login": "zhang", "name": "张敏", "role": "agent", "capacity": "50", "weight": "1",
+        "active": "1", "always_available": "1", "rank_sms": "9",
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert agent_named("zhang").notify_channels is None

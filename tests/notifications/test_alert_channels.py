@@ -285,3 +285,66 @@ def test_the_admin_api_refuses_unknown_or_repeated_channels(
 
     assert response.status_code == 400
     assert next(iter(body)) in str(response.get_json()["error"]["fields"])
+
+
+def test_processes_share_one_wecom_token_in_redis_and_refresh_it_once(fakes, redis_url):
+    import redis
+
+    from app.notifications.channels import wecom
+
+    conn = redis.Redis.from_url(redis_url)
+    for key in conn.scan_iter(f"{wecom.STORAGE_PREFIX}:*"):
+        conn.delete(key)
+    config = {**fakes.settings(), "REDIS_URL": redis_url}
+    first, second = wecom.make_client(config), wecom.make_client(config)  # two processes
+    body = {"touser": "zhaoyi", "msgtype": "text", "agentid": 1000002, "text": {"content": "x"}}
+
+    first.post("message/send", data=body)
+    second.post("message/send", data=body)
+    fakes.expire_tokens()
+    first.post("message/send", data=body)  # 42001: refreshed once, retried once
+    second.post("message/send", data=body)  # reads the token `first` fetched
+
+    assert fakes.token_fetches == 2
+    assert len(fakes.messages("wecom_app")) == 4
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        ("InternalError.Timeout", Outcome.FAILED),
+        ("LimitExceeded.PhoneNumberThirtySecondLimit", Outcome.FAILED),
+        ("FailedOperation.TemplateIncorrectOrUnapproved", Outcome.DEAD),
+        ("FailedOperation.InsufficientBalanceInSmsPackage", Outcome.DEAD),
+    ],
+)
+def test_tencent_error_codes_are_retried_or_final(agent, fakes, dispatched, code, outcome):
+    fakes.add_fault("errcode", errcode=0, errmsg=code, path="/sms/")
+    (queued,) = alert(agent, ["sms"])
+
+    assert service.deliver(queued.id).outcome is outcome
+    assert code in reload(queued).last_error
+
+
+def test_an_alert_whose_worker_was_lost_on_the_last_attempt_falls_back(
+    agent, fakes, dispatched, settings
+):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from app.core.db import utcnow
+    from app.notifications.models import Notification
+
+    settings(NOTIFY_MAX_ATTEMPTS=2)
+    (first,) = alert(agent, ["wecom_app", "sms"])
+    lost = {"status": Status.SENDING, "attempts": 2, "next_attempt_at": utcnow() - dt.timedelta(1)}
+    db.session.execute(update(Notification).where(Notification.id == first.id).values(**lost))
+    db.session.commit()
+
+    assert service.deliver(first.id).outcome is Outcome.DONE
+
+    assert reload(first).status is Status.DEAD
+    (second,) = [n for n in dispatched.notification_ids if n != first.id]
+    assert reload(second).channel is C.SMS

@@ -10,10 +10,11 @@ from typing import Any
 import requests
 
 from app.notifications.channels.base import ChannelResult, PermanentError, RetryableError
-from app.notifications.channels.webhook import RETRYABLE_CLIENT_STATUSES, retry_after, snippet
+
+RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 
 
-def post_json(
+def post(
     url: str,
     body: bytes,
     *,
@@ -21,9 +22,9 @@ def post_json(
     timeout: float,
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """POST `body` (already encoded JSON) and return the answer's JSON object. `what` names
-    the remote in errors; URLs are left out of them, as they carry keys and tokens."""
+) -> requests.Response:
+    """POST `body` and return a 2xx answer, or raise as the rules above say. `what` names
+    the remote in errors; URLs are left out of them, as they may carry keys and tokens."""
     try:
         response = requests.post(
             url,
@@ -45,12 +46,19 @@ def post_json(
         )
     if not 200 <= status < 300:
         raise PermanentError(f"{what} answered HTTP {status}: {snippet(response)}")
+    return response
+
+
+def post_json(url: str, body: bytes, **options: Any) -> dict[str, Any]:
+    """`post`, and the answer's JSON object (an API's answer)."""
+    response = post(url, body, **options)
     try:
         result = response.json()
     except ValueError:
         result = None
     if not isinstance(result, dict):
         # A proxy's error page with 200: nothing says the message went out; try again.
+        what = options["what"]
         raise RetryableError(f"{what} answered something other than JSON: {snippet(response)}")
     return result
 
@@ -73,3 +81,13 @@ def errcode_result(result: dict[str, Any], what: str, retryable: frozenset[int])
     if errcode in retryable:
         raise RetryableError(error)
     raise PermanentError(error)
+
+
+def snippet(response: requests.Response, limit: int = 200) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("Retry-After", "").strip()
+    return float(raw) if raw.isdigit() else None  # the HTTP-date form is rare for APIs

@@ -64,6 +64,7 @@ TENCENT_RETRYABLE_PREFIXES = (
     "RequestLimitExceeded",
     "LimitExceeded.PhoneNumberThirtySecondLimit",
     "LimitExceeded.PhoneNumberOneHourLimit",
+    "LimitExceeded.DeliveryFrequencyLimit",  # the application's own frequency policy
 )
 
 

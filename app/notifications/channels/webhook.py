@@ -21,13 +21,12 @@ import json
 import time
 from typing import Any
 
-import requests
 from flask import current_app
 
-from app.notifications.channels.base import ChannelResult, PermanentError, RetryableError
+from app.notifications.channels.base import ChannelResult, PermanentError
+from app.notifications.channels.http import post
 from app.notifications.models import Notification
 
-RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 USER_AGENT = "ParkLead-Webhook/1"
 
 
@@ -64,33 +63,7 @@ def send(notification: Notification) -> ChannelResult:
         "X-ParkLead-Signature": sign(secret, timestamp, body),
         "X-ParkLead-Idempotency-Key": notification.idempotency_key,
     }
-    timeout = cfg["WEBHOOK_TIMEOUT_SECONDS"]
-    try:
-        response = requests.post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=(min(5.0, timeout), timeout),
-            allow_redirects=False,
-        )
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
-        raise PermanentError(f"WEBHOOK_URL is not a usable URL: {exc}") from exc
-    except requests.RequestException as exc:
-        raise RetryableError(f"webhook unreachable: {type(exc).__name__}: {exc}") from exc
-    status = response.status_code
-    if 200 <= status < 300:
-        return ChannelResult.sent(f"HTTP {status}")
-    error = f"webhook answered HTTP {status}: {snippet(response)}"
-    if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
-        raise RetryableError(error, retry_after=retry_after(response))
-    raise PermanentError(error)
-
-
-def snippet(response: requests.Response, limit: int = 200) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text[:limit] + ("…" if len(text) > limit else "")
-
-
-def retry_after(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
-    return float(raw) if raw.isdigit() else None  # the HTTP-date form is rare for APIs
+    response = post(
+        url, body, headers=headers, what="webhook", timeout=cfg["WEBHOOK_TIMEOUT_SECONDS"]
+    )
+    return ChannelResult.sent(f"HTTP {response.status_code}")

@@ -46,7 +46,7 @@ def send_template(notification: Notification) -> ChannelResult:
     if not template_id:
         raise PermanentError(f"{setting} is not set: no WeChat template to send")
     payload = notification.payload
-    outcome = _call(
+    outcome = call_api(
         lambda: wechat.send_template_message(
             notification.recipient, template_id, payload.get("data") or {}, payload.get("url")
         )
@@ -61,19 +61,21 @@ def send_customer_service(notification: Notification) -> ChannelResult:
         raise PermanentError("customer-service message without text")
     # The client counts the message against the 48-hour window in our transaction, which the
     # outbox commits together with the row's new status.
-    outcome = _call(lambda: wechat.send_customer_service_text(notification.recipient, text))
+    outcome = call_api(lambda: wechat.send_customer_service_text(notification.recipient, text))
     if not outcome.sent:
         return ChannelResult.skip(str(outcome.reason))
     return ChannelResult.sent()
 
 
-def _call(send: Callable[[], T]) -> T:
+def call_api(send: Callable[[], T], retryable: frozenset[int] = RETRYABLE_ERRCODES) -> T:
+    """`send()`, with the client's errors as the outbox's: a missing setting or an errcode not
+    in `retryable` is permanent; a retryable errcode or no usable answer is retried."""
     try:
         return send()
     except wechat.WechatNotConfigured as exc:
         raise PermanentError(str(exc)) from exc
     except wechat.WechatApiError as exc:
-        if exc.errcode in RETRYABLE_ERRCODES:
+        if exc.errcode in retryable:
             raise RetryableError(str(exc)) from exc
         raise PermanentError(str(exc)) from exc
     except wechat.WechatAnswerUnknown as exc:

@@ -22,6 +22,7 @@ from wechatpy.session import SessionStorage
 
 from app.notifications.channels.base import ChannelResult, PermanentError, RetryableError
 from app.notifications.channels.http import errcode_result, post_json, text_of
+from app.notifications.channels.wechat import call_api
 from app.notifications.models import Notification
 from app.wechat import client as wechat
 
@@ -79,24 +80,15 @@ def make_client(config: Mapping[str, Any]) -> WecomApiClient:
 
 
 def get_client() -> WecomApiClient:
-    """The current app's client, built once per distinct configuration."""
-    cfg = current_app.config
-    key = "|".join(
-        str(cfg.get(k) or "")
-        for k in ("WECOM_API_BASE_URL", "WECOM_CORP_ID", "WECOM_SECRET", "REDIS_URL")
-    )
-    key = hashlib.sha256(key.encode()).hexdigest()
-    clients: dict[str, WecomApiClient] = current_app.extensions.setdefault("wecom_clients", {})
-    client = clients.get(key)
-    if client is None:
-        client = clients.setdefault(key, make_client(cfg))
-    return client
+    """The current app's 企业微信 client."""
+    settings = ("WECOM_API_BASE_URL", "WECOM_CORP_ID", "WECOM_SECRET")
+    return wechat.app_client("wecom", settings, make_client)
 
 
 def send_app_message(notification: Notification) -> ChannelResult:
     """A text message from the office's 企业微信 application to one member (UserID)."""
     cfg = current_app.config
-    client = get_client()
+    client = call_api(get_client, RETRYABLE_ERRCODES)
     body = {
         "touser": notification.recipient,
         "msgtype": "text",
@@ -106,14 +98,7 @@ def send_app_message(notification: Notification) -> ChannelResult:
         "enable_duplicate_check": 1,
         "duplicate_check_interval": 1800,
     }
-    try:
-        result = client.post("message/send", data=body)
-    except wechat.WechatApiError as exc:
-        if exc.errcode in RETRYABLE_ERRCODES:
-            raise RetryableError(str(exc)) from exc
-        raise PermanentError(str(exc)) from exc
-    except wechat.WechatTransportError as exc:
-        raise RetryableError(str(exc)) from exc
+    result = call_api(lambda: client.post("message/send", data=body), RETRYABLE_ERRCODES)
     if not isinstance(result, dict):
         raise RetryableError("企业微信 message/send answered something other than JSON")
     if result.get("invaliduser"):
