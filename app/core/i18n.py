@@ -102,6 +102,15 @@ def when(value: dt.datetime | str | None, *, now: dt.datetime | None = None) -> 
     return f"{day} {clock}" if this_year else f"{local.year}年{day} {clock}"
 
 
+def day(value: dt.date | None) -> str:
+    """A calendar day as people write it: 2026年3月2日 (English 2 Mar 2026)."""
+    if value is None:
+        return "—"
+    if str(get_locale() or "zh") == "en":
+        return f"{value.day} {value.strftime('%b')} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
 def _number(value: Decimal, places: str) -> str:
     text = f"{value:,{places}}"
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -133,7 +142,13 @@ def init_i18n(app: Flask) -> None:
         timezone_selector=lambda: current_app.config["TIMEZONE"],
     )
     app.jinja_env.filters.update(
-        localtime=localtime, wan=wan, area=area, when=when, phone=display_phone, tel=tel_href
+        localtime=localtime,
+        wan=wan,
+        area=area,
+        when=when,
+        day=day,
+        phone=display_phone,
+        tel=tel_href,
     )
     app.jinja_env.globals["get_locale"] = get_locale
     # Flask-Babel caches the locale on `g`; a request inside a reused app context must not
