@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask_babel import refresh
+from sqlalchemy import select
 
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
@@ -425,3 +426,22 @@ def test_password_rules_are_worded_in_chinese(app, world):
     text = visible_text(page.get_data(as_text=True))
     assert re.search(r"至少 \d+ 个字符", text)
     _no_english(text)
+
+
+@pytest.mark.parametrize(("headers", "chinese"), [(ZH, True), (EN, False)])
+def test_api_import_row_errors_follow_the_language(app, client, token_for, world, headers, chinese):
+    admin = db.session.scalars(select(Agent).where(Agent.login == "boss")).one()
+    csv = "公司,电话,年税收\n湘能电池科技有限公司,12345,-5\n".encode()
+    response = client.post(
+        "/api/leads/import?dry_run=1",
+        data={"file": (io.BytesIO(csv), "leads.csv")},
+        headers={**token_for(admin), **headers},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_json()
+    texts = " ".join(e["message"] for e in response.get_json()["errors"])
+    if chinese:
+        assert "不是有效的手机号或座机号" in texts
+        _no_english(texts)
+    else:
+        _no_han(texts)
