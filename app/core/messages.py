@@ -37,7 +37,8 @@ _CODES: dict[str, Words] = {
     "internal_error": lambda: _("服务器出错了，已记录，请稍后再试"),
     "unavailable": lambda: _("服务暂时不可用，请稍后再试"),
 }
-_STATUS_CODES = {
+# Codes of the errors werkzeug raises (routing, body size, rate limits), by HTTP status.
+HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -203,7 +204,7 @@ def error_text(code: str, message: Any, status: int = 400) -> str:
         return found
     if _english() and message:
         return str(message)  # the service's own English says more than a generic phrase
-    words = _CODES.get(code) or _CODES.get(_STATUS_CODES.get(status, ""))
+    words = _CODES.get(code) or _CODES.get(HTTP_CODES.get(status, ""))
     return words() if words is not None else _("请求有误")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,26 +13,16 @@ import pytest
 from app.accounts.models import Role
 from app.core.db import db, utcnow
 from app.leads.models import Channel, Lead, LeadStatus, NeedType
-from tests.browser.helpers import LiveServer, log_in, shoot
+from tests.browser.helpers import PHONE, LiveServer, log_in, shoot
 from tests.reports.known_history import RANGE, seed_known_history
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture
-def phone(chromium: Any, live: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = chromium.new_context(
-        base_url=live.url, viewport=PHONE, device_scale_factor=3, is_mobile=True,
-        has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
-    )  # fmt: skip
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    if getattr(request.node, "failed", False):
-        shoot(page, f"FAILED-{request.node.name}")
-    context.close()
+def phone(phone_page: Any) -> Any:
+    return phone_page
 
 
 def add_lead(live: LiveServer, agent_id: int | None, team_id: int | None, **fields: Any) -> int:
