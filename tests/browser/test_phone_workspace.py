@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.accounts.models import Role
+from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.leads.models import Channel, Lead, LeadStatus, NeedType
 from tests.browser.helpers import PHONE, LiveServer, log_in, shoot
@@ -102,12 +102,18 @@ def test_every_agent_page_fits_a_phone(phone, live: LiveServer):
         assert phone.evaluate(OVERFLOW), f"{path} runs off a 390 px screen"
 
 
-def test_team_lead_sees_the_teams_leads_on_a_phone(phone, live: LiveServer):
-    lead_user = live.agent("chen", role=Role.LEAD, team="招商一部", name="陈主管")
+@pytest.fixture
+def two_teams(live: LiveServer) -> dict[str, Agent]:
+    """An agent with a lead in each of two teams (招商一部 is the default team)."""
     mate = live.agent("zhang", team="招商一部", name="张专员")
     other = live.agent("li", team="招商二部", name="李专员")
     add_lead(live, mate.id, mate.team_id, company="本团队公司", phone="+8613973312345")
     add_lead(live, other.id, other.team_id, company="外团队公司", phone="+8613973312346")
+    return {"mate": mate, "other": other}
+
+
+def test_team_lead_sees_the_teams_leads_on_a_phone(phone, live: LiveServer, two_teams):
+    lead_user = live.agent("chen", role=Role.LEAD, team="招商一部", name="陈主管")
     log_in(phone, lead_user.login)
     phone.goto("/app/leads?scope=team")
     text = phone.locator("#queue").inner_text()
@@ -118,12 +124,9 @@ def test_team_lead_sees_the_teams_leads_on_a_phone(phone, live: LiveServer):
     shoot(phone, "phone-team-leads")
 
 
-def test_admin_filters_all_leads_by_agent_on_a_phone(phone, live: LiveServer):
+def test_admin_filters_all_leads_by_agent_on_a_phone(phone, live: LiveServer, two_teams):
     admin = live.agent("boss", role=Role.ADMIN, team="招商一部", name="王主任")
-    mate = live.agent("zhang", team="招商一部", name="张专员")
-    other = live.agent("li", team="招商二部", name="李专员")
-    add_lead(live, mate.id, mate.team_id, company="本团队公司", phone="+8613973312345")
-    add_lead(live, other.id, other.team_id, company="外团队公司", phone="+8613973312346")
+    other = two_teams["other"]
     log_in(phone, admin.login)
     phone.goto("/app/leads")
     phone.locator("nav a", has_text="全部线索").first.tap()
