@@ -67,21 +67,6 @@ class Conflict(AppError):
     code = "conflict"
 
 
-# Codes for errors werkzeug raises (routing, body size, rate limits).
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    500: "internal_error",
-    503: "unavailable",
-}
-
 _HTML_ERROR = """<!doctype html><html lang="{{ 'en' if english else 'zh-CN' }}"><head>
 <meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{ status }}</title><link rel="stylesheet" href="/static/error.css"></head>
@@ -141,7 +126,7 @@ def register_error_handlers(app: Flask) -> None:
             message = f"request body is larger than the {limit} bytes accepted here"
         if status == 429:
             message = f"too many requests from your address ({exc.description}); try again later"
-        response, status = _render(status, _HTTP_CODES.get(status, "http_error"), message)
+        response, status = _render(status, messages.HTTP_CODES.get(status, "http_error"), message)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         retry_after = exc.get_headers() and dict(exc.get_headers()).get("Retry-After")

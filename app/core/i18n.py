@@ -78,6 +78,10 @@ def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
 
 
+# English month names, not strftime's %b: that follows the server's C locale.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def when(value: dt.datetime | str | None, *, now: dt.datetime | None = None) -> str:
     """A moment in Beijing time, written as people write dates: 12月8日 10:00 this year,
     2026年12月8日 10:00 otherwise (English: 8 Dec 10:00, 8 Dec 2026 10:00). docs/i18n.md"""
@@ -95,11 +99,20 @@ def when(value: dt.datetime | str | None, *, now: dt.datetime | None = None) -> 
     this_year = (now or dt.datetime.now(dt.UTC)).astimezone(zone).year == local.year
     clock = f"{local.hour:02d}:{local.minute:02d}"
     if str(get_locale() or "zh") == "en":
-        month = local.strftime("%b")
+        month = _MONTHS[local.month - 1]
         day = f"{local.day} {month}" if this_year else f"{local.day} {month} {local.year}"
         return f"{day} {clock}"
     day = f"{local.month}月{local.day}日"
     return f"{day} {clock}" if this_year else f"{local.year}年{day} {clock}"
+
+
+def day(value: dt.date | None) -> str:
+    """A calendar day as people write it: 2026年3月2日 (English 2 Mar 2026)."""
+    if value is None:
+        return "—"
+    if str(get_locale() or "zh") == "en":
+        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _number(value: Decimal, places: str) -> str:
@@ -133,7 +146,13 @@ def init_i18n(app: Flask) -> None:
         timezone_selector=lambda: current_app.config["TIMEZONE"],
     )
     app.jinja_env.filters.update(
-        localtime=localtime, wan=wan, area=area, when=when, phone=display_phone, tel=tel_href
+        localtime=localtime,
+        wan=wan,
+        area=area,
+        when=when,
+        day=day,
+        phone=display_phone,
+        tel=tel_href,
     )
     app.jinja_env.globals["get_locale"] = get_locale
     # Flask-Babel caches the locale on `g`; a request inside a reused app context must not

@@ -37,7 +37,8 @@ _CODES: dict[str, Words] = {
     "internal_error": lambda: _("服务器出错了，已记录，请稍后再试"),
     "unavailable": lambda: _("服务暂时不可用，请稍后再试"),
 }
-_STATUS_CODES = {
+# Codes of the errors werkzeug raises (routing, body size, rate limits), by HTTP status.
+HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -107,7 +108,57 @@ _FIELD_PATTERNS: list[Pattern] = [
     ),
     (re.compile(r"next_cursor"), lambda m: _("翻页参数无效，请从第一页重新开始")),
     (re.compile(r"^must be empty"), lambda m: _("应留空")),
-    (re.compile(r"^at least (\d+) characters"), lambda m: _("至少 %(n)s 个字符", n=m.group(1))),
+    (
+        re.compile(r"^(?:must be )?at least (\d+) characters"),
+        lambda m: _("至少 %(n)s 个字符", n=m.group(1)),
+    ),
+    (re.compile(r"^a number$"), lambda m: _("请输入数字")),
+    (
+        re.compile(r"^an ISO date-time|^e\.g\. \d{4}-"),
+        lambda m: _("应为日期时间，如 2026-11-25T10:00（北京时间）"),
+    ),
+    (re.compile(r"^YYYY-MM-DD"), lambda m: _("日期格式应为 2026-01-31")),
+    (re.compile(r"^an id or none"), lambda m: _("应为专员编号或 none（未分配）")),
+    (re.compile(r"^another lead|^lead id or reference"), lambda m: _("应为另一条线索的编号")),
+    (
+        re.compile(r"^give a phone number or a WeChat ID"),
+        lambda m: _("请留下手机号或微信号，方便我们联系您"),
+    ),
+    (
+        re.compile(r"^keep a phone number or a WeChat ID"),
+        lambda m: _("请保留手机号或微信号，以便联系客户"),
+    ),
+    (
+        re.compile(r"^(?:area_min_m2|min_area_m2) must not be larger"),
+        lambda m: _("最小面积不能大于最大面积"),
+    ),
+    (re.compile(r"^at most (\d+) days"), lambda m: _("日期范围最长 %(n)s 天", n=m[1])),
+    (re.compile(r"^on or after 'from'"), lambda m: _("不能早于开始日期")),
+    (re.compile(r"^bad cursor"), lambda m: _("翻页参数无效，请从第一页重新开始")),
+    (re.compile(r"^(?:boolean|true or false)$"), lambda m: _("应为是或否")),
+    (re.compile(r"^claim the lead or assign"), lambda m: _("请领取线索或指定专员")),
+    (re.compile(r"^csv or xlsx"), lambda m: _("应为 CSV 或 XLSX")),
+    (re.compile(r"^is not an e-mail address"), lambda m: _("不是有效的电子邮箱")),
+    (re.compile(r"^is not an editable field"), lambda m: _("这一项不能修改")),
+    (re.compile(r"^may contain only letters"), lambda m: _("只能包含字母、数字和 _ . @ -")),
+    (re.compile(r"must not be negative"), lambda m: _("不能为负数")),
+    (re.compile(r"^no (?:such )?agent\b"), lambda m: _("找不到该专员")),
+    (re.compile(r"^no team\b"), lambda m: _("找不到该团队")),
+    (re.compile(r"^no header row"), lambda m: _("文件没有表头行")),
+    (re.compile(r"^no phone column"), lambda m: _("缺少电话或微信号列")),
+    (re.compile(r"^two (.+) columns"), lambda m: _("有两列都表示 %(name)s", name=m[1])),
+    (re.compile(r"^too many rows"), lambda m: _("行数太多")),
+    (re.compile(r"^too large"), lambda m: _("文件太大")),
+    (re.compile(r"^unreadable"), lambda m: _("无法读取文件")),
+    (re.compile(r"^xls is not supported"), lambda m: _("不支持 xls，请另存为 XLSX 或 CSV")),
+    (re.compile(r"must end after it starts"), lambda m: _("结束时间应晚于开始时间")),
+    (re.compile(r"^intervals must not overlap"), lambda m: _("时间段不能重叠")),
+    (re.compile(r"is not a time of day"), lambda m: _("应为 09:00 这样的时间")),
+    (re.compile(r"^no working time within"), lambda m: _("这样的工作时间里找不到可用的时间")),
+    (re.compile(r"^within two years"), lambda m: _("应在两年之内")),
+    (re.compile(r"^must be a positive integer|^times must be"), lambda m: _("应为正整数")),
+    (re.compile(r"^(\d+)\.\.(\d+)$"), lambda m: _("应在 %(a)s 到 %(b)s 之间", a=m[1], b=m[2])),
+    (re.compile(r"^(?:queue|pool)\b"), lambda m: _("请从列表中选择")),
     (
         re.compile(r"^(\d+) to (\d+) characters"),
         lambda m: _("%(a)s 到 %(b)s 个字符", a=m[1], b=m[2]),
@@ -153,7 +204,7 @@ def error_text(code: str, message: Any, status: int = 400) -> str:
         return found
     if _english() and message:
         return str(message)  # the service's own English says more than a generic phrase
-    words = _CODES.get(code) or _CODES.get(_STATUS_CODES.get(status, ""))
+    words = _CODES.get(code) or _CODES.get(HTTP_CODES.get(status, ""))
     return words() if words is not None else _("请求有误")
 
 

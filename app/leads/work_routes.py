@@ -16,10 +16,12 @@ from app.accounts.auth import current_agent, require_token
 from app.accounts.models import Agent, Role
 from app.audit import service as audit
 from app.audit.models import AuditAction
+from app.core import messages
 from app.core.db import db
-from app.core.errors import ValidationFailed
+from app.core.errors import AppError, ValidationFailed
 from app.core.http import int_arg, json_object
 from app.core.logging import mask_phones
+from app.core.i18n import language_named
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.leads import activity, bulk, service
 from app.leads.list_args import scope_from_args, with_agent_filter
@@ -296,11 +298,24 @@ def uploaded_file() -> tuple[bytes, str]:
 def import_leads() -> tuple[Any, int]:
     dry_run = _flag("dry_run")
     data, filename = uploaded_file()
-    report = bulk.import_leads(data, by=current_agent(), filename=filename, dry_run=dry_run)
+    try:
+        report = bulk.import_leads(data, by=current_agent(), filename=filename, dry_run=dry_run)
+    except AppError as exc:
+        if isinstance(exc.extra.get("report"), dict):
+            exc.extra["report"] = _worded(exc.extra["report"])
+        raise
     if dry_run:
-        return jsonify(report.as_dict()), 200
+        return jsonify(_worded(report.as_dict())), 200
     db.session.commit()
-    return jsonify(report.as_dict()), 201
+    return jsonify(_worded(report.as_dict())), 201
+
+
+def _worded(report: dict[str, Any]) -> dict[str, Any]:
+    """The row errors in the client's language when it named one (docs/i18n.md)."""
+    if not language_named():
+        return report
+    errors = [{**e, "message": messages.field_text(e["message"])} for e in report["errors"]]
+    return {**report, "errors": errors}
 
 
 def export_response(viewer: Agent, fmt: str, query: LeadQuery, *, queue: bool) -> Response:

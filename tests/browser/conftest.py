@@ -17,7 +17,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from app.core.migrate import model_metadata
-from tests.browser.helpers import LiveServer, shoot, watch_csp
+from tests.browser.helpers import PHONE, LiveServer, shoot, watch_csp
 from tests.support import make_app, migrate, unavailable
 
 CHROMIUM = os.environ.get("PARKLEAD_CHROMIUM", "/usr/bin/chromium")
@@ -65,14 +65,12 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def browser_page(chromium: Any, live: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh desktop browser context (zh-CN, Beijing time) on the live server; a failed
-    test leaves a screenshot of where it stopped."""
+def _page(chromium: Any, live: LiveServer, request: pytest.FixtureRequest, **options: Any) -> Any:
+    """A fresh browser context (zh-CN, Beijing time) on the live server, closed after the
+    test; a failed test leaves a screenshot of where it stopped."""
     context = chromium.new_context(
-        base_url=live.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-        viewport={"width": 1280, "height": 900},
-    )  # fmt: skip
+        base_url=live.url, locale="zh-CN", timezone_id="Asia/Shanghai", **options
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     # The pages run under the Content-Security-Policy; anything it blocks is a defect.
@@ -82,6 +80,21 @@ def browser_page(chromium: Any, live: LiveServer, request: pytest.FixtureRequest
         shoot(page, f"FAILED-{request.node.name}")
     context.close()
     assert not blocked, f"the CSP blocked: {blocked}"
+
+
+@pytest.fixture
+def browser_page(chromium: Any, live: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A desktop browser."""
+    yield from _page(chromium, live, request, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone_page(chromium: Any, live: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A phone: 390×844, touch, 3× pixels."""
+    yield from _page(
+        chromium, live, request, viewport=PHONE, device_scale_factor=3, is_mobile=True,
+        has_touch=True,
+    )  # fmt: skip
 
 
 @pytest.hookimpl(wrapper=True)

@@ -16,6 +16,7 @@ from app.core.db import db
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 PASSWORD = "browser-test-password"
+PHONE = {"width": 390, "height": 844}  # the phone the layouts are checked on (CSS px)
 
 
 @dataclass

@@ -6,34 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from app.accounts.models import Role
+from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.leads.models import Channel, Lead, LeadStatus, NeedType
-from tests.browser.helpers import LiveServer, log_in, shoot
+from tests.browser.helpers import PHONE, LiveServer, log_in, shoot
 from tests.reports.known_history import RANGE, seed_known_history
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture
-def phone(chromium: Any, live: LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = chromium.new_context(
-        base_url=live.url, viewport=PHONE, device_scale_factor=3, is_mobile=True,
-        has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
-    )  # fmt: skip
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    if getattr(request.node, "failed", False):
-        shoot(page, f"FAILED-{request.node.name}")
-    context.close()
+def phone(phone_page: Any) -> Any:
+    return phone_page
 
 
 def add_lead(live: LiveServer, agent_id: int | None, team_id: int | None, **fields: Any) -> int:
@@ -113,12 +102,18 @@ def test_every_agent_page_fits_a_phone(phone, live: LiveServer):
         assert phone.evaluate(OVERFLOW), f"{path} runs off a 390 px screen"
 
 
-def test_team_lead_sees_the_teams_leads_on_a_phone(phone, live: LiveServer):
-    lead_user = live.agent("chen", role=Role.LEAD, team="招商一部", name="陈主管")
+@pytest.fixture
+def two_teams(live: LiveServer) -> dict[str, Agent]:
+    """An agent with a lead in each of two teams (招商一部 is the default team)."""
     mate = live.agent("zhang", team="招商一部", name="张专员")
     other = live.agent("li", team="招商二部", name="李专员")
     add_lead(live, mate.id, mate.team_id, company="本团队公司", phone="+8613973312345")
     add_lead(live, other.id, other.team_id, company="外团队公司", phone="+8613973312346")
+    return {"mate": mate, "other": other}
+
+
+def test_team_lead_sees_the_teams_leads_on_a_phone(phone, live: LiveServer, two_teams):
+    lead_user = live.agent("chen", role=Role.LEAD, team="招商一部", name="陈主管")
     log_in(phone, lead_user.login)
     phone.goto("/app/leads?scope=team")
     text = phone.locator("#queue").inner_text()
@@ -129,12 +124,9 @@ def test_team_lead_sees_the_teams_leads_on_a_phone(phone, live: LiveServer):
     shoot(phone, "phone-team-leads")
 
 
-def test_admin_filters_all_leads_by_agent_on_a_phone(phone, live: LiveServer):
+def test_admin_filters_all_leads_by_agent_on_a_phone(phone, live: LiveServer, two_teams):
     admin = live.agent("boss", role=Role.ADMIN, team="招商一部", name="王主任")
-    mate = live.agent("zhang", team="招商一部", name="张专员")
-    other = live.agent("li", team="招商二部", name="李专员")
-    add_lead(live, mate.id, mate.team_id, company="本团队公司", phone="+8613973312345")
-    add_lead(live, other.id, other.team_id, company="外团队公司", phone="+8613973312346")
+    other = two_teams["other"]
     log_in(phone, admin.login)
     phone.goto("/app/leads")
     phone.locator("nav a", has_text="全部线索").first.tap()

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask_babel import refresh
+from sqlalchemy import select
 
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
@@ -125,7 +126,7 @@ def world(app: Flask, make_agent, make_team, default_team, token_for) -> dict[st
     other = make_team("招商二部")
     agent = make_agent("zhang", team=default_team, name="张专员")
     boss = make_agent("boss", team=default_team, role=Role.ADMIN, name="王主任")
-    make_agent("li", team=default_team, role=Role.LEAD, name="李主管")
+    lead_user = make_agent("li", team=default_team, role=Role.LEAD, name="李主管")
     make_agent("min", team=other, name="张敏")
     client = app.test_client()
     posted = client.post(
@@ -197,7 +198,8 @@ def world(app: Flask, make_agent, make_team, default_team, token_for) -> dict[st
     return {
         "lead_id": str(lead_id), "lead_key": str(lead_id), "agent_id": str(agent.id),
         "team_id": str(default_team.id), "rule_id": str(rule.id),
-        "notification_id": str(dead.id), "logins": {"admin": boss.login, "agent": agent.login},
+        "notification_id": str(dead.id),
+        "logins": {"admin": boss.login, "lead": lead_user.login, "agent": agent.login},
     }  # fmt: skip
 
 
@@ -220,7 +222,7 @@ def _problems(html: str, lang: str) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("role", ["admin", "agent"])
+@pytest.mark.parametrize("role", ["admin", "lead", "agent"])
 def test_every_page_is_in_one_language(app, world, role, lang):
     client = page_client(app, world["logins"][role])
     client.get(f"/app/leads?lang={lang}")
@@ -298,6 +300,9 @@ def test_404_page_and_api_in_the_language(app, world, token_for, lang):
     check = _no_english if lang == "zh" else _no_han
     check(visible_text(page.get_data(as_text=True)))
     check(api.get_json()["error"]["message"])
+    refused = client.get(f"/app/admin/agents?lang={lang}", headers={"Accept": "text/html"})
+    assert refused.status_code == 403
+    check(visible_text(refused.get_data(as_text=True)))
 
 
 def test_409_conflict_in_chinese(app, world, token_for):
@@ -421,3 +426,22 @@ def test_password_rules_are_worded_in_chinese(app, world):
     text = visible_text(page.get_data(as_text=True))
     assert re.search(r"至少 \d+ 个字符", text)
     _no_english(text)
+
+
+@pytest.mark.parametrize(("headers", "chinese"), [(ZH, True), (EN, False)])
+def test_api_import_row_errors_follow_the_language(app, client, token_for, world, headers, chinese):
+    admin = db.session.scalars(select(Agent).where(Agent.login == "boss")).one()
+    csv = "公司,电话,年税收\n湘能电池科技有限公司,12345,-5\n".encode()
+    response = client.post(
+        "/api/leads/import?dry_run=1",
+        data={"file": (io.BytesIO(csv), "leads.csv")},
+        headers={**token_for(admin), **headers},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_json()
+    texts = " ".join(e["message"] for e in response.get_json()["errors"])
+    if chinese:
+        assert "不是有效的手机号或座机号" in texts
+        _no_english(texts)
+    else:
+        _no_han(texts)
