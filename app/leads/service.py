@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from app.accounts.models import Agent, Role
-from app.core.db import db, utcnow
+from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
 from app.leads import lifecycle
@@ -503,14 +503,14 @@ def open_lead_candidates(
     area_max_at_least: Any,
     maximums: dict[str, float],
     eia_categories: tuple[str, ...],
-    limit_per_need: int,
+    limit: int,
     viewer: Agent | None = None,
 ) -> list[Any]:
     """Open leads a listing may serve, ruled out in SQL by need type, deal, area and stated
-    requirements (docs/listings.md "Matching"): per need type, the newest `limit_per_need`
-    (index ix_lead_open_need). Rows of the matching columns only; `viewer` limits them to
-    the leads that agent may see."""
-    columns = [getattr(Lead, name) for name in _MATCH_COLUMNS]
+    requirements (docs/listings.md "Matching"): the newest `limit` in all, shared among the
+    need types (index ix_lead_open_need), in one statement. Rows of the matching columns only
+    (numbers as floats); `viewer` limits them to the leads that agent may see."""
+    columns = plain_columns(Lead, _MATCH_COLUMNS)
     low = func.coalesce(Lead.area_min_m2, Lead.area_max_m2)
     high = func.coalesce(Lead.area_max_m2, Lead.area_min_m2)
     conditions = [
@@ -528,16 +528,15 @@ def open_lead_candidates(
     else:
         conditions.append(Lead.eia_category.is_(None))
     base = visible_leads(viewer) if viewer is not None else select(Lead)
-    rows: list[Any] = []
-    for need in need_types:
-        stmt = (
-            base.with_only_columns(*columns)
-            .where(Lead.need_type == need, *conditions)
-            .order_by(Lead.created_at.desc())
-            .limit(limit_per_need)
-        )
-        rows.extend(db.session.execute(stmt))
-    return rows
+    per_need = max(limit // max(len(need_types), 1), 10)
+    selects = [
+        base.with_only_columns(*columns)
+        .where(Lead.need_type == need, *conditions)
+        .order_by(Lead.created_at.desc())
+        .limit(per_need)
+        for need in need_types
+    ]
+    return list(db.session.execute(union_of(selects))) if selects else []
 
 
 def leads_by_id(ids: list[int]) -> dict[int, Lead]:

@@ -8,6 +8,7 @@ once. Other domains reach listings through these functions only; listings reach 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import tempfile
@@ -19,11 +20,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from app.accounts.models import Agent, Role
-from app.core.db import db, utcnow
+from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.leads import service as leads
@@ -663,41 +663,71 @@ def _candidates_cap() -> int:
 def _listing_candidates(lead: Any) -> list[Any]:
     """Available listings the lead's hard rules do not rule out in SQL: per kind, the ones
     nearest the lead's area from below (or the newest when it has no area), and as many
-    again within its district. Rows of the matching columns only."""
+    again within its district; LISTINGS_MATCH_CANDIDATES in all, in one statement. Rows of
+    the matching columns only (numbers as floats)."""
     bounds = matching.listing_bounds(lead)
-    cap = _candidates_cap()
-    columns = [getattr(Listing, name) for name in _MATCH_COLUMNS]
-    districts = matching.districts_of(lead.district)
-    rows: dict[int, Any] = {}
-    session: Session = db.session()
-    for kind in bounds.kinds:
-        conditions = [Listing.status == ListingStatus.AVAILABLE, Listing.kind == kind]
-        if bounds.for_rent:
-            conditions.append(Listing.for_rent.is_(True))
-        if bounds.for_sale:
-            conditions.append(Listing.for_sale.is_(True))
-        if bounds.min_available_m2 is not None:
-            conditions.append(Listing.available_m2 >= bounds.min_available_m2)
-        if bounds.max_split_m2 is not None:
-            conditions.append(
-                func.coalesce(Listing.min_split_m2, Listing.available_m2) <= bounds.max_split_m2
-            )
-        for column, minimum in bounds.minimums.items():
-            if kind in bounds.kinds_without_building_rules and column != "power_kva":
-                continue
-            attr = getattr(Listing, column)
-            conditions.append(or_(attr.is_(None), attr >= minimum))
-        order = (
-            Listing.available_m2.asc() if bounds.min_available_m2 is not None else Listing.id.desc()
-        )
-        queries = [and_(*conditions)]
-        if districts:
-            queries.append(and_(*conditions, Listing.district.in_(districts_raw(lead))))
-        for where in queries:
-            stmt = select(*columns).where(where).order_by(order).limit(cap)
-            for row in session.execute(stmt):
-                rows[row.id] = row
+    districts = districts_raw(lead) if matching.districts_of(lead.district) else []
+    queries = len(bounds.kinds) * (2 if districts else 1)
+    stmt = _candidates_stmt(
+        kinds=bounds.kinds,
+        in_district=bool(districts),
+        for_rent=bool(bounds.for_rent),
+        for_sale=bool(bounds.for_sale),
+        has_min=bounds.min_available_m2 is not None,
+        has_max=bounds.max_split_m2 is not None,
+        minimums=tuple(sorted(bounds.minimums)),
+        per_query=max(_candidates_cap() // queries, 10),
+    )
+    params: dict[str, Any] = {
+        "min_available": bounds.min_available_m2,
+        "max_split": bounds.max_split_m2,
+        "districts": districts,
+        **{f"min_{name}": value for name, value in bounds.minimums.items()},
+    }
+    rows = {row.id: row for row in db.session.execute(stmt, params)}
     return list(rows.values())
+
+
+@functools.lru_cache(maxsize=512)
+def _candidates_stmt(
+    *,
+    kinds: tuple[str, ...],
+    in_district: bool,
+    for_rent: bool,
+    for_sale: bool,
+    has_min: bool,
+    has_max: bool,
+    minimums: tuple[str, ...],
+    per_query: int,
+) -> Any:
+    """The candidates statement of one shape of lead, built once; values are parameters
+    (building the statement costs more than running it)."""
+    columns = plain_columns(Listing, _MATCH_COLUMNS)
+    selects = []
+    for kind in kinds:
+        conditions = [Listing.status == ListingStatus.AVAILABLE, Listing.kind == kind]
+        if for_rent:
+            conditions.append(Listing.for_rent.is_(True))
+        if for_sale:
+            conditions.append(Listing.for_sale.is_(True))
+        if has_min:
+            conditions.append(Listing.available_m2 >= bindparam("min_available"))
+        if has_max:
+            split = func.coalesce(Listing.min_split_m2, Listing.available_m2)
+            conditions.append(split <= bindparam("max_split"))
+        for column in minimums:
+            if kind == ListingKind.LAND and column != "power_kva":
+                continue  # building figures do not apply to land
+            attr = getattr(Listing, column)
+            conditions.append(or_(attr.is_(None), attr >= bindparam(f"min_{column}")))
+        order = Listing.available_m2.asc() if has_min else Listing.id.desc()
+        wheres = [and_(*conditions)]
+        if in_district:
+            wheres.append(
+                and_(*conditions, Listing.district.in_(bindparam("districts", expanding=True)))
+            )
+        selects += [select(*columns).where(w).order_by(order).limit(per_query) for w in wheres]
+    return union_of(selects)
 
 
 def districts_raw(lead: Any) -> list[str]:
@@ -731,7 +761,7 @@ def match_leads_for_listing(
         area_max_at_least=bounds.area_max_at_least,
         maximums=bounds.maximums,
         eia_categories=bounds.eia_categories,
-        limit_per_need=_candidates_cap() * 4,
+        limit=_candidates_cap() * 4,
         viewer=viewer,
     )
     ranked = matching.rank_leads(listing, rows, limit=limit)

@@ -165,3 +165,53 @@ def test_nothing_is_told_when_the_listing_is_not_committed(
     service.create_listing(FACTORY, by=manager)
     db.session.rollback()
     assert listing_notices() == []
+
+
+# --- the database narrows, matching decides ------------------------------------------------
+
+LISTING_SHAPES = [
+    {},
+    {"kind": "warehouse", "subtype": "cold_storage", "min_split_m2": None},
+    {"kind": "land", "deals": ["sale"], "area_m2": 20000, "available_m2": 20000,
+     "min_split_m2": 6667, "ceiling_height_m": None, "crane_t": None, "floor_load_t_m2": None,
+     "min_tax_wan_per_mu": 20, "land_price_wan_per_mu": 30},
+    {"kind": "office", "area_m2": 300, "available_m2": 300, "min_split_m2": None,
+     "ceiling_height_m": None, "crane_t": None, "power_kva": None, "floor_load_t_m2": None},
+    {"ceiling_height_m": None, "power_kva": None},
+    {"area_m2": 900, "available_m2": 900, "min_split_m2": None, "district": "芦淞区"},
+    {"deals": ["rent", "sale"], "eia_categories": []},
+    {"area_m2": 12000, "available_m2": 12000, "min_split_m2": 6000, "crane_t": 32},
+]  # fmt: skip
+LEAD_SHAPES = [
+    {"need_type": "factory", "area_min_m2": 1000, "area_max_m2": 2000},
+    {"need_type": "warehouse", "area_min_m2": 2500, "district": "天元区", "deal": "rent"},
+    {"need_type": "land", "area_min_m2": 13000, "deal": "buy", "tax_wan": 500},
+    {"need_type": "incubator", "area_max_m2": 250},
+    {"need_type": "factory", "ceiling_height_min_m": 8, "power_kva": 630},
+    {"need_type": "factory", "area_min_m2": 800, "eia_category": "喷涂", "industry": "电子"},
+    {"need_type": "other"},
+    {"need_type": "factory", "area_min_m2": 7000, "crane_t": 20, "deal": "buy"},
+]  # fmt: skip
+
+
+def test_sql_candidates_agree_with_the_rules(create_lead, make_listing, manager):
+    from app.listings import matching, service
+
+    listings = [make_listing(**shape) for shape in LISTING_SHAPES]
+    leads = [create_lead(**shape) for shape in LEAD_SHAPES]
+    pairs = sum(
+        isinstance(matching.evaluate(lead, x), matching.Match) for lead in leads for x in listings
+    )
+    assert 5 < pairs < len(leads) * len(listings) - 5  # the shapes test both outcomes
+    for lead in leads:
+        expected = {
+            x.id for x in listings if isinstance(matching.evaluate(lead, x), matching.Match)
+        }
+        found = {x.id for x, _m in service.match_listings_for_lead(lead, limit=50)}
+        assert found == expected, (lead.need_type, lead.area_min_m2)
+    for listing in listings:
+        expected = {
+            x.id for x in leads if isinstance(matching.evaluate(x, listing), matching.Match)
+        }
+        found = {x.id for x, _m in service.match_leads_for_listing(listing, limit=50)}
+        assert found == expected, listing.title
