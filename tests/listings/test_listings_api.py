@@ -365,3 +365,21 @@ def test_absurd_lead_requirements_are_refused(client):
         "ceiling_height_min_m",
         "budget_rent_yuan_m2_month",
     }
+
+
+def test_the_lead_page_shows_the_reservation_on_the_timeline(
+    app, client, agent, token_for, lead, make_listing
+):
+    from tests.web.pages import page_client
+
+    listing = make_listing()
+    client.post(
+        f"/api/listings/{listing.id}/reserve",
+        json={"lead_id": lead.id, "reason": "看厂满意"},
+        headers=token_for(agent),
+    )
+    browser = page_client(app, agent.login)
+    html = browser.get(f"/app/leads/{lead.id}").get_data(as_text=True)
+    assert "已为客户预留：天元区标准厂房 A3 栋" in html
+    english = browser.get(f"/app/leads/{lead.id}?lang=en").get_data(as_text=True)
+    assert "Reserved for this prospect：天元区标准厂房 A3 栋" in english
