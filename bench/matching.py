@@ -376,7 +376,7 @@ class Timing:
         )
 
 
-def timed(name: str, calls: list[Callable[[], Any]], warmup: int = 20) -> Timing:
+def timed(name: str, calls: list[Callable[[], Any]], warmup: int = 50) -> Timing:
     from app.core.db import db
 
     for call in calls[:warmup]:
