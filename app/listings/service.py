@@ -263,9 +263,13 @@ def update_listing(
             _("部分字段不正确"), fields={name: _("不是可修改的字段") for name in unknown}
         )
     merged = {**_current_values(listing), **changes}
-    # A smaller area without a new available area: keep what is available within it.
     if "area_m2" in changes and "available_m2" not in changes:
-        merged["available_m2"] = None
+        # A new area without a new available area: a wholly available listing stays wholly
+        # available; a partly let one keeps what it had, within the new area.
+        if listing.available_m2 >= listing.area_m2:
+            merged["available_m2"] = None  # defaults to the area
+        else:
+            merged["available_m2"] = _min_number(listing.available_m2, changes["area_m2"])
     values = parse_listing(merged).columns()
     if "agent_id" in changes:
         _check_agent(values["agent_id"])
@@ -285,6 +289,15 @@ def update_listing(
         _event(listing, ListingEventType.UPDATED, by, data={"changes": diff})
         db.session.flush()
     return sorted(diff)
+
+
+def _min_number(current: Decimal, given: Any) -> Any:
+    """The smaller of a stored figure and a submitted one (left as given when it is not a
+    number, so validation names it)."""
+    try:
+        return min(current, Decimal(str(given)))
+    except (ArithmeticError, ValueError, TypeError):
+        return given
 
 
 def check_version(listing: Listing, expected_version: int | None) -> None:

@@ -424,3 +424,22 @@ def test_letting_names_a_signed_lead_given_explicitly(
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["closed_with_lead_id"] == signed.id
     assert [e.data["action"] for e in lead_events(signed)] == ["let"]
+
+
+def test_a_new_area_keeps_what_is_available(client, manager, token_for, make_listing):
+    headers = token_for(manager)
+    whole = make_listing(min_split_m2=None)  # 3000 ㎡, all available
+    partly = make_listing(available_m2=1200, min_split_m2=None)
+    grown = client.patch(
+        f"/api/listings/{whole.id}", json={"version": 1, "area_m2": 3500}, headers=headers
+    ).get_json()
+    assert grown["available_m2"] == 3500
+    shrunk = client.patch(
+        f"/api/listings/{partly.id}", json={"version": 1, "area_m2": 1000}, headers=headers
+    ).get_json()
+    assert (shrunk["area_m2"], shrunk["available_m2"]) == (1000, 1000)
+    bad = client.patch(
+        f"/api/listings/{partly.id}", json={"version": 2, "area_m2": "lots"}, headers=headers
+    )
+    assert bad.status_code == 400
+    assert "area_m2" in bad.get_json()["error"]["fields"]
