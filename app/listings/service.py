@@ -214,9 +214,9 @@ def _check_agent(agent_id: int | None) -> None:
 def create_listing(
     data: dict[str, Any] | ListingIn, *, by: Agent | None, reason: str | None = None
 ) -> Listing:
-    """Validate and add a listing (status available unless given otherwise is not possible:
-    a new listing is available). Its `created` event names `by`; when it is available the
-    agents of its best open leads are told after the commit. Caller commits."""
+    """Validate and add a listing; a new listing is `available` and its responsible agent
+    is `by` unless `agent_id` is given. Its `created` event names `by`; the agents of its
+    best open leads are told after the commit. Caller commits."""
     values = data if isinstance(data, ListingIn) else parse_listing(data)
     _check_agent(values.agent_id)
     now = utcnow()
