@@ -17,10 +17,26 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Float,
+    MetaData,
+    Numeric,
+    Select,
+    String,
+    cast,
+    create_engine,
+    event,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -175,3 +191,25 @@ class Database:
 
 
 db = Database()
+
+
+def plain_columns(model: Any, names: tuple[str, ...]) -> list[Any]:
+    """Columns of `model` for reading many rows fast: numbers as floats (no Decimal) and enums
+    as their text values, each labelled with its name."""
+    columns = []
+    for name in names:
+        column = getattr(model, name)
+        kind = column.type
+        if isinstance(kind, Numeric):
+            column = cast(column, Float())  # the driver returns a float, not a Decimal
+        elif isinstance(kind, SAEnum):
+            column = type_coerce(column, String())
+        columns.append(column.label(name))
+    return columns
+
+
+def union_of(selects: list[Select[Any]]) -> Executable:
+    """One statement (one round trip) for several SELECTs that each have their own ORDER BY
+    and LIMIT: each is wrapped as a subquery, which SQLite and PostgreSQL both accept."""
+    wrapped = [select(*sub.subquery().c) for sub in selects]
+    return wrapped[0] if len(wrapped) == 1 else union_all(*wrapped)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent, Role
-from app.core.db import db, utcnow
+from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import MAX_ROW_ID
@@ -643,6 +643,11 @@ _MATCH_COLUMNS = (
 )  # fmt: skip
 
 
+# The stated minimums a listing's figures are compared with (the first four requirements).
+_MINIMUM_FIELDS = REQUIREMENT_FIELDS[:4]
+_NO_MAXIMUM = 2**31 - 1  # fits every column compared with it (power_kva is an INTEGER)
+
+
 def open_lead_candidates(
     *,
     need_types: tuple[str, ...],
@@ -651,41 +656,62 @@ def open_lead_candidates(
     area_max_at_least: Any,
     maximums: dict[str, float],
     eia_categories: tuple[str, ...],
-    limit_per_need: int,
+    limit: int,
     viewer: Agent | None = None,
 ) -> list[Any]:
     """Open leads a listing may serve, ruled out in SQL by need type, deal, area and stated
-    requirements (docs/listings.md "Matching"): per need type, the newest `limit_per_need`
-    (index ix_lead_open_need). Rows of the matching columns only; `viewer` limits them to
-    the leads that agent may see."""
-    columns = [getattr(Lead, name) for name in _MATCH_COLUMNS]
+    requirements (docs/listings.md "Matching"): the newest `limit` in all, shared among the
+    need types (index ix_lead_open_need), in one statement. Rows of the matching columns only
+    (numbers as floats); `viewer` limits them to the leads that agent may see."""
+    per_need = max(limit // max(len(need_types), 1), 10)
+    if not need_types:
+        return []
+    params = {
+        "deals": list(deals),
+        "area_min_at_most": area_min_at_most,
+        "area_max_at_least": area_max_at_least,
+        "eia_categories": list(eia_categories),
+        **{f"max_{name}": maximums.get(name, _NO_MAXIMUM) for name in _MINIMUM_FIELDS},
+    }
+    if viewer is None:
+        stmt = _candidates_stmt(need_types, per_need)  # the same for every listing: built once
+    else:
+        stmt = _candidates_stmt.__wrapped__(need_types, per_need, visible_leads(viewer))
+    return list(db.session.execute(stmt, params))
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates_stmt(
+    need_types: tuple[str, ...], per_need: int, base: Select[tuple[Lead]] | None = None
+) -> Any:
+    """The open-lead candidates statement; bounds are parameters (neutral when the listing
+    does not state the figure)."""
+    columns = plain_columns(Lead, _MATCH_COLUMNS)
     low = func.coalesce(Lead.area_min_m2, Lead.area_max_m2)
     high = func.coalesce(Lead.area_max_m2, Lead.area_min_m2)
     conditions = [
         _IS_OPEN,
         Lead.merged_into_id.is_(None),
-        or_(Lead.deal.is_(None), Lead.deal.in_(deals)),
-        or_(low.is_(None), low <= area_min_at_most),
-        or_(high.is_(None), high >= area_max_at_least),
+        or_(Lead.deal.is_(None), Lead.deal.in_(bindparam("deals", expanding=True))),
+        or_(low.is_(None), low <= bindparam("area_min_at_most")),
+        or_(high.is_(None), high >= bindparam("area_max_at_least")),
+        or_(
+            Lead.eia_category.is_(None),
+            Lead.eia_category.in_(bindparam("eia_categories", expanding=True)),
+        ),
     ]
-    for name, have in maximums.items():  # a stated minimum above what the listing has
+    for name in _MINIMUM_FIELDS:  # a stated minimum above what the listing has
         column = getattr(Lead, name)
-        conditions.append(or_(column.is_(None), column <= have))
-    if eia_categories:
-        conditions.append(or_(Lead.eia_category.is_(None), Lead.eia_category.in_(eia_categories)))
-    else:
-        conditions.append(Lead.eia_category.is_(None))
-    base = visible_leads(viewer) if viewer is not None else select(Lead)
-    rows: list[Any] = []
-    for need in need_types:
-        stmt = (
-            base.with_only_columns(*columns)
-            .where(Lead.need_type == need, *conditions)
-            .order_by(Lead.created_at.desc())
-            .limit(limit_per_need)
-        )
-        rows.extend(db.session.execute(stmt))
-    return rows
+        conditions.append(or_(column.is_(None), column <= bindparam(f"max_{name}")))
+    base = base if base is not None else select(Lead)
+    selects = [
+        base.with_only_columns(*columns)
+        .where(Lead.need_type == need, *conditions)
+        .order_by(Lead.created_at.desc())
+        .limit(per_need)
+        for need in need_types
+    ]
+    return union_of(selects)
 
 
 def leads_by_id(ids: list[int]) -> dict[int, Lead]:

@@ -8,6 +8,7 @@ once. Other domains reach listings through these functions only; listings reach 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import tempfile
@@ -19,11 +20,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Boolean, Select, and_, bindparam, func, not_, or_, select
 
 from app.accounts.models import Agent, Role
-from app.core.db import db, utcnow
+from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.leads import service as leads
@@ -214,9 +214,9 @@ def _check_agent(agent_id: int | None) -> None:
 def create_listing(
     data: dict[str, Any] | ListingIn, *, by: Agent | None, reason: str | None = None
 ) -> Listing:
-    """Validate and add a listing (status available unless given otherwise is not possible:
-    a new listing is available). Its `created` event names `by`; when it is available the
-    agents of its best open leads are told after the commit. Caller commits."""
+    """Validate and add a listing; a new listing is `available` and its responsible agent
+    is `by` unless `agent_id` is given. Its `created` event names `by`; the agents of its
+    best open leads are told after the commit. Caller commits."""
     values = data if isinstance(data, ListingIn) else parse_listing(data)
     _check_agent(values.agent_id)
     now = utcnow()
@@ -263,9 +263,13 @@ def update_listing(
             _("部分字段不正确"), fields={name: _("不是可修改的字段") for name in unknown}
         )
     merged = {**_current_values(listing), **changes}
-    # A smaller area without a new available area: keep what is available within it.
     if "area_m2" in changes and "available_m2" not in changes:
-        merged["available_m2"] = None
+        # A new area without a new available area: a wholly available listing stays wholly
+        # available; a partly let one keeps what it had, within the new area.
+        if listing.available_m2 >= listing.area_m2:
+            merged["available_m2"] = None  # defaults to the area
+        else:
+            merged["available_m2"] = _min_number(listing.available_m2, changes["area_m2"])
     values = parse_listing(merged).columns()
     if "agent_id" in changes:
         _check_agent(values["agent_id"])
@@ -285,6 +289,15 @@ def update_listing(
         _event(listing, ListingEventType.UPDATED, by, data={"changes": diff})
         db.session.flush()
     return sorted(diff)
+
+
+def _min_number(current: Decimal, given: Any) -> Any:
+    """The smaller of a stored figure and a submitted one (left as given when it is not a
+    number, so validation names it)."""
+    try:
+        return min(current, Decimal(str(given)))
+    except (ArithmeticError, ValueError, TypeError):
+        return given
 
 
 def check_version(listing: Listing, expected_version: int | None) -> None:
@@ -660,44 +673,64 @@ def _candidates_cap() -> int:
     return int(current_app.config["LISTINGS_MATCH_CANDIDATES"])
 
 
+# Bounds that rule nothing out, so every lead of a shape runs the same statement.
+_NO_MINIMUM = 0
+_NO_MAXIMUM = 10**12
+
+
 def _listing_candidates(lead: Any) -> list[Any]:
     """Available listings the lead's hard rules do not rule out in SQL: per kind, the ones
-    nearest the lead's area from below (or the newest when it has no area), and as many
-    again within its district. Rows of the matching columns only."""
+    nearest the lead's area from below (without an area: the smallest), and as many again
+    within its district; LISTINGS_MATCH_CANDIDATES in all, in one statement. Rows of the
+    matching columns only (numbers as floats)."""
     bounds = matching.listing_bounds(lead)
-    cap = _candidates_cap()
-    columns = [getattr(Listing, name) for name in _MATCH_COLUMNS]
-    districts = matching.districts_of(lead.district)
-    rows: dict[int, Any] = {}
-    session: Session = db.session()
-    for kind in bounds.kinds:
-        conditions = [Listing.status == ListingStatus.AVAILABLE, Listing.kind == kind]
-        if bounds.for_rent:
-            conditions.append(Listing.for_rent.is_(True))
-        if bounds.for_sale:
-            conditions.append(Listing.for_sale.is_(True))
-        if bounds.min_available_m2 is not None:
-            conditions.append(Listing.available_m2 >= bounds.min_available_m2)
-        if bounds.max_split_m2 is not None:
-            conditions.append(
-                func.coalesce(Listing.min_split_m2, Listing.available_m2) <= bounds.max_split_m2
-            )
-        for column, minimum in bounds.minimums.items():
-            if kind in bounds.kinds_without_building_rules and column != "power_kva":
-                continue
-            attr = getattr(Listing, column)
-            conditions.append(or_(attr.is_(None), attr >= minimum))
-        order = (
-            Listing.available_m2.asc() if bounds.min_available_m2 is not None else Listing.id.desc()
-        )
-        queries = [and_(*conditions)]
-        if districts:
-            queries.append(and_(*conditions, Listing.district.in_(districts_raw(lead))))
-        for where in queries:
-            stmt = select(*columns).where(where).order_by(order).limit(cap)
-            for row in session.execute(stmt):
-                rows[row.id] = row
+    districts = districts_raw(lead) if matching.districts_of(lead.district) else []
+    stmt = _candidates_stmt(
+        bounds.kinds, per_query=max(_candidates_cap() // (2 * len(bounds.kinds)), 10)
+    )
+    params: dict[str, Any] = {
+        "need_rent": bool(bounds.for_rent),
+        "need_sale": bool(bounds.for_sale),
+        "min_available": bounds.min_available_m2 or _NO_MINIMUM,
+        "max_split": bounds.max_split_m2 if bounds.max_split_m2 is not None else _NO_MAXIMUM,
+        "districts": districts,  # none: the district half of the statement finds nothing
+        **{f"min_{name}": _NO_MINIMUM for name in _MINIMUM_COLUMNS},
+        **{f"min_{name}": value for name, value in bounds.minimums.items()},
+    }
+    rows = {row.id: row for row in db.session.execute(stmt, params)}
     return list(rows.values())
+
+
+_MINIMUM_COLUMNS = ("ceiling_height_m", "crane_t", "power_kva", "floor_load_t_m2")
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates_stmt(kinds: tuple[str, ...], *, per_query: int) -> Any:
+    """The candidates statement for the kinds a lead accepts, built once: every bound is a
+    parameter, neutral when the lead has none, so a handful of statements serve every lead
+    (building and compiling a statement costs more than PostgreSQL takes to run it)."""
+    columns = plain_columns(Listing, _MATCH_COLUMNS)
+    split = func.coalesce(Listing.min_split_m2, Listing.available_m2)
+    selects = []
+    for kind in kinds:
+        conditions = [
+            Listing.status == ListingStatus.AVAILABLE,
+            Listing.kind == kind,
+            or_(Listing.for_rent.is_(True), not_(bindparam("need_rent", type_=Boolean()))),
+            or_(Listing.for_sale.is_(True), not_(bindparam("need_sale", type_=Boolean()))),
+            Listing.available_m2 >= bindparam("min_available"),
+            split <= bindparam("max_split"),
+        ]
+        for column in _MINIMUM_COLUMNS:
+            if kind == ListingKind.LAND and column != "power_kva":
+                continue  # building figures do not apply to land
+            attr = getattr(Listing, column)
+            conditions.append(or_(attr.is_(None), attr >= bindparam(f"min_{column}")))
+        districts = Listing.district.in_(bindparam("districts", expanding=True))
+        for where in (and_(*conditions), and_(*conditions, districts)):
+            query = select(*columns).where(where).order_by(Listing.available_m2.asc())
+            selects.append(query.limit(per_query))
+    return union_of(selects)
 
 
 def districts_raw(lead: Any) -> list[str]:
@@ -731,7 +764,7 @@ def match_leads_for_listing(
         area_max_at_least=bounds.area_max_at_least,
         maximums=bounds.maximums,
         eia_categories=bounds.eia_categories,
-        limit_per_need=_candidates_cap() * 4,
+        limit=_candidates_cap() * 4,
         viewer=viewer,
     )
     ranked = matching.rank_leads(listing, rows, limit=limit)

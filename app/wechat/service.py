@@ -47,15 +47,24 @@ CONVERSATION_TTL = dt.timedelta(hours=48)
 # How long a retry waits for the first delivery's handler (WeChat gives up after 5 s).
 RETRY_WAIT_MS = 3000
 
-# Draft fields that are lead columns; the rest (ceiling height, crane, ...) stay in the draft
-# and are recorded on the lead's history for the agent.
+# Draft fields that are lead columns; the rest stay in the draft and are recorded on the
+# lead's history for the agent.
 LEAD_FIELDS = (
     "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
     "employees", "timeline", "district", "company", "contact_name", "phone",
 )  # fmt: skip
+# Requirements the parser reads under names of its own: draft key -> (lead column, factor),
+# kept on the lead for the matching of listings (docs/listings.md).
+REQUIREMENT_FIELDS = {
+    "ceiling_height_m": ("ceiling_height_min_m", 1),
+    "crane_tonnes": ("crane_t", 1),
+    "power_kva": ("power_kva", 1),
+    "floor_load_kg_m2": ("floor_load_t_m2", Decimal("0.001")),
+}
 # The web form's rules per field (lengths, ranges, enums), so both channels store alike.
 _VALIDATORS: dict[str, TypeAdapter[Any]] = {
-    name: TypeAdapter(EnquiryIn.model_fields[name].rebuild_annotation()) for name in LEAD_FIELDS
+    name: TypeAdapter(EnquiryIn.model_fields[name].rebuild_annotation())
+    for name in (*LEAD_FIELDS, *(column for column, _ in REQUIREMENT_FIELDS.values()))
 }
 
 # Message types that are media the bot acknowledges; WeChat's names → what we say.
@@ -355,12 +364,16 @@ def _lock_lead(lead_id: int | None) -> Lead | None:
 def lead_fields(draft: dict[str, Any]) -> dict[str, Any]:
     """Draft values as valid lead column values; a value that fails validation is left out."""
     fields: dict[str, Any] = {}
-    for name in LEAD_FIELDS:
-        value = draft.get(name)
+    names = [(name, name, 1) for name in LEAD_FIELDS]
+    names += [(key, column, factor) for key, (column, factor) in REQUIREMENT_FIELDS.items()]
+    for key, name, factor in names:
+        value = draft.get(key)
         if value is None or value == "":
             continue
-        if isinstance(value, float):
-            value = Decimal(str(value))
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            value = Decimal(str(value)) * factor
+            if name == "power_kva":
+                value = int(value)
         try:
             fields[name] = _VALIDATORS[name].validate_python(value)
         except ValidationError:
@@ -422,6 +435,11 @@ def _safe_changes(lead: Lead, changes: dict[str, Any]) -> dict[str, Any]:
     belongs to another open lead (the one-open-lead-per-phone index would refuse it)."""
     valid = lead_fields(changes)
     cleared = {k: None for k, v in changes.items() if k in LEAD_FIELDS and v is None}
+    cleared |= {
+        REQUIREMENT_FIELDS[k][0]: None
+        for k, v in changes.items()
+        if k in REQUIREMENT_FIELDS and v is None
+    }
     result = {**cleared, **valid}
     phone = result.get("phone")
     if phone:

@@ -41,6 +41,13 @@ FIELD_LABELS = {
     "wechat_openid": _l("微信关注者"),
     "district": _l("意向区域"),
     "message": _l("留言"),
+    "ceiling_height_min_m": _l("最低层高（米）"),
+    "crane_t": _l("行车（吨）"),
+    "power_kva": _l("配电（kVA）"),
+    "floor_load_t_m2": _l("地面承重（吨/㎡）"),
+    "eia_category": _l("环评类别"),
+    "budget_rent_yuan_m2_month": _l("租金预算（元/㎡/月）"),
+    "budget_land_wan_per_mu": _l("地价预算（万元/亩）"),
     "next_follow_up_at": _l("下次跟进"),
     "text": _l("内容"),
     "at": _l("跟进时间"),
@@ -79,6 +86,14 @@ EVENT_LABELS = {
     EventType.NOTIFICATION: _l("通知"),
     EventType.MERGED: _l("合并"),
     EventType.POSSIBLE_DUPLICATE: _l("疑似重复"),
+    EventType.LISTING: _l("载体"),
+}
+# What happened to a listing, on the lead's timeline (a `listing` event's `action`).
+LISTING_ACTIONS = {
+    "reserved": _l("已为客户预留"),
+    "released": _l("取消预留"),
+    "let": _l("已出租给客户"),
+    "sold": _l("已出售给客户"),
 }
 
 NOTIFICATION_STATES = {

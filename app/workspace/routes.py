@@ -73,6 +73,7 @@ def _helpers() -> dict[str, Any]:
         "channel_of_notification": lambda raw: labels.label_of(NotificationChannel, raw),
         "call_outcomes": present.CALL_OUTCOMES,
         "event_labels": present.EVENT_LABELS,
+        "listing_actions": present.LISTING_ACTIONS,
         "notification_states": present.NOTIFICATION_STATES,
         "template_receipts": present.TEMPLATE_RECEIPTS,
         "need_types": list(NeedType),

@@ -45,6 +45,8 @@ def make_listing(app: Flask) -> Callable[..., Listing]:
     """Add a listing through the service (committed), fields over the FACTORY defaults."""
 
     def _make(by: Agent | None = None, **fields: Any) -> Listing:
+        if fields.get("kind", "factory") != "factory":
+            fields.setdefault("subtype", None)  # the factory's subtype fits no other kind
         listing = service.create_listing({**FACTORY, **fields}, by=by)
         db.session.commit()
         return listing
