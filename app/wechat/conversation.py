@@ -36,7 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from app.leads.models import Deal, NeedType
-from app.wechat.parser import SQM_PER_MU, ParseResult
+from app.wechat.parsing import SQM_PER_MU, ParseResult
 
 # --- what the bot offers ------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from app.wechat import client, conversation
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
 from app.wechat.models import InboundMessage, WechatUser
-from app.wechat.parser import load_districts, parse_enquiry
+from app.wechat.parsing import load_districts, parse_enquiry
 
 log = logging.getLogger(__name__)
 

@@ -127,7 +127,7 @@ _FIELD_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], .
     (re.compile(r"^may have at most"), lambda m: _("最多两位小数")),
     (re.compile(r"^must be one of|^one of|^unknown"), lambda m: _("请从列表中选择")),
     (
-        re.compile(r"^(?:is not a|must be a mainland|must be a mobile|is too long to be)"),
+        re.compile(r"^(?:is not a|must be a mobile|is too long to be)"),
         lambda m: _("不是有效的手机号或座机号"),
     ),
     (re.compile(r"^a time after now"), lambda m: _("应晚于现在")),

@@ -160,7 +160,7 @@ def test_joined_enquiry_is_announced_in_english_too(client):
 def test_invalid_phone_re_renders_the_form_with_the_message_and_typed_values(client):
     page = reject(client, phone="12345", company="湘能电池", contact_name="王先生",
                   area_min="5", area_unit="mu", message="层高8米")  # fmt: skip
-    assert "is not a valid Chinese mobile or landline number" in page
+    assert "is not a valid phone number" in page
     assert 'value="12345"' in page
     assert 'value="湘能电池"' in page
     assert 'value="王先生"' in page

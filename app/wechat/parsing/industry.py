@@ -1,0 +1,63 @@
+"""Industry: known terms (data/industries.txt), or what follows 做/从事/主营."""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.data import read_sections
+from app.wechat.parsing.result import _State
+from app.wechat.parsing.text import _trie_pattern
+
+_INDUSTRY_LISTS = read_sections("industries.txt")
+_INDUSTRY_SUFFIX = "|".join(_INDUSTRY_LISTS["suffix"])
+# In a bare mention, 生产 and 制造 after a term are usually "生产线"/"制造基地", not the trade.
+_SCAN_SUFFIX = _INDUSTRY_SUFFIX.replace("生产|", "")
+_STRONG = sorted(_INDUSTRY_LISTS["strong"], key=len, reverse=True)
+_WEAK = sorted(_INDUSTRY_LISTS["weak"], key=len, reverse=True)
+_INDUSTRY_SCAN = re.compile(
+    # "T(?:T)*" rather than "(?:T)+": the engine can then skip ahead on the first character.
+    f"{_trie_pattern(_STRONG)}(?:{_trie_pattern(_STRONG)})*"
+    f"(?:{_trie_pattern(_SCAN_SUFFIX.split('|'))})?"
+)
+# A term right before these is part of a place's name (服饰产业园, 汽车站), not an industry.
+_INDUSTRY_NOT_AFTER = re.compile(r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场")
+_INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
+_INDUSTRY_TRIGGER = re.compile(
+    r"(?P<verb>主要做|专业做|主要从事|从事|主营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
+    r"产品是|主要产品|属于|industry)\s*[:]?\s*"
+    r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,12}?)"
+    r"(?=的|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
+    r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
+)
+_INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
+_NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意")
+# "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
+_SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|用$")
+
+
+def _extract_industry(st: _State) -> None:
+    text = st.work
+    for m in _INDUSTRY_TRIGGER.finditer(text):
+        ind = m.group("ind")
+        if _INDUSTRY_JUNK_START.match(ind):
+            continue
+        if _SPACE_USE.search(ind):
+            continue
+        start, end = m.span("ind")
+        # "做X的" names a line of business even when X is not in the term list (做手工皂的).
+        said_as_business = (
+            m.group("verb") in ("做", "主要做", "专业做", "搞")
+            and text.startswith("的", end)
+            and len(ind) <= 6
+            and not _NOT_INDUSTRY.search(ind)
+        )
+        if said_as_business or _INDUSTRY_KNOWN.search(ind):
+            st.put("industry", st.value(start, end), start, end)
+            st.mask(start, end)
+            return
+    for m in _INDUSTRY_SCAN.finditer(text):
+        if _INDUSTRY_NOT_AFTER.match(text, m.end()):
+            continue
+        st.put("industry", st.value(*m.span()), *m.span())
+        st.mask(*m.span())
+        return

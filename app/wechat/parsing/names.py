@@ -1,0 +1,149 @@
+"""Company and contact names (surnames in data/surnames.txt)."""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.data import read_sections
+from app.wechat.parsing.industry import _INDUSTRY_KNOWN
+from app.wechat.parsing.result import _State
+from app.wechat.parsing.text import _HAS_UPPER, _MASK, _is_cjk
+
+_COMPANY_SUFFIX = re.compile(
+    r"集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|"
+    r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司)|公司|"
+    r"厂(?![房区址家长商里内子矿方])|商行|工作室|研究院|研究所|合作社"
+)
+# Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
+_COMPANY_LEAD = re.compile(
+    r".*(?:我是|我们是|我们|我司|本公司|这边是|这里是|这边|来自|代表|公司名称|公司名|"
+    r"企业名称|单位名称|名称|单位|你好|您好|是|在|的|叫)"
+)
+_PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社"})
+_GENERIC_LEAD = re.compile(
+    r"(?:一家|一个|这家|那家|该|本|贵|小型|中型|大型|新|老|某|我们|我|你们|咱们|他们|初创|创业|本地|"
+    r"外资|民营|国有|上市|科技型|高新技术|小|大)+"
+)
+# A name holding one of these is a sentence, not a company ("想建个新厂", "注册公司").
+_NOT_IN_NAME = re.compile(r"[想要建租买找个在需请问能可吗呢吧啊了和或开设]|注册|成立")
+# "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
+_ONE_OF = re.compile(r".*(?:一家|一个|这家|那家)")
+_COMPANY_COLON = re.compile(
+    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*[:]\s*"
+    r"(?P<name>[^\s,;。，；!?！？:]{2,30})"
+)
+_EN_COMPANY = re.compile(
+    r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
+    r"Limited|Group)"
+)
+
+_SURNAMES = "".join(read_sections("surnames.txt")["single"])
+_COMPOUND_SURNAMES = "|".join(read_sections("surnames.txt")["compound"])
+_SURNAME = rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])"
+_TITLES = (
+    r"先生|女士|小姐|总经理|总监|总裁|董事长|工程师|经理|老板|主任|老师|部长|主管|厂长|秘书|助理|"
+    r"师傅|总(?![部价额量计共体投面建产值包装规占成数和结算公厂资收])|"
+    r"工(?![厂作业程位人资艺期地具商会种序况时伤龄号段])|董(?!家|事会)|姐(?!妹)"
+)
+# Titles are rarer than surname characters, so they are found first and the surname checked
+# behind them (a regex starting with ~400 possible surnames is slow to scan).
+_TITLE = re.compile(_TITLES)
+_SURNAME_SET = frozenset(_SURNAMES)
+_COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
+# Words that look like surname + title but are not a person (施工 is building work).
+_NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
+_NAME_MARKER = re.compile(
+    r"(?:联系人是|联系人|姓名|称呼|对接人|我叫|本人|我是)\s*[:]?\s*"
+    rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
+    r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
+)
+_SURNAME_ONLY = re.compile(rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})(?![\u4e00-\u9fff]{{2}})")
+# 小刘 / 老王: how colleagues and regulars sign off.
+_FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
+_EN_CONTACT = re.compile(r"(?<![a-z])(?:mr|mrs|ms|miss)\.?\s+[a-z]{2,20}")
+
+
+def _industry_residue(name: str) -> str:
+    """What is left of a name once industry words are taken out ("宏达机械" → "宏达")."""
+    return _INDUSTRY_KNOWN.sub("", name)
+
+
+def _extract_company(st: _State) -> None:
+    text = st.work
+    for m in _COMPANY_SUFFIX.finditer(text):
+        start = m.start()
+        while start > 0 and m.start() - start < 25:
+            ch = text[start - 1]
+            if not (_is_cjk(ch) or ch in "()·&" or "a" <= ch <= "z"):
+                break
+            start -= 1
+        lead = _COMPANY_LEAD.match(text, start, m.start())
+        if lead:
+            start = lead.end()
+        if _ONE_OF.match(text, start, m.start()):
+            continue  # "长沙一家生物科技有限公司" describes the prospect; it names no company
+        generic = _GENERIC_LEAD.match(text, start, m.start())
+        name_start = generic.end() if generic else start
+        name = text[name_start : m.start()]
+        if len(name) < 2:
+            continue
+        if m.group() in _PLAIN_SUFFIXES and (
+            len(_industry_residue(name)) < 2 or _NOT_IN_NAME.search(name)
+        ):
+            # "一家电池厂" / "我们电商公司" describe the prospect, they do not name it.
+            continue
+        st.put("company", st.value(name_start, m.end()), name_start, m.end())
+        st.mask(name_start, m.end())
+        return
+    m = _COMPANY_COLON.search(text)
+    if m:
+        st.put("company", st.value(m.start("name"), m.end("name")), m.start("name"), m.end("name"))
+        st.mask(m.start("name"), m.end("name"))
+        return
+    if _HAS_UPPER.search(st.original):
+        m = _EN_COMPANY.search(st.original)
+        if m and _MASK not in st.work[m.start() : m.end()]:
+            st.put("company", " ".join(m.group().split()), m.start(), m.end())
+            st.mask(m.start(), m.end())
+
+
+def _extract_contact(st: _State) -> None:
+    text = st.work
+    m = _NAME_MARKER.search(text)
+    if m:
+        st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
+        st.mask(*m.span("name"))
+        return
+    for m in _TITLE.finditer(text):
+        start = m.start()
+        if start >= 2 and text[start - 2 : start] in _COMPOUND_SET:
+            start -= 2
+        elif start >= 1 and text[start - 1] in _SURNAME_SET:
+            start -= 1
+        else:
+            continue
+        if text[start : m.end()] in _NOT_NAMES:
+            continue
+        st.put("contact_name", st.value(start, m.end()), start, m.end())
+        st.mask(start, m.end())
+        return
+    m = _SURNAME_ONLY.search(text) if "姓" in text else None
+    if m is None and ("小" in text or "老" in text):
+        # 小刘 / 老王 standing alone, not the end of a longer word (大小王).
+        m = next(
+            (
+                f
+                for f in _FAMILIAR_NAME.finditer(text)
+                if not f.start() or not _is_cjk(text[f.start() - 1])
+            ),
+            None,
+        )
+    if m:
+        st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
+        st.mask(*m.span("name"))
+        return
+    m = _EN_CONTACT.search(text) if st.has_latin else None
+    if m:
+        value = " ".join(st.original[m.start() : m.end()].split())
+        st.put("contact_name", value, m.start(), m.end())
+        st.mask(m.start(), m.end())
