@@ -85,6 +85,8 @@ def list_leads() -> Any:
     if view:
         return work_routes.list_view(view)  # the agent's queue or the team's pool
     phone = request.args.get("phone")
+    if phone and phone[0] == " " and phone.strip()[:1].isdigit():
+        phone = "+" + phone.strip()  # ?phone=+852...: an unencoded "+" arrives as a space
     if phone:
         try:
             phone = normalize_phone(phone)

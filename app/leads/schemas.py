@@ -37,9 +37,8 @@ def normalize_phone(raw: str) -> str:
     """E.164 form of any number ``phonenumbers`` validates; ValueError with a reason otherwise.
 
     +86 is the default region: a number without a country code is read as Chinese (13812345678,
-    0731-28881234). A number from elsewhere needs its code (+886 912 345 678, 00852 9123 4567);
-    when "+" was lost (a query string turns it into a space) and the digits are not a Chinese
-    number, they are read once more as an international number. See docs/parser.md (phones).
+    0731-28881234). A number from elsewhere needs its code (+886 912 345 678, 00852 9123 4567).
+    See docs/parser.md (phones).
     """
     text = unicodedata.normalize("NFKC", raw).strip()
     if len(text) > 40:
@@ -51,13 +50,6 @@ def normalize_phone(raw: str) -> str:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
         raise ValueError("is not a phone number (e.g. 13812345678 or +852 9123 4567)") from None
-    if not phonenumbers.is_valid_number(number) and text[:1].isdigit() and text[0] != "0":
-        try:
-            international = phonenumbers.parse("+" + text, None)
-        except phonenumbers.NumberParseException:
-            international = None
-        if international is not None and phonenumbers.is_valid_number(international):
-            number = international
     if not phonenumbers.is_valid_number(number):
         raise ValueError("is not a valid phone number (e.g. 13812345678 or +852 9123 4567)")
     if phonenumbers.number_type(number) not in _ALLOWED_PHONE_TYPES:
