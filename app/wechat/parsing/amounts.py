@@ -31,6 +31,22 @@ _CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|起重机|吊机|�
 _CRANE_BEFORE = re.compile(_CRANE_WORDS)
 _CRANE_AFTER = re.compile(rf"\s*(?:的|以上的?)?\s*(?:{_CRANE_WORDS})")
 _LOAD_BEFORE = re.compile(r"承重|荷载|载荷|承载|成重|floor load|load")
+# Units land is measured in: an area in one of these is a plot of land (docs/parser.md).
+LAND_UNITS = frozenset({"亩", "mu", "公顷", "hectare", "hectares", "acre", "acres"})
+# "多少钱一亩" / "一平米多少钱": a price asked per unit, not an area of one unit.
+_PRICE_BEFORE = re.compile(r"(?:钱|价|价格|元|块|多少|租金|售价)\s*(?:是|要)?\s*$")
+_PRICE_AFTER = re.compile(
+    r"\s*(?:要|是|大概|大约|需要)?\s*(?:多少钱|多少|什么价|啥价|几多钱|怎么卖|怎么租|价格)"
+)
+# Amounts in another currency are kept in the message and a note, never converted (the lead's
+# amounts are in 万元 RMB; docs/parser.md, money).
+_CURRENCY_BEFORE = re.compile(
+    r"(?P<cur>usd|us\$|\$|eur|€|euros?|hkd|hk\$|jpy|gbp|£|chf|twd|nt\$|sgd)\s*$"
+)
+_CURRENCY_AFTER = re.compile(
+    r"\s*(?P<cur>usd|us\s+dollars?|dollars?|euros?|eur|hkd|chf|jpy|gbp|美元|美金|欧元|港币|港元|"
+    r"日元|英镑|台币|新台币|瑞士法郎)"
+)
 _PEOPLE_BEFORE = re.compile(
     r"员工|工人|职工|用工|就业|人员|雇员|团队|人数|招工|规模|招聘|staff|employees|workers"
 )
@@ -44,8 +60,8 @@ _PEOPLE_AFTER = re.compile(
 _AMOUNT_WORD = re.compile(
     r"(?P<other>"
     r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
-    r"补贴|奖励|工资|月租|年租|押金|revenue|budget"
-    r")|(?P<investment>投资|投入|总投|固投|资金|invest)|(?P<tax>税)"
+    r"补贴|奖励|工资|月租|年租|押金|revenue|budget|turnover|sales|output|capital|rent|price"
+    r")|(?P<investment>投资|投入|总投|固投|资金|invest)|(?P<tax>税|tax)"
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
 _AMOUNT_WORD_AFTER = re.compile(
@@ -77,6 +93,12 @@ def _extract_quantities(st: _State) -> None:
         if cat == _AREA:
             if q.per:
                 continue  # 元/平 is a price, 吨/平 a floor load
+            if q.low <= 1 and (
+                _PRICE_BEFORE.search(text, max(0, q.start - 6), q.start)
+                or _PRICE_AFTER.match(text, q.end)
+            ):
+                st.notes.append(f"price question, not an area: {st.original[q.start : q.end]}")
+                continue
             skip = _AREA_SKIP_BEFORE.search(text, max(0, q.start - 16), q.start)
             if skip is not None:
                 if skip.lastgroup == "existing":
@@ -108,7 +130,7 @@ def _extract_quantities(st: _State) -> None:
         elif cat == _PEOPLE and 1 <= q.low < 1e6:
             clause = _clause_before(text, q.start)
             if (
-                q.unit in ("employees", "staff", "workers")
+                q.unit in ("employees", "staff", "workers", "people")
                 or _PEOPLE_BEFORE.search(clause)
                 or _PEOPLE_WE.search(clause)
                 or _PEOPLE_AFTER.match(text, q.end)
@@ -120,6 +142,9 @@ def _extract_quantities(st: _State) -> None:
         st.put("power_kva", power[0], power[1], power[2])
     if not areas:
         return
+    land = next((a for a in areas if a[0].unit in LAND_UNITS), None)
+    if land is not None:
+        st.land_area = (land[1], land[2], land[0].start, land[3])
     q, low, high, end = areas[0]
     if low is not None:
         st.put("area_min_m2", round(low, 2), q.start, end)
@@ -127,13 +152,19 @@ def _extract_quantities(st: _State) -> None:
         st.put("area_max_m2", round(high, 2), q.start, end)
     for other, *_ in areas[1:]:
         st.notes.append(f"other area: {st.original[other.start : other.end]}")
-    st.area_in_mu = q.unit in ("亩", "mu")
+    st.area_in_mu = q.unit in LAND_UNITS
 
 
 def _assign_money(st: _State, q: _Qty, before: str) -> None:
     """Decide whether an amount is tax, investment or neither, from the words next to it."""
     wan = q.low / 1e4
     source = st.original[q.start : q.end]
+    currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
+        _CURRENCY_AFTER.match(st.work, q.end)
+    )
+    if currency is not None:
+        st.notes.append(f"amount in {currency.group('cur').upper()}, not converted: {source}")
+        return
     m = _AMOUNT_WORD_AFTER.match(st.work, q.end)
     kind = m.lastgroup if m else None
     if kind is None:

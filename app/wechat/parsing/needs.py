@@ -74,16 +74,44 @@ def _extract_need_and_deal(st: _State) -> None:
         deals.extend((m.start(), m.end(), "buy") for m in _BUY_PHRASE.finditer(text))
         deals.sort()
     chosen = _choose_need(needs)
-    area = st.fields.get("area_min_m2") or st.fields.get("area_max_m2")
-    if st.area_in_mu and area is not None and (chosen is None or chosen[0] not in _PLACES):
+    land = st.land_area
+    custom_built = any(kind == "build_to_suit" for _, _, kind in deals)
+    if land is not None and (
+        chosen is None or chosen[0] not in _PLACES or chosen[0] == "land" or custom_built
+    ):
         # An area in 亩 and no word for a building: land is what is measured in 亩, and a
-        # project that needs land is a land enquiry first (投资建厂,占地100亩).
-        start = st.original.find(area.source)
-        st.put("need_type", "land", start, start + len(area.source))
+        # project that needs land is a land enquiry first (投资建厂,占地100亩); 定制代建 on a
+        # plot of 亩 is land built to suit. The plot is the area, not the building's 建筑面积.
+        _use_land_area(st, land)
+        if chosen is not None and chosen[0] == "land":
+            st.put("need_type", *chosen)
+        st.put("need_type", "land", land[2], land[3])
     elif chosen is not None:
         st.put("need_type", *chosen)
     if deals:
         _choose_deal(st, deals)
+    need = st.fields.get("need_type")
+    if need is not None and need.value == "land" and "deal" not in st.fields:
+        # Industrial land is bought (出让) unless renting is said (docs/parser.md, deals).
+        start = st.original.find(need.source)
+        st.put("deal", "buy", start, start + len(need.source))
+
+
+def _use_land_area(st: _State, land: tuple[float | None, float | None, int, int]) -> None:
+    low, high, start, end = land
+    source = st.original[start:end]
+    current = st.fields.get("area_min_m2") or st.fields.get("area_max_m2")
+    if current is not None and current.source == source:
+        return
+    if current is not None:
+        st.notes.append(f"building area, not the plot: {current.source}")
+    st.fields.pop("area_min_m2", None)
+    st.fields.pop("area_max_m2", None)
+    if low is not None:
+        st.put("area_min_m2", round(low, 2), start, end)
+    if high is not None:
+        st.put("area_max_m2", round(high, 2), start, end)
+    st.area_in_mu = True
 
 
 def _choose_need(needs: list[tuple[str, int, int]]) -> tuple[str, int, int] | None:

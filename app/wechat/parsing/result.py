@@ -59,7 +59,10 @@ class ParseResult:
 class _State:
     """Working text for one parse: the folded text with claimed spans masked."""
 
-    __slots__ = ("area_in_mu", "district_set", "fields", "has_latin", "notes", "original", "work")
+    __slots__ = (
+        "area_in_mu", "district_set", "fields", "has_latin", "land_area", "notes", "original",
+        "work",
+    )  # fmt: skip
 
     def __init__(self, original: str, district_set: DistrictSet) -> None:
         self.original = original
@@ -68,6 +71,9 @@ class _State:
         self.notes: list[str] = []
         self.district_set = district_set
         self.area_in_mu = False  # the area was given in 亩 (land is measured in 亩)
+        # (low, high, start, end) of the first area in a land unit (亩, hectares, acres), which
+        # is a land need's area even when a building area (建筑面积) came first.
+        self.land_area: tuple[float | None, float | None, int, int] | None = None
         self.has_latin = _HAS_LATIN.search(self.work) is not None  # English keywords to look for
 
     def put(self, name: str, value: object, start: int, end: int) -> None:

@@ -8,11 +8,42 @@ substring of the original message.
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 from app.wechat.parsing.data import read_words
 from app.wechat.parsing.numerals import CN_DIGITS
 
-_TRAD_SIMP: dict[str, str] = {pair[0]: pair[1] for pair in read_words("trad_simp.txt")}
+
+def _opencc_characters() -> dict[str, str]:
+    """OpenCC's traditional → simplified characters that have exactly one simplified form.
+
+    Read from the data opencc-purepy ships; characters with several candidates (乾 → 干/乾)
+    are left alone, since only a phrase decides them. Empty when the data cannot be read.
+    """
+    table: dict[str, str] = {}
+    try:
+        raw = (
+            resources.files("opencc_purepy")
+            .joinpath("dicts", "TSCharacters.txt")
+            .read_text(encoding="utf-8")
+        )
+    except (ModuleNotFoundError, OSError):
+        return table
+    for line in raw.splitlines():
+        trad, _, simp = line.partition("\t")
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            table[trad] = simp
+    return table
+
+
+# Our own pairs (data/trad_simp.txt) win over OpenCC's; the financial numerals that are also
+# surnames (伍, 陆) are read as digits only in phone numbers (app/wechat/parsing/phones.py).
+_FINANCIAL = dict(zip("壹贰貳叁肆柒捌玖拾佰仟", "一二二三四七八九十百千", strict=True))
+_TRAD_SIMP: dict[str, str] = {
+    **_opencc_characters(),
+    **{pair[0]: pair[1] for pair in read_words("trad_simp.txt")},
+    **_FINANCIAL,
+}
 
 
 def _build_fold_table() -> dict[int, str]:
@@ -41,12 +72,16 @@ _FOLD_KEEP_CASE = {
 # Phone digits read aloud: 幺 is how 1 is said in phone numbers.
 _PHONE_DIGITS = {ord(ch): str(d) for ch, d in CN_DIGITS.items() if ch != "两"}
 _PHONE_DIGITS[ord("幺")] = "1"
+_PHONE_DIGITS[ord("伍")] = "5"
+_PHONE_DIGITS[ord("陆")] = "6"
 
 _MASK = "\x00"
 _HAS_DIGIT = re.compile(r"[0-9]")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _HAS_LATIN = re.compile(r"[a-z]")
-_CN_DIGIT_RUN = re.compile(r"[〇零一二三四五六七八九幺0-9][ \-]?[〇零一二三四五六七八九幺]{3}")
+_CN_DIGIT_RUN = re.compile(
+    r"[〇零一二三四五六七八九幺伍陆0-9][ \-]?[〇零一二三四五六七八九幺伍陆]{3}"
+)
 _HAS_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九十几]")
 
 

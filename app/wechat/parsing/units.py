@@ -34,6 +34,9 @@ _UNITS: dict[str, tuple[str, float]] = {
     "平方公里": (_AREA, 1e6),
     "km2": (_AREA, 1e6),
     "km²": (_AREA, 1e6),
+    "个平方米": (_AREA, 1.0),
+    "个平方": (_AREA, 1.0),
+    "个平米": (_AREA, 1.0),
     "平方米": (_AREA, 1.0),
     "平方": (_AREA, 1.0),
     "平米": (_AREA, 1.0),
@@ -119,7 +122,7 @@ _UNIT_RE = _trie_pattern(list(_UNITS), _UNIT_GUARDS)
 _PER_AREA = r"(?:/|每|一|每一)\s*(?:平方米|平方|平米|平|㎡|m2|m²|方|亩)"
 _PER_TIME = r"(?:/|每|一|每个?)\s*(?:月|年|天|日)"
 _QTY = re.compile(
-    rf"(?P<a>{_NUM})\s*(?P<qa>多|余|来)?\s*(?:-(?=[a-z]))?(?P<ua>{_UNIT_RE})?"
+    rf"(?P<a>{_NUM})\s*(?:(?P<qa>多|余|来)(?P<qm>[十百千万亿])?)?\s*(?:-(?=[a-z]))?(?P<ua>{_UNIT_RE})?"
     rf"(?:\s*(?P<sep>-|~|到|至)\s*(?P<b>{_NUM})\s*(?P<qb>多|余)?\s*(?P<u>{_UNIT_RE})?)?"
     rf"(?P<per>\s*(?:{_PER_AREA}|{_PER_TIME})(?:\s*(?:/|每)\s*(?:月|年|天))?)?"
 )
@@ -138,6 +141,7 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
     multiplier: bool  # the numeral itself carries 万/亿
 
 
+_SIMPLE_MULTIPLIERS = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 _TRAIL_MULT = re.compile(r"[百千万亿]+$")
 _PER_AREA_CHARS = re.compile(r"平|㎡|m2|m²|方|亩")
 _PER_SHORT_TIME = re.compile(r"[月天日]")
@@ -153,7 +157,7 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
         pos = m.end()
         if start and text[start - 1] in "0123456789.":
             continue  # the tail of a figure already read (or of a version like v1.2)
-        a, b, ua, u, qa, qb, per = m.group("a", "b", "ua", "u", "qa", "qb", "per")
+        a, b, ua, u, qa, qb, per, qm = m.group("a", "b", "ua", "u", "qa", "qb", "per", "qm")
         use_range = b is not None
         if use_range and (
             (ua and u and _UNITS[ua][0] != _UNITS[u][0])  # "5000平-8米": two quantities
@@ -167,17 +171,22 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             end = m.end("u") if u else (m.end("qb") if qb else m.end("b"))
         else:
             unit = ua
-            end = m.end("ua") if ua else (m.end("qa") if qa else m.end("a"))
+            end = m.end("ua") if ua else (m.end("qm") if qm else m.end("qa") if qa else m.end("a"))
         if per:
             end = m.end("per")
         if (
             unit is None
             and not _has_mult(a)
+            and not (qm and not use_range)
             and not (use_range and _has_mult(b))
             and not _AREA_NOUN_AFTER.match(text, end)
             and not _AREA_WORD_BEFORE.search(text, max(0, start - 8), start)
         ):
             continue  # a bare numeral (一个, 第三, 5年) is a quantity only as "5000左右的厂房"
+        approx = False
+        if "几" in a and not use_range and a[0] != "几" and a.count("几") == 1:
+            # 二十几万 / 三百几十平: "twenty-odd" is read as its lower bound, like 20多万.
+            a, approx = a.replace("几", ""), True
         if "几" in a or (use_range and "几" in b):
             if unit or _has_mult(a):
                 notes.append(f"vague quantity: {original[start:end]}")
@@ -189,6 +198,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
                 notes.append(f"unreadable number: {original[start:end]}")
             continue
         low, high = first[0], second[1]
+        if qm and not use_range:  # 一百来万: about a hundred 万
+            low = high = low * _SIMPLE_MULTIPLIERS[qm]
         if use_range:
             tail = _TRAIL_MULT.search(b)
             if tail and tail.start() and not any(c in a for c in "十百千万亿点."):
@@ -212,9 +223,9 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
                 category,
                 unit,
                 low != high,
-                bool(qa or (use_range and qb)),
+                bool(qa or approx or (use_range and qb)),
                 per_kind,
-                _has_mult(a) or bool(use_range and _has_mult(b)),
+                _has_mult(a) or bool(qm) or bool(use_range and _has_mult(b)),
             )
         )
     return out
