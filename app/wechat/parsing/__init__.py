@@ -33,6 +33,7 @@ import logging
 from collections.abc import Callable
 
 from app.wechat.parsing.amounts import _extract_quantities
+from app.wechat.parsing.form import _extract_form
 from app.wechat.parsing.industry import _extract_industry
 from app.wechat.parsing.names import _extract_company, _extract_contact
 from app.wechat.parsing.needs import _extract_eia, _extract_need_and_deal
@@ -81,6 +82,7 @@ def _coerce(text: object) -> str:
 # In this order: each step masks what it claimed so later steps cannot read it again.
 _STEPS: tuple[tuple[str, Callable[[_State], None]], ...] = (
     ("phone", _extract_phones),
+    ("form", _extract_form),
     ("timeline", _extract_timeline),
     ("company", _extract_company),
     ("contact", _extract_contact),

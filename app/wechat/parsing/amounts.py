@@ -14,6 +14,7 @@ from app.wechat.parsing.units import (
     _MONEY,
     _PEOPLE,
     _POWER,
+    _UNITS,
     _WEIGHT,
     _bounds,
     _Qty,
@@ -93,9 +94,13 @@ def _extract_quantities(st: _State) -> None:
         if cat == _AREA:
             if q.per:
                 continue  # 元/平 is a price, 吨/平 a floor load
-            if q.low <= 1 and (
-                _PRICE_BEFORE.search(text, max(0, q.start - 6), q.start)
-                or _PRICE_AFTER.match(text, q.end)
+            if (
+                q.unit
+                and q.low <= _UNITS[q.unit][1]
+                and (
+                    _PRICE_BEFORE.search(text, max(0, q.start - 6), q.start)
+                    or _PRICE_AFTER.match(text, q.end)
+                )
             ):
                 st.notes.append(f"price question, not an area: {st.original[q.start : q.end]}")
                 continue

@@ -17,7 +17,7 @@ _COMPANY_SUFFIX = re.compile(
 # Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
 _COMPANY_LEAD = re.compile(
     r".*(?:我是|我们是|我们|我司|本公司|这边是|这里是|这边|来自|代表|公司名称|公司名|"
-    r"企业名称|单位名称|名称|单位|你好|您好|是|在|的|叫)"
+    r"企业名称|单位名称|名称|单位|你好|您好|是|在|的|叫|由|系|经)"
 )
 _PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社"})
 _GENERIC_LEAD = re.compile(
@@ -25,7 +25,11 @@ _GENERIC_LEAD = re.compile(
     r"外资|民营|国有|上市|科技型|高新技术|小|大)+"
 )
 # A name holding one of these is a sentence, not a company ("想建个新厂", "注册公司").
-_NOT_IN_NAME = re.compile(r"[想要建租买找个在需请问能可吗呢吧啊了和或开设]|注册|成立")
+_NOT_IN_NAME = re.compile(
+    r"[想要租买找个在需请问吗呢吧啊了或]|建[个厂房设]|可以|能否|开[个家设]|设立|注册|成立|和我"
+)
+# A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
+_REGIONS = frozenset(read_sections("regions.txt")["regions"])
 # "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
 _ONE_OF = re.compile(r".*(?:一家|一个|这家|那家)")
 _COMPANY_COLON = re.compile(
@@ -57,10 +61,21 @@ _NAME_MARKER = re.compile(
     rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
 )
-_SURNAME_ONLY = re.compile(rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})(?![\u4e00-\u9fff]{{2}})")
+_SURNAME_ONLY = re.compile(
+    rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"
+    r"(?:(?![\u4e00-\u9fff]{2})|(?=电话|手机|联系|微信|号码|座机))"
+)
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
-_EN_CONTACT = re.compile(r"(?<![a-z])(?:mr|mrs|ms|miss)\.?\s+[a-z]{2,20}")
+_EN_CONTACT = re.compile(
+    r"(?<![a-z])(?:mr|mrs|ms|miss|dr)\.?\s+[a-z][a-z\-']{1,20}(?:\s+[a-z][a-z\-']{1,20})?(?=[^a-z]|$)"
+)
+# "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
+_LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")
+# Words after Mr./Ms. that are not the name's second part ("Ms. Weber, please", "Mr. Li at").
+_NOT_SECOND_NAME = frozenset(
+    ("at", "on", "in", "and", "or", "please", "call", "tel", "phone", "mobile", "from", "of")
+)
 
 
 def _industry_residue(name: str) -> str:
@@ -88,7 +103,9 @@ def _extract_company(st: _State) -> None:
         if len(name) < 2:
             continue
         if m.group() in _PLAIN_SUFFIXES and (
-            len(_industry_residue(name)) < 2 or _NOT_IN_NAME.search(name)
+            len(_industry_residue(name)) < 2
+            or _NOT_IN_NAME.search(text, name_start, m.end())
+            or _industry_residue(name) in _REGIONS
         ):
             # "一家电池厂" / "我们电商公司" describe the prospect, they do not name it.
             continue
@@ -142,8 +159,21 @@ def _extract_contact(st: _State) -> None:
         st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
         st.mask(*m.span("name"))
         return
-    m = _EN_CONTACT.search(text) if st.has_latin else None
+    if not st.has_latin:
+        return
+    m = _LATIN_TITLED.search(text)
     if m:
-        value = " ".join(st.original[m.start() : m.end()].split())
-        st.put("contact_name", value, m.start(), m.end())
+        st.put("contact_name", st.value(m.start(), m.end()), m.start(), m.end())
         st.mask(m.start(), m.end())
+        return
+    m = _EN_CONTACT.search(text)
+    if m:
+        start, end = m.start(), m.end()
+        words = text[start:end].split()
+        if len(words) == 3 and words[2] in _NOT_SECOND_NAME:
+            end = start + text[start:end].rindex(words[2])
+            while text[end - 1] == " ":
+                end -= 1
+        value = " ".join(st.original[start:end].split())
+        st.put("contact_name", value, start, end)
+        st.mask(start, end)
