@@ -20,7 +20,7 @@ _INDUSTRY_SCAN = re.compile(
     f"(?:{_trie_pattern(_SCAN_SUFFIX.split('|'))})?"
 )
 # A term right before these is part of a place's name (服饰产业园, 汽车站), not an industry.
-_INDUSTRY_NOT_AFTER = re.compile(r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场")
+_INDUSTRY_NOT_AFTER = re.compile(r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场|面积")
 _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
 _INDUSTRY_TRIGGER = re.compile(
     r"(?P<verb>主要做|专业做|主要从事|从事|主营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
@@ -33,6 +33,24 @@ _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些
 _NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意")
 # "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
 _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|用$")
+
+
+# Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
+_MODIFIER_BEFORE = re.compile(r"(?:高端|特种|新型|高性能|绿色|精密|先进|现代)$")
+# The end of a trade said after 从事/主营 that is not part of it.
+_TRIGGER_TAIL = re.compile(
+    r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)"
+    r"(?:研发|设计|生产|制造|加工|销售|服务))$"
+)
+# English trades (data/industries.txt, [english]); matched as whole words.
+_INDUSTRY_LATIN = re.compile(
+    r"(?<![a-z])(?:"
+    + "|".join(
+        re.escape(w.replace("_", " "))
+        for w in sorted(_INDUSTRY_LISTS["english"], key=len, reverse=True)
+    )
+    + r")(?![a-z])"
+)
 
 
 def _extract_industry(st: _State) -> None:
@@ -52,12 +70,24 @@ def _extract_industry(st: _State) -> None:
             and not _NOT_INDUSTRY.search(ind)
         )
         if said_as_business or _INDUSTRY_KNOWN.search(ind):
+            tail = _TRIGGER_TAIL.search(ind)
+            if tail and tail.start() >= 2:
+                end = start + tail.start()  # 冷链仓储物流业务, 正极材料研发与生产: the trade
             st.put("industry", st.value(start, end), start, end)
             st.mask(start, end)
             return
     for m in _INDUSTRY_SCAN.finditer(text):
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
-        st.put("industry", st.value(*m.span()), *m.span())
-        st.mask(*m.span())
+        start = m.start()
+        modifier = _MODIFIER_BEFORE.search(text, max(0, start - 3), start)
+        if modifier:
+            start = modifier.start()  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
+        st.put("industry", st.value(start, m.end()), start, m.end())
+        st.mask(start, m.end())
         return
+    if st.has_latin:
+        m = _INDUSTRY_LATIN.search(text)
+        if m:
+            st.put("industry", st.value(*m.span()), *m.span())
+            st.mask(*m.span())

@@ -10,7 +10,7 @@ from app.wechat.parsing.result import _State
 _CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
 _TIMELINE = re.compile(
     # The leading class lets the engine skip to characters that can start a time phrase.
-    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近aw])"
+    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近awnbeu])"
     rf"(?:(?P<dur>(?P<n>{_CN_SMALL})\s*(?P<unit>个月|个星期|个礼拜|月|周|星期|天|年))"
     r"(?P<within>之内|以内|内)"
     r"|(?P<urgent>越快越好|尽快|尽早|马上|立即|立刻|急需|急用|急租|急找|急购|急求|很急|比较急|着急|"
@@ -19,11 +19,18 @@ _TIMELINE = re.compile(
     r"节后|月底|下个?月|下周|本月|近期)(?P<before>之前|以前|前)?"
     r"|(?P<month>(?:20\d\d年)?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月)"
     r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底))"
-    r"|within\s+(?P<en>\d{1,2})\s+(?P<enunit>months?|weeks?|days?|years?))"
+    r"|within\s+(?P<en>\d{1,2})\s+(?P<enunit>months?|weeks?|days?|years?)"
+    r"|(?P<en_urgent>as\s+soon\s+as\s+possible|urgently|urgent)"
+    r"|(?P<en_phrase>next\s+month|next\s+week|next\s+year|(?:by\s+)?(?:the\s+)?end\s+of\s+"
+    r"(?:the\s+|this\s+)?year|year-end))"
 )
 _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
+_EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
-_TIMELINE_HINT = re.compile(r"[内前底急尽早马立刻春国节近]|明年|半年|下个?月|下周|本月|asap|within")
+_TIMELINE_HINT = re.compile(
+    r"[内前底急尽早马立刻春国节近快]|明年|半年|下个?月|下周|本月|"
+    r"asap|within|soon|urgent|next|end of|year-end"
+)
 
 
 def _timeline_value(m: re.Match[str]) -> str | None:
@@ -52,6 +59,11 @@ def _timeline_value(m: re.Match[str]) -> str | None:
         if m.group("end"):
             return m.group("month") + "底"
         return m.group("month") + (m.group("part") or "") + "前"
+    if m.group("en_urgent"):
+        return "尽快"
+    if m.group("en_phrase"):
+        phrase = " ".join(m.group("en_phrase").split())
+        return _EN_PHRASES.get(phrase, "年底前")
     if m.group("en"):
         unit = m.group("enunit").rstrip("s")
         return f"{int(m.group('en'))}{_EN_UNITS[unit]}内"
