@@ -30,6 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Blueprints that authenticate otherwise (bearer tokens, WeChat signatures) or are public.
 CSRF_EXEMPT_BLUEPRINTS = (
     "core",
+    "bot_answers_api",
     "auth_api",
     "leads_api",
     "reports_api",

@@ -115,4 +115,4 @@ def parse_enquiry(text: str, districts: DistrictSet | None = None) -> ParseResul
         except Exception:  # a bug in one step must not cost the prospect's other fields
             log.exception("enquiry parser step %s failed", name)
             st.notes.append(f"internal error in {name} step")
-    return ParseResult(fields=st.fields, unparsed=st.notes)
+    return ParseResult(fields=st.fields, unparsed=st.notes, inferred=frozenset(st.inferred))

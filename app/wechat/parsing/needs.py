@@ -85,9 +85,13 @@ def _extract_need_and_deal(st: _State) -> None:
         _use_land_area(st, land)
         if chosen is not None and chosen[0] == "land":
             st.put("need_type", *chosen)
+        elif not custom_built:
+            st.inferred.add("need_type")  # land guessed from 亩
         st.put("need_type", "land", land[2], land[3])
     elif chosen is not None:
         st.put("need_type", *chosen)
+        if chosen[0] not in _PLACES:
+            st.inferred.add("need_type")  # 投资/注册 beside a place already asked for
     if deals:
         _choose_deal(st, deals)
     need = st.fields.get("need_type")
@@ -95,6 +99,7 @@ def _extract_need_and_deal(st: _State) -> None:
         # Industrial land is bought (出让) unless renting is said (docs/parser.md, deals).
         start = st.original.find(need.source)
         st.put("deal", "buy", start, start + len(need.source))
+        st.inferred.add("deal")
 
 
 def _use_land_area(st: _State, land: tuple[float | None, float | None, int, int]) -> None:

@@ -47,6 +47,9 @@ class ParsedField:
 class ParseResult:
     fields: dict[str, ParsedField] = field(default_factory=dict)
     unparsed: list[str] = field(default_factory=list)
+    # Fields read by default or inference rather than said (land bought unless 租 is said; a
+    # need guessed from 亩 or from 投资): a conversation never lets them replace a stated value.
+    inferred: frozenset[str] = frozenset()
 
     def get(self, name: str, default: object = None) -> object:
         parsed = self.fields.get(name)
@@ -60,8 +63,8 @@ class _State:
     """Working text for one parse: the folded text with claimed spans masked."""
 
     __slots__ = (
-        "area_in_mu", "district_set", "fields", "has_latin", "land_area", "notes", "original",
-        "work",
+        "area_in_mu", "district_set", "fields", "has_latin", "inferred", "land_area", "notes",
+        "original", "work",
     )  # fmt: skip
 
     def __init__(self, original: str, district_set: DistrictSet) -> None:
@@ -69,6 +72,7 @@ class _State:
         self.work = fold(original)
         self.fields: dict[str, ParsedField] = {}
         self.notes: list[str] = []
+        self.inferred: set[str] = set()
         self.district_set = district_set
         self.area_in_mu = False  # the area was given in 亩 (land is measured in 亩)
         # (low, high, start, end) of the first area in a land unit (亩, hectares, acres), which
