@@ -44,6 +44,7 @@ from app.wechat.parsing.places import (
     _extract_district,
     load_districts,
 )
+from app.wechat.parsing.questions import question_topic
 from app.wechat.parsing.result import (
     FIELD_NAMES,
     MAX_CHARS,
@@ -79,6 +80,14 @@ def _coerce(text: object) -> str:
     return "" if text is None else str(text)
 
 
+def _drop_need_when_lost(st: _State) -> None:
+    """不考虑了 / already found: the prospect is no longer looking, so there is no need."""
+    if ("need_type" in st.fields or "deal" in st.fields) and question_topic(st.original) == "lost":
+        st.fields.pop("need_type", None)
+        st.fields.pop("deal", None)
+        st.notes.append("no longer looking")
+
+
 # In this order: each step masks what it claimed so later steps cannot read it again.
 _STEPS: tuple[tuple[str, Callable[[_State], None]], ...] = (
     ("phone", _extract_phones),
@@ -91,6 +100,7 @@ _STEPS: tuple[tuple[str, Callable[[_State], None]], ...] = (
     ("industry", _extract_industry),
     ("need", _extract_need_and_deal),
     ("eia", _extract_eia),
+    ("lost", _drop_need_when_lost),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app.wechat.parsing.numerals import parse_number
 from app.wechat.parsing.result import _MAX_AREA, _clause_before, _sentence_before, _State
 from app.wechat.parsing.text import _HAS_NUMERAL
 from app.wechat.parsing.units import (
@@ -12,6 +13,7 @@ from app.wechat.parsing.units import (
     _AREA_WORD_BEFORE,
     _LENGTH,
     _MONEY,
+    _NUM,
     _PEOPLE,
     _POWER,
     _UNITS,
@@ -52,7 +54,14 @@ _PEOPLE_BEFORE = re.compile(
     r"员工|工人|职工|用工|就业|人员|雇员|团队|人数|招工|规模|招聘|staff|employees|workers"
 )
 # "我们3个人": a head count right after the speaker's "we".
-_PEOPLE_WE = re.compile(r"(?:我们|团队|公司)(?:有|共|一共|总共|大概|大约|约)?\s*$")
+_PEOPLE_WE = re.compile(
+    r"(?:我们|团队|公司)(?:就|只有|才|有|共|一共|总共|大概|大约|约)?(?:就|只有|才)?\s*$"
+)
+# "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
+_STAFF_COUNT = re.compile(
+    rf"(?:员工|工人|职工|用工|人员|就业)(?:大概|大约|约|有|共|总共|一共|规模)?\s*(?P<n>{_NUM})\s*"
+    r"(?:来|多|余)?\s*个(?!人|月|亿)"
+)
 _PEOPLE_AFTER = re.compile(
     r"\s*(?:左右|以上|多)?\s*(?:的[\u4e00-\u9fff]{0,4}?)?(?:员工|工人|职工|人员|团队|规模|就业)"
 )
@@ -61,7 +70,7 @@ _PEOPLE_AFTER = re.compile(
 _AMOUNT_WORD = re.compile(
     r"(?P<other>"
     r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
-    r"补贴|奖励|工资|月租|年租|押金|revenue|budget|turnover|sales|output|capital|rent|price"
+    r"利税|补贴|奖励|工资|月租|年租|押金|revenue|budget|turnover|sales|output|capital|rent|price"
     r")|(?P<investment>投资|投入|总投|固投|资金|invest)|(?P<tax>税|tax)"
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
@@ -141,6 +150,11 @@ def _extract_quantities(st: _State) -> None:
                 or _PEOPLE_AFTER.match(text, q.end)
             ):
                 st.put("employees", int(q.low), q.start, q.end)
+    if "employees" not in st.fields and "个" in text:
+        m = _STAFF_COUNT.search(text)
+        number = parse_number(m.group("n")) if m else None
+        if m and number is not None and 1 <= number[0] < 1e6:
+            st.put("employees", int(number[0]), m.start("n"), m.end())
     if crane:
         st.put("crane_tonnes", crane[0], crane[1], crane[2])
     if power:
@@ -160,6 +174,26 @@ def _extract_quantities(st: _State) -> None:
     st.area_in_mu = q.unit in LAND_UNITS
 
 
+_CURRENCY_CODES = (
+    ("USD", ("usd", "us$", "$", "dollar", "dollars", "us dollar", "us dollars", "美元", "美金")),
+    ("EUR", ("eur", "€", "euro", "euros", "欧元")),
+    ("HKD", ("hkd", "hk$", "港币", "港元")),
+    ("JPY", ("jpy", "日元")),
+    ("GBP", ("gbp", "£", "英镑")),
+    ("CHF", ("chf", "瑞士法郎")),
+    ("TWD", ("twd", "nt$", "台币", "新台币")),
+    ("SGD", ("sgd",)),
+)
+
+
+def _currency_code(word: str) -> str:
+    word = " ".join(word.split())
+    for code, words in _CURRENCY_CODES:
+        if word in words:
+            return code
+    return word.upper()
+
+
 def _assign_money(st: _State, q: _Qty, before: str) -> None:
     """Decide whether an amount is tax, investment or neither, from the words next to it."""
     wan = q.low / 1e4
@@ -167,18 +201,22 @@ def _assign_money(st: _State, q: _Qty, before: str) -> None:
     currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
         _CURRENCY_AFTER.match(st.work, q.end)
     )
-    if currency is not None:
-        st.notes.append(f"amount in {currency.group('cur').upper()}, not converted: {source}")
-        return
+    code = _currency_code(currency.group("cur")) if currency is not None else None
     m = _AMOUNT_WORD_AFTER.match(st.work, q.end)
     kind = m.lastgroup if m else None
     if kind is None:
         for m in _AMOUNT_WORD.finditer(before):
             kind = m.lastgroup  # the last one found is the nearest
-    if kind == "tax" and _PER_MU_WORD.search(before):
+    if code is not None and kind != "investment":
+        st.notes.append(f"amount in {code}, not converted: {source}")
+    elif kind == "tax" and _PER_MU_WORD.search(before):
         st.notes.append(f"per-mu tax, not an annual total: {source}")
     elif kind == "tax" and wan > 0:
         st.put("tax_wan", round(wan, 4), q.start, q.end)
+    elif kind == "investment" and wan > 0 and code is not None:
+        # Kept in its own currency, never converted (docs/parser.md, money).
+        st.put("investment_wan", round(wan, 4), q.start, q.end)
+        st.put("investment_currency", code, q.start, q.end)
     elif kind == "investment" and wan > 0:
         st.put("investment_wan", round(wan, 4), q.start, q.end)
     elif kind is None:

@@ -8,7 +8,8 @@ parsed is one decision. It is right when the field is both labelled and parsed w
 value (numbers within 1%, text exactly, after folding full-width forms); a labelled field the
 parser missed, a wrong value, and a field the parser found that the label does not list are
 each one wrong decision. An enquiry labelled ``{}`` that the parser leaves empty counts as one
-right decision (nothing to find, nothing found), so one-line questions weigh in too.
+right decision (nothing to find, nothing found). On one-line questions (style "question")
+``question_topic`` (app/wechat/parsing/questions.py) is one more field, scored the same way.
 
 The held-out set (tests/wechat/heldout.jsonl) was written by someone who never saw the rules;
 its misses are never printed, only its aggregate figures, so nobody tunes rules on it.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.wechat.parsing import load_districts, parse_enquiry
+from app.wechat.parsing.questions import question_topic
 
 LABELLED_DIR = Path(__file__).resolve().parents[3] / "tests" / "wechat"
 SETS = {
@@ -78,9 +80,15 @@ def score(name: str, rows: Iterable[dict]) -> Report:
     report = Report(name)
     for row in rows:
         report.enquiries += 1
-        expected = row.get("expected") or {}
+        expected = dict(row.get("expected") or {})
         got = parse_enquiry(row["text"], districts).as_dict()
         style = row.get("style") or "unstyled"
+        if style == "question":
+            topic = question_topic(row["text"])
+            if topic is not None:
+                got["question_topic"] = topic
+        else:
+            expected.pop("question_topic", None)  # labelled on one-line questions only
         decisions = [
             (
                 name,

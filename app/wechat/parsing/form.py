@@ -51,16 +51,20 @@ _LABELS = {
     "区域": "district",
     "意向区域": "district",
 }
-_SEP = r"[\s,;:、。，；：\x00]"
+_SEP = r"[\s,;:=、。，；：\x00]"
 _LABEL = re.compile(
     rf"(?:^|(?<={_SEP}))(?P<label>{'|'.join(sorted(_LABELS, key=len, reverse=True))})"
-    rf"(?P<sep>\s*[:：]?\s*[,，;；]?\s*)"
+    rf"(?P<sep>\s*[:：=]?\s*[,，;；]?\s*)"
 )
 # Without separators ("需求租厂房用途汽配公司株洲精工"), a label may follow any character, but not
 # as the end of a longer word (有限公司, 总投资, 我公司).
 _GLUED = re.compile(rf"(?P<label>{'|'.join(sorted(_LABELS, key=len, reverse=True))})(?P<sep>)")
 _NOT_GLUED_AFTER = re.compile(r"[限团份我本贵该子分总的家个请在]$")
-_TRIM = " \t\n,;:、。，；：\x00"
+_TRIM = " \t\n,;:=、。，；：\x00"
+# "暂无" / "无" / "-": the prospect left the field empty.
+_EMPTY = re.compile(r"^(?:暂无|无|没有|暂时没有|不详|未定|待定|n/?a|none|-+|/)$")
+# "需求 仓库 租 3000": a bare number beside a space need is its area in m².
+_BARE_AREA = re.compile(r"(?<![\d.])(\d{2,7})(?![\d.])(?!\s*[万亿千百平亩方米㎡wk个人年月天吨%])")
 # Values that are a sentence, not a name ("公司想租厂房" in free text).
 _NOT_A_NAME = re.compile(r"[想租买找需请问吗呢吧啊]|要[租买找]|能否|可以|可否|注册|成立|\d")
 _KEEP = frozenset({"company", "contact", "industry"})
@@ -82,11 +86,22 @@ def _extract_form(st: _State) -> None:
         return
     for i, m in enumerate(labels):
         kind = _LABELS[m.group("label")]
-        if kind not in _KEEP:
-            continue
         end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
         start, end = _trim(text, m.end(), end)
         value = text[start:end]
+        if _EMPTY.match(value):
+            st.mask(start, end)
+            continue
+        if kind == "need" and "area_min_m2" not in st.fields:
+            bare = _BARE_AREA.search(value)
+            if bare:
+                area = float(bare.group(1))
+                a, b = start + bare.start(1), start + bare.end(1)
+                st.put("area_min_m2", area, a, b)
+                st.put("area_max_m2", area, a, b)
+                st.mask(a, b)
+        if kind not in _KEEP:
+            continue
         if not value or _MASK in value or len(value) > 40:
             continue
         if kind in ("company", "contact") and _NOT_A_NAME.search(value):

@@ -53,6 +53,80 @@ _INDUSTRY_LATIN = re.compile(
 )
 
 
+# English: "manufactures precision bearings", "a plant for hydraulic valves", "an EV charger
+# maker". The words up to a clause break or a function word are the trade, as written.
+_EN_WORDS = r"[a-z][a-z0-9\-]*(?:\s+[a-z][a-z0-9\-]*){0,3}?"
+_EN_STOP = (
+    r"(?=\s*(?:[.,;:!?()\x00]|$)|\s+(?:and|for|in|at|with|we|our|to|of|from|plant|factory|"
+    r"facility|line|on|near|looking|who|that)(?![a-z]))"
+)
+_INDUSTRY_EN_PATTERNS = (
+    re.compile(
+        r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
+        rf"make|making|assemble|assembles|assembling)\s+(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:plant|factory|facility|line|base|workshop)\s+for\s+(?:the\s+)?"
+        rf"(?:production\s+of\s+|manufacturing\s+of\s+|making\s+)?(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        rf"(?<![a-z])(?:an?|the|our)\s+(?P<ind>{_EN_WORDS})\s+"
+        r"(?:maker|manufacturer|producer|supplier|assembler)s?(?![a-z])"
+    ),
+    re.compile(
+        rf"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|:)\s*(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+)
+_EN_NOT_TRADE = re.compile(
+    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?)(?:\s|$)"
+)
+# Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
+_PROJECT_NAME = re.compile(
+    r"项目名称\s*[:]?\s*(?:年产[^吨,;。，；\x00]{1,8}吨)?(?P<ind>[^\s,;:。，；\x00]{2,20}?)"
+    r"(?:生产|制造)?(?:项目|基地)"
+)
+_PROJECT_BUILD = re.compile(
+    r"(?:投资|计划|拟)?(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?(?:年产[^吨,;。，；\x00]{1,8}吨)?"
+    r"(?P<ind>[\u4e00-\u9fffa-z]{2,12}?)(?:生产基地|制造基地|生产线|生产项目|项目|基地|工厂)"
+)
+
+
+def _extract_industry_by_pattern(st: _State) -> bool:
+    text = st.work
+    if "项目" in text or "基地" in text or "生产线" in text or "工厂" in text:
+        for pattern in (_PROJECT_NAME, _PROJECT_BUILD):
+            m = pattern.search(text)
+            if m is None:
+                continue
+            ind = m.group("ind")
+            if pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind):
+                continue
+            if _SPACE_USE.search(ind) or _INDUSTRY_JUNK_START.match(ind):
+                continue
+            start, end = m.span("ind")
+            st.put("industry", st.value(start, end), start, end)
+            st.mask(start, end)
+            return True
+    if st.has_latin:
+        for pattern in _INDUSTRY_EN_PATTERNS:
+            for m in pattern.finditer(text):
+                ind = m.group("ind")
+                if _EN_NOT_TRADE.match(ind) or _INDUSTRY_NOT_TRADE_EN.search(ind):
+                    continue
+                start, end = m.span("ind")
+                st.put("industry", st.value(start, end), start, end)
+                st.mask(start, end)
+                return True
+    return False
+
+
+# Words that make an English phrase a space or a plan, not a trade.
+_INDUSTRY_NOT_TRADE_EN = re.compile(
+    r"(?<![a-z])(?:sqm|square|sq|m2|mu|acres?|hectares?|factory|warehouse|office|land|plot|"
+    r"space|rent|lease|buy|investment|million|billion|\d)(?![a-z])"
+)
+
+
 def _extract_industry(st: _State) -> None:
     text = st.work
     for m in _INDUSTRY_TRIGGER.finditer(text):
@@ -76,6 +150,9 @@ def _extract_industry(st: _State) -> None:
             st.put("industry", st.value(start, end), start, end)
             st.mask(start, end)
             return
+    if _extract_industry_by_pattern(st):
+        return
+    text = st.work
     for m in _INDUSTRY_SCAN.finditer(text):
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue

@@ -76,15 +76,21 @@ def _extract_need_and_deal(st: _State) -> None:
     chosen = _choose_need(needs)
     land = st.land_area
     custom_built = any(kind == "build_to_suit" for _, _, kind in deals)
+    land_said = any(need == "land" for need, _, _ in needs)
     if land is not None and (
-        chosen is None or chosen[0] not in _PLACES or chosen[0] == "land" or custom_built
+        chosen is None
+        or chosen[0] not in _PLACES
+        or chosen[0] == "land"
+        or custom_built
+        or (land_said and st.area_in_mu)  # "a plant for valves, 40 mu of land": a plot
     ):
         # An area in 亩 and no word for a building: land is what is measured in 亩, and a
         # project that needs land is a land enquiry first (投资建厂,占地100亩); 定制代建 on a
         # plot of 亩 is land built to suit. The plot is the area, not the building's 建筑面积.
         _use_land_area(st, land)
-        if chosen is not None and chosen[0] == "land":
-            st.put("need_type", *chosen)
+        said = next((n for n in needs if n[0] == "land"), None)
+        if said is not None:
+            st.put("need_type", *said)
         elif not custom_built:
             st.inferred.add("need_type")  # land guessed from 亩
         st.put("need_type", "land", land[2], land[3])

@@ -34,6 +34,8 @@ FIELD_NAMES = (
     "eia_required",
     "employees",
     "timeline",
+    # Only with a non-RMB investment: investment_wan is then in 10,000s of this currency.
+    "investment_currency",
 )
 
 

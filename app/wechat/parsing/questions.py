@@ -1,0 +1,59 @@
+"""What a prospect's question is about: price, availability, location, policy, lost, other.
+
+``question_topic("厂房租金多少钱一平？")`` → "price". None when the message asks nothing
+(an enquiry such as "想租5000平厂房"). "lost" (不考虑了, already found) is reported even
+without a question mark. The words are in data/questions.txt; the bot answers each topic
+(docs/wechat-bot.md), and the evaluation scores it on one-line questions (docs/parser.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.data import read_sections
+from app.wechat.parsing.text import fold
+
+TOPIC_ORDER = ("lost", "policy", "price", "location", "availability")
+_ASKS = re.compile(
+    r"[?]|吗|么|呢\s*$|多少|怎么|如何|哪|什么|啥|几|有没有|能不能|可不可以|是否|请问|远不远|贵不贵|"
+    r"^\s*(?:what|how|where|when|which|who|is|are|do|does|can|could|would|will|any)(?![a-z])"
+)
+# "有8米的吗" / "有带行车的厂房吗": asking whether something exists.
+_HAS_ONE = re.compile(r"有[^,;。，；!?！？]{0,14}(?:吗|么|[?])")
+
+
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    cjk = [re.escape(w) for w in words if not w.isascii()]
+    latin = [re.escape(w.replace("_", " ")) for w in words if w.isascii()]
+    parts = []
+    if cjk:
+        parts.append("|".join(sorted(cjk, key=len, reverse=True)))
+    if latin:
+        parts.append(
+            r"(?<![a-z])(?:" + "|".join(sorted(latin, key=len, reverse=True)) + r")(?![a-z])"
+        )
+    return re.compile("|".join(parts))
+
+
+_TOPICS = {name: _pattern(words) for name, words in read_sections("questions.txt").items()}
+
+
+def asks_something(text: str) -> bool:
+    return _ASKS.search(fold(text)) is not None
+
+
+def question_topic(text: str) -> str | None:
+    """The topic of a question (see the module's docstring); never raises."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    folded = " ".join(fold(text[:2000]).split())
+    if _TOPICS["lost"].search(folded):
+        return "lost"
+    if not _ASKS.search(folded):
+        return None
+    for topic in TOPIC_ORDER[1:]:
+        if _TOPICS[topic].search(folded):
+            return topic
+    if _HAS_ONE.search(folded):
+        return "availability"
+    return "other"
