@@ -19,7 +19,7 @@ from app.wechat.parsing import fold
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("price", "location", "transport", "policy", "other")
+TOPICS = ("price", "availability", "location", "transport", "policy", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class PriceQuestion:
 
     text: str
     lang: str  # "zh" or "en"
+    topic: str  # "price" or "availability"
     need_type: str | None
     deal: str | None
     district: str | None
@@ -76,15 +77,24 @@ class Knowledge:
                 best = (score, entry)
         return best[1] if best else None
 
-    def answer(self, text: str, lang: str, draft: dict[str, Any]) -> tuple[str, str] | None:
-        """(topic, answer text) for a question, or None when nothing here answers it."""
+    def answer(
+        self, text: str, lang: str, draft: dict[str, Any], topic: str | None = None
+    ) -> tuple[str, str] | None:
+        """(topic, answer text) for a question, or None when nothing here answers it.
+
+        An entry whose keywords the text holds answers first; else the first entry of the
+        question's topic (app/wechat/parsing/questions.py), if the admin keeps one.
+        """
         entry = self.match(text)
+        if entry is None and topic is not None:
+            entry = next((e for e in self.entries if e.topic == topic), None)
         if entry is None:
             return None
-        if entry.topic == "price" and self.price_lookup is not None:
+        if entry.topic in ("price", "availability") and self.price_lookup is not None:
             question = PriceQuestion(
                 text=text,
                 lang=lang,
+                topic=entry.topic,
                 need_type=draft.get("need_type"),
                 deal=draft.get("deal"),
                 district=draft.get("district"),

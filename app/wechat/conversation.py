@@ -38,6 +38,7 @@ from typing import Any
 from app.leads.models import Deal, NeedType
 from app.wechat.answers import Knowledge
 from app.wechat.parsing import SQM_PER_MU, ParseResult
+from app.wechat.parsing.questions import question_topic
 
 # --- what the bot offers ------------------------------------------------------------------------
 
@@ -184,21 +185,11 @@ _HANDOVER = re.compile(
     r"^(转|找|要|请|我要|我找|帮我转)?(人工|真人|客服|人工客服|人工服务|招商专员|专员)(服务)?(吧|呢|谢谢)?$"
 )
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-# "不考虑了" / "已经找到了": the prospect no longer needs us (asked once to confirm).
-_LOST = re.compile(
-    r"不考虑了|不考虑|不需要了|已经找到|找到了|已找到|不打算了|放弃了|暂时不需要|先不考虑|不用找了|"
-    r"已经租好|已经买好|已经定了|no longer (?:interested|need)|not interested|(?:we|i) (?:have )?"
-    r"(?:already )?found|already found|do not need|don't need|no need anymore"
-)
+# Both on squashed text (no spaces or punctuation).
 _YES = re.compile(
     r"^(是|是的|对|对的|确认|确定|嗯|好的?|可以|没错|yes|y|yep|ok|okay|sure|confirm)$"
 )
-_THANKS = re.compile(r"^(谢谢|谢谢你|谢谢您|多谢|感谢|thanks|thank you|thx|好的谢谢|ok thanks)$")
-# A message that asks something (the knowledge base answers, or an agent does).
-_QUESTION = re.compile(
-    r"[?？]|吗|么|呢$|多少|怎么|如何|哪|什么|啥|几个|有没有|能不能|可不可以|是否|请问|"
-    r"^(?:what|how|where|when|which|who|is|are|do|does|can|could|would|will|any)(?![a-z])"
-)
+_THANKS = re.compile(r"^(好的)?(谢谢|谢谢你|谢谢您|多谢|感谢|thanks|thankyou|thx|okthanks)$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BARE_NUMBER = re.compile(r"^约?(\d+(?:\.\d+)?)\s*(平|平米|平方|平方米|㎡|亩)?(左右)?$")
@@ -451,7 +442,8 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
                 lost_reason=reason,
             )
         state = replace(state, lost_reason=None)
-    if _LOST.search(text.lower()):
+    topic = question_topic(text)
+    if topic == "lost":
         return Turn(
             replace(state, pending="lost", lost_reason=text[:200]),
             Reply(ack=_t(lang, "lost_confirm", LOST_CONFIRM), lang=lang),
@@ -466,10 +458,10 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
             if choice.deal is not None and not state.draft.get("deal"):
                 proposed["deal"] = choice.deal.value
 
-    asks = bool(_QUESTION.search(text.lower()))
+    asks = topic is not None
     answer = None
     if asks or not proposed:
-        answer = knowledge.answer(text, lang, {**state.draft, **proposed})
+        answer = knowledge.answer(text, lang, {**state.draft, **proposed}, topic=topic)
     if answer is not None:
         changes = _diff(state.draft, proposed)
         return _ask_next(state, changes, record=record, answer=answer[1])
@@ -641,6 +633,11 @@ def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[st
         # An area replaces the old one as a whole: "不对,是8000平" must not keep a range's max.
         values.setdefault("area_min_m2", None)
         values.setdefault("area_max_m2", None)
+    currency = values.pop("investment_currency", None)
+    if currency and "investment_wan" in values:
+        # The lead's amounts are 万元 RMB: a foreign amount stays as said, on the record only
+        # (docs/parser.md, money).
+        values["investment_foreign"] = f"{currency} {_number(values.pop('investment_wan'))}万"
     for name in parsed.inferred:
         # A default or a guess (land bought unless 租 is said, land from 亩, 投资 said about a
         # project) never replaces what the prospect stated (docs/parser.md, conversations).

@@ -58,6 +58,15 @@ DEFAULTS = (
         "offices and incubator desks; industrial land is sold at the listed transfer price, "
         "which depends on the plot. Tell us the area and district and an officer will quote.",
     ),
+    (
+        "availability",
+        "有没有,还有,空置,现房,available,vacant,is there,do you have",
+        "园区现有标准厂房、仓库、办公楼和工业用地可选。告诉我需要的面积和区域，招商专员会把合适的"
+        "房源和地块发给您，也可以安排实地看。",
+        "The park has standard factories, warehouses, offices and industrial land available. "
+        "Tell us the area and district you need and an investment officer will send you what "
+        "fits and arrange a visit.",
+    ),
 )
 
 

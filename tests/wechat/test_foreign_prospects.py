@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.core.db import db
-from app.leads.models import Channel, Lead
+from app.leads.models import Channel, Lead, LeadEvent
 from app.wechat.simulator import build_text_xml
 from tests.wechat.test_callback import OPENID, post, text_of
 
@@ -34,3 +34,13 @@ def test_foreign_phone_and_need_make_a_lead_found_by_the_phone_filter(
     assert lead.reference in reply
     response = client.get(f"/api/leads?phone={quote(e164)}", headers=token_for(admin))
     assert [item["id"] for item in response.get_json()["items"]] == [lead.id]
+
+
+def test_a_foreign_investment_is_kept_in_its_currency_not_on_the_rmb_column(client):
+    message = "We plan to invest USD 30 million in a plant and need 40 mu of land, +41 44 668 18 00"
+    text_of(post(client, build_text_xml(OPENID, message)))
+    lead = db.session.scalars(select(Lead).where(Lead.channel == Channel.WECHAT)).one()
+    assert lead.investment_wan is None  # never converted, never stored as if it were RMB
+    events = db.session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead.id))
+    records = [e.data["requirements"] for e in events if e.data and "requirements" in e.data]
+    assert records == [{"investment_foreign": "USD 3000万"}]
