@@ -30,7 +30,7 @@ _INDUSTRY_TRIGGER = re.compile(
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
 )
 _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
-_NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意")
+_NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
 # "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
 _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|用$")
 
@@ -70,25 +70,41 @@ _INDUSTRY_EN_PATTERNS = (
         rf"(?:production\s+of\s+|manufacturing\s+of\s+|making\s+)?(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
-        rf"(?<![a-z])(?:an?|the|our)\s+(?P<ind>{_EN_WORDS})\s+"
-        r"(?:maker|manufacturer|producer|supplier|assembler)s?(?![a-z])"
+        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler)s?\s+of\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        rf"(?<![a-z])in\s+the\s+(?P<ind>{_EN_WORDS})\s+(?:business|industry|sector|field)(?![a-z])"
+    ),
+    re.compile(
+        rf"(?:^|[.!?;]\s+|(?<![a-z])(?:an?|the|our)\s+)(?P<ind>{_EN_WORDS})\s+"
+        r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business)s?(?![a-z])"
     ),
     re.compile(
         rf"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|:)\s*(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
 )
 _EN_NOT_TRADE = re.compile(
-    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?)(?:\s|$)"
+    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|"
+    r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
+    r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
+    r"(?:\s|$)"
 )
 # Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
+_ANNUAL_OUTPUT = (
+    r"(?:年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
+    r"(?:吨|gw|mw|gwh|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
+)
+_PROJECT_TAIL = r"(?:研发|生产|制造|加工|组装)*(?:项目|基地|生产线|工厂)"
 _PROJECT_NAME = re.compile(
-    r"项目名称\s*[:]?\s*(?:年产[^吨,;。，；\x00]{1,8}吨)?(?P<ind>[^\s,;:。，；\x00]{2,20}?)"
-    r"(?:生产|制造)?(?:项目|基地)"
+    rf"项目名称\s*[:]?\s*{_ANNUAL_OUTPUT}(?P<ind>[^\s,;:。，；\x00]{{2,20}}?){_PROJECT_TAIL}"
 )
 _PROJECT_BUILD = re.compile(
-    r"(?:投资|计划|拟)?(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?(?:年产[^吨,;。，；\x00]{1,8}吨)?"
-    r"(?P<ind>[\u4e00-\u9fffa-z]{2,12}?)(?:生产基地|制造基地|生产线|生产项目|项目|基地|工厂)"
+    r"(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?"
+    rf"{_ANNUAL_OUTPUT}(?P<ind>[\u4e00-\u9fffa-z]{{2,12}}?){_PROJECT_TAIL}"
 )
+# Inside a project's words, these start over (投资二亿元建设X → X).
+_PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|万)")
 
 
 def _extract_industry_by_pattern(st: _State) -> bool:
@@ -98,12 +114,15 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             m = pattern.search(text)
             if m is None:
                 continue
-            ind = m.group("ind")
-            if pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind):
+            start, end = m.span("ind")
+            restart = _PROJECT_RESTART.match(text, start, end)
+            if restart:
+                start = restart.end()
+            ind = text[start:end]
+            if len(ind) < 2 or (pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind)):
                 continue
             if _SPACE_USE.search(ind) or _INDUSTRY_JUNK_START.match(ind):
                 continue
-            start, end = m.span("ind")
             st.put("industry", st.value(start, end), start, end)
             st.mask(start, end)
             return True
@@ -114,10 +133,15 @@ def _extract_industry_by_pattern(st: _State) -> bool:
                 if _EN_NOT_TRADE.match(ind) or _INDUSTRY_NOT_TRADE_EN.search(ind):
                     continue
                 start, end = m.span("ind")
-                st.put("industry", st.value(start, end), start, end)
+                st.put("industry", _plain_case(st.value(start, end)), start, end)
                 st.mask(start, end)
                 return True
     return False
+
+
+def _plain_case(words: str) -> str:
+    """ "Automotive wiring harness" → "automotive wiring harness"; LED and PCB stay."""
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in words.split())
 
 
 # Words that make an English phrase a space or a plan, not a trade.
@@ -141,6 +165,12 @@ def _extract_industry(st: _State) -> None:
             m.group("verb") in ("做", "主要做", "专业做", "搞")
             and text.startswith("的", end)
             and len(ind) <= 6
+            and not _NOT_INDUSTRY.search(ind)
+        ) or (
+            # "主营/从事/生产 X，": a trade said as such, even one not in the lists.
+            m.group("verb") in ("主营", "主要从事", "从事", "生产", "主要生产", "经营")
+            and (end >= len(text) or text[end] in ",;。，；.")
+            and len(ind) <= 8
             and not _NOT_INDUSTRY.search(ind)
         )
         if said_as_business or _INDUSTRY_KNOWN.search(ind):

@@ -17,7 +17,7 @@ _COMPANY_SUFFIX = re.compile(
 # Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
 _COMPANY_LEAD = re.compile(
     r".*(?:我是|我们是|我们|我司|本公司|这边是|这里是|这边|来自|代表|公司名称|公司名|"
-    r"企业名称|单位名称|名称|单位|你好|您好|是|在|的|叫|由|系|经)"
+    r"企业名称|单位名称|名称|单位|你好|您好|是|为|在|的|叫|由|系|经)"
 )
 _PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社"})
 _GENERIC_LEAD = re.compile(
@@ -63,12 +63,17 @@ _NAME_MARKER = re.compile(
 )
 _SURNAME_ONLY = re.compile(
     rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"
-    r"(?:(?![\u4e00-\u9fff]{2})|(?=电话|手机|联系|微信|号码|座机))"
+    r"(?:(?![\u4e00-\u9fff]{2})|(?=电话|手机|联系|微信|号码|座机|[啊呀哈呢的]))"
 )
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
     r"(?<![a-z])(?:mr|mrs|ms|miss|dr)\.?\s+[a-z][a-z\-']{1,20}(?:\s+[a-z][a-z\-']{1,20})?(?=[^a-z]|$)"
+)
+# "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
+_EN_SELF = re.compile(
+    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is)\s+"
+    r"(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
 _LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")
@@ -165,6 +170,11 @@ def _extract_contact(st: _State) -> None:
     if m:
         st.put("contact_name", st.value(m.start(), m.end()), m.start(), m.end())
         st.mask(m.start(), m.end())
+        return
+    m = _EN_SELF.search(st.original) if _HAS_UPPER.search(st.original) else None
+    if m and _MASK not in text[m.start("name") : m.end("name")]:
+        st.put("contact_name", m.group("name"), *m.span("name"))
+        st.mask(*m.span("name"))
         return
     m = _EN_CONTACT.search(text)
     if m:

@@ -85,9 +85,18 @@ _CN_DIGIT_RUN = re.compile(
 _HAS_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九十几]")
 
 
+# 伍 and 陆 are surnames too; beside a numeral unit they are the financial digits 5 and 6.
+_FINANCIAL_SURNAME_DIGIT = re.compile(
+    r"[伍陆](?=[拾十佰百仟千万亿])|(?<=[拾十佰百仟千万亿零])[伍陆]"
+)
+
+
 def fold(text: str) -> str:
     """Full-width → ASCII, traditional → simplified, lower case; same length as the input."""
-    return text.translate(_FOLD)
+    folded = text.translate(_FOLD)
+    if "伍" in folded or "陆" in folded:
+        folded = _FINANCIAL_SURNAME_DIGIT.sub(lambda m: "五" if m.group() == "伍" else "六", folded)
+    return folded
 
 
 def _display(text: str) -> str:
