@@ -92,6 +92,8 @@ def _extract_form(st: _State) -> None:
         if _EMPTY.match(value):
             st.mask(start, end)
             continue
+        if kind in ("tax", "investment", "area"):
+            _bare_value(st, kind, value, start)
         if kind == "need" and "area_min_m2" not in st.fields:
             bare = _BARE_AREA.search(value)
             if bare:
@@ -113,6 +115,27 @@ def _extract_form(st: _State) -> None:
             continue
         st.put(name, st.value(start, end), start, end)
         st.mask(start, end)
+
+
+_BARE_NUMBER = re.compile(r"^(?:约|大约|大概|每年|年)?\s*(\d+(?:\.\d+)?)\s*(?:左右)?$")
+
+
+def _bare_value(st: _State, kind: str, value: str, start: int) -> None:
+    """A form value without its unit: 税收 200 is 200万, 面积 3000 is 3000 m² (the advert
+    asks for 万元 and ㎡)."""
+    m = _BARE_NUMBER.match(value)
+    if m is None:
+        return
+    number = float(m.group(1))
+    a, b = start + m.start(1), start + m.end(1)
+    if number <= 0:
+        return
+    if kind == "area":
+        st.put("area_min_m2", number, a, b)
+        st.put("area_max_m2", number, a, b)
+    else:
+        st.put(f"{kind}_wan", number, a, b)
+    st.mask(a, b)
 
 
 def _kinds(labels: list[re.Match[str]]) -> set[str]:

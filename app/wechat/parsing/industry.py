@@ -29,12 +29,22 @@ _INDUSTRY_TRIGGER = re.compile(
     r"(?=的|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
 )
+_STRONG_VERBS = frozenset(
+    {"主营", "主要从事", "从事", "生产", "主要生产", "经营", "主要做", "专业做"}
+)
+# Words for a space or a plot: "生产厂房" says what the space is for, not the trade.
+_PLACE_WORD = re.compile(r"厂房|仓库|车间|办公|土地|用地|场地|地块|工位|[亩平米]")
 _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
 _NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
 # "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
 _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|用$")
 
 
+# A product noun right after a material or trade term, up to a word that ends the phrase.
+_PRODUCT_AFTER = re.compile(
+    r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
+    r"产品|领域|方面|业务|相关|方向)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
+)
 # Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
 _MODIFIER_BEFORE = re.compile(r"(?:高端|特种|新型|高性能|绿色|精密|先进|现代)$")
 # The end of a trade said after 从事/主营 that is not part of it.
@@ -68,6 +78,10 @@ _INDUSTRY_EN_PATTERNS = (
     re.compile(
         r"(?<![a-z])(?:plant|factory|facility|line|base|workshop)\s+for\s+(?:the\s+)?"
         rf"(?:production\s+of\s+|manufacturing\s+of\s+|making\s+)?(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        rf"(?<![a-z])for\s+(?:our|the)\s+(?P<ind>{_EN_WORDS})\s+"
+        r"(?:production|manufacturing|assembly|business|operations?)(?![a-z])"
     ),
     re.compile(
         r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler)s?\s+of\s+"
@@ -167,11 +181,12 @@ def _extract_industry(st: _State) -> None:
             and len(ind) <= 6
             and not _NOT_INDUSTRY.search(ind)
         ) or (
-            # "主营/从事/生产 X，": a trade said as such, even one not in the lists.
-            m.group("verb") in ("主营", "主要从事", "从事", "生产", "主要生产", "经营")
-            and (end >= len(text) or text[end] in ",;。，；.")
-            and len(ind) <= 8
+            # "主营/从事/生产 X": a trade said as such, even one not in the lists.
+            m.group("verb")
+            in ("主营", "主要从事", "从事", "生产", "主要生产", "经营", "主要做", "专业做")
+            and len(ind) <= 10
             and not _NOT_INDUSTRY.search(ind)
+            and not _PLACE_WORD.search(ind)
         )
         if said_as_business or _INDUSTRY_KNOWN.search(ind):
             tail = _TRIGGER_TAIL.search(ind)
@@ -186,12 +201,15 @@ def _extract_industry(st: _State) -> None:
     for m in _INDUSTRY_SCAN.finditer(text):
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
-        start = m.start()
+        start, end = m.start(), m.end()
         modifier = _MODIFIER_BEFORE.search(text, max(0, start - 3), start)
         if modifier:
             start = modifier.start()  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
-        st.put("industry", st.value(start, m.end()), start, m.end())
-        st.mask(start, m.end())
+        product = _PRODUCT_AFTER.match(text, end)
+        if product:
+            end = product.end()  # 不锈钢餐具, 电子烟配件: the product that follows the material
+        st.put("industry", st.value(start, end), start, end)
+        st.mask(start, end)
         return
     if st.has_latin:
         m = _INDUSTRY_LATIN.search(text)

@@ -68,12 +68,14 @@ _SURNAME_ONLY = re.compile(
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
-    r"(?<![a-z])(?:mr|mrs|ms|miss|dr)\.?\s+[a-z][a-z\-']{1,20}(?:\s+[a-z][a-z\-']{1,20})?(?=[^a-z]|$)"
+    r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
+    r"(?:\s+[^\W\d_][^\W\d_\-']{1,20})?(?![^\W\d_])"
 )
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
-    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is)\s+"
-    r"(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]|"
+    r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：])\s*"
+    r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
 _LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")
