@@ -35,6 +35,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
+
 from app.leads.models import Deal, NeedType
 from app.wechat.answers import Knowledge
 from app.wechat.parsing import SQM_PER_MU, ParseResult
@@ -90,7 +92,10 @@ WELCOME_BACK = "您好，欢迎回来！"
 CHOICES_TEXT = "请问您需要哪一类？回复数字即可：\n" + "\n".join(
     f"{c.number} {c.label}" for c in CHOICES
 )
-EXAMPLE = "也可以直接一句话说需求，比如：想租5000平厂房，电话13812345678"
+EXAMPLE = (
+    "也可以直接一句话说需求，比如：想租5000平厂房，电话13812345678\n"
+    "You are welcome to write in English."
+)
 QUESTIONS = {
     "need": CHOICES_TEXT,
     "area": "大概需要多大面积？比如“5000平”或“3000-5000平”。",
@@ -117,6 +122,7 @@ LOST_CONFIRM = "明白了。确认不再需要了吗？回复“是”，我们�
 LOST_DONE = "好的，已记下，不再打扰您。祝一切顺利！以后有需要随时发消息给我。"
 LOST_KEPT = "好的，我们继续。"
 THANKS = "不客气～"
+ALREADY_NOTED = "好的，这些都已记下。"
 
 EN = {
     "greeting": "Hello and welcome! I am the park's investment assistant: factories, land, "
@@ -147,6 +153,7 @@ EN = {
     "lost_done": "Done, we will not bother you again. All the best, and write to us any time.",
     "lost_kept": "Fine, let us go on.",
     "thanks": "You are welcome!",
+    "already_noted": "Noted, we have that already.",
     "saved": "Your enquiry is registered as {ref}. An investment officer will contact you soon.",
     "joined": "Your enquiry {ref} is being followed up; we have added this to it.",
     "handover": "An investment officer{ref} will reply to you here shortly.",
@@ -458,6 +465,10 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
             if choice.deal is not None and not state.draft.get("deal"):
                 proposed["deal"] = choice.deal.value
 
+    if topic == "availability" and not any(
+        proposed.get(name) for name in ("need_type", "area_min_m2", "area_max_m2")
+    ):
+        topic = "other"  # "is there a canteen?": not a question about space to rent or buy
     asks = topic is not None
     answer = None
     if asks or not proposed:
@@ -486,6 +497,9 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         proposed.update(answer_fields or {})
 
     changes = _diff(state.draft, proposed)
+    if not changes and proposed:
+        # Said again what we already have: no news, but nothing misunderstood either.
+        return _ask_next(state, {}, ack=_t(lang, "already_noted", ALREADY_NOTED), record=record)
     if not changes:
         if not state.draft and state.lead_id is None:
             return Turn(
@@ -811,6 +825,15 @@ def _number(value: Any) -> str:
 
 def mask_phone(phone: str) -> str:
     """+8613812345678 → 138****5678 (SPEC §11: PII masked where it is shown back)."""
+    if not phone.startswith("+86"):
+        # Abroad: the country code stays readable (+886 ****5678).
+        try:
+            code = str(phonenumbers.parse(phone, None).country_code)
+        except phonenumbers.NumberParseException:
+            code = ""
+        rest = phone.removeprefix("+" + code)
+        if code and len(rest) >= 6:
+            return f"+{code} ****{rest[-4:]}"
     digits = phone.removeprefix("+86")
     if len(digits) >= 7:
         return digits[:3] + "****" + digits[-4:]

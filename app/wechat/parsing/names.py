@@ -33,8 +33,8 @@ _REGIONS = frozenset(read_sections("regions.txt")["regions"])
 # "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
 _ONE_OF = re.compile(r".*(?:一家|一个|这家|那家)")
 _COMPANY_COLON = re.compile(
-    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*[:]\s*"
-    r"(?P<name>[^\s,;。，；!?！？:]{2,30})"
+    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是)\s*"
+    r"(?P<name>[^\s,;。，；!?！？:我\x00]{2,30})"
 )
 _EN_COMPANY = re.compile(
     r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
