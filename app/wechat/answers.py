@@ -86,6 +86,8 @@ class Knowledge:
         question's topic (app/wechat/parsing/questions.py), if the admin keeps one.
         """
         entry = self.match(text)
+        if entry is not None and entry.topic == "availability" and topic != "availability":
+            entry = None  # "is there a canteen?" asks about no space to rent or buy
         if entry is None and topic is not None:
             entry = next((e for e in self.entries if e.topic == topic), None)
         if entry is None:
