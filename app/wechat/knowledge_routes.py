@@ -15,6 +15,7 @@ from app.accounts.models import Role
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import json_body
+from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.leads.schemas import validation_error
 from app.web.auth import role_required
 from app.wechat import knowledge
@@ -120,3 +121,78 @@ def save_answer() -> Response | tuple[str, int]:
     db.session.commit()
     flash(_("已保存"), "info")
     return redirect(url_for("bot_answers_pages.answers_page"))
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------
+
+
+def _document() -> None:
+    bearer = [{"bearer": []}]
+    answer = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "topic": {"type": "string", "enum": list(knowledge.TOPICS)},
+            "keywords": {"type": "string", "description": "comma-separated"},
+            "answer_zh": {"type": "string"},
+            "answer_en": {"type": "string"},
+            "active": {"type": "boolean"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    }
+    schemas: dict[str, Any] = {"BotAnswer": answer}
+    for model in (AnswerIn, AnswerPatch):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    ref = {"$ref": "#/components/schemas/BotAnswer"}
+    answer_id = {"name": "answer_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+    def body(name: str) -> dict[str, Any]:
+        schema = {"$ref": f"#/components/schemas/{name}"}
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+    def op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"summary": summary, "tags": ["wechat"], "security": bearer,
+                "responses": responses, **extra}  # fmt: skip
+
+    add_paths(
+        {
+            "/api/bot-answers": {
+                "get": op(
+                    "The WeChat bot's answers (admin)",
+                    {"200": json_response(page_of(ref), "Answers"), **error_responses(401, 403)},
+                ),
+                "post": op(
+                    "Add an answer: keywords and the answer in Chinese and English (admin)",
+                    {"201": json_response(ref, "The answer"), **error_responses(400, 401, 403)},
+                    requestBody=body("AnswerIn"),
+                ),
+            },
+            "/api/bot-answers/{answer_id}": {
+                "get": op(
+                    "One answer (admin)",
+                    {"200": json_response(ref, "The answer"), **error_responses(401, 403, 404)},
+                    parameters=[answer_id],
+                ),
+                "patch": op(
+                    "Change an answer (admin)",
+                    {
+                        "200": json_response(ref, "The answer"),
+                        **error_responses(400, 401, 403, 404),
+                    },
+                    parameters=[answer_id],
+                    requestBody=body("AnswerPatch"),
+                ),
+                "delete": op(
+                    "Remove an answer (admin)",
+                    {"204": {"description": "Removed"}, **error_responses(401, 403, 404)},
+                    parameters=[answer_id],
+                ),
+            },
+        },
+        schemas,
+    )
+
+
+_document()
