@@ -44,7 +44,7 @@ from app.wechat.parsing.places import (
     _extract_district,
     load_districts,
 )
-from app.wechat.parsing.questions import question_topic
+from app.wechat.parsing.questions import says_no_longer_looking
 from app.wechat.parsing.result import (
     FIELD_NAMES,
     MAX_CHARS,
@@ -80,9 +80,14 @@ def _coerce(text: object) -> str:
     return "" if text is None else str(text)
 
 
+def _extract_eia_and_lost(st: _State) -> None:
+    _extract_eia(st)
+    _drop_need_when_lost(st)  # one step for both: each step costs a call on the hot path
+
+
 def _drop_need_when_lost(st: _State) -> None:
     """不考虑了 / already found: the prospect is no longer looking, so there is no need."""
-    if ("need_type" in st.fields or "deal" in st.fields) and question_topic(st.original) == "lost":
+    if ("need_type" in st.fields or "deal" in st.fields) and says_no_longer_looking(st.work):
         st.fields.pop("need_type", None)
         st.fields.pop("deal", None)
         st.notes.append("no longer looking")
@@ -99,8 +104,7 @@ _STEPS: tuple[tuple[str, Callable[[_State], None]], ...] = (
     ("district", _extract_district),
     ("industry", _extract_industry),
     ("need", _extract_need_and_deal),
-    ("eia", _extract_eia),
-    ("lost", _drop_need_when_lost),
+    ("eia", _extract_eia_and_lost),
 )
 
 

@@ -43,6 +43,7 @@ _PRICE_AFTER = re.compile(
 )
 # Amounts in another currency are kept in the message and a note, never converted (the lead's
 # amounts are in 万元 RMB; docs/parser.md, money).
+_FOREIGN_HINT = re.compile(r"[美欧港日英台瑞$€£]")
 _CURRENCY_BEFORE = re.compile(
     r"(?P<cur>usd|us\$|\$|eur|€|euros?|hkd|hk\$|jpy|gbp|£|chf|twd|nt\$|sgd)\s*$"
 )
@@ -57,6 +58,7 @@ _PEOPLE_BEFORE = re.compile(
 _PEOPLE_WE = re.compile(
     r"(?:我们|团队|公司)(?:就|只有|才|有|共|一共|总共|大概|大约|约)?(?:就|只有|才)?\s*$"
 )
+_STAFF_HINT = re.compile(r"员工|工人|职工|用工|人员|就业")
 # "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
 _STAFF_COUNT = re.compile(
     rf"(?:员工|工人|职工|用工|人员|就业)(?:大概|大约|约|有|共|总共|一共|规模)?\s*(?P<n>{_NUM})\s*"
@@ -150,7 +152,7 @@ def _extract_quantities(st: _State) -> None:
                 or _PEOPLE_AFTER.match(text, q.end)
             ):
                 st.put("employees", int(q.low), q.start, q.end)
-    if "employees" not in st.fields and "个" in text:
+    if "employees" not in st.fields and "个" in text and _STAFF_HINT.search(text):
         m = _STAFF_COUNT.search(text)
         number = parse_number(m.group("n")) if m else None
         if m and number is not None and 1 <= number[0] < 1e6:
@@ -198,9 +200,11 @@ def _assign_money(st: _State, q: _Qty, before: str) -> None:
     """Decide whether an amount is tax, investment or neither, from the words next to it."""
     wan = q.low / 1e4
     source = st.original[q.start : q.end]
-    currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
-        _CURRENCY_AFTER.match(st.work, q.end)
-    )
+    currency = None
+    if st.has_latin or _FOREIGN_HINT.search(st.work):
+        currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
+            _CURRENCY_AFTER.match(st.work, q.end)
+        )
     code = _currency_code(currency.group("cur")) if currency is not None else None
     m = _AMOUNT_WORD_AFTER.match(st.work, q.end)
     kind = m.lastgroup if m else None

@@ -98,6 +98,11 @@ _INDUSTRY_EN_PATTERNS = (
         rf"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|:)\s*(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
 )
+# Every English pattern holds one of these words.
+_EN_TRIGGER = re.compile(
+    r"manufactur|produc|mak|assembl|plant|factory|facility|line|base|workshop|supplier|"
+    r"business|industry|sector|field|for (?:our|the)"
+)
 _EN_NOT_TRADE = re.compile(
     r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
@@ -140,7 +145,7 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             st.put("industry", st.value(start, end), start, end)
             st.mask(start, end)
             return True
-    if st.has_latin:
+    if st.has_latin and _EN_TRIGGER.search(text):
         for pattern in _INDUSTRY_EN_PATTERNS:
             for m in pattern.finditer(text):
                 ind = m.group("ind")

@@ -72,6 +72,7 @@ _EN_CONTACT = re.compile(
     r"(?:\s+[^\W\d_][^\W\d_\-']{1,20})?(?![^\W\d_])"
 )
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
+_EN_SELF_HINT = re.compile(r"i'm|i am|name|this is|contact|attn")
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：])\s*"
@@ -173,7 +174,7 @@ def _extract_contact(st: _State) -> None:
         st.put("contact_name", st.value(m.start(), m.end()), m.start(), m.end())
         st.mask(m.start(), m.end())
         return
-    m = _EN_SELF.search(st.original) if _HAS_UPPER.search(st.original) else None
+    m = _EN_SELF.search(st.original) if _EN_SELF_HINT.search(text) else None
     if m and _MASK not in text[m.start("name") : m.end("name")]:
         st.put("contact_name", m.group("name"), *m.span("name"))
         st.mask(*m.span("name"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from app.wechat.parsing.data import read_sections
-from app.wechat.parsing.text import fold
+from app.wechat.parsing.text import _trie_pattern, fold
 
 TOPIC_ORDER = ("lost", "policy", "price", "location", "availability")
 _ASKS = re.compile(
@@ -23,11 +23,11 @@ _HAS_ONE = re.compile(r"有[^,;。，；!?！？]{0,14}(?:吗|么|[?])")
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    cjk = [re.escape(w) for w in words if not w.isascii()]
+    cjk = [w for w in words if not w.isascii()]
     latin = [re.escape(w.replace("_", " ")) for w in words if w.isascii()]
     parts = []
     if cjk:
-        parts.append("|".join(sorted(cjk, key=len, reverse=True)))
+        parts.append(_trie_pattern(cjk))
     if latin:
         parts.append(
             r"(?<![a-z])(?:" + "|".join(sorted(latin, key=len, reverse=True)) + r")(?![a-z])"
@@ -36,6 +36,17 @@ def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _TOPICS = {name: _pattern(words) for name, words in read_sections("questions.txt").items()}
+
+
+# Every "lost" phrase holds one of these; most enquiries hold none and skip the full pattern.
+_LOST_HINT = re.compile(
+    r"[考弃算]|不需要|已经|找到|不用|found|interest|longer|n't need|not need|no need"
+)
+
+
+def says_no_longer_looking(folded: str) -> bool:
+    """不考虑了 / 已经找到了 / already found, in folded text."""
+    return _LOST_HINT.search(folded) is not None and _TOPICS["lost"].search(folded) is not None
 
 
 def asks_something(text: str) -> bool:
@@ -47,7 +58,7 @@ def question_topic(text: str) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
     folded = " ".join(fold(text[:2000]).split())
-    if _TOPICS["lost"].search(folded):
+    if says_no_longer_looking(folded):
         return "lost"
     if not _ASKS.search(folded):
         return None
