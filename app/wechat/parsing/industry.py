@@ -84,6 +84,10 @@ _INDUSTRY_EN_PATTERNS = (
         r"(?:production|manufacturing|assembly|business|operations?)(?![a-z])"
     ),
     re.compile(
+        rf"(?<![a-z])for\s+(?:an?|the|our)\s+(?:new\s+)?(?P<ind>{_EN_WORDS})\s+"
+        r"(?:plant|factory|facility|production\s+line|project|base)(?![a-z])"
+    ),
+    re.compile(
         r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler)s?\s+of\s+"
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
@@ -102,6 +106,22 @@ _INDUSTRY_EN_PATTERNS = (
 _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|plant|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)"
+)
+_EN_LEADING_ADJECTIVE = re.compile(
+    r"(?:(?:uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|"
+    r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
+    r"young|family|listed|ready-built|ready|built|standard|modern|existing|vacant|suitable|"
+    r"second-hand|multi-storey|single-storey|good|nice)(?:\s+|$))+"
+)
+# After an English trade word, more words of the same trade ("automotive stamping parts",
+# "LED lighting"), up to punctuation or a word that ends the phrase.
+_EN_MORE_WORDS = re.compile(
+    r"(?:\s+(?!(?:company|firm|group|manufacturer|maker|supplier|producer|plant|factory|"
+    r"facility|and|for|in|at|with|is|are|we|our|looking|seeks|needs|wants|interested|needs|"
+    r"requires|project|business|industry|sector|to|from|of|on|by|the|a|an|making|production|"
+    r"manufacturing|startup|startups|team|hq|office|workshop|warehouse)(?![a-z]))"
+    r"[a-z][a-z\-]*){1,3}(?=\s*[,.;:!?()\x00]|\s+(?:company|firm|manufacturer|maker|supplier|"
+    r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
 )
 _EN_NOT_TRADE = re.compile(
     r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|"
@@ -148,10 +168,13 @@ def _extract_industry_by_pattern(st: _State) -> bool:
     if st.has_latin and _EN_TRIGGER.search(text):
         for pattern in _INDUSTRY_EN_PATTERNS:
             for m in pattern.finditer(text):
-                ind = m.group("ind")
-                if _EN_NOT_TRADE.match(ind) or _INDUSTRY_NOT_TRADE_EN.search(ind):
-                    continue
                 start, end = m.span("ind")
+                lead = _EN_LEADING_ADJECTIVE.match(text, start, end)
+                if lead:
+                    start = lead.end()  # "Japanese precision gear maker": the trade follows
+                ind = text[start:end]
+                if not ind or _EN_NOT_TRADE.match(ind) or _INDUSTRY_NOT_TRADE_EN.search(ind):
+                    continue
                 st.put("industry", _plain_case(st.value(start, end)), start, end)
                 st.mask(start, end)
                 return True
@@ -213,11 +236,19 @@ def _extract_industry(st: _State) -> None:
         product = _PRODUCT_AFTER.match(text, end)
         if product:
             end = product.end()  # 不锈钢餐具, 电子烟配件: the product that follows the material
+        elif text[start:end].isascii():
+            more = _EN_MORE_WORDS.match(text, end)
+            if more:
+                end = more.end()  # "LED lighting"
         st.put("industry", st.value(start, end), start, end)
         st.mask(start, end)
         return
     if st.has_latin:
         m = _INDUSTRY_LATIN.search(text)
         if m:
-            st.put("industry", st.value(*m.span()), *m.span())
-            st.mask(*m.span())
+            end = m.end()
+            more = _EN_MORE_WORDS.match(text, end)
+            if more:
+                end = more.end()
+            st.put("industry", _plain_case(st.value(m.start(), end)), m.start(), end)
+            st.mask(m.start(), end)

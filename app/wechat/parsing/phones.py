@@ -116,6 +116,10 @@ def _extract_phones(st: _State) -> None:
         i = 0
         unread: list[tuple[int, int]] = []  # neighbouring groups no phone number took
         while i < len(groups):
+            if plus and i > 0 and not found:
+                # "+44 7700 900123" that is not valid: its digits are not a Chinese number.
+                unread.extend(groups[i:])
+                break
             j = _longest_phone(st, phone_text, groups, i, plus and i == 0, area_code, found)
             if j is None:
                 unread.append(groups[i])
