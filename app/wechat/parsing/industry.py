@@ -23,21 +23,34 @@ _INDUSTRY_SCAN = re.compile(
 _INDUSTRY_NOT_AFTER = re.compile(r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场|面积")
 _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
 _INDUSTRY_TRIGGER = re.compile(
-    r"(?P<verb>主要做|专业做|主要从事|从事|主营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
+    r"(?P<verb>主要做|专业做|主要从事|专业从事|专注于|致力于|从事|主营|主要经营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
     r"产品是|主要产品|属于|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,12}?)"
     r"(?=的|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
 )
 _STRONG_VERBS = frozenset(
-    {"主营", "主要从事", "从事", "生产", "主要生产", "经营", "主要做", "专业做"}
+    {
+        "主营",
+        "主要从事",
+        "专业从事",
+        "专注于",
+        "致力于",
+        "从事",
+        "生产",
+        "主要生产",
+        "经营",
+        "主要经营",
+        "主要做",
+        "专业做",
+    }
 )
 # Words for a space or a plot: "生产厂房" says what the space is for, not the trade.
 _PLACE_WORD = re.compile(r"厂房|仓库|车间|办公|土地|用地|场地|地块|工位|[亩平米]")
 _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
 _NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
 # "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
-_SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|用$")
+_SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![利应使])用$")
 
 
 # A product noun right after a material or trade term, up to a word that ends the phrase.
@@ -134,7 +147,9 @@ _ANNUAL_OUTPUT = (
     r"(?:年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
     r"(?:吨|gw|mw|gwh|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
 )
-_PROJECT_TAIL = r"(?:研发|生产|制造|加工|组装)*(?:项目|基地|生产线|工厂)"
+_PROJECT_TAIL = (
+    r"(?:产业园项目|产业园|产业基地|(?:研发|生产|制造|加工|组装)*(?:项目|基地|生产线|工厂))"
+)
 _PROJECT_NAME = re.compile(
     rf"项目名称\s*[:]?\s*{_ANNUAL_OUTPUT}(?P<ind>[^\s,;:。，；\x00]{{2,20}}?){_PROJECT_TAIL}"
 )
@@ -142,6 +157,9 @@ _PROJECT_BUILD = re.compile(
     r"(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?"
     rf"{_ANNUAL_OUTPUT}(?P<ind>[\u4e00-\u9fffa-z]{{2,12}}?){_PROJECT_TAIL}"
 )
+# "自行车零件厂商": the maker's products.
+_MAKER = re.compile(r"(?P<ind>[\u4e00-\u9fffa-z]{2,10}?)(?:厂商|制造商|生产商|供应商|厂家)")
+_MAKER_LEAD = re.compile(r".*(?:的|是|为|家|个)")
 # Inside a project's words, these start over (投资二亿元建设X → X).
 _PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|万)")
 
@@ -165,6 +183,18 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             st.put("industry", st.value(start, end), start, end)
             st.mask(start, end)
             return True
+    if "商" in text or "厂家" in text:
+        m = _MAKER.search(text)
+        if m:
+            start, end = m.span("ind")
+            lead = _MAKER_LEAD.match(text, start, end)
+            if lead:
+                start = lead.end()
+            ind = text[start:end]
+            if len(ind) >= 2 and not _NOT_INDUSTRY.search(ind) and not _PLACE_WORD.search(ind):
+                st.put("industry", st.value(start, end), start, end)
+                st.mask(start, end)
+                return True
     if st.has_latin and _EN_TRIGGER.search(text):
         for pattern in _INDUSTRY_EN_PATTERNS:
             for m in pattern.finditer(text):
