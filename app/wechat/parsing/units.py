@@ -223,7 +223,7 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
                 category,
                 unit,
                 low != high,
-                bool(qa or approx or (use_range and qb)),
+                bool((qa and qa != "来") or approx or (use_range and qb)),
                 per_kind,
                 _has_mult(a) or bool(qm) or bool(use_range and _has_mult(b)),
             )
