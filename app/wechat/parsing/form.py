@@ -87,7 +87,8 @@ def _extract_form(st: _State) -> None:
         labels = [
             m
             for m in _GLUED.finditer(text)
-            if not _NOT_GLUED_AFTER.search(text, max(0, m.start() - 1), m.start())
+            if _LABELS[m.group("label")] not in ("company", "investment")
+            or not _NOT_GLUED_AFTER.search(text, max(0, m.start() - 1), m.start())
         ]
     kinds = _kinds(labels)
     if len(kinds) < 3 or not kinds & {"need", "industry", "company", "contact"}:
