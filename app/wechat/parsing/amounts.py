@@ -94,6 +94,7 @@ def _extract_quantities(st: _State) -> None:
     areas: list[tuple[_Qty, float | None, float | None, int]] = []
     crane: tuple[float, int, int] | None = None
     power: tuple[float, int, int] | None = None
+    foreign: bool | None = None  # the text may hold a foreign currency (checked once)
     for q in _scan_quantities(text, st.notes, st.original):
         cat = q.category
         if cat is None and (
@@ -125,7 +126,9 @@ def _extract_quantities(st: _State) -> None:
                 areas.append((q, low, high, end))
         elif cat == _MONEY or cat is None:
             if not q.per:  # a price (元/平, 万/月) is not an amount
-                _assign_money(st, q, _sentence_before(text, q.start, 24))
+                if foreign is None:
+                    foreign = st.has_latin or _FOREIGN_HINT.search(text) is not None
+                _assign_money(st, q, _sentence_before(text, q.start, 24), foreign)
         elif cat == _POWER:
             if power is None or q.high > power[0]:
                 power = (q.high, q.start, q.end)
@@ -163,9 +166,10 @@ def _extract_quantities(st: _State) -> None:
         st.put("power_kva", power[0], power[1], power[2])
     if not areas:
         return
-    land = next((a for a in areas if a[0].unit in LAND_UNITS), None)
-    if land is not None:
-        st.land_area = (land[1], land[2], land[0].start, land[3])
+    for land in areas:
+        if land[0].unit in LAND_UNITS:
+            st.land_area = (land[1], land[2], land[0].start, land[3])
+            break
     q, low, high, end = areas[0]
     if low is not None:
         st.put("area_min_m2", round(low, 2), q.start, end)
@@ -196,12 +200,12 @@ def _currency_code(word: str) -> str:
     return word.upper()
 
 
-def _assign_money(st: _State, q: _Qty, before: str) -> None:
+def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
     """Decide whether an amount is tax, investment or neither, from the words next to it."""
     wan = q.low / 1e4
     source = st.original[q.start : q.end]
     currency = None
-    if st.has_latin or _FOREIGN_HINT.search(st.work):
+    if foreign:
         currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
             _CURRENCY_AFTER.match(st.work, q.end)
         )

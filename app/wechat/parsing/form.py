@@ -51,9 +51,6 @@ _LABELS = {
     "区域": "district",
     "意向区域": "district",
 }
-# A form holds one of these at least (cheap to check before the label pattern); free text
-# rarely does.
-_FORM_ONLY = ("需求", "用途", "税收", "联系人", "对接人", "姓名", "意向")
 # Every label holds one of these; three different ones are needed for a form.
 _LABEL_ROOTS = (
     "需求", "意向", "用途", "行业", "产业", "主营", "税", "公司", "企业", "单位", "联系人", "姓名",
@@ -80,7 +77,19 @@ _KEEP = frozenset({"company", "contact", "industry"})
 
 def _extract_form(st: _State) -> None:
     text = st.work
-    if not any(word in text for word in _FORM_ONLY) or sum(w in text for w in _LABEL_ROOTS) < 3:
+    # A form holds two of these at least (cheap to check first); free text rarely does.
+    hints = (
+        ("需求" in text)
+        + ("用途" in text)
+        + ("税收" in text)
+        + ("联系人" in text)
+        + ("手机" in text)
+        + ("公司" in text)
+        + ("对接人" in text)
+        + ("姓名" in text)
+        + ("意向" in text)
+    )
+    if hints < 2 or sum(w in text for w in _LABEL_ROOTS) < 3:
         return  # most messages are not a form: three label words at least, anywhere
     labels = [m for m in _LABEL.finditer(text) if m.group("sep") or _fits_without_sep(text, m)]
     if len(_kinds(labels)) < 3 and _LABEL.match(text):

@@ -195,7 +195,7 @@ def _extract_industry_by_pattern(st: _State) -> bool:
                 st.put("industry", st.value(start, end), start, end)
                 st.mask(start, end)
                 return True
-    if st.has_latin and _EN_TRIGGER.search(text):
+    if st.has_latin and text.count(" ") >= 3 and _EN_TRIGGER.search(text):
         for pattern in _INDUSTRY_EN_PATTERNS:
             for m in pattern.finditer(text):
                 start, end = m.span("ind")

@@ -75,8 +75,10 @@ def _extract_need_and_deal(st: _State) -> None:
         deals.sort()
     chosen = _choose_need(needs)
     land = st.land_area
-    custom_built = any(kind == "build_to_suit" for _, _, kind in deals)
-    land_said = any(need == "land" for need, _, _ in needs)
+    custom_built = land_said = False
+    if land is not None:
+        custom_built = any(kind == "build_to_suit" for _, _, kind in deals)
+        land_said = any(need == "land" for need, _, _ in needs)
     if land is not None and (
         chosen is None
         or chosen[0] not in _PLACES

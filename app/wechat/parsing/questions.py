@@ -47,6 +47,18 @@ _LOST_HINT = re.compile(
 
 def says_no_longer_looking(folded: str) -> bool:
     """不考虑了 / 已经找到了 / already found, in folded text."""
+    if not (
+        "考" in folded
+        or "弃" in folded
+        or "算" in folded
+        or "不" in folded
+        or "已" in folded
+        or "找" in folded
+        or "好了" in folded
+        or "定下" in folded
+        or "n" in folded
+    ):
+        return False  # on the hot path: most enquiries hold none of these
     return _LOST_HINT.search(folded) is not None and _TOPICS["lost"].search(folded) is not None
 
 
