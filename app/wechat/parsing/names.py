@@ -62,6 +62,11 @@ _NAME_MARKER = re.compile(
     rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
 )
+# "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
+_NAME_MARKER_LATIN = re.compile(
+    r"(?:联系人是?|对接人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
+    r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?)(?![a-z])"
+)
 _SURNAME_ONLY = re.compile(
     rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"
     r"(?:(?![\u4e00-\u9fff]{2})|(?=电话|手机|联系|微信|号码|座机|[啊呀哈呢的]))"
@@ -136,6 +141,8 @@ def _extract_company(st: _State) -> None:
 def _extract_contact(st: _State) -> None:
     text = st.work
     m = _NAME_MARKER.search(text)
+    if m is None and st.has_latin:
+        m = _NAME_MARKER_LATIN.search(text)
     if m:
         st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
         st.mask(*m.span("name"))

@@ -64,10 +64,11 @@ def _build_fold_table() -> dict[int, str]:
 
 _FOLD = _build_fold_table()
 # The same fold without lower-casing, for values shown to people (LED照明, Acme Co., Ltd.).
+# Full-width brackets stay as written: 深圳华锐（香港）有限公司 is the company's own name.
 _FOLD_KEEP_CASE = {
     cp: (chr(cp - 0xFEE0) if 0xFF01 <= cp <= 0xFF5E else repl)
     for cp, repl in _FOLD.items()
-    if not ord("A") <= cp <= ord("Z")
+    if not ord("A") <= cp <= ord("Z") and chr(cp) not in "（）"
 }
 # Phone digits read aloud: 幺 is how 1 is said in phone numbers.
 _PHONE_DIGITS = {ord(ch): str(d) for ch, d in CN_DIGITS.items() if ch != "两"}
