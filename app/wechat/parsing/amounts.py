@@ -30,6 +30,7 @@ _HEIGHT_BEFORE = re.compile(
     r"|(?<!速)高(?:要求|需要|达到|要|约|为|是|不低于|至少|:)?\s*(?:要求|需要|在)?\s*$"
 )
 _HEIGHT_AFTER = re.compile(r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|ceiling|height)")
+_BUILDING_HEIGHT = re.compile(r"建筑高度|建筑限高|楼栋高度|building height")
 _CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|起重机|吊机|行吊|crane"
 _CRANE_BEFORE = re.compile(_CRANE_WORDS)
 _CRANE_AFTER = re.compile(rf"\s*(?:的|以上的?)?\s*(?:{_CRANE_WORDS})")
@@ -133,6 +134,8 @@ def _extract_quantities(st: _State) -> None:
             if power is None or q.high > power[0]:
                 power = (q.high, q.start, q.end)
         elif cat == _LENGTH:
+            if _BUILDING_HEIGHT.search(_clause_before(text, q.start)):
+                continue  # 建筑高度不超过24米: the building's height, not the ceiling
             if 2 <= q.low <= 60 and (
                 _HEIGHT_BEFORE.search(_clause_before(text, q.start))
                 or _HEIGHT_AFTER.match(text, q.end)

@@ -20,7 +20,9 @@ _INDUSTRY_SCAN = re.compile(
     f"(?:{_trie_pattern(_SCAN_SUFFIX.split('|'))})?"
 )
 # A term right before these is part of a place's name (服饰产业园, 汽车站), not an industry.
-_INDUSTRY_NOT_AFTER = re.compile(r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场|面积")
+_INDUSTRY_NOT_AFTER = re.compile(
+    r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场|面积|高度|密度|红线|退让|物|规划"
+)
 _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
 _INDUSTRY_TRIGGER = re.compile(
     r"(?P<verb>主要做|专业做|主要从事|专业从事|专注于|致力于|从事|主营|主要经营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
