@@ -59,7 +59,6 @@ _PEOPLE_BEFORE = re.compile(
 _PEOPLE_WE = re.compile(
     r"(?:我们|团队|公司)(?:就|只有|才|有|共|一共|总共|大概|大约|约)?(?:就|只有|才)?\s*$"
 )
-_STAFF_HINT = re.compile(r"员工|工人|职工|用工|人员|就业")
 # "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
 _STAFF_COUNT = re.compile(
     rf"(?:员工|工人|职工|用工|人员|就业)(?:大概|大约|约|有|共|总共|一共|规模)?\s*(?P<n>{_NUM})\s*"
@@ -158,7 +157,12 @@ def _extract_quantities(st: _State) -> None:
                 or _PEOPLE_AFTER.match(text, q.end)
             ):
                 st.put("employees", int(q.low), q.start, q.end)
-    if "employees" not in st.fields and "个" in text and _STAFF_HINT.search(text):
+    if (
+        "employees" not in st.fields
+        and "个" in text
+        and ("员工" in text or "工人" in text or "职工" in text or "用工" in text
+             or "人员" in text or "就业" in text)
+    ):  # fmt: skip
         m = _STAFF_COUNT.search(text)
         number = parse_number(m.group("n")) if m else None
         if m and number is not None and 1 <= number[0] < 1e6:

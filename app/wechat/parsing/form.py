@@ -77,19 +77,8 @@ _KEEP = frozenset({"company", "contact", "industry"})
 
 def _extract_form(st: _State) -> None:
     text = st.work
-    # A form holds two of these at least (cheap to check first); free text rarely does.
-    hints = (
-        ("需求" in text)
-        + ("用途" in text)
-        + ("税收" in text)
-        + ("联系人" in text)
-        + ("手机" in text)
-        + ("公司" in text)
-        + ("对接人" in text)
-        + ("姓名" in text)
-        + ("意向" in text)
-    )
-    if hints < 2 or sum(w in text for w in _LABEL_ROOTS) < 3:
+    # A form asks for the need (需求) or the use (用途) first; free text rarely says either.
+    if ("需求" not in text and "用途" not in text) or sum(w in text for w in _LABEL_ROOTS) < 3:
         return  # most messages are not a form: three label words at least, anywhere
     labels = [m for m in _LABEL.finditer(text) if m.group("sep") or _fits_without_sep(text, m)]
     if len(_kinds(labels)) < 3 and _LABEL.match(text):

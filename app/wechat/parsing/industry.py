@@ -60,6 +60,7 @@ _PRODUCT_AFTER = re.compile(
     r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
     r"产品|领域|方面|业务|相关|方向)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
 )
+_NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
 # Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
 _MODIFIER_BEFORE = re.compile(r"(?:高端|特种|新型|高性能|绿色|精密|先进|现代)$")
 # The end of a trade said after 从事/主营 that is not part of it.
@@ -255,7 +256,15 @@ def _extract_industry(st: _State) -> None:
             st.put("industry", st.value(start, end), start, end)
             st.mask(start, end)
             return
-    if _extract_industry_by_pattern(st):
+    if (
+        "项目" in text
+        or "基地" in text
+        or "生产线" in text
+        or "工厂" in text
+        or "商" in text
+        or "厂家" in text
+        or (st.has_latin and text.count(" ") >= 3)
+    ) and _extract_industry_by_pattern(st):
         return
     text = st.work
     for m in _INDUSTRY_SCAN.finditer(text):
@@ -265,7 +274,13 @@ def _extract_industry(st: _State) -> None:
         modifier = _MODIFIER_BEFORE.search(text, max(0, start - 3), start)
         if modifier:
             start = modifier.start()  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
-        product = _PRODUCT_AFTER.match(text, end)
+        product = (
+            _PRODUCT_AFTER.match(text, end)
+            if end < len(text)
+            and "\u4e00" <= text[end] <= "\u9fff"
+            and text[end] not in _NOT_PRODUCT
+            else None
+        )
         if product:
             end = product.end()  # 不锈钢餐具, 电子烟配件: the product that follows the material
         elif text[start:end].isascii():

@@ -141,7 +141,7 @@ def _extract_company(st: _State) -> None:
 def _extract_contact(st: _State) -> None:
     text = st.work
     m = _NAME_MARKER.search(text)
-    if m is None and st.has_latin:
+    if m is None and st.has_latin and ("人" in text or "姓名" in text or "称呼" in text):
         m = _NAME_MARKER_LATIN.search(text)
     if m:
         st.put("contact_name", st.value(*m.span("name")), *m.span("name"))

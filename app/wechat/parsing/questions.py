@@ -37,6 +37,7 @@ def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _TOPICS = {name: _pattern(words) for name, words in read_sections("questions.txt").items()}
+_LOST = _TOPICS["lost"]
 
 
 # Every "lost" phrase holds one of these; most enquiries hold none and skip the full pattern.
@@ -49,17 +50,21 @@ def says_no_longer_looking(folded: str) -> bool:
     """不考虑了 / 已经找到了 / already found, in folded text."""
     if not (
         "考" in folded
-        or "弃" in folded
-        or "算" in folded
-        or "不" in folded
         or "已" in folded
-        or "找" in folded
+        or "找到" in folded
+        or "找好" in folded
         or "好了" in folded
+        or "不用" in folded
+        or "不需要" in folded
+        or "不要了" in folded
+        or "弃" in folded
+        or "算了" in folded
         or "定下" in folded
-        or "n" in folded
+        or ("n" in folded and ("found" in folded or "interest" in folded or "need" in folded))
+        or "longer" in folded
     ):
         return False  # on the hot path: most enquiries hold none of these
-    return _LOST_HINT.search(folded) is not None and _TOPICS["lost"].search(folded) is not None
+    return _LOST.search(folded) is not None
 
 
 def asks_something(text: str) -> bool:
