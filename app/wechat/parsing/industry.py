@@ -62,7 +62,7 @@ _PRODUCT_AFTER = re.compile(
 )
 _NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
 # Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
-_MODIFIER_BEFORE = re.compile(r"(?:高端|特种|新型|高性能|绿色|精密|先进|现代)$")
+_MODIFIERS = frozenset({"高端", "特种", "新型", "绿色", "精密", "先进", "现代"})
 # The end of a trade said after 从事/主营 that is not part of it.
 _TRIGGER_TAIL = re.compile(
     r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)"
@@ -271,9 +271,10 @@ def _extract_industry(st: _State) -> None:
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
         start, end = m.start(), m.end()
-        modifier = _MODIFIER_BEFORE.search(text, max(0, start - 3), start)
-        if modifier:
-            start = modifier.start()  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
+        if text[max(0, start - 2) : start] in _MODIFIERS:
+            start -= 2  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
+        elif text[max(0, start - 3) : start] == "高性能":
+            start -= 3
         product = (
             _PRODUCT_AFTER.match(text, end)
             if end < len(text)

@@ -78,7 +78,6 @@ _EN_CONTACT = re.compile(
     r"(?:\s+[^\W\d_][^\W\d_\-']{1,20})?(?![^\W\d_])"
 )
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
-_EN_SELF_HINT = re.compile(r"i'm|i am|name|this is|contact|attn")
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：])\s*"
@@ -177,12 +176,25 @@ def _extract_contact(st: _State) -> None:
         return
     if not st.has_latin:
         return
-    m = _LATIN_TITLED.search(text)
+    m = (
+        _LATIN_TITLED.search(text)
+        if "先生" in text or "女士" in text or "小姐" in text or "总" in text or "经理" in text
+        else None
+    )
     if m:
         st.put("contact_name", st.value(m.start(), m.end()), m.start(), m.end())
         st.mask(m.start(), m.end())
         return
-    m = _EN_SELF.search(st.original) if _EN_SELF_HINT.search(text) else None
+    m = (
+        _EN_SELF.search(st.original)
+        if "i'm" in text
+        or "i am" in text
+        or "name" in text
+        or "this is" in text
+        or "contact" in text
+        or "attn" in text
+        else None
+    )
     if m and _MASK not in text[m.start("name") : m.end("name")]:
         st.put("contact_name", m.group("name"), *m.span("name"))
         st.mask(*m.span("name"))
