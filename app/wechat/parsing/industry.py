@@ -115,16 +115,22 @@ _INDUSTRY_EN_PATTERNS = (
         r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business)s?(?![a-z])"
     ),
     re.compile(
-        rf"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|:)\s*(?P<ind>{_EN_WORDS}){_EN_STOP}"
+        r"(?<![a-z])(?:speciali[sz](?:e|es|ed|ing)|engaged|focus(?:ed|es|ing)?|active)\s+(?:in|on)\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|are|include|:)\s*"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
 )
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|plant|factory|facility|line|base|workshop|supplier|"
-    r"business|industry|sector|field|for (?:our|the)"
+    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
-    r"(?:(?:uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|"
+    r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
+    r"british|french|"
     r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
     r"young|family|listed|ready-built|ready|built|standard|modern|existing|vacant|suitable|"
     r"second-hand|multi-storey|single-storey|good|nice)(?:\s+|$))+"
