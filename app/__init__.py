@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.auth import bp as auth_pages
     from app.web.auth import exempt_blueprints
     from app.web.routes import bp as web
+    from app.wechat.knowledge_routes import api as bot_answers_api
     from app.wechat.routes import bp as wechat
     from app.workspace.routes import bp as workspace
 
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_api)
     app.register_blueprint(listings_api)
     app.register_blueprint(listing_photos)
+    app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
     exempt_blueprints(app)
@@ -166,3 +168,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_pages)
     app.register_blueprint(privacy_api)
     csrf.exempt(privacy_api)
+    from app.wechat.knowledge_routes import pages as bot_answers_pages
+
+    app.register_blueprint(bot_answers_pages)

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.wechat.parser import load_districts, parse_enquiry  # noqa: E402
+from app.wechat.parsing import load_districts, parse_enquiry  # noqa: E402
 
 TARGET_PER_SECOND = 20_000
 

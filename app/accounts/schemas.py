@@ -9,7 +9,7 @@ from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_vali
 
 from app.accounts.models import AlertChannel, AlertEvent, Role, Strategy
 from app.leads.models import NeedType
-from app.leads.schemas import normalize_cn_phone
+from app.leads.schemas import normalize_phone
 from app.routing.schemas import Body, Id
 from app.routing.worktime import parse_week
 
@@ -92,7 +92,7 @@ class AgentIn(Body):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        return normalize_cn_phone(value) if value else None
+        return normalize_phone(value) if value else None
 
     @field_validator("email")
     @classmethod

@@ -90,7 +90,7 @@ _FIELD_PATTERNS: list[Pattern] = [
     (re.compile(r"^must be one of|^one of|^unknown"), lambda m: _("请从列表中选择")),
     (
         re.compile(
-            r"^(?:is not a (?:valid Chinese|phone)|must be a mainland|must be a mobile"
+            r"^(?:is not a (?:valid (?:Chinese|phone)|phone)|must be a mainland|must be a mobile"
             r"|is too long to be)"
         ),
         lambda m: _("不是有效的手机号或座机号"),

@@ -14,7 +14,7 @@ from app.core.limiter import intake_limit
 from app.leads import service
 from app.leads.models import Channel, LeadStatus, NeedType
 from app.leads.queue import LeadQuery
-from app.leads.schemas import normalize_cn_phone, parse_enquiry_payload
+from app.leads.schemas import normalize_phone, parse_enquiry_payload
 
 bp = Blueprint("leads_api", __name__, url_prefix="/api/leads")
 
@@ -86,9 +86,11 @@ def list_leads() -> Any:
     if view:
         return work_routes.list_view(view)  # the agent's queue or the team's pool
     phone = request.args.get("phone")
+    if phone and phone[0] == " " and phone.strip()[:1].isdigit():
+        phone = "+" + phone.strip()  # ?phone=+852...: an unencoded "+" arrives as a space
     if phone:
         try:
-            phone = normalize_cn_phone(phone)
+            phone = normalize_phone(phone)
         except ValueError as exc:
             raise ValidationFailed(f"phone {exc}", fields={"phone": str(exc)}) from None
     statuses = _status_filter()

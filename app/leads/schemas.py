@@ -33,8 +33,13 @@ def clean_text(value: Any) -> Any:
     return value
 
 
-def normalize_cn_phone(raw: str) -> str:
-    """E.164 form of a Chinese mobile or landline number; ValueError with a reason otherwise."""
+def normalize_phone(raw: str) -> str:
+    """E.164 form of any number ``phonenumbers`` validates; ValueError with a reason otherwise.
+
+    +86 is the default region: a number without a country code is read as Chinese (13812345678,
+    0731-28881234). A number from elsewhere needs its code (+886 912 345 678, 00852 9123 4567).
+    See docs/parser.md (phones).
+    """
     text = unicodedata.normalize("NFKC", raw).strip()
     if len(text) > 40:
         raise ValueError("is too long to be a phone number")
@@ -44,11 +49,9 @@ def normalize_cn_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise ValueError("is not a phone number (e.g. 13812345678 or 0731-28881234)") from None
-    if number.country_code != 86:
-        raise ValueError("must be a mainland China number (+86)")
+        raise ValueError("is not a phone number (e.g. 13812345678 or +852 9123 4567)") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("is not a valid Chinese mobile or landline number")
+        raise ValueError("is not a valid phone number (e.g. 13812345678 or +852 9123 4567)")
     if phonenumbers.number_type(number) not in _ALLOWED_PHONE_TYPES:
         raise ValueError("must be a mobile or landline number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -100,7 +103,7 @@ class EnquiryIn(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        return normalize_cn_phone(value) if value else None
+        return normalize_phone(value) if value else None
 
     @field_validator(
         "area_min_m2",

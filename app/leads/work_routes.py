@@ -34,8 +34,8 @@ from app.leads.queue import (
     queue_query,
     scope_counts,
 )
-from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
-from app.leads.schemas import normalize_cn_phone
+from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp, intake_response
+from app.leads.schemas import normalize_phone
 from app.routing import service as routing
 from app.web.labels import label
 
@@ -51,7 +51,7 @@ def lead_query_from_args() -> LeadQuery:
     phone = (request.args.get("phone") or "").strip()
     if phone:
         try:
-            phone = normalize_cn_phone(phone)
+            phone = normalize_phone(phone)
         except ValueError as exc:
             raise ValidationFailed(f"phone {exc}", fields={"phone": str(exc)}) from None
     status = _status_filter()

@@ -18,7 +18,7 @@ from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.logging import mask_phones
 from app.leads import erasure as lead_erasure
-from app.leads.schemas import normalize_cn_phone
+from app.leads.schemas import normalize_phone
 from app.notifications.erasure import erase_notifications
 from app.settings import service as settings
 from app.wechat import erasure as wechat_erasure
@@ -152,7 +152,7 @@ def erase_person(*, phone: str | None, openid: str | None, by_agent_id: int) -> 
         )
     if phone:
         try:
-            phone = normalize_cn_phone(phone)
+            phone = normalize_phone(phone)
         except ValueError as exc:
             raise ValidationFailed("phone is not valid", fields={"phone": str(exc)}) from None
     leads = lead_erasure.leads_of_person(phone=phone, openid=openid)

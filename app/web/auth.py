@@ -44,6 +44,7 @@ PAGE_SESSION_KEY = "_page_session"
 # Blueprints that authenticate otherwise (bearer tokens, WeChat signatures) or are public.
 CSRF_EXEMPT_BLUEPRINTS = (
     "core",
+    "bot_answers_api",
     "auth_api",
     "leads_api",
     "reports_api",

@@ -35,8 +35,12 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
+
 from app.leads.models import Deal, NeedType
-from app.wechat.parser import SQM_PER_MU, ParseResult
+from app.wechat.answers import Knowledge
+from app.wechat.parsing import SQM_PER_MU, ParseResult
+from app.wechat.parsing.questions import question_topic
 
 # --- what the bot offers ------------------------------------------------------------------------
 
@@ -88,7 +92,10 @@ WELCOME_BACK = "您好，欢迎回来！"
 CHOICES_TEXT = "请问您需要哪一类？回复数字即可：\n" + "\n".join(
     f"{c.number} {c.label}" for c in CHOICES
 )
-EXAMPLE = "也可以直接一句话说需求，比如：想租5000平厂房，电话13812345678"
+EXAMPLE = (
+    "也可以直接一句话说需求，比如：想租5000平厂房，电话13812345678\n"
+    "You are welcome to write in English."
+)
 QUESTIONS = {
     "need": CHOICES_TEXT,
     "area": "大概需要多大面积？比如“5000平”或“3000-5000平”。",
@@ -109,6 +116,63 @@ MEDIA_TEXT = {
 OTHER_MESSAGE = "收到～目前我只能看懂文字，麻烦打字告诉我您的需求。"
 ALL_SET = "信息已齐，招商专员会尽快联系您。还有补充直接发给我；需要人工请回复“人工”。"
 
+# Questions, lost leads and the prospect's language (docs/wechat-bot.md).
+HANDOVER_QUESTION = "这个问题我请招商专员来回答您。"
+LOST_CONFIRM = "明白了。确认不再需要了吗？回复“是”，我们就不再打扰；还有需要请直接告诉我。"
+LOST_DONE = "好的，已记下，不再打扰您。祝一切顺利！以后有需要随时发消息给我。"
+LOST_KEPT = "好的，我们继续。"
+THANKS = "不客气～"
+ALREADY_NOTED = "好的，这些都已记下。"
+
+EN = {
+    "greeting": "Hello and welcome! I am the park's investment assistant: factories, land, "
+    "warehouses and offices.",
+    "welcome_back": "Welcome back!",
+    "hello": "Hello!",
+    "choices": "Which do you need? Reply with a number:\n1 rent a factory\n2 buy land\n"
+    "3 warehouse\n4 office\n5 investment cooperation",
+    "example": 'Or tell me in one sentence, e.g. "we need a 5,000 sqm factory to rent, phone '
+    '+86 138 1234 5678".',
+    "area": 'About how much space do you need? E.g. "5000 sqm" or "3000-5000 sqm".',
+    "area_land": 'About how much land do you need? E.g. "30 mu" or "2 hectares".',
+    "phone": "Could you leave a phone number (with its country code if outside China)? An "
+    "investment officer will call you.",
+    "company": 'What is your company\'s name? (Reply "skip" if you prefer not to say.)',
+    "contact": 'How should we address you? E.g. "Ms. Weber".',
+    "not_understood": "Sorry, I did not understand that.",
+    "bad_phone": "That number does not look right: please send a mobile or landline number, "
+    "with its country code if it is outside mainland China.",
+    "voice_unheard": "Sorry, I could not hear the voice message; please type it.",
+    "other_message": "Got it. I can only read text for now; please tell me what you need.",
+    "all_set": "We have everything we need; an investment officer will contact you soon. "
+    'Send anything you want to add, or "agent" to talk to a person.',
+    "ok": "OK.",
+    "handover_question": "I will ask an investment officer to answer this.",
+    "lost_confirm": 'Understood. Shall we close your enquiry? Reply "yes" and we will not '
+    "bother you again; or just tell me what you still need.",
+    "lost_done": "Done, we will not bother you again. All the best, and write to us any time.",
+    "lost_kept": "Fine, let us go on.",
+    "thanks": "You are welcome!",
+    "already_noted": "Noted, we have that already.",
+    "saved": "Your enquiry is registered as {ref}. An investment officer will contact you soon.",
+    "joined": "Your enquiry {ref} is being followed up; we have added this to it.",
+    "handover": "An investment officer{ref} will reply to you here shortly.",
+    "also": "One more thing: ",
+    "noted": "Noted: ",
+    "corrected": "Corrected: ",
+    "image": "Thank you, the picture is passed on to an investment officer.",
+    "video": "Thank you, the video is passed on to an investment officer.",
+    "link": "Thank you, the link is passed on to an investment officer.",
+    "location": "Thank you for your location.",
+}
+NEED_LABELS_EN = {
+    "factory": "factory", "land": "land", "warehouse": "warehouse", "office": "office",
+    "incubator": "incubator desks", "registration": "company registration",
+    "investment": "investment cooperation", "other": "other",
+}  # fmt: skip
+DEAL_LABELS_EN = {"rent": "to rent", "buy": "to buy", "build_to_suit": "built to suit",
+                  "any": "to rent or buy"}  # fmt: skip
+
 NEED_LABELS = {
     NeedType.FACTORY.value: "厂房",
     NeedType.LAND.value: "土地",
@@ -128,6 +192,13 @@ _HANDOVER = re.compile(
     r"^(转|找|要|请|我要|我找|帮我转)?(人工|真人|客服|人工客服|人工服务|招商专员|专员)(服务)?(吧|呢|谢谢)?$"
 )
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+# Both on squashed text (no spaces or punctuation).
+_YES = re.compile(
+    r"^(是|是的|对|对的|确认|确定|嗯|好的?|可以|没错|yes|y|yep|ok|okay|sure|confirm)$"
+)
+_THANKS = re.compile(r"^(好的)?(谢谢|谢谢你|谢谢您|多谢|感谢|thanks|thankyou|thx|okthanks)$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BARE_NUMBER = re.compile(r"^约?(\d+(?:\.\d+)?)\s*(平|平米|平方|平方米|㎡|亩)?(左右)?$")
 _MANY_DIGITS = re.compile(r"\d{7,}")
 _NAME_PREFIX = re.compile(r"^(我叫|我是|我姓|叫我|免贵姓|姓|联系人是?|联系人[:：]?)")
@@ -151,6 +222,9 @@ class State:
     lead_id: int | None = None
     scene: str | None = None
     transcript: tuple[str, ...] = ()  # the prospect's texts, for the lead's message
+    lang: str = "zh"  # the prospect's language: "en" once they write English
+    pending: str | None = None  # "lost": we asked to confirm the prospect no longer needs us
+    lost_reason: str | None = None  # what they said, kept until they confirm
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> State:
@@ -167,6 +241,9 @@ class State:
             lead_id=lead_id if isinstance(lead_id, int) else None,
             scene=data.get("scene") if isinstance(data.get("scene"), str) else None,
             transcript=tuple(str(t) for t in data.get("transcript") or ())[-_TRANSCRIPT_ITEMS:],
+            lang="en" if data.get("lang") == "en" else "zh",
+            pending="lost" if data.get("pending") == "lost" else None,
+            lost_reason=str(data["lost_reason"])[:200] if data.get("lost_reason") else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -178,6 +255,9 @@ class State:
             "lead_id": self.lead_id,
             "scene": self.scene,
             "transcript": list(self.transcript),
+            "lang": self.lang,
+            "pending": self.pending,
+            "lost_reason": self.lost_reason,
         }
 
 
@@ -209,6 +289,7 @@ class LeadAction(enum.StrEnum):
     NONE = "none"
     SAVE = "save"  # create the lead, or attach to the prospect's open one
     HANDOVER = "handover"  # save with what we have, and hand over to an agent
+    LOST = "lost"  # the prospect confirmed they no longer need us: mark their lead lost
 
 
 class Announce(enum.StrEnum):
@@ -223,6 +304,8 @@ class Reply:
     question: str | None = None  # at most one question per reply
     closing: str = ""
     privacy: bool = False  # a greeting: the consent notice goes last (docs/security.md)
+    answer: str = ""  # the answer to the prospect's question, before our next question
+    lang: str = "zh"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,13 +321,14 @@ class Turn:
     lead_action: LeadAction = LeadAction.NONE
     changes: Mapping[str, Any] = field(default_factory=dict)  # draft fields set or corrected
     record: Mapping[str, Any] | None = None  # message_in data for the lead, when there is one
+    lost_reason: str | None = None  # with LeadAction.LOST
 
 
 # --- the state machine --------------------------------------------------------------------------
 
 
-def step(state: State, incoming: Incoming) -> Turn:
-    """Advance the conversation by one message."""
+def step(state: State, incoming: Incoming, knowledge: Knowledge | None = None) -> Turn:
+    """Advance the conversation by one message; `knowledge` answers questions."""
     if incoming.kind is Kind.OTHER_EVENT:
         return Turn(state, None)
     if incoming.kind is Kind.UNSUBSCRIBE:
@@ -257,11 +341,14 @@ def step(state: State, incoming: Incoming) -> Turn:
     if incoming.kind is Kind.CLICK:
         return _click(state, incoming)
     if incoming.kind is Kind.TEXT:
+        state = replace(state, lang=detect_language(incoming.text) or state.lang)
         if is_handover_request(incoming.text):
             return _hand_over(_remember(state, incoming.text), incoming)
-        return _text(state, incoming)
+        return _text(state, incoming, knowledge or Knowledge())
+    lang = state.lang
     if incoming.kind is Kind.VOICE:
-        return _ask_next(state, {}, ack=VOICE_UNHEARD, record={"type": "voice", **incoming.detail})
+        ack = _t(lang, "voice_unheard", VOICE_UNHEARD)
+        return _ask_next(state, {}, ack=ack, record={"type": "voice", **incoming.detail})
     if incoming.kind in (Kind.MEDIA, Kind.LINK, Kind.LOCATION):
         changes = {}
         if incoming.kind is Kind.LOCATION and incoming.parsed is not None:
@@ -269,26 +356,57 @@ def step(state: State, incoming: Incoming) -> Turn:
             district = incoming.parsed.get("district")
             if district and district != state.draft.get("district"):
                 changes["district"] = district
-        ack = MEDIA_TEXT.get(incoming.media or "", MEDIA_TEXT["image"])
+        media = incoming.media if incoming.media in MEDIA_TEXT else "image"
+        ack = _t(lang, media, MEDIA_TEXT[media])
         if changes:
-            ack = f"收到您的位置：{changes['district']}。"
+            ack = (
+                f"Thank you for your location: {changes['district']}."
+                if lang == "en"
+                else f"收到您的位置：{changes['district']}。"
+            )
         record = {"type": incoming.media or incoming.kind.value, **incoming.detail}
         return _ask_next(state, changes, ack=ack, record=record)
-    return _ask_next(state, {}, ack=OTHER_MESSAGE, record={"type": "other", **incoming.detail})
+    ack = _t(lang, "other_message", OTHER_MESSAGE)
+    return _ask_next(state, {}, ack=ack, record={"type": "other", **incoming.detail})
+
+
+def _t(lang: str, key: str, chinese: str) -> str:
+    """A reply text in the prospect's language."""
+    return EN[key] if lang == "en" else chinese
+
+
+def detect_language(text: str) -> str | None:
+    """ "en" for a message in English, "zh" for one in Chinese, None when it says neither
+    (digits, a phone number, "ok"): the conversation keeps its language then."""
+    if _CJK.search(text):
+        return "zh"
+    if len(_LATIN_WORD.findall(text)) >= 2 or re.fullmatch(r"\s*[A-Za-z]{3,}\W*", text):
+        return "en"
+    return None
 
 
 def _greet(state: State, incoming: Incoming) -> Turn:
     scene = incoming.key or state.scene
     state = replace(state, scene=scene)
     record = {"event": incoming.kind.value, "scene": incoming.key} if incoming.key else None
+    lang = state.lang
     if not state.draft.get("need_type"):
-        intro = GREETING if incoming.kind is Kind.SUBSCRIBE else WELCOME_BACK
+        if incoming.kind is Kind.SUBSCRIBE:
+            intro = _t(lang, "greeting", GREETING)
+        else:
+            intro = _t(lang, "welcome_back", WELCOME_BACK)
         return Turn(
             replace(state, asked="need"),
-            Reply(ack=intro, question=CHOICES_TEXT, closing=EXAMPLE, privacy=True),
+            Reply(
+                ack=intro,
+                question=_t(lang, "choices", CHOICES_TEXT),
+                closing=_t(lang, "example", EXAMPLE),
+                lang=lang,
+                privacy=True,
+            ),
             record=record,
         )
-    return _ask_next(state, {}, ack=WELCOME_BACK, record=record)
+    return _ask_next(state, {}, ack=_t(lang, "welcome_back", WELCOME_BACK), record=record)
 
 
 def _click(state: State, incoming: Incoming) -> Turn:
@@ -302,16 +420,46 @@ def _click(state: State, incoming: Incoming) -> Turn:
             changes["deal"] = deal.value
         return _ask_next(state, _diff(state.draft, changes), record={"event": "click", "key": key})
     # START or a key this version does not know: offer the choices again.
-    return Turn(replace(state, asked="need"), Reply(ack=GREETING, question=CHOICES_TEXT))
+    lang = state.lang
+    return Turn(
+        replace(state, asked="need"),
+        Reply(
+            ack=_t(lang, "greeting", GREETING),
+            question=_t(lang, "choices", CHOICES_TEXT),
+            lang=lang,
+        ),
+    )
 
 
-def _text(state: State, incoming: Incoming) -> Turn:
+def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
     text = incoming.text.strip()
     state = _remember(state, text)
     record = {"text": text}
     asked = state.asked
-    proposed = _from_parse(state.draft, incoming.parsed)
+    lang = state.lang
+    squashed = _squash(text)
 
+    if state.pending == "lost":
+        state = replace(state, pending=None)
+        if _YES.match(squashed):
+            reason = state.lost_reason or text
+            return Turn(
+                replace(state, lost_reason=None, asked=None),
+                Reply(ack=_t(lang, "lost_done", LOST_DONE), lang=lang),
+                lead_action=LeadAction.LOST,
+                record=record,
+                lost_reason=reason,
+            )
+        state = replace(state, lost_reason=None)
+    topic = question_topic(text)
+    if topic == "lost":
+        return Turn(
+            replace(state, pending="lost", lost_reason=text[:200]),
+            Reply(ack=_t(lang, "lost_confirm", LOST_CONFIRM), lang=lang),
+            record=record,
+        )
+
+    proposed = _from_parse(state.draft, incoming.parsed)
     if asked == "need" and "need_type" not in proposed:
         choice = match_choice(text)
         if choice is not None:
@@ -319,36 +467,64 @@ def _text(state: State, incoming: Incoming) -> Turn:
             if choice.deal is not None and not state.draft.get("deal"):
                 proposed["deal"] = choice.deal.value
 
-    if not proposed and asked in SKIPPABLE and _SKIP.match(_squash(text)):
+    if topic == "availability" and not any(
+        proposed.get(name) for name in ("need_type", "area_min_m2", "area_max_m2")
+    ):
+        topic = "other"  # "is there a canteen?": not a question about space to rent or buy
+    asks = topic is not None
+    answer = None
+    if asks or not proposed:
+        answer = knowledge.answer(text, lang, {**state.draft, **proposed}, topic=topic)
+    if answer is not None:
+        changes = _diff(state.draft, proposed)
+        return _ask_next(state, changes, record=record, answer=answer[1])
+    if asks and not proposed:
+        # A question nothing here answers: an agent answers it (docs/wechat-bot.md).
+        return _hand_over(state, incoming, ack=_t(lang, "handover_question", HANDOVER_QUESTION))
+
+    if not proposed and _THANKS.match(squashed):
+        return _ask_next(state, {}, ack=_t(lang, "thanks", THANKS), record=record)
+
+    if not proposed and asked in SKIPPABLE and _SKIP.match(squashed):
         state = replace(state, skipped=(*state.skipped, asked))
-        return _ask_next(state, {}, ack="好的。", record=record)
+        return _ask_next(state, {}, ack=_t(lang, "ok", "好的。"), record=record)
 
     if not proposed and asked is not None:
-        answer = _bare_answer(asked, text, state.draft)
-        if answer is None and asked == "phone" and _MANY_DIGITS.search(_squash(text)):
+        answer_fields = _bare_answer(asked, text, state.draft)
+        if answer_fields is None and asked == "phone" and _MANY_DIGITS.search(squashed):
             # The message is itself the question again: one question per reply.
-            return Turn(state, Reply(ack=BAD_PHONE), record=record)
-        proposed.update(answer or {})
+            return Turn(
+                state, Reply(ack=_t(lang, "bad_phone", BAD_PHONE), lang=lang), record=record
+            )
+        proposed.update(answer_fields or {})
 
     changes = _diff(state.draft, proposed)
+    if not changes and proposed:
+        # Said again what we already have: no news, but nothing misunderstood either.
+        return _ask_next(state, {}, ack=_t(lang, "already_noted", ALREADY_NOTED), record=record)
     if not changes:
         if not state.draft and state.lead_id is None:
             return Turn(
                 replace(state, asked="need"),
-                Reply(ack="您好！", question=CHOICES_TEXT, closing=EXAMPLE),
+                Reply(
+                    ack=_t(lang, "hello", "您好！"),
+                    question=_t(lang, "choices", CHOICES_TEXT),
+                    closing=_t(lang, "example", EXAMPLE),
+                    lang=lang,
+                ),
                 record=record,
             )
-        return _ask_next(state, {}, ack=NOT_UNDERSTOOD, record=record)
+        return _ask_next(state, {}, ack=_t(lang, "not_understood", NOT_UNDERSTOOD), record=record)
     return _ask_next(state, changes, record=record)
 
 
-def _hand_over(state: State, incoming: Incoming) -> Turn:
+def _hand_over(state: State, incoming: Incoming, *, ack: str = "") -> Turn:
     # "转人工，电话13812345678": what else the message says still goes to the agent.
     changes = _diff(state.draft, _from_parse(state.draft, incoming.parsed))
     record = {"handover": True, "text": incoming.text or None, "key": incoming.key}
     return Turn(
         replace(state, draft={**state.draft, **changes}, handover=True, asked=None),
-        Reply(announce=Announce.HANDOVER),
+        Reply(ack=ack, announce=Announce.HANDOVER, lang=state.lang),
         lead_action=LeadAction.HANDOVER,
         changes=changes,
         record={k: v for k, v in record.items() if v is not None},
@@ -378,11 +554,13 @@ def _ask_next(
     *,
     ack: str | None = None,
     record: Mapping[str, Any] | None = None,
+    answer: str = "",
 ) -> Turn:
     """Apply `changes`, decide whether the lead is ready, and ask the next question."""
     before = state.draft
     draft = {**before, **changes}
     state = replace(state, draft=draft)
+    lang = state.lang
     question_key = next_question(draft, state.skipped)
     ready = bool(draft.get("need_type")) and (
         bool(draft.get("phone")) or ("phone" in state.skipped and question_key is None)
@@ -390,12 +568,14 @@ def _ask_next(
     action = LeadAction.SAVE if ready and state.lead_id is None else LeadAction.NONE
     closing = ""
     if question_key is None and action is LeadAction.NONE and state.lead_id is not None:
-        closing = ALL_SET
+        closing = "" if answer else _t(lang, "all_set", ALL_SET)
     reply = Reply(
-        ack=acknowledge(before, changes) if ack is None else ack,
+        ack=acknowledge(before, changes, lang) if ack is None else ack,
         announce=Announce.SAVED if action is LeadAction.SAVE else None,
-        question=question_text(question_key, draft),
+        question=question_text(question_key, draft, lang),
         closing=closing,
+        answer=answer,
+        lang=lang,
     )
     return Turn(
         replace(state, asked=question_key),
@@ -418,12 +598,14 @@ def next_question(draft: Mapping[str, Any], skipped: tuple[str, ...] = ()) -> st
     return None
 
 
-def question_text(key: str | None, draft: Mapping[str, Any]) -> str | None:
+def question_text(key: str | None, draft: Mapping[str, Any], lang: str = "zh") -> str | None:
     if key is None:
         return None
     if key == "area" and draft.get("need_type") == NeedType.LAND.value:
-        return QUESTIONS["area_land"]
-    return QUESTIONS[key]
+        key = "area_land"
+    if key == "need":
+        return _t(lang, "choices", CHOICES_TEXT)
+    return _t(lang, key, QUESTIONS[key])
 
 
 # --- reading answers ----------------------------------------------------------------------------
@@ -467,10 +649,16 @@ def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[st
         # An area replaces the old one as a whole: "不对,是8000平" must not keep a range's max.
         values.setdefault("area_min_m2", None)
         values.setdefault("area_max_m2", None)
-    need = parsed.fields.get("need_type")
-    if need is not None and need.source in area_source and draft.get("need_type"):
-        # The parser guesses land from 亩; a need the prospect stated wins over that guess.
-        del values["need_type"]
+    currency = values.pop("investment_currency", None)
+    if currency and "investment_wan" in values:
+        # The lead's amounts are 万元 RMB: a foreign amount stays as said, on the record only
+        # (docs/parser.md, money).
+        values["investment_foreign"] = f"{currency} {_number(values.pop('investment_wan'))}万"
+    for name in parsed.inferred:
+        # A default or a guess (land bought unless 租 is said, land from 亩, 投资 said about a
+        # project) never replaces what the prospect stated (docs/parser.md, conversations).
+        if name in values and draft.get(name) not in (None, ""):
+            del values[name]
     return values
 
 
@@ -531,61 +719,96 @@ def _remember(state: State, text: str) -> State:
 # --- what the bot says --------------------------------------------------------------------------
 
 
-def acknowledge(before: Mapping[str, Any], changes: Mapping[str, Any]) -> str:
+def acknowledge(before: Mapping[str, Any], changes: Mapping[str, Any], lang: str = "zh") -> str:
     """ "好的，记下了：租厂房，约5000㎡，芦淞区。" for the fields this message set."""
-    parts = describe(changes, context={**before, **changes})
+    parts = describe(changes, context={**before, **changes}, lang=lang)
     if not parts:
         return ""
     corrected = any(before.get(name) not in (None, "") for name in changes)
+    if lang == "en":
+        return (EN["corrected"] if corrected else EN["noted"]) + "; ".join(parts) + "."
     return ("好的，已更正：" if corrected else "好的，记下了：") + "，".join(parts) + "。"
 
 
-def describe(values: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> list[str]:
-    """Short Chinese phrases for draft values, in a stable order."""
+_SIMPLE_ZH = (
+    ("district", "{}"),
+    ("industry", "行业：{}"),
+    ("tax_wan", "年税收约{}万"),
+    ("investment_wan", "投资约{}万"),
+    ("ceiling_height_m", "层高{}米"),
+    ("crane_tonnes", "行车{}吨"),
+    ("power_kva", "用电{}kVA"),
+    ("floor_load_kg_m2", "承重{}kg/㎡"),
+    ("employees", "用工{}人"),
+    ("timeline", "时间：{}"),
+    ("company", "公司：{}"),
+    ("contact_name", "联系人：{}"),
+)
+_SIMPLE_EN = (
+    ("district", "{}"),
+    ("industry", "industry: {}"),
+    ("tax_wan", "annual tax about RMB {}0,000"),
+    ("investment_wan", "investment about RMB {}0,000"),
+    ("ceiling_height_m", "ceiling height {} m"),
+    ("crane_tonnes", "crane {} t"),
+    ("power_kva", "power {} kVA"),
+    ("floor_load_kg_m2", "floor load {} kg/m²"),
+    ("employees", "{} employees"),
+    ("timeline", "timing: {}"),
+    ("company", "company: {}"),
+    ("contact_name", "contact: {}"),
+)
+
+
+def describe(
+    values: Mapping[str, Any], context: Mapping[str, Any] | None = None, lang: str = "zh"
+) -> list[str]:
+    """Short phrases for draft values, in a stable order."""
     context = context or values
     parts: list[str] = []
     need, deal = values.get("need_type"), values.get("deal")
+    en = lang == "en"
     if need or deal:
-        need_label = NEED_LABELS.get(context.get("need_type") or "", "")
-        parts.append(DEAL_LABELS.get(context.get("deal") or "", "") + need_label or "需求")
+        if en:
+            need_label = NEED_LABELS_EN.get(context.get("need_type") or "", "")
+            deal_label = DEAL_LABELS_EN.get(context.get("deal") or "", "")
+            parts.append(" ".join(p for p in (need_label, deal_label) if p) or "need")
+        else:
+            need_label = NEED_LABELS.get(context.get("need_type") or "", "")
+            parts.append(DEAL_LABELS.get(context.get("deal") or "", "") + need_label or "需求")
     if "area_min_m2" in values or "area_max_m2" in values:
-        area = area_text(context.get("area_min_m2"), context.get("area_max_m2"), context)
+        area = area_text(context.get("area_min_m2"), context.get("area_max_m2"), context, lang)
         if area:
             parts.append(area)
-    simple = (
-        ("district", "{}"),
-        ("industry", "行业：{}"),
-        ("tax_wan", "年税收约{}万"),
-        ("investment_wan", "投资约{}万"),
-        ("ceiling_height_m", "层高{}米"),
-        ("crane_tonnes", "行车{}吨"),
-        ("power_kva", "用电{}kVA"),
-        ("floor_load_kg_m2", "承重{}kg/㎡"),
-        ("employees", "用工{}人"),
-        ("timeline", "时间：{}"),
-        ("company", "公司：{}"),
-        ("contact_name", "联系人：{}"),
-    )
-    for name, template in simple:
+    for name, template in _SIMPLE_EN if en else _SIMPLE_ZH:
         value = values.get(name)
         if value not in (None, ""):
             parts.append(template.format(_number(value)))
     if values.get("eia_required"):
-        parts.append("需环评")
+        parts.append("EIA needed" if en else "需环评")
     if values.get("phone"):
-        parts.append("电话 " + mask_phone(values["phone"]))
+        parts.append(("phone " if en else "电话 ") + mask_phone(values["phone"]))
     return parts
 
 
-def area_text(low: Any, high: Any, context: Mapping[str, Any]) -> str:
+def area_text(low: Any, high: Any, context: Mapping[str, Any], lang: str = "zh") -> str:
     in_mu = context.get("need_type") == NeedType.LAND.value
+    en = lang == "en"
 
     def show(value: Any) -> str:
         if in_mu:
             mu = Decimal(str(value)) / Decimal(str(SQM_PER_MU))
-            return _number(mu.quantize(Decimal("0.1"))) + "亩"
-        return _number(value) + "㎡"
+            return _number(mu.quantize(Decimal("0.1"))) + (" mu" if en else "亩")
+        return _number(value) + (" m²" if en else "㎡")
 
+    if en:
+        if low and high:
+            return f"about {show(low)}" if low == high else f"{show(low)}-{show(high)}"
+        if low:
+            return f"at least {show(low)}"
+        if high:
+            return f"at most {show(high)}"
+        return ""
     if low and high:
         return f"约{show(low)}" if low == high else f"{show(low)}-{show(high)}"
     if low:
@@ -604,6 +827,15 @@ def _number(value: Any) -> str:
 
 def mask_phone(phone: str) -> str:
     """+8613812345678 → 138****5678 (SPEC §11: PII masked where it is shown back)."""
+    if not phone.startswith("+86"):
+        # Abroad: the country code stays readable (+886 ****5678).
+        try:
+            code = str(phonenumbers.parse(phone, None).country_code)
+        except phonenumbers.NumberParseException:
+            code = ""
+        rest = phone.removeprefix("+" + code)
+        if code and len(rest) >= 6:
+            return f"+{code} ****{rest[-4:]}"
     digits = phone.removeprefix("+86")
     if len(digits) >= 7:
         return digits[:3] + "****" + digits[-4:]
@@ -617,17 +849,27 @@ def render_reply(
     the consent notice the admin set."""
     if reply is None:
         return None
+    en = reply.lang == "en"
     lines = [reply.ack] if reply.ack else []
+    if reply.answer:
+        lines.append(reply.answer)
     if reply.announce is Announce.SAVED and lead is not None:
-        if lead.created:
+        if en:
+            lines.append(EN["saved" if lead.created else "joined"].format(ref=lead.reference))
+        elif lead.created:
             lines.append(f"已为您登记需求，编号 {lead.reference}。招商专员会尽快联系您。")
         else:
             lines.append(f"您的需求 {lead.reference} 已在跟进中，这次的信息已补充给招商专员。")
     elif reply.announce is Announce.HANDOVER:
-        reference = f"（编号 {lead.reference}）" if lead is not None else ""
-        lines.append(f"好的，已为您转接招商专员{reference}，专员会在这里直接回复您，请稍候。")
+        if en:
+            ref = f" (enquiry {lead.reference})" if lead is not None else ""
+            lines.append(EN["handover"].format(ref=ref))
+        else:
+            reference = f"（编号 {lead.reference}）" if lead is not None else ""
+            lines.append(f"好的，已为您转接招商专员{reference}，专员会在这里直接回复您，请稍候。")
     if reply.question:
-        lines.append(("还想了解一下：" if reply.announce else "") + reply.question)
+        also = EN["also"] if en else "还想了解一下："
+        lines.append((also if reply.announce or reply.answer else "") + reply.question)
     if reply.closing:
         lines.append(reply.closing)
     if reply.privacy and privacy_notice:

@@ -61,3 +61,24 @@ class InboundMessage(Base):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id"), nullable=True)
 
     __table_args__ = (Index("ix_inbound_message_openid_received_at", "openid", "received_at"),)
+
+
+class BotAnswer(Base):
+    """An answer the WeChat bot gives to questions holding one of its keywords (docs/wechat-bot.md).
+
+    Admins edit these (policies 优惠政策, location, transport, and the rent and price answers
+    used while no listing can answer); each answer is kept in Chinese and in English.
+    """
+
+    __tablename__ = "bot_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # price, location, transport, policy or other: what kind of question it answers.
+    topic: Mapped[str] = mapped_column(String(32), default="other", server_default="other")
+    # Words separated by commas or spaces, matched case-insensitively on the folded text.
+    keywords: Mapped[str] = mapped_column(Text)
+    answer_zh: Mapped[str] = mapped_column(Text)
+    answer_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -29,16 +29,18 @@ from app.accounts import management
 from app.accounts import service as accounts
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
+from app.core.errors import AppError
+from app.leads import lifecycle
 from app.leads import service as leads
-from app.leads.models import Channel, Lead
+from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
 from app.notifications.service import notify_agent, record_template_receipt
 from app.privacy import service as privacy
-from app.wechat import client, conversation
+from app.wechat import client, conversation, knowledge
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
 from app.wechat.models import InboundMessage, WechatUser
-from app.wechat.parser import load_districts, parse_enquiry
+from app.wechat.parsing import load_districts, parse_enquiry
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +174,8 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     state = current_state(user, now)
     _track_subscription(user, incoming, now)
 
-    turn = conversation.step(state, incoming)
+    known = knowledge.load() if incoming.kind is Kind.TEXT and not state.handover else None
+    turn = conversation.step(state, incoming, known)
     state = turn.state
     lead = _lock_lead(state.lead_id)
     ref: LeadRef | None = None
@@ -188,6 +191,8 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         leads.record_message(lead, {"channel": "wechat", **turn.record})
         if state.handover:
             _tell_agent(lead, delivery, turn.record)
+    if lead is not None and turn.lead_action is LeadAction.LOST:
+        _mark_lost(lead, turn.lost_reason or "")
 
     user.conversation = state.to_json()
     if incoming.kind is not Kind.UNSUBSCRIBE:
@@ -213,6 +218,17 @@ def _bind_agent(openid: str, scene: str) -> str:
     management.bind_wechat_openid(agent.id, openid)
     log.info("agent %s bound an official-account openid", agent.id)
     return f"绑定成功：{agent.name}，ParkLead 的提醒将通过本公众号发送给您。"
+
+
+def _mark_lost(lead: Lead, reason: str) -> None:
+    """The prospect confirmed they no longer need us: the lead is lost, with their words."""
+    if not lead.is_open:
+        return
+    reason = ("微信中客户表示：" + reason)[: lifecycle.LOST_REASON_MAX]
+    try:
+        lifecycle.change_status(lead, LeadStatus.LOST, actor="prospect", reason=reason)
+    except AppError:  # a stage that cannot move to lost (won, landed): the agent decides
+        log.info("lead %s not marked lost from WeChat: stage %s", lead.id, lead.status.value)
 
 
 def _record_receipt(delivery: Delivery, now: dt.datetime) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.core.logging import JsonFormatter, PhoneMaskingFilter, mask_phones
-from app.leads.schemas import normalize_cn_phone
+from app.leads.schemas import normalize_phone
 
 # (as written in a log line, digits that must not survive)
 PHONES = [
@@ -75,7 +75,7 @@ def test_phone_number_is_masked(written, secret):
 
 @pytest.mark.parametrize("raw", ["13812345678", "0731-28881234", "010-12345678", "400-820-8820"])
 def test_phone_as_parklead_stores_it_is_masked(raw):
-    stored = normalize_cn_phone(raw)  # E.164, as on lead.phone
+    stored = normalize_phone(raw)  # E.164, as on lead.phone
     masked = mask_phones(f"lead phone={stored}")
     assert stored not in masked
     assert stored[-4:] in masked  # the last four stay, so an agent can still tell leads apart

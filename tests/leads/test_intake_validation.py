@@ -375,6 +375,17 @@ PHONE_FORMATS = [
 ]
 
 
+# Any number phonenumbers validates, in E.164; a number without a country code is Chinese.
+PHONE_FORMATS += [
+    ("+886 912 345 678", "+886912345678"),  # Taiwan mobile
+    ("+852 9123 4567", "+85291234567"),  # Hong Kong mobile
+    ("00852 2123 4567", "+85221234567"),  # dialled from China
+    ("+41 44 668 18 00", "+41446681800"),  # Zürich landline
+    ("+1 650 253 0000", "+16502530000"),
+    ("+44 20 7946 0958", "+442079460958"),
+]
+
+
 @pytest.mark.parametrize(("raw", "e164"), PHONE_FORMATS)
 def test_phone_formats_are_stored_as_e164(client, raw, e164):
     assert stored(post_json(client, {"phone": raw})).phone == e164
@@ -387,9 +398,8 @@ def test_phone_formats_are_stored_as_e164(client, raw, e164):
         "1381234567",  # a mobile one digit short
         "1381234567890",  # too long
         "23812345678",  # no such prefix
-        "+1 650 253 0000",  # United States
-        "+852 2123 4567",  # Hong Kong
-        "+44 20 7946 0958",  # United Kingdom
+        "+1 650 253 0000 1",  # a valid number with a digit too many
+        "+852 1234",  # too short for Hong Kong
         "abc",
         "138abcd5678",  # letters are not keypad digits here
         "13812345678a",

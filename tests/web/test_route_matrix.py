@@ -27,6 +27,7 @@ from app.leads.models import Channel, Lead, LeadStatus, NeedType
 from app.listings import service as listings
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.routing.models import RoutingRule
+from app.wechat.models import BotAnswer
 from tests.web.pages import PageClient, csrf_token, page_client
 
 ROLES = ("anonymous", "agent", "lead", "admin")
@@ -190,6 +191,13 @@ TABLE: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/teams/<int:team_id>"): admin_api(204),  # an empty team
     ("GET", "/api/routing/rules"): admin_api(),
     ("POST", "/api/routing/rules"): admin_api(400),
+    ("GET", "/api/bot-answers"): admin_api(),
+    ("POST", "/api/bot-answers"): admin_api(400),
+    ("GET", "/api/bot-answers/<int:answer_id>"): admin_api(),
+    ("PATCH", "/api/bot-answers/<int:answer_id>"): admin_api(),  # nothing to change
+    ("DELETE", "/api/bot-answers/<int:answer_id>"): admin_api(204),
+    ("GET", "/app/admin/bot-answers"): admin_page(),
+    ("POST", "/app/admin/bot-answers"): admin_page(400),  # no keywords, no answer
     ("GET", "/api/routing/rules/<int:rule_id>"): admin_api(),
     ("PATCH", "/api/routing/rules/<int:rule_id>"): admin_api(),
     ("DELETE", "/api/routing/rules/<int:rule_id>"): admin_api(204),
@@ -266,7 +274,8 @@ def world(make_agent, make_team, default_team) -> World:
         idempotency_key="matrix:dead", status=NotificationStatus.DEAD, attempts=8,
         last_error="SMTPServerDisconnected",
     )  # fmt: skip
-    db.session.add_all([rule, dead])
+    answer = BotAnswer(topic="other", keywords="停车", answer_zh="可以停车。")
+    db.session.add_all([rule, dead, answer])
     listing = listings.create_listing(
         {"kind": "factory", "title": "标准厂房", "area_m2": 2000}, by=None
     )
@@ -276,7 +285,7 @@ def world(make_agent, make_team, default_team) -> World:
         "lead_key": str(mine.id), "lead_id": str(mine.id), "agent_id": str(agents["agent"].id),
         "team_id": str(spare.id), "rule_id": str(rule.id), "notification_id": str(dead.id),
         "filename": "app.css", "listing_id": str(listing.id), "photo_id": str(photo.id),
-        "name": "0123abcd.png",
+        "name": "0123abcd.png", "answer_id": str(answer.id),
     }  # fmt: skip
     return World(agents, values, {"pool": {"lead_key": str(pool.id), "lead_id": str(pool.id)}})
 

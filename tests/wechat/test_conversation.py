@@ -25,7 +25,7 @@ from app.wechat.conversation import (
     step,
 )
 from app.wechat.models import WechatUser
-from app.wechat.parser import load_districts, parse_enquiry
+from app.wechat.parsing import load_districts, parse_enquiry
 from app.wechat.simulator import (
     build_click_xml,
     build_scan_xml,

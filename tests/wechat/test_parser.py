@@ -18,18 +18,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.wechat.numbers import parse_number
-from app.wechat.parser import (
+from app.wechat.parsing import (
     FIELD_NAMES,
     MAX_CHARS,
     DistrictListError,
     ParsedField,
     ParseResult,
-    _e164,
     fold,
     load_districts,
     parse_enquiry,
 )
+from app.wechat.parsing.numerals import parse_number
+from app.wechat.parsing.phones import _e164
 
 ZHUZHOU = load_districts("zhuzhou")
 GENERIC = load_districts("generic")

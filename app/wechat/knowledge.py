@@ -1,0 +1,122 @@
+"""What the WeChat bot knows: admin-edited answers, and a hook for prices from listings.
+
+`load()` builds the conversation's `Knowledge` (app/wechat/answers.py) from the `bot_answer`
+table and the price lookup registered there. See docs/wechat-bot.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+
+from app.core.db import db
+from app.core.errors import NotFound
+from app.wechat import answers
+from app.wechat.answers import Entry, Knowledge, split_keywords
+from app.wechat.models import BotAnswer
+
+TOPICS = answers.TOPICS
+
+
+def load() -> Knowledge:
+    """The active answers and the registered price lookup."""
+    rows = db.session.scalars(
+        select(BotAnswer).where(BotAnswer.active.is_(True)).order_by(BotAnswer.id)
+    )
+    return Knowledge(
+        entries=tuple(
+            Entry(r.topic, split_keywords(r.keywords), r.answer_zh, r.answer_en) for r in rows
+        ),
+        price_lookup=answers.price_lookup(),
+    )
+
+
+# --- admin: the answers' API and page share these ---------------------------------------------
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    topic: str = "other"
+    keywords: str = Field(min_length=1, max_length=2000)
+    answer_zh: str = Field(min_length=1, max_length=2000)
+    answer_en: str = Field(default="", max_length=2000)
+    active: bool = True
+
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if value not in TOPICS:
+            raise ValueError("must be one of: " + ", ".join(TOPICS))
+        return value
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: str) -> str:
+        if not split_keywords(value):
+            raise ValueError("give at least one keyword")
+        return value
+
+
+class AnswerPatch(AnswerIn):
+    topic: str | None = None  # type: ignore[assignment]
+    keywords: str | None = Field(default=None, min_length=1, max_length=2000)  # type: ignore[assignment]
+    answer_zh: str | None = Field(default=None, min_length=1, max_length=2000)  # type: ignore[assignment]
+    answer_en: str | None = Field(default=None, max_length=2000)  # type: ignore[assignment]
+    active: bool | None = None  # type: ignore[assignment]
+
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        return None if value is None else AnswerIn._topic(value)
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: str | None) -> str | None:
+        return None if value is None else AnswerIn._keywords(value)
+
+
+def list_answers() -> list[BotAnswer]:
+    return list(db.session.scalars(select(BotAnswer).order_by(BotAnswer.topic, BotAnswer.id)))
+
+
+def get_answer(answer_id: int) -> BotAnswer:
+    row = db.session.get(BotAnswer, answer_id)
+    if row is None:
+        raise NotFound("no such answer")
+    return row
+
+
+def create_answer(data: AnswerIn) -> BotAnswer:
+    row = BotAnswer(**data.model_dump())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def update_answer(answer_id: int, data: AnswerPatch) -> BotAnswer:
+    row = get_answer(answer_id)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(row, name, value)
+    db.session.flush()
+    return row
+
+
+def delete_answer(answer_id: int) -> None:
+    db.session.delete(get_answer(answer_id))
+    db.session.flush()
+
+
+def answer_to_dict(row: BotAnswer) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "topic": row.topic,
+        "keywords": row.keywords,
+        "answer_zh": row.answer_zh,
+        "answer_en": row.answer_en,
+        "active": row.active,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+    }

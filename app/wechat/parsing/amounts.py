@@ -1,0 +1,238 @@
+"""Areas, money (tax, investment) and technical figures read from the scanned quantities."""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.numerals import parse_number
+from app.wechat.parsing.result import _MAX_AREA, _clause_before, _sentence_before, _State
+from app.wechat.parsing.text import _HAS_NUMERAL
+from app.wechat.parsing.units import (
+    _AREA,
+    _AREA_NOUN_AFTER,
+    _AREA_WORD_BEFORE,
+    _LENGTH,
+    _MONEY,
+    _NUM,
+    _PEOPLE,
+    _POWER,
+    _UNITS,
+    _WEIGHT,
+    _bounds,
+    _Qty,
+    _scan_quantities,
+)
+
+# Technical requirements and EIA
+
+_HEIGHT_BEFORE = re.compile(
+    r"(?:层高|净高|檐高|高度|挑高|限高|檐口|梁下|滴水|ceiling|height)"
+    r"|(?<!速)高(?:要求|需要|达到|要|约|为|是|不低于|至少|:)?\s*(?:要求|需要|在)?\s*$"
+)
+_HEIGHT_AFTER = re.compile(r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|ceiling|height)")
+_BUILDING_HEIGHT = re.compile(r"建筑高度|建筑限高|楼栋高度|building height")
+_CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|起重机|吊机|行吊|crane"
+_CRANE_BEFORE = re.compile(_CRANE_WORDS)
+_CRANE_AFTER = re.compile(rf"\s*(?:的|以上的?)?\s*(?:{_CRANE_WORDS})")
+_LOAD_BEFORE = re.compile(r"承重|荷载|载荷|承载|成重|floor load|load")
+# Units land is measured in: an area in one of these is a plot of land (docs/parser.md).
+LAND_UNITS = frozenset({"亩", "mu", "公顷", "hectare", "hectares", "acre", "acres"})
+# "多少钱一亩" / "一平米多少钱": a price asked per unit, not an area of one unit.
+_PRICE_BEFORE = re.compile(r"(?:钱|价|价格|元|块|多少|租金|售价)\s*(?:是|要)?\s*$")
+_PRICE_AFTER = re.compile(
+    r"\s*(?:要|是|大概|大约|需要)?\s*(?:多少钱|多少|什么价|啥价|几多钱|怎么卖|怎么租|价格)"
+)
+# Amounts in another currency are kept in the message and a note, never converted (the lead's
+# amounts are in 万元 RMB; docs/parser.md, money).
+_FOREIGN_HINT = re.compile(r"[美欧港日英台瑞$€£]")
+_CURRENCY_BEFORE = re.compile(
+    r"(?P<cur>usd|us\$|\$|eur|€|euros?|hkd|hk\$|jpy|gbp|£|chf|twd|nt\$|sgd)\s*$"
+)
+_CURRENCY_AFTER = re.compile(
+    r"\s*(?P<cur>usd|us\s+dollars?|dollars?|euros?|eur|hkd|chf|jpy|gbp|美元|美金|欧元|港币|港元|"
+    r"日元|英镑|台币|新台币|瑞士法郎)"
+)
+_PEOPLE_BEFORE = re.compile(
+    r"员工|工人|职工|用工|就业|人员|雇员|团队|人数|招工|规模|招聘|staff|employees|workers"
+)
+# "我们3个人": a head count right after the speaker's "we".
+_PEOPLE_WE = re.compile(
+    r"(?:我们|团队|公司)(?:就|只有|才|有|共|一共|总共|大概|大约|约)?(?:就|只有|才)?\s*$"
+)
+# "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
+_STAFF_COUNT = re.compile(
+    rf"(?:员工|工人|职工|用工|人员|就业)(?:大概|大约|约|有|共|总共|一共|规模)?\s*(?P<n>{_NUM})\s*"
+    r"(?:来|多|余)?\s*个(?!人|月|亿)"
+)
+_PEOPLE_AFTER = re.compile(
+    r"\s*(?:左右|以上|多)?\s*(?:的[\u4e00-\u9fff]{0,4}?)?(?:员工|工人|职工|人员|团队|规模|就业)"
+)
+# The word nearest before an amount says what it is; at equal distance a word that is not a
+# lead field wins (注册资金 is not an investment).
+_AMOUNT_WORD = re.compile(
+    r"(?P<other>"
+    r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
+    r"固定资产投资|设备投资|固投|利税|补贴|奖励|工资|月租|年租|押金|revenue|budget|turnover|sales|output|capital|rent|price"
+    r")|(?P<investment>投资|投入|总投|资金|invest)|(?P<tax>税|tax)"
+)
+_PER_MU_WORD = re.compile(r"亩均|每亩")
+_AMOUNT_WORD_AFTER = re.compile(
+    r"\s*(?:左右|以上|多)?\s*的?\s*(?:(?P<tax>年?税收|纳税|税)|(?P<investment>投资|投入))"
+)
+# Earlier in the same clause, these make an area something other than the need.
+_AREA_SKIP_BEFORE = re.compile(
+    r"(?:(?P<per_mu>亩均|每亩)|(?P<existing>现有|目前有|原有|已有|现在有|现在的|目前的|现在租|目前租))"
+    r"[^,;!?。，；！？\n、]*\Z"
+)
+
+
+def _extract_quantities(st: _State) -> None:
+    """Area, amounts and technical figures."""
+    text = st.work
+    if not _HAS_NUMERAL.search(text):
+        return
+    areas: list[tuple[_Qty, float | None, float | None, int]] = []
+    crane: tuple[float, int, int] | None = None
+    power: tuple[float, int, int] | None = None
+    foreign: bool | None = None  # the text may hold a foreign currency (checked once)
+    for q in _scan_quantities(text, st.notes, st.original):
+        cat = q.category
+        if cat is None and (
+            not q.multiplier  # bare figures are scanned only before 厂房 or after 面积
+            or _AREA_NOUN_AFTER.match(text, q.end)
+            or _AREA_WORD_BEFORE.search(text, max(0, q.start - 8), q.start)
+        ):
+            cat = _AREA  # "想租1万左右的厂房": a figure for a building is in m², as meant
+        if cat == _AREA:
+            if q.per:
+                continue  # 元/平 is a price, 吨/平 a floor load
+            if (
+                q.unit
+                and q.low <= _UNITS[q.unit][1]
+                and (
+                    _PRICE_BEFORE.search(text, max(0, q.start - 6), q.start)
+                    or _PRICE_AFTER.match(text, q.end)
+                )
+            ):
+                st.notes.append(f"price question, not an area: {st.original[q.start : q.end]}")
+                continue
+            skip = _AREA_SKIP_BEFORE.search(text, max(0, q.start - 16), q.start)
+            if skip is not None:
+                if skip.lastgroup == "existing":
+                    st.notes.append(f"existing area, not the need: {st.original[q.start : q.end]}")
+                continue
+            low, high, end = _bounds(text, q)
+            if 5 <= max(low or 0, high or 0) <= _MAX_AREA:
+                areas.append((q, low, high, end))
+        elif cat == _MONEY or cat is None:
+            if not q.per:  # a price (元/平, 万/月) is not an amount
+                if foreign is None:
+                    foreign = st.has_latin or _FOREIGN_HINT.search(text) is not None
+                _assign_money(st, q, _sentence_before(text, q.start, 24), foreign)
+        elif cat == _POWER:
+            if power is None or q.high > power[0]:
+                power = (q.high, q.start, q.end)
+        elif cat == _LENGTH:
+            if _BUILDING_HEIGHT.search(_clause_before(text, q.start)):
+                continue  # 建筑高度不超过24米: the building's height, not the ceiling
+            if 2 <= q.low <= 60 and (
+                _HEIGHT_BEFORE.search(_clause_before(text, q.start))
+                or _HEIGHT_AFTER.match(text, q.end)
+            ):
+                st.put("ceiling_height_m", q.low, q.start, q.end)
+        elif cat == _WEIGHT:
+            clause = _clause_before(text, q.start)
+            if q.per == "area" or _LOAD_BEFORE.search(clause):
+                st.put("floor_load_kg_m2", q.low, q.start, q.end)
+            elif _CRANE_BEFORE.search(clause) or _CRANE_AFTER.match(text, q.end):
+                tonnes = q.high / 1000
+                if crane is None or tonnes > crane[0]:
+                    crane = (tonnes, q.start, q.end)
+        elif cat == _PEOPLE and 1 <= q.low < 1e6:
+            clause = _clause_before(text, q.start)
+            if (
+                q.unit in ("employees", "staff", "workers", "people")
+                or _PEOPLE_BEFORE.search(clause)
+                or _PEOPLE_WE.search(clause)
+                or _PEOPLE_AFTER.match(text, q.end)
+            ):
+                st.put("employees", int(q.low), q.start, q.end)
+    if (
+        "employees" not in st.fields
+        and "个" in text
+        and ("员工" in text or "工人" in text or "职工" in text or "用工" in text
+             or "人员" in text or "就业" in text)
+    ):  # fmt: skip
+        m = _STAFF_COUNT.search(text)
+        number = parse_number(m.group("n")) if m else None
+        if m and number is not None and 1 <= number[0] < 1e6:
+            st.put("employees", int(number[0]), m.start("n"), m.end())
+    if crane:
+        st.put("crane_tonnes", crane[0], crane[1], crane[2])
+    if power:
+        st.put("power_kva", power[0], power[1], power[2])
+    if not areas:
+        return
+    for land in areas:
+        if land[0].unit in LAND_UNITS:
+            st.land_area = (land[1], land[2], land[0].start, land[3])
+            break
+    q, low, high, end = areas[0]
+    if low is not None:
+        st.put("area_min_m2", round(low, 2), q.start, end)
+    if high is not None:
+        st.put("area_max_m2", round(high, 2), q.start, end)
+    for other, *_ in areas[1:]:
+        st.notes.append(f"other area: {st.original[other.start : other.end]}")
+    st.area_in_mu = q.unit in LAND_UNITS
+
+
+_CURRENCY_CODES = (
+    ("USD", ("usd", "us$", "$", "dollar", "dollars", "us dollar", "us dollars", "美元", "美金")),
+    ("EUR", ("eur", "€", "euro", "euros", "欧元")),
+    ("HKD", ("hkd", "hk$", "港币", "港元")),
+    ("JPY", ("jpy", "日元")),
+    ("GBP", ("gbp", "£", "英镑")),
+    ("CHF", ("chf", "瑞士法郎")),
+    ("TWD", ("twd", "nt$", "台币", "新台币")),
+    ("SGD", ("sgd",)),
+)
+
+
+def _currency_code(word: str) -> str:
+    word = " ".join(word.split())
+    for code, words in _CURRENCY_CODES:
+        if word in words:
+            return code
+    return word.upper()
+
+
+def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
+    """Decide whether an amount is tax, investment or neither, from the words next to it."""
+    wan = q.low / 1e4
+    source = st.original[q.start : q.end]
+    currency = None
+    if foreign:
+        currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
+            _CURRENCY_AFTER.match(st.work, q.end)
+        )
+    code = _currency_code(currency.group("cur")) if currency is not None else None
+    m = _AMOUNT_WORD_AFTER.match(st.work, q.end)
+    kind = m.lastgroup if m else None
+    if kind is None:
+        for m in _AMOUNT_WORD.finditer(before):
+            kind = m.lastgroup  # the last one found is the nearest
+    if code is not None and kind != "investment":
+        st.notes.append(f"amount in {code}, not converted: {source}")
+    elif kind == "tax" and _PER_MU_WORD.search(before):
+        st.notes.append(f"per-mu tax, not an annual total: {source}")
+    elif kind == "tax" and wan > 0:
+        st.put("tax_wan", round(wan, 4), q.start, q.end)
+    elif kind == "investment" and wan > 0 and code is not None:
+        # Kept in its own currency, never converted (docs/parser.md, money).
+        st.put("investment_wan", round(wan, 4), q.start, q.end)
+        st.put("investment_currency", code, q.start, q.end)
+    elif kind == "investment" and wan > 0:
+        st.put("investment_wan", round(wan, 4), q.start, q.end)
+    elif kind is None:
+        st.notes.append(f"amount without context: {source}")

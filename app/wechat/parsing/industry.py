@@ -1,0 +1,308 @@
+"""Industry: known terms (data/industries.txt), or what follows 做/从事/主营."""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.data import read_sections
+from app.wechat.parsing.result import _State
+from app.wechat.parsing.text import _trie_pattern
+
+_INDUSTRY_LISTS = read_sections("industries.txt")
+_INDUSTRY_SUFFIX = "|".join(_INDUSTRY_LISTS["suffix"])
+# In a bare mention, 生产 and 制造 after a term are usually "生产线"/"制造基地", not the trade.
+_SCAN_SUFFIX = _INDUSTRY_SUFFIX.replace("生产|", "")
+_STRONG = sorted(_INDUSTRY_LISTS["strong"], key=len, reverse=True)
+_WEAK = sorted(_INDUSTRY_LISTS["weak"], key=len, reverse=True)
+_INDUSTRY_SCAN = re.compile(
+    # "T(?:T)*" rather than "(?:T)+": the engine can then skip ahead on the first character.
+    f"{_trie_pattern(_STRONG)}(?:{_trie_pattern(_STRONG)})*"
+    f"(?:{_trie_pattern(_SCAN_SUFFIX.split('|'))})?"
+)
+# A term right before these is part of a place's name (服饰产业园, 汽车站), not an industry.
+_INDUSTRY_NOT_AFTER = re.compile(
+    r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场|面积|高度|密度|红线|退让|物|规划"
+)
+_INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
+_INDUSTRY_TRIGGER = re.compile(
+    r"(?P<verb>主要做|专业做|主要从事|专业从事|专注于|致力于|从事|主营|主要经营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
+    r"产品是|主要产品|属于|industry)\s*[:]?\s*"
+    r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,12}?)"
+    r"(?=的|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
+    r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
+)
+_STRONG_VERBS = frozenset(
+    {
+        "主营",
+        "主要从事",
+        "专业从事",
+        "专注于",
+        "致力于",
+        "从事",
+        "生产",
+        "主要生产",
+        "经营",
+        "主要经营",
+        "主要做",
+        "专业做",
+    }
+)
+# Words for a space or a plot: "生产厂房" says what the space is for, not the trade.
+_PLACE_WORD = re.compile(r"厂房|仓库|车间|办公|土地|用地|场地|地块|工位|[亩平米]")
+_INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
+_NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
+# "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
+_SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![利应使])用$")
+
+
+# A product noun right after a material or trade term, up to a word that ends the phrase.
+_PRODUCT_AFTER = re.compile(
+    r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
+    r"产品|领域|方面|业务|相关|方向)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
+)
+_NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
+# Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
+_MODIFIERS = frozenset({"高端", "特种", "新型", "绿色", "精密", "先进", "现代"})
+# The end of a trade said after 从事/主营 that is not part of it.
+_TRIGGER_TAIL = re.compile(
+    r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)"
+    r"(?:研发|设计|生产|制造|加工|销售|服务))$"
+)
+# English trades (data/industries.txt, [english]); matched as whole words.
+_INDUSTRY_LATIN = re.compile(
+    r"(?<![a-z])(?:"
+    + "|".join(
+        re.escape(w.replace("_", " "))
+        for w in sorted(_INDUSTRY_LISTS["english"], key=len, reverse=True)
+    )
+    + r")(?![a-z])"
+)
+
+
+# English: "manufactures precision bearings", "a plant for hydraulic valves", "an EV charger
+# maker". The words up to a clause break or a function word are the trade, as written.
+_EN_WORDS = r"[a-z][a-z0-9\-]*(?:\s+[a-z][a-z0-9\-]*){0,3}?"
+_EN_STOP = (
+    r"(?=\s*(?:[.,;:!?()\x00]|$)|\s+(?:and|for|in|at|with|we|our|to|of|from|plant|factory|"
+    r"facility|line|on|near|looking|who|that)(?![a-z]))"
+)
+_INDUSTRY_EN_PATTERNS = (
+    re.compile(
+        r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
+        rf"make|making|assemble|assembles|assembling)\s+(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:plant|factory|facility|line|base|workshop)\s+for\s+(?:the\s+)?"
+        rf"(?:production\s+of\s+|manufacturing\s+of\s+|making\s+)?(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        rf"(?<![a-z])for\s+(?:our|the)\s+(?P<ind>{_EN_WORDS})\s+"
+        r"(?:production|manufacturing|assembly|business|operations?)(?![a-z])"
+    ),
+    re.compile(
+        rf"(?<![a-z])for\s+(?:an?|the|our)\s+(?:new\s+)?(?P<ind>{_EN_WORDS})\s+"
+        r"(?:plant|factory|facility|production\s+line|project|base)(?![a-z])"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler)s?\s+of\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        rf"(?<![a-z])in\s+the\s+(?P<ind>{_EN_WORDS})\s+(?:business|industry|sector|field)(?![a-z])"
+    ),
+    re.compile(
+        rf"(?:^|[.!?;]\s+|(?<![a-z])(?:an?|the|our)\s+)(?P<ind>{_EN_WORDS})\s+"
+        r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business)s?(?![a-z])"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:speciali[sz](?:e|es|ed|ing)|engaged|focus(?:ed|es|ing)?|active)\s+(?:in|on)\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|are|include|:)\s*"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+)
+# Every English pattern holds one of these words.
+_EN_TRIGGER = re.compile(
+    r"manufactur|produc|mak|assembl|plant|factory|facility|line|base|workshop|supplier|"
+    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active"
+)
+_EN_LEADING_ADJECTIVE = re.compile(
+    r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
+    r"british|french|"
+    r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
+    r"young|family|listed|ready-built|ready|built|standard|modern|existing|vacant|suitable|"
+    r"second-hand|multi-storey|single-storey|good|nice)(?:\s+|$))+"
+)
+# After an English trade word, more words of the same trade ("automotive stamping parts",
+# "LED lighting"), up to punctuation or a word that ends the phrase.
+_EN_MORE_WORDS = re.compile(
+    r"(?:\s+(?!(?:company|firm|group|manufacturer|maker|supplier|producer|plant|factory|"
+    r"facility|and|for|in|at|with|is|are|we|our|looking|seeks|needs|wants|interested|needs|"
+    r"requires|project|business|industry|sector|to|from|of|on|by|the|a|an|making|production|"
+    r"manufacturing|startup|startups|team|hq|office|workshop|warehouse)(?![a-z]))"
+    r"[a-z][a-z\-]*){1,3}(?=\s*[,.;:!?()\x00]|\s+(?:company|firm|manufacturer|maker|supplier|"
+    r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
+)
+_EN_NOT_TRADE = re.compile(
+    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|"
+    r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
+    r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
+    r"(?:\s|$)"
+)
+# Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
+_ANNUAL_OUTPUT = (
+    r"(?:年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
+    r"(?:吨|gw|mw|gwh|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
+)
+_PROJECT_TAIL = (
+    r"(?:产业园项目|产业园|产业基地|(?:研发|生产|制造|加工|组装)*(?:项目|基地|生产线|工厂))"
+)
+_PROJECT_NAME = re.compile(
+    rf"项目名称\s*[:]?\s*{_ANNUAL_OUTPUT}(?P<ind>[^\s,;:。，；\x00]{{2,20}}?){_PROJECT_TAIL}"
+)
+_PROJECT_BUILD = re.compile(
+    r"(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?"
+    rf"{_ANNUAL_OUTPUT}(?P<ind>[\u4e00-\u9fffa-z]{{2,12}}?){_PROJECT_TAIL}"
+)
+# "自行车零件厂商": the maker's products.
+_MAKER = re.compile(r"(?P<ind>[\u4e00-\u9fffa-z]{2,10}?)(?:厂商|制造商|生产商|供应商|厂家)")
+_MAKER_LEAD = re.compile(r".*(?:的|是|为|家|个)")
+# Inside a project's words, these start over (投资二亿元建设X → X).
+_PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|万)")
+
+
+def _extract_industry_by_pattern(st: _State) -> bool:
+    text = st.work
+    if "项目" in text or "基地" in text or "生产线" in text or "工厂" in text:
+        for pattern in (_PROJECT_NAME, _PROJECT_BUILD):
+            m = pattern.search(text)
+            if m is None:
+                continue
+            start, end = m.span("ind")
+            restart = _PROJECT_RESTART.match(text, start, end)
+            if restart:
+                start = restart.end()
+            ind = text[start:end]
+            if len(ind) < 2 or (pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind)):
+                continue
+            if _SPACE_USE.search(ind) or _INDUSTRY_JUNK_START.match(ind):
+                continue
+            st.put("industry", st.value(start, end), start, end)
+            st.mask(start, end)
+            return True
+    if "商" in text or "厂家" in text:
+        m = _MAKER.search(text)
+        if m:
+            start, end = m.span("ind")
+            lead = _MAKER_LEAD.match(text, start, end)
+            if lead:
+                start = lead.end()
+            ind = text[start:end]
+            if len(ind) >= 2 and not _NOT_INDUSTRY.search(ind) and not _PLACE_WORD.search(ind):
+                st.put("industry", st.value(start, end), start, end)
+                st.mask(start, end)
+                return True
+    if st.has_latin and text.count(" ") >= 3 and _EN_TRIGGER.search(text):
+        for pattern in _INDUSTRY_EN_PATTERNS:
+            for m in pattern.finditer(text):
+                start, end = m.span("ind")
+                lead = _EN_LEADING_ADJECTIVE.match(text, start, end)
+                if lead:
+                    start = lead.end()  # "Japanese precision gear maker": the trade follows
+                ind = text[start:end]
+                if not ind or _EN_NOT_TRADE.match(ind) or _INDUSTRY_NOT_TRADE_EN.search(ind):
+                    continue
+                st.put("industry", _plain_case(st.value(start, end)), start, end)
+                st.mask(start, end)
+                return True
+    return False
+
+
+def _plain_case(words: str) -> str:
+    """ "Automotive wiring harness" → "automotive wiring harness"; LED and PCB stay."""
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in words.split())
+
+
+# Words that make an English phrase a space or a plan, not a trade.
+_INDUSTRY_NOT_TRADE_EN = re.compile(
+    r"(?<![a-z])(?:sqm|square|sq|m2|mu|acres?|hectares?|factory|warehouse|office|land|plot|"
+    r"space|rent|lease|buy|investment|million|billion|\d)(?![a-z])"
+)
+
+
+def _extract_industry(st: _State) -> None:
+    text = st.work
+    for m in _INDUSTRY_TRIGGER.finditer(text):
+        ind = m.group("ind")
+        if _INDUSTRY_JUNK_START.match(ind):
+            continue
+        if _SPACE_USE.search(ind):
+            continue
+        start, end = m.span("ind")
+        # "做X的" names a line of business even when X is not in the term list (做手工皂的).
+        said_as_business = (
+            m.group("verb") in ("做", "主要做", "专业做", "搞")
+            and text.startswith("的", end)
+            and len(ind) <= 6
+            and not _NOT_INDUSTRY.search(ind)
+        ) or (
+            # "主营/从事/生产 X": a trade said as such, even one not in the lists.
+            m.group("verb")
+            in ("主营", "主要从事", "从事", "生产", "主要生产", "经营", "主要做", "专业做")
+            and len(ind) <= 10
+            and not _NOT_INDUSTRY.search(ind)
+            and not _PLACE_WORD.search(ind)
+        )
+        if said_as_business or _INDUSTRY_KNOWN.search(ind):
+            tail = _TRIGGER_TAIL.search(ind)
+            if tail and tail.start() >= 2:
+                end = start + tail.start()  # 冷链仓储物流业务, 正极材料研发与生产: the trade
+            st.put("industry", st.value(start, end), start, end)
+            st.mask(start, end)
+            return
+    if (
+        "项目" in text
+        or "基地" in text
+        or "生产线" in text
+        or "工厂" in text
+        or "商" in text
+        or "厂家" in text
+        or (st.has_latin and text.count(" ") >= 3)
+    ) and _extract_industry_by_pattern(st):
+        return
+    text = st.work
+    for m in _INDUSTRY_SCAN.finditer(text):
+        if _INDUSTRY_NOT_AFTER.match(text, m.end()):
+            continue
+        start, end = m.start(), m.end()
+        if text[max(0, start - 2) : start] in _MODIFIERS:
+            start -= 2  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
+        elif text[max(0, start - 3) : start] == "高性能":
+            start -= 3
+        product = (
+            _PRODUCT_AFTER.match(text, end)
+            if end < len(text)
+            and "\u4e00" <= text[end] <= "\u9fff"
+            and text[end] not in _NOT_PRODUCT
+            else None
+        )
+        if product:
+            end = product.end()  # 不锈钢餐具, 电子烟配件: the product that follows the material
+        elif text[start:end].isascii():
+            more = _EN_MORE_WORDS.match(text, end)
+            if more:
+                end = more.end()  # "LED lighting"
+        st.put("industry", st.value(start, end), start, end)
+        st.mask(start, end)
+        return
+    if st.has_latin:
+        m = _INDUSTRY_LATIN.search(text)
+        if m:
+            end = m.end()
+            more = _EN_MORE_WORDS.match(text, end)
+            if more:
+                end = more.end()
+            st.put("industry", _plain_case(st.value(m.start(), end)), m.start(), end)
+            st.mask(m.start(), end)

@@ -1,0 +1,212 @@
+"""Company and contact names (surnames in data/surnames.txt)."""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.data import read_sections
+from app.wechat.parsing.industry import _INDUSTRY_KNOWN
+from app.wechat.parsing.result import _State
+from app.wechat.parsing.text import _HAS_UPPER, _MASK, _is_cjk
+
+_COMPANY_SUFFIX = re.compile(
+    r"集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|"
+    r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司)|公司|"
+    r"厂(?![房区址家长商里内子矿方])|商行|工作室|研究院|研究所|合作社"
+)
+# Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
+_COMPANY_LEAD = re.compile(
+    r".*(?:我是|我们是|我们|我司|本公司|这边是|这里是|这边|来自|代表|公司名称|公司名|"
+    r"企业名称|单位名称|名称|单位|你好|您好|是|为|在|的|叫|由|系|经)"
+)
+_PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社"})
+_GENERIC_LEAD = re.compile(
+    r"(?:一家|一个|这家|那家|该|本|贵|小型|中型|大型|新|老|某|我们|我|你们|咱们|他们|初创|创业|本地|"
+    r"外资|民营|国有|上市|科技型|高新技术|小|大)+"
+)
+# A name holding one of these is a sentence, not a company ("想建个新厂", "注册公司").
+_NOT_IN_NAME = re.compile(
+    r"[想要租买找个在需请问吗呢吧啊了或]|建[个厂房设]|可以|能否|开[个家设]|设立|注册|成立|和我"
+)
+# A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
+_REGIONS = frozenset(read_sections("regions.txt")["regions"])
+# "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
+_ONE_OF = re.compile(r".*(?:一家|一个|这家|那家)")
+_COMPANY_COLON = re.compile(
+    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是)\s*"
+    r"(?P<name>[^\s,;。，；!?！？:我\x00]{2,30})"
+)
+_EN_COMPANY = re.compile(
+    r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
+    r"Limited|Group)"
+)
+
+_SURNAMES = "".join(read_sections("surnames.txt")["single"])
+_COMPOUND_SURNAMES = "|".join(read_sections("surnames.txt")["compound"])
+_SURNAME = rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])"
+_TITLES = (
+    r"先生|女士|小姐|总经理|总监|总裁|董事长|工程师|经理|老板|主任|老师|部长|主管|厂长|秘书|助理|"
+    r"师傅|总(?![部价额量计共体投面建产值包装规占成数和结算公厂资收])|"
+    r"工(?![厂作业程位人资艺期地具商会种序况时伤龄号段])|董(?!家|事会)|姐(?!妹)|"
+    r"生(?![\u4e00-\u9fff])"  # 陈生: how Hong Kong and Guangdong say Mr. Chan
+)
+# Titles are rarer than surname characters, so they are found first and the surname checked
+# behind them (a regex starting with ~400 possible surnames is slow to scan).
+_TITLE = re.compile(_TITLES)
+_SURNAME_SET = frozenset(_SURNAMES)
+_COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
+# Words that look like surname + title but are not a person (施工 is building work).
+_NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
+_NAME_MARKER = re.compile(
+    r"(?:联系人是|联系人|姓名|称呼|对接人|我叫|本人|我是)\s*[:]?\s*"
+    rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
+    r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
+)
+# "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
+_NAME_MARKER_LATIN = re.compile(
+    r"(?:联系人是?|对接人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
+    r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?)(?![a-z])"
+)
+_SURNAME_ONLY = re.compile(
+    rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"
+    r"(?:(?![\u4e00-\u9fff]{2})|(?=电话|手机|联系|微信|号码|座机|[啊呀哈呢的]))"
+)
+# 小刘 / 老王: how colleagues and regulars sign off.
+_FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
+_EN_CONTACT = re.compile(
+    r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
+    r"(?:\s+[^\W\d_][^\W\d_\-']{1,20})?(?![^\W\d_])"
+)
+# "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
+_EN_SELF = re.compile(
+    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]|"
+    r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：])\s*"
+    r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
+)
+# "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
+_LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")
+# Words after Mr./Ms. that are not the name's second part ("Ms. Weber, please", "Mr. Li at").
+_NOT_SECOND_NAME = frozenset(
+    ("at", "on", "in", "and", "or", "please", "call", "tel", "phone", "mobile", "from", "of")
+)
+
+
+def _industry_residue(name: str) -> str:
+    """What is left of a name once industry words are taken out ("宏达机械" → "宏达")."""
+    return _INDUSTRY_KNOWN.sub("", name)
+
+
+def _extract_company(st: _State) -> None:
+    text = st.work
+    for m in _COMPANY_SUFFIX.finditer(text):
+        start = m.start()
+        while start > 0 and m.start() - start < 25:
+            ch = text[start - 1]
+            if not (_is_cjk(ch) or ch in "()·&" or "a" <= ch <= "z"):
+                break
+            start -= 1
+        lead = _COMPANY_LEAD.match(text, start, m.start())
+        if lead:
+            start = lead.end()
+        if _ONE_OF.match(text, start, m.start()):
+            continue  # "长沙一家生物科技有限公司" describes the prospect; it names no company
+        generic = _GENERIC_LEAD.match(text, start, m.start())
+        name_start = generic.end() if generic else start
+        name = text[name_start : m.start()]
+        if len(name) < 2:
+            continue
+        if m.group() in _PLAIN_SUFFIXES and (
+            len(_industry_residue(name)) < 2
+            or _NOT_IN_NAME.search(text, name_start, m.end())
+            or _industry_residue(name) in _REGIONS
+        ):
+            # "一家电池厂" / "我们电商公司" describe the prospect, they do not name it.
+            continue
+        st.put("company", st.value(name_start, m.end()), name_start, m.end())
+        st.mask(name_start, m.end())
+        return
+    m = _COMPANY_COLON.search(text)
+    if m:
+        st.put("company", st.value(m.start("name"), m.end("name")), m.start("name"), m.end("name"))
+        st.mask(m.start("name"), m.end("name"))
+        return
+    if _HAS_UPPER.search(st.original):
+        m = _EN_COMPANY.search(st.original)
+        if m and _MASK not in st.work[m.start() : m.end()]:
+            st.put("company", " ".join(m.group().split()), m.start(), m.end())
+            st.mask(m.start(), m.end())
+
+
+def _extract_contact(st: _State) -> None:
+    text = st.work
+    m = _NAME_MARKER.search(text)
+    if m is None and st.has_latin and ("人" in text or "姓名" in text or "称呼" in text):
+        m = _NAME_MARKER_LATIN.search(text)
+    if m:
+        st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
+        st.mask(*m.span("name"))
+        return
+    for m in _TITLE.finditer(text):
+        start = m.start()
+        if start >= 2 and text[start - 2 : start] in _COMPOUND_SET:
+            start -= 2
+        elif start >= 1 and text[start - 1] in _SURNAME_SET:
+            start -= 1
+        else:
+            continue
+        if text[start : m.end()] in _NOT_NAMES:
+            continue
+        st.put("contact_name", st.value(start, m.end()), start, m.end())
+        st.mask(start, m.end())
+        return
+    m = _SURNAME_ONLY.search(text) if "姓" in text else None
+    if m is None and ("小" in text or "老" in text):
+        # 小刘 / 老王 standing alone, not the end of a longer word (大小王).
+        m = next(
+            (
+                f
+                for f in _FAMILIAR_NAME.finditer(text)
+                if not f.start() or not _is_cjk(text[f.start() - 1])
+            ),
+            None,
+        )
+    if m:
+        st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
+        st.mask(*m.span("name"))
+        return
+    if not st.has_latin:
+        return
+    m = (
+        _LATIN_TITLED.search(text)
+        if "先生" in text or "女士" in text or "小姐" in text or "总" in text or "经理" in text
+        else None
+    )
+    if m:
+        st.put("contact_name", st.value(m.start(), m.end()), m.start(), m.end())
+        st.mask(m.start(), m.end())
+        return
+    m = (
+        _EN_SELF.search(st.original)
+        if "i'm" in text
+        or "i am" in text
+        or "name" in text
+        or "this is" in text
+        or "contact" in text
+        or "attn" in text
+        else None
+    )
+    if m and _MASK not in text[m.start("name") : m.end("name")]:
+        st.put("contact_name", m.group("name"), *m.span("name"))
+        st.mask(*m.span("name"))
+        return
+    m = _EN_CONTACT.search(text)
+    if m:
+        start, end = m.start(), m.end()
+        words = text[start:end].split()
+        if len(words) == 3 and words[2] in _NOT_SECOND_NAME:
+            end = start + text[start:end].rindex(words[2])
+            while text[end - 1] == " ":
+                end -= 1
+        value = " ".join(st.original[start:end].split())
+        st.put("contact_name", value, start, end)
+        st.mask(start, end)

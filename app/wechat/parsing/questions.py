@@ -1,0 +1,88 @@
+"""What a prospect's question is about: price, availability, location, policy, lost, other.
+
+``question_topic("厂房租金多少钱一平？")`` → "price". None when the message asks nothing
+(an enquiry such as "想租5000平厂房"). "lost" (不考虑了, already found) is reported even
+without a question mark. The words are in data/questions.txt; the bot answers each topic
+(docs/wechat-bot.md), and the evaluation scores it on one-line questions (docs/parser.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.data import read_sections
+from app.wechat.parsing.text import _trie_pattern, fold
+
+TOPIC_ORDER = ("lost", "policy", "price", "location", "availability")
+_ASKS = re.compile(
+    r"[?]|吗|么|呢\s*$|没有?\s*[.!。]?\s*$|多少|怎么|如何|哪|什么|啥|几|有没有|能不能|可不可以|是否|请问|"
+    r"远不远|贵不贵|多久|"
+    r"^\s*(?:what|how|where|when|which|who|is|are|do|does|can|could|would|will|any)(?![a-z])"
+)
+# "有8米的吗" / "有带行车的厂房吗": asking whether something exists.
+_HAS_ONE = re.compile(r"有[^,;。，；!?！？]{0,14}(?:吗|么|[?]|没有?\s*$)")
+
+
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    cjk = [w for w in words if not w.isascii()]
+    latin = [re.escape(w.replace("_", " ")) for w in words if w.isascii()]
+    parts = []
+    if cjk:
+        parts.append(_trie_pattern(cjk))
+    if latin:
+        parts.append(
+            r"(?<![a-z])(?:" + "|".join(sorted(latin, key=len, reverse=True)) + r")(?![a-z])"
+        )
+    return re.compile("|".join(parts))
+
+
+_TOPICS = {name: _pattern(words) for name, words in read_sections("questions.txt").items()}
+_LOST = _TOPICS["lost"]
+
+
+# Every "lost" phrase holds one of these; most enquiries hold none and skip the full pattern.
+_LOST_HINT = re.compile(
+    r"[考弃算]|不需要|已经|找到|不用|found|interest|longer|n't need|not need|no need"
+)
+
+
+def says_no_longer_looking(folded: str) -> bool:
+    """不考虑了 / 已经找到了 / already found, in folded text."""
+    if not (
+        "考" in folded
+        or "已" in folded
+        or "找到" in folded
+        or "找好" in folded
+        or "好了" in folded
+        or "不用" in folded
+        or "不需要" in folded
+        or "不要了" in folded
+        or "弃" in folded
+        or "算了" in folded
+        or "定下" in folded
+        or ("n" in folded and ("found" in folded or "interest" in folded or "need" in folded))
+        or "longer" in folded
+    ):
+        return False  # on the hot path: most enquiries hold none of these
+    return _LOST.search(folded) is not None
+
+
+def asks_something(text: str) -> bool:
+    return _ASKS.search(fold(text)) is not None
+
+
+def question_topic(text: str) -> str | None:
+    """The topic of a question (see the module's docstring); never raises."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    folded = " ".join(fold(text[:2000]).split())
+    if says_no_longer_looking(folded):
+        return "lost"
+    if not _ASKS.search(folded):
+        return None
+    for topic in TOPIC_ORDER[1:]:
+        if _TOPICS[topic].search(folded):
+            return topic
+    if _HAS_ONE.search(folded):
+        return "availability"
+    return "other"

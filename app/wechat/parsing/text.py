@@ -1,0 +1,136 @@
+"""Text folding: one character in, one character out, so offsets survive (docs/parser.md).
+
+Full-width → ASCII, traditional → simplified (data/trad_simp.txt), upper → lower case. Every
+offset in the folded text is an offset in the input, so every field's ``source`` is an exact
+substring of the original message.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from app.wechat.parsing.data import read_words
+from app.wechat.parsing.numerals import CN_DIGITS
+
+
+def _opencc_characters() -> dict[str, str]:
+    """OpenCC's traditional → simplified characters that have exactly one simplified form.
+
+    Read from the data opencc-purepy ships; characters with several candidates (乾 → 干/乾)
+    are left alone, since only a phrase decides them. Empty when the data cannot be read.
+    """
+    table: dict[str, str] = {}
+    try:
+        raw = (
+            resources.files("opencc_purepy")
+            .joinpath("dicts", "TSCharacters.txt")
+            .read_text(encoding="utf-8")
+        )
+    except (ModuleNotFoundError, OSError):
+        return table
+    for line in raw.splitlines():
+        trad, _, simp = line.partition("\t")
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            table[trad] = simp
+    return table
+
+
+# Our own pairs (data/trad_simp.txt) win over OpenCC's; the financial numerals that are also
+# surnames (伍, 陆) are read as digits only in phone numbers (app/wechat/parsing/phones.py).
+_FINANCIAL = dict(zip("壹贰貳叁肆柒捌玖拾佰仟", "一二二三四七八九十百千", strict=True))
+_TRAD_SIMP: dict[str, str] = {
+    **_opencc_characters(),
+    **{pair[0]: pair[1] for pair in read_words("trad_simp.txt")},
+    **_FINANCIAL,
+}
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[cp] = chr(cp - 0xFEE0).lower()
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp).lower()
+    for ch in "—–‐‑‒―−":
+        table[ord(ch)] = "-"
+    table[ord("〜")] = "~"
+    for ch in "\u3000\u00a0\t\r\u2002\u2003\u2009":
+        table[ord(ch)] = " "
+    for trad, simp in _TRAD_SIMP.items():
+        table[ord(trad)] = simp
+    return table
+
+
+_FOLD = _build_fold_table()
+# The same fold without lower-casing, for values shown to people (LED照明, Acme Co., Ltd.).
+# Full-width brackets stay as written: 深圳华锐（香港）有限公司 is the company's own name.
+_FOLD_KEEP_CASE = {
+    cp: (chr(cp - 0xFEE0) if 0xFF01 <= cp <= 0xFF5E else repl)
+    for cp, repl in _FOLD.items()
+    if not ord("A") <= cp <= ord("Z") and chr(cp) not in "（）"
+}
+# Phone digits read aloud: 幺 is how 1 is said in phone numbers.
+_PHONE_DIGITS = {ord(ch): str(d) for ch, d in CN_DIGITS.items() if ch != "两"}
+_PHONE_DIGITS[ord("幺")] = "1"
+_PHONE_DIGITS[ord("伍")] = "5"
+_PHONE_DIGITS[ord("陆")] = "6"
+
+_MASK = "\x00"
+_HAS_DIGIT = re.compile(r"[0-9]")
+_HAS_UPPER = re.compile(r"[A-Z]")
+_HAS_LATIN = re.compile(r"[a-z]")
+_CN_DIGIT_RUN = re.compile(
+    r"[〇零一二三四五六七八九幺伍陆0-9][ \-]?[〇零一二三四五六七八九幺伍陆]{3}"
+)
+_HAS_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九十几]")
+
+
+# 伍 and 陆 are surnames too; beside a numeral unit they are the financial digits 5 and 6.
+_FINANCIAL_SURNAME_DIGIT = re.compile(
+    r"[伍陆](?=[拾十佰百仟千万亿])|(?<=[拾十佰百仟千万亿零])[伍陆]"
+)
+
+
+def fold(text: str) -> str:
+    """Full-width → ASCII, traditional → simplified, lower case; same length as the input."""
+    folded = text.translate(_FOLD)
+    if "伍" in folded or "陆" in folded:
+        folded = _FINANCIAL_SURNAME_DIGIT.sub(lambda m: "五" if m.group() == "伍" else "六", folded)
+    return folded
+
+
+def _display(text: str) -> str:
+    """A value for people: folded like the matching text but keeping the prospect's case."""
+    return text.translate(_FOLD_KEEP_CASE)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _trie_pattern(words: list[str], guards: dict[str, str] | None = None) -> str:
+    """One regex alternation for many literal words, factored as a trie.
+
+    Python's regex engine tries alternatives one by one; with a few hundred keywords that is
+    most of the parser's time. Factored by common prefix, each position costs a few steps, and
+    trying the longer branch first keeps leftmost-longest matching (厂房 before 厂). ``guards``
+    maps a word to a lookahead that must hold where that word ends (平 but not 平台).
+    """
+    guards = guards or {}
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {"": guards.get(word, "")}  # type: ignore[dict-item]
+
+    def build(node: dict[str, dict]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            alts.append(node[""][""])  # the word may end here (an empty or lookahead branch)
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return build(trie)

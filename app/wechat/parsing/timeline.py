@@ -1,0 +1,84 @@
+"""Time phrases, normalised (三个月之内 → "3个月内", 年底之前 → "年底前")."""
+
+from __future__ import annotations
+
+import re
+
+from app.wechat.parsing.numerals import parse_number
+from app.wechat.parsing.result import _State
+
+_CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
+_TIMELINE = re.compile(
+    # The leading class lets the engine skip to characters that can start a time phrase.
+    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近awnbeu])"
+    rf"(?:(?P<dur>(?P<n>{_CN_SMALL})\s*(?P<unit>个月|个星期|个礼拜|月|周|星期|天|年))"
+    r"(?P<within>之内|以内|内)"
+    r"|(?P<urgent>越快越好|尽快|尽早|马上|立即|立刻|急需|急用|急租|急找|急购|急求|很急|比较急|着急|"
+    r"急(?=\s*[!！])|asap)"
+    r"|(?P<phrase>(?:今年|明年|年)(?:上半年|下半年|底|内|中|初)|上半年|下半年|明年|春节|国庆|年后|"
+    r"节后|月底|下个?月|下周|本月|近期)(?P<before>之前|以前|前)?"
+    r"|(?P<month>(?:20\d\d年)?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月)"
+    r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底))"
+    r"|within\s+(?P<en>\d{1,2})\s+(?P<enunit>months?|weeks?|days?|years?)"
+    r"|(?P<en_urgent>as\s+soon\s+as\s+possible|urgently|urgent)"
+    r"|(?P<en_phrase>next\s+month|next\s+week|next\s+year|(?:by\s+)?(?:the\s+)?end\s+of\s+"
+    r"(?:the\s+|this\s+)?year|year-end))"
+)
+_EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
+_EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
+# Every time phrase holds one of these; most messages hold none, and skip the big pattern.
+_TIMELINE_HINT = re.compile(
+    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|"
+    r"asap|within|soon|urgent|next|end of|year-end"
+)
+
+
+def _timeline_value(m: re.Match[str]) -> str | None:
+    if m.group("dur"):
+        n = m.group("n")
+        if n == "半":
+            count = "半"
+        else:
+            parsed = parse_number(n)
+            if parsed is None or parsed[0] != parsed[1]:
+                return None
+            count = str(int(parsed[0]))
+        unit = m.group("unit")
+        if unit in ("月", "个月"):
+            unit = "个月" if count != "半" else "月"
+            if count == "半":
+                return "半个月内"
+        elif unit in ("个星期", "个礼拜", "星期"):
+            unit = "周"
+        return f"{count}{unit}内"
+    if m.group("urgent"):
+        return "尽快"
+    if m.group("phrase"):
+        return m.group("phrase") + ("前" if m.group("before") else "")
+    if m.group("month"):
+        if m.group("end"):
+            return m.group("month") + "底"
+        return m.group("month") + (m.group("part") or "") + "前"
+    if m.group("en_urgent"):
+        return "尽快"
+    if m.group("en_phrase"):
+        phrase = " ".join(m.group("en_phrase").split())
+        return _EN_PHRASES.get(phrase, "年底前")
+    if m.group("en"):
+        unit = m.group("enunit").rstrip("s")
+        return f"{int(m.group('en'))}{_EN_UNITS[unit]}内"
+    return None
+
+
+def _extract_timeline(st: _State) -> None:
+    # Not masked: 急租 is also a deal word, and time phrases hold no figures other steps need.
+    text = st.work
+    if not _TIMELINE_HINT.search(text):
+        return
+    for m in _TIMELINE.finditer(text):
+        if m.start() and "0" <= text[m.start() - 1] <= "9":
+            continue  # the tail of a longer figure (2025年内 is not "25年内")
+        value = _timeline_value(m)
+        if value:
+            st.put("timeline", value, m.start(), m.end())
+            return

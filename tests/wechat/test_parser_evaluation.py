@@ -1,0 +1,61 @@
+"""The parser's accuracy on enquiries it was not written against (docs/parser.md, evaluation).
+
+The held-out set (heldout.jsonl) was written by someone who never saw the parser; these tests
+fail when its accuracy drops under 95% overall or under 90% for any style. Only aggregate
+figures are printed for it. The development set (dev.jsonl) is what rules are tuned on.
+"""
+
+from __future__ import annotations
+
+from app.wechat.parsing import evaluate
+
+OVERALL = 0.95
+PER_STYLE = 0.90
+STYLES = {"voice", "english", "traditional", "advert_form", "formal", "question"}
+
+
+def _report(name: str) -> evaluate.Report:
+    return evaluate.score(name, evaluate.load(evaluate.SETS[name]))
+
+
+def test_the_development_set_is_large_and_covers_every_style():
+    rows = evaluate.load(evaluate.SETS["dev"])
+    assert len(rows) >= 75
+    assert {row["style"] for row in rows} == STYLES
+
+
+def test_held_out_accuracy_is_at_least_95_percent_and_90_per_style():
+    report = _report("heldout")
+    table = evaluate.render(report, misses=False)  # never the held-out misses
+    print(table)
+    assert set(report.per_style) == STYLES, table
+    assert report.overall.accuracy >= OVERALL, table
+    low = {s: f"{v.accuracy:.1%}" for s, v in report.per_style.items() if v.accuracy < PER_STYLE}
+    assert not low, table
+
+
+def test_development_accuracy_is_at_least_95_percent():
+    report = _report("dev")
+    assert report.overall.accuracy >= OVERALL, evaluate.render(report, misses=True)
+
+
+def test_a_miss_and_a_false_positive_each_count_against_accuracy():
+    rows = [
+        {"text": "想租5000平厂房", "style": "voice",
+         "expected": {"need_type": "factory", "deal": "rent", "area_min_m2": 5000.0,
+                      "area_max_m2": 5000.0, "district": "芦淞区"}},
+        {"text": "你好", "style": "question", "expected": {}},
+    ]  # fmt: skip
+    report = evaluate.score("sample", rows)
+    assert (report.overall.right, report.overall.total) == (5, 6)  # district missed
+    assert report.per_field["district"].accuracy == 0
+    assert report.per_field[evaluate.NOTHING].accuracy == 1
+
+
+def test_the_command_prints_per_style_and_per_field_figures(capsys):
+    assert evaluate.main([]) == 0
+    out = capsys.readouterr().out
+    assert "dev:" in out
+    assert "heldout:" in out
+    assert "per style:" in out
+    assert "misses:" not in out
