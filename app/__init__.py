@@ -74,6 +74,8 @@ def _use_fake_channels(app: Flask) -> None:
         # Unset, or still the real service's default address: use the fake's.
         if app.config.get(key) in (None, "", getattr(BaseConfig, key, None)):
             app.config[key] = value
+
+
 # A SECRET_KEY signs sessions, CSRF and API tokens: production takes no guessable one.
 MIN_SECRET_KEY_BYTES = 32
 

@@ -7,8 +7,8 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import time
 import secrets
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -191,6 +191,8 @@ def agent_for_binding_scene(scene: str, *, now: float | None = None) -> Agent | 
         return None
     agent = db.session.get(Agent, agent_number)
     return agent if agent is not None and agent.active else None
+
+
 def start_page_session(agent: Agent) -> str:
     """A new server-side page session for `agent`; its id goes into the signed cookie. Sessions
     past their age are dropped here, so the table holds only the live ones."""

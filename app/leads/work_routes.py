@@ -20,8 +20,8 @@ from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
 from app.core.http import int_arg, json_object
-from app.core.logging import mask_phones
 from app.core.i18n import language_named
+from app.core.logging import mask_phones
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.leads import activity, bulk, service
 from app.leads.list_args import scope_from_args, with_agent_filter
@@ -34,7 +34,7 @@ from app.leads.queue import (
     queue_query,
     scope_counts,
 )
-from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp, intake_response
+from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
 from app.leads.schemas import normalize_phone
 from app.routing import service as routing
 from app.web.labels import label

@@ -1,7 +1,7 @@
 """the WeChat bot's answers (knowledge base), with a default set
 
 Revision ID: d4c1e8a95b27
-Revises: b7d3e5f10a2c
+Revises: d81f3b6c0e52
 Create Date: 2026-12-04 06:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4c1e8a95b27"
-down_revision = "b7d3e5f10a2c"
+down_revision = "d81f3b6c0e52"
 branch_labels = None
 depends_on = None
 
