@@ -109,7 +109,9 @@ def privacy_settings() -> PageResult:
 @bp.post("/privacy")
 @admin_only
 def save_privacy() -> PageResult:
-    fields = ("notice_zh", "notice_en", "policy_url", "policy_text", "retention_days")
+    fields = (
+        "notice_zh", "notice_en", "policy_url", "policy_text", "policy_text_en", "retention_days"
+    )
     typed = {name: request.form.get(name, "") for name in fields}
     try:
         privacy.update(typed, by_agent_id=current_user.id)

@@ -26,6 +26,7 @@ from app.accounts.models import Agent, Role
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.http import MAX_ROW_ID
 from app.leads import service as leads
 from app.leads.models import Lead, LeadStatus
 from app.listings import matching
@@ -84,7 +85,7 @@ def get_listing(listing_id: int | str, *, for_update: bool = False) -> Listing:
     """A listing by id, or 404."""
     key = str(listing_id)
     listing = None
-    if key.isascii() and key.isdigit() and int(key) < 2**63:
+    if key.isascii() and key.isdigit() and int(key) <= MAX_ROW_ID:
         stmt = select(Listing).where(Listing.id == int(key))
         if for_update:
             stmt = stmt.with_for_update()

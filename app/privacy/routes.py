@@ -23,10 +23,8 @@ api = Blueprint("privacy_api", __name__, url_prefix="/api")
 
 @bp.get("/privacy")
 def policy() -> str:
-    values = privacy.current()
-    return render_template(
-        "privacy/policy.html", text=values["policy_text"], lang=current_language()
-    )
+    lang = current_language()
+    return render_template("privacy/policy.html", text=privacy.policy_text(lang), lang=lang)
 
 
 @api.get("/privacy/settings")
@@ -84,6 +82,7 @@ def _document() -> None:
             "notice_en": {"type": "string", "maxLength": privacy.MAX_TEXT},
             "policy_url": {"type": "string", "description": "https://…, or empty for /privacy"},
             "policy_text": {"type": "string", "maxLength": privacy.MAX_TEXT},
+            "policy_text_en": {"type": "string", "maxLength": privacy.MAX_TEXT},
             "retention_days": {"type": "integer", "minimum": 0, "maximum": 36500},
         },
     }

@@ -44,6 +44,16 @@ DEFAULTS: dict[str, Any] = {
         "需求结束后，个人信息按保存期限删除，仅保留不含个人信息的统计数据。"
         "您可以联系招商办公室查询、更正或删除您的个人信息。"
     ),
+    "policy_text_en": (
+        "Privacy notice\n\n"
+        "We collect the contact name, phone, company name and needs you give us, and the "
+        "messages you send to our official account, only to contact you, follow up your "
+        "enquiry and count our investment-promotion work. The information stays inside this "
+        "investment-promotion office and is not given to third parties. When your enquiry is "
+        "over, personal information is erased after the retention period; only statistics "
+        "without personal information are kept. You may ask the office to show, correct or "
+        "erase your personal information."
+    ),
     # Days after a closed lead's last activity before its personal data is erased; 0 keeps it.
     "retention_days": 1095,
 }
@@ -59,7 +69,7 @@ def update(values: dict[str, Any], *, by_agent_id: int) -> dict[str, Any]:
     """Validate and store the privacy settings; audited."""
     merged = current()
     errors: dict[str, str] = {}
-    for name in ("notice_zh", "notice_en", "policy_text", "policy_url"):
+    for name in ("notice_zh", "notice_en", "policy_text", "policy_text_en", "policy_url"):
         if name in values:
             text = str(values[name] or "").strip()
             if len(text) > MAX_TEXT:
@@ -104,9 +114,16 @@ def notice(lang: str) -> str:
     return (values["notice_en"] or values["notice_zh"]) if lang == "en" else values["notice_zh"]
 
 
-def bot_notice() -> str:
-    """The consent line under the WeChat bot's greeting."""
-    return f"{notice('zh')}\n个人信息保护说明：{policy_link()}"
+def policy_text(lang: str) -> str:
+    """The /privacy page's text in `lang` (English falls back to the Chinese text)."""
+    values = current()
+    return (values["policy_text_en"] or values["policy_text"]) if lang == "en" else values["policy_text"]
+
+
+def bot_notice(lang: str = "zh") -> str:
+    """The consent notice the bot appends to its greeting, in the prospect's language."""
+    label = "Privacy notice: " if lang == "en" else "个人信息保护说明："
+    return f"{notice(lang)}\n{label}{policy_link()}"
 
 
 # --- erasure ------------------------------------------------------------------------------------

@@ -200,7 +200,11 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if lead is not None:
         user.lead_id = lead.id
     db.session.flush()
-    notice = privacy.bot_notice() if turn.reply is not None and turn.reply.privacy else None
+    notice = (
+        privacy.bot_notice(turn.reply.lang)
+        if turn.reply is not None and turn.reply.privacy
+        else None
+    )
     return conversation.render_reply(turn.reply, ref, notice), (lead.id if lead else None)
 
 

@@ -382,7 +382,7 @@ def test_the_lead_page_shows_the_reservation_on_the_timeline(
     html = browser.get(f"/app/leads/{lead.id}").get_data(as_text=True)
     assert "已为客户预留：天元区标准厂房 A3 栋" in html
     english = browser.get(f"/app/leads/{lead.id}?lang=en").get_data(as_text=True)
-    assert "Reserved for this prospect：天元区标准厂房 A3 栋" in english
+    assert "Reserved for this prospect: 天元区标准厂房 A3 栋" in english
 
 
 def test_a_won_leads_reserved_listings_are_closed_in_one_call(agent, lead, make_listing):

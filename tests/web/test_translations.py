@@ -25,8 +25,10 @@ from sqlalchemy import select
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.leads import service as leads
+from app.listings import service as listings
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.routing.models import RoutingRule
+from app.wechat.models import BotAnswer
 from tests.conftest import PASSWORD
 from tests.web.pages import page_client, text_of
 
@@ -34,13 +36,15 @@ from tests.web.pages import page_client, text_of
 ALLOWED_WORDS = {
     "ParkLead", "API", "CSV", "XLSX", "SLA", "PL", "OpenID", "Webhook", "JSON", "English",
     "m", "km", "ID", "UTC", "QR", "SMTP", "URL", "HTTP", "HTTPS", "Excel", "WeChat", "P", "kg",
-    "kVA",
+    "kVA", "openid", "chinesecalendar", "privacy",
 }  # fmt: skip
 # Han characters an English page may show besides the data: the switch back to Chinese.
 ALLOWED_HAN = {"中文"}
 
 SKIPPED_RULES = {"/static/<path:filename>", "/logout"}
-DOWNLOAD = re.compile(r"\.(csv|xlsx)$|/export$|^/api/|^/wechat/|^/healthz|^/metrics")
+DOWNLOAD = re.compile(
+    r"\.(csv|xlsx)$|/export$|^/api/|^/wechat/|^/healthz|^/metrics|^/listings/photos/"
+)
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -50,7 +54,7 @@ DATA = [
     COMPANY, "王先生", "新能源电池", "芦淞区", "天元区", "株洲中车配套集团", "李总", "轨道交通装备",
     "招商一部", "招商二部", "张专员", "李主管", "王主任", "厂房规则", "想在芦淞区租厂房",
     "客户要求层高8米", "约了周三看厂", "这是备注", "你好，想租厂房", "张敏", "expo",
-    "zhang", "boss", "li", "min",
+    "zhang", "boss", "li", "min", "天元区标准厂房A栋", "可以停车。", "停车",
 ]  # fmt: skip
 
 
@@ -193,9 +197,15 @@ def world(app: Flask, make_agent, make_team, default_team, token_for) -> dict[st
         idempotency_key="i18n:dead", status=NotificationStatus.DEAD, attempts=8,
         last_error="SMTPServerDisconnected", lead_id=lead_id,
     )  # fmt: skip
-    db.session.add_all([rule, dead])
+    answer = BotAnswer(topic="other", keywords="停车", answer_zh="可以停车。")
+    db.session.add_all([rule, dead, answer])
+    listing = listings.create_listing(
+        {"kind": "factory", "title": "天元区标准厂房A栋", "area_m2": 2000, "district": "天元区"},
+        by=None,
+    )
     db.session.commit()
     return {
+        "listing_id": str(listing.id), "answer_id": str(answer.id), "name": "0123abcd.png",
         "lead_id": str(lead_id), "lead_key": str(lead_id), "agent_id": str(agent.id),
         "team_id": str(default_team.id), "rule_id": str(rule.id),
         "notification_id": str(dead.id),

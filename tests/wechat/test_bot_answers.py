@@ -29,8 +29,11 @@ def wechat_lead() -> Lead:
 
 @pytest.fixture(autouse=True)
 def no_price_lookup():
-    yield
+    """Each test starts without the listings' lookup (the FAQ) and leaves the app's as it was."""
+    registered = answers.price_lookup()
     answers.set_price_lookup(None)
+    yield
+    answers.set_price_lookup(registered)
 
 
 # --- answers from the knowledge base -----------------------------------------------------------
