@@ -744,3 +744,22 @@ def notification_to_dict(notification: Notification) -> dict[str, Any]:
         "receipt": notification.receipt,
         "receipt_at": iso(notification.receipt_at),
     }
+
+
+def queue_prospect_news(
+    lead: Lead, article: dict[str, str], *, cause: str, agent_id: int | None = None
+) -> Notification | None:
+    """One news card (title, description, url, image) to the lead's prospect as a
+    customer-service message, under the same window rule as `queue_prospect_message`
+    (the listings' shortlist, docs/listings.md)."""
+    if not lead.wechat_openid:
+        return None
+    return queue_notification(
+        channel=NotificationChannel.WECHAT_CS,
+        kind="prospect_message",
+        recipient=lead.wechat_openid,
+        idempotency_key=f"{cause}:wechat_cs",
+        payload={"news": article, "text": article.get("title", "")},
+        lead_id=lead.id,
+        agent_id=agent_id if agent_id is not None else lead.agent_id,
+    )
