@@ -23,6 +23,7 @@ from app.leads.models import Channel
 from app.leads.schemas import parse_enquiry_payload
 from app.listings import service
 from app.listings.models import Listing, ListingKind, ListingStatus, Shortlist
+from app.workspace.present import field_message
 
 bp = Blueprint("listing_public", __name__, template_folder="templates")
 PAGE = 20
@@ -164,11 +165,12 @@ def interest(listing_id: int) -> tuple[str, int]:
         "message": f"{text}\n{note}" if note else text,
     }
     try:
-        enquiry = parse_enquiry_payload({k: v for k, v in payload.items() if v is not None})
-        if not enquiry.phone:
+        if not payload["phone"]:
             raise ValidationFailed(_("请填写手机号"), fields={"phone": _("请填写手机号")})
+        enquiry = parse_enquiry_payload({k: v for k, v in payload.items() if v is not None})
     except ValidationFailed as exc:
-        return _render_listing(found, status=400, errors=dict(exc.fields))
+        errors = {name: field_message(message) for name, message in exc.fields.items()}
+        return _render_listing(found, status=400, errors=errors)
     leads.submit_enquiry(
         enquiry, channel=Channel.WEB_FORM, source={"form": "listing", "listing_id": found.id}
     )
