@@ -87,10 +87,10 @@ def failed(exc: AppError) -> None:
 LEAD_CODES = ("forbidden",)
 
 
-def _visible_lead(key: str | int) -> Lead:
+def _visible_lead(key: str | int, *, for_update: bool = False) -> Lead:
     """A lead the user may see, or 404 with the sentence in the user's language."""
     try:
-        return leads.get_visible_lead(me(), key)
+        return leads.get_visible_lead(me(), key, for_update=for_update)
     except NotFound:
         raise NotFound(_("找不到这条线索")) from None
 
@@ -247,7 +247,7 @@ def change_status(listing_id: int) -> PageResult:
     to = request.form.get("to") or ""
     raw_lead = (request.form.get("lead_id") or "").strip()
     try:
-        lead = _visible_lead(raw_lead) if raw_lead else None
+        lead = _visible_lead(raw_lead, for_update=True) if raw_lead else None
         listing = service.get_listing(listing_id, for_update=True)
         if not (to == ListingStatus.RESERVED.value and lead is not None):
             service.require_manager(me(), listing)
@@ -397,7 +397,7 @@ def listing_panel(lead: Lead) -> dict[str, Any]:
 def _lead_act(lead_id: int, action: Any) -> PageResult:
     """Run `action(lead)` for a lead the user may see; commit; back to the lead page."""
     try:
-        lead = _visible_lead(lead_id)
+        lead = _visible_lead(lead_id, for_update=True)
         message = action(lead)
         db.session.commit()
     except AppError as exc:

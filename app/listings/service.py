@@ -904,6 +904,15 @@ def area_band(area_m2: Any) -> str | None:
     return None  # pragma: no cover - the last band is open
 
 
+def _locked_lead(lead_id: int) -> Lead | None:
+    """The lead, its row locked and reloaded (its timeline and activity time change; a
+    worker routing it at the same moment waits instead of making this write stale)."""
+    lead = leads.leads_by_id([lead_id]).get(lead_id)
+    if lead is not None:
+        activity.lock_leads(lead)
+    return lead
+
+
 def _listing_ref(listing: Listing) -> dict[str, Any]:
     return {"id": listing.id, "title": listing.title}
 
@@ -983,7 +992,7 @@ def open_shortlist(token: str) -> tuple[Shortlist, list[Listing]]:
     now = utcnow()
     last = shortlist.visited_at
     if last is None or now - last > SHORTLIST_VISIT_GAP:
-        lead = db.session.get(Lead, shortlist.lead_id)
+        lead = _locked_lead(shortlist.lead_id)
         if lead is not None:
             titles = "、".join(listing.title for listing in shown)[:200]
             leads.record_listing_activity(
@@ -1005,7 +1014,7 @@ def record_shortlist_click(token: str, listing_id: int) -> Listing:
     if listing_id not in (shortlist.listing_ids or []):
         raise NotFound(_("没有这个载体"))
     listing = get_listing(listing_id)
-    lead = db.session.get(Lead, shortlist.lead_id)
+    lead = _locked_lead(shortlist.lead_id)
     if lead is not None:
         leads.record_listing_activity(
             lead, "shortlist_clicked", _listing_ref(listing), agent_id=None
@@ -1101,6 +1110,6 @@ def send_shortlist(
 
 def record_shortlist_interest(shortlist: Shortlist, listing: Listing) -> None:
     """The prospect pressed 我有意向 on a listing of their shortlist."""
-    lead = db.session.get(Lead, shortlist.lead_id)
+    lead = _locked_lead(shortlist.lead_id)
     if lead is not None:
         leads.record_listing_activity(lead, "interested", _listing_ref(listing), agent_id=None)

@@ -11,7 +11,6 @@ from app.core.db import db
 from app.leads.models import Lead
 from app.listings.models import Shortlist
 from app.wechat.simulator import build_text_xml
-from tests.listings.conftest import make_listing  # noqa: F401 - the fixture
 from tests.wechat.test_callback import OPENID, post, text_of
 
 LINK = re.compile(r"http://localhost/s/([A-Za-z0-9_-]+)")
