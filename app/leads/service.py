@@ -9,6 +9,8 @@ import base64
 import datetime as dt
 import functools
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -605,3 +607,28 @@ def agents_by_id(ids: set[int]) -> dict[int, Agent]:
     if not ids:
         return {}
     return {a.id: a for a in db.session.scalars(select(Agent).where(Agent.id.in_(ids)))}
+
+
+# --- demand for the supply and demand report (app.reports calls this; docs/listings.md) ----
+
+
+def open_demand(band_of: Callable[[Any], str | None]) -> list[dict[str, Any]]:
+    """Open leads by need type, district (the first one named) and area band (`band_of`
+    the larger end of the need): `[{need_type, district, band, leads, area_m2}]`."""
+    rows = db.session.execute(
+        select(Lead.need_type, Lead.district, Lead.area_min_m2, Lead.area_max_m2)
+        .where(_IS_OPEN)
+        .execution_options(yield_per=2000)
+    )
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    for need_type, district, low, high in rows:
+        area = high if high is not None else low
+        first = re.split(r"[/、,，;；\s]+", (district or "").strip())[0]
+        key = (str(need_type.value if need_type else ""), first, band_of(area) or "")
+        entry = totals.setdefault(key, [0, 0.0])
+        entry[0] += 1
+        entry[1] += float(area or 0)
+    return [
+        {"need_type": n, "district": d, "band": b, "leads": int(c), "area_m2": round(a, 2)}
+        for (n, d, b), (c, a) in sorted(totals.items())
+    ]

@@ -116,3 +116,13 @@ add_paths(
         },
     }
 )
+
+
+@bp.get("/supply-demand")
+@require_token(Role.ADMIN, Role.LEAD)
+def supply_demand_report() -> Any:
+    """Open demand against available supply by kind, district and area band
+    (docs/listings.md "Supply and demand")."""
+    from app.reports.supply_demand import supply_demand
+
+    return jsonify(supply_demand())
