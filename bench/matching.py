@@ -33,7 +33,6 @@ import json
 import math
 import os
 import random
-import re
 import shutil
 import statistics
 import sys
@@ -58,6 +57,7 @@ from _common import (  # noqa: E402
     report_checks,
     run_with_cleanup,
 )
+from reports import explain, loadavg, percentile  # noqa: E402
 
 DB_NAME = "parklead_bench_matching"
 TARGET_LEAD_P99_MS = 20.0
@@ -91,19 +91,6 @@ def say(text: str = "") -> None:
 
 def weighted(pairs: tuple[tuple[str, int], ...]) -> list[str]:
     return [value for value, weight in pairs for _ in range(weight)]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
-
-
-def loadavg() -> str:
-    try:
-        one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
-    except OSError:
-        return "load average unknown"
-    return f"load average {one} {five} {fifteen}"
 
 
 def cell(value: Any) -> str:
@@ -376,7 +363,7 @@ class Timing:
         )
 
 
-def timed(name: str, calls: list[Callable[[], Any]], warmup: int = 20) -> Timing:
+def timed(name: str, calls: list[Callable[[], Any]], warmup: int = 50) -> Timing:
     from app.core.db import db
 
     for call in calls[:warmup]:
@@ -389,48 +376,6 @@ def timed(name: str, calls: list[Callable[[], Any]], warmup: int = 20) -> Timing
         samples.append((time.perf_counter() - started) * 1000)
         db.session.remove()  # a fresh session per call, as per request
     return Timing(name, samples)
-
-
-_INDEX = re.compile(
-    r"(Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)"
-)
-_SEQ = re.compile(r"(?:Parallel )?Seq Scan on (\w+)")
-
-
-def explain(engine: sa.Engine, name: str, call: Callable[[], Any]) -> list[str]:
-    """EXPLAIN (ANALYZE, BUFFERS) the SELECTs `call` runs; one summary line each."""
-    from app.core.db import db
-
-    statements: list[tuple[str, Any]] = []
-
-    def record(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
-        statements.append((statement, parameters))
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        call()
-        db.session.rollback()
-        db.session.remove()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    summaries = []
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        for number, (statement, parameters) in enumerate(statements, start=1):
-            if not statement.lstrip().upper().startswith("SELECT"):
-                continue
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            indexes = sorted({f"{kind.lower()} {index}" for kind, index in _INDEX.findall(plan)})
-            seqs = sorted(set(_SEQ.findall(plan)))
-            total = re.search(r"Execution Time: ([\d.]+) ms", plan)
-            uses = ", ".join(indexes + [f"seq scan {t}" for t in seqs]) or "no table access"
-            summaries.append(f"{name} #{number}: {total.group(1) if total else '?'} ms — {uses}")
-        raw.rollback()
-    finally:
-        raw.close()
-    return summaries
 
 
 def measure(app: Any, token: str, args: argparse.Namespace) -> list[tuple[str, bool]]:
@@ -508,6 +453,7 @@ def measure(app: Any, token: str, args: argparse.Namespace) -> list[tuple[str, b
             say("\nplans (EXPLAIN ANALYZE, BUFFERS):")
             summaries = explain(engine, "lead matches", service_lead(sample_leads[0]))
             summaries += explain(engine, "new listing's leads", new_listing())
+            say("\nplans in short:")
             for line in summaries:
                 say(f"  {line}")
     return [

@@ -90,7 +90,7 @@ class BaseConfig:
     LISTINGS_PHOTO_MAX_BYTES: int = 8 * 1024 * 1024
     # Matching a lead scores at most this many candidate listings read from SQL (shared
     # among the kinds it accepts, half of them in its district); a listing's open leads: 4×.
-    LISTINGS_MATCH_CANDIDATES: int = 100
+    LISTINGS_MATCH_CANDIDATES: int = 60
     # A listing added or available again is announced to the agents of its best open leads:
     # at most this many leads, each scoring at least this much.
     LISTINGS_NOTIFY_TOP: int = 5

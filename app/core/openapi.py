@@ -39,6 +39,30 @@ def page_of(item: dict[str, Any]) -> dict[str, Any]:
     return _page(item)
 
 
+def query_param(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A query-string parameter."""
+    param: dict[str, Any] = {"name": name, "in": "query", "schema": schema}
+    if description:
+        param["description"] = description
+    return param
+
+
+def path_param(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A path parameter (always required)."""
+    param: dict[str, Any] = {"name": name, "in": "path", "required": True, "schema": schema}
+    if description:
+        param["description"] = description
+    return param
+
+
+def json_body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    """A required JSON object request body with these properties."""
+    shape: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        shape["required"] = required
+    return {"required": True, "content": {"application/json": {"schema": shape}}}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 

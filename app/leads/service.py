@@ -497,6 +497,11 @@ _MATCH_COLUMNS = (
 )  # fmt: skip
 
 
+# The stated minimums a listing's figures are compared with (the first four requirements).
+_MINIMUM_FIELDS = REQUIREMENT_FIELDS[:4]
+_NO_MAXIMUM = 2**31 - 1  # fits every column compared with it (power_kva is an INTEGER)
+
+
 def open_lead_candidates(
     *,
     need_types: tuple[str, ...],
@@ -512,25 +517,47 @@ def open_lead_candidates(
     requirements (docs/listings.md "Matching"): the newest `limit` in all, shared among the
     need types (index ix_lead_open_need), in one statement. Rows of the matching columns only
     (numbers as floats); `viewer` limits them to the leads that agent may see."""
+    per_need = max(limit // max(len(need_types), 1), 10)
+    if not need_types:
+        return []
+    params = {
+        "deals": list(deals),
+        "area_min_at_most": area_min_at_most,
+        "area_max_at_least": area_max_at_least,
+        "eia_categories": list(eia_categories),
+        **{f"max_{name}": maximums.get(name, _NO_MAXIMUM) for name in _MINIMUM_FIELDS},
+    }
+    if viewer is None:
+        stmt = _candidates_stmt(need_types, per_need)  # the same for every listing: built once
+    else:
+        stmt = _candidates_stmt.__wrapped__(need_types, per_need, visible_leads(viewer))
+    return list(db.session.execute(stmt, params))
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates_stmt(
+    need_types: tuple[str, ...], per_need: int, base: Select[tuple[Lead]] | None = None
+) -> Any:
+    """The open-lead candidates statement; bounds are parameters (neutral when the listing
+    does not state the figure)."""
     columns = plain_columns(Lead, _MATCH_COLUMNS)
     low = func.coalesce(Lead.area_min_m2, Lead.area_max_m2)
     high = func.coalesce(Lead.area_max_m2, Lead.area_min_m2)
     conditions = [
         _IS_OPEN,
         Lead.merged_into_id.is_(None),
-        or_(Lead.deal.is_(None), Lead.deal.in_(deals)),
-        or_(low.is_(None), low <= area_min_at_most),
-        or_(high.is_(None), high >= area_max_at_least),
+        or_(Lead.deal.is_(None), Lead.deal.in_(bindparam("deals", expanding=True))),
+        or_(low.is_(None), low <= bindparam("area_min_at_most")),
+        or_(high.is_(None), high >= bindparam("area_max_at_least")),
+        or_(
+            Lead.eia_category.is_(None),
+            Lead.eia_category.in_(bindparam("eia_categories", expanding=True)),
+        ),
     ]
-    for name, have in maximums.items():  # a stated minimum above what the listing has
+    for name in _MINIMUM_FIELDS:  # a stated minimum above what the listing has
         column = getattr(Lead, name)
-        conditions.append(or_(column.is_(None), column <= have))
-    if eia_categories:
-        conditions.append(or_(Lead.eia_category.is_(None), Lead.eia_category.in_(eia_categories)))
-    else:
-        conditions.append(Lead.eia_category.is_(None))
-    base = visible_leads(viewer) if viewer is not None else select(Lead)
-    per_need = max(limit // max(len(need_types), 1), 10)
+        conditions.append(or_(column.is_(None), column <= bindparam(f"max_{name}")))
+    base = base if base is not None else select(Lead)
     selects = [
         base.with_only_columns(*columns)
         .where(Lead.need_type == need, *conditions)
@@ -538,7 +565,7 @@ def open_lead_candidates(
         .limit(per_need)
         for need in need_types
     ]
-    return list(db.session.execute(union_of(selects))) if selects else []
+    return union_of(selects)
 
 
 def leads_by_id(ids: list[int]) -> dict[int, Lead]:

@@ -19,7 +19,15 @@ from app.core.db import db
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import int_arg, json_object
 from app.core.i18n import current_language
-from app.core.openapi import add_paths, error_responses, json_response, page_of
+from app.core.openapi import (
+    add_paths,
+    error_responses,
+    json_body,
+    json_response,
+    page_of,
+    path_param,
+    query_param,
+)
 from app.leads import service as leads
 from app.leads.models import Lead
 from app.listings import service
@@ -313,31 +321,8 @@ def _describe() -> None:
     defs = schema.pop("$defs", {})
     listing_ref = {"$ref": "#/components/schemas/Listing"}
     bearer = [{"bearer": []}]
-    listing_id = {
-        "name": "listing_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer"},
-    }
-    lead_key = {
-        "name": "lead_key",
-        "in": "path",
-        "required": True,
-        "description": "Lead id or reference (PL-20261124-0007)",
-        "schema": {"type": "string"},
-    }
-
-    def query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
-        param: dict[str, Any] = {"name": name, "in": "query", "schema": schema}
-        if description:
-            param["description"] = description
-        return param
-
-    def body(schema: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-        shape: dict[str, Any] = {"type": "object", "properties": schema}
-        if required:
-            shape["required"] = required
-        return {"required": True, "content": {"application/json": {"schema": shape}}}
+    listing_id = path_param("listing_id", {"type": "integer"})
+    lead_key = path_param("lead_key", {"type": "string"}, "Lead id or reference (PL-20261124-0007)")
 
     def op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
         return {
@@ -389,14 +374,16 @@ def _describe() -> None:
                         **error_responses(400, 401),
                     },
                     parameters=[
-                        query("kind", {"type": "string", "enum": [k.value for k in ListingKind]}),
-                        query("district", {"type": "string"}),
-                        query("status", {"type": "string"}, "Comma-separated statuses"),
-                        query("q", {"type": "string"}, "Search title, park, address"),
-                        query("published", {"type": "boolean"}),
-                        query("agent_id", {"type": "integer"}),
-                        query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
-                        query("cursor", {"type": "string"}),
+                        query_param(
+                            "kind", {"type": "string", "enum": [k.value for k in ListingKind]}
+                        ),
+                        query_param("district", {"type": "string"}),
+                        query_param("status", {"type": "string"}, "Comma-separated statuses"),
+                        query_param("q", {"type": "string"}, "Search title, park, address"),
+                        query_param("published", {"type": "boolean"}),
+                        query_param("agent_id", {"type": "integer"}),
+                        query_param("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+                        query_param("cursor", {"type": "string"}),
                     ],
                 ),
                 "post": op(
@@ -429,7 +416,7 @@ def _describe() -> None:
                         **error_responses(400, 401, 403, 404, 409),
                     },
                     parameters=[listing_id],
-                    requestBody=body(
+                    requestBody=json_body(
                         {**listing_props, "version": {"type": "integer"}}, required=["version"]
                     ),
                 ),
@@ -443,7 +430,7 @@ def _describe() -> None:
                         **error_responses(400, 401, 403, 404, 409),
                     },
                     parameters=[listing_id],
-                    requestBody=body(status_body, required=["to"]),
+                    requestBody=json_body(status_body, required=["to"]),
                 ),
             },
             "/api/listings/{listing_id}/reserve": {
@@ -455,7 +442,7 @@ def _describe() -> None:
                         **error_responses(400, 401, 404, 409),
                     },
                     parameters=[listing_id],
-                    requestBody=body(
+                    requestBody=json_body(
                         {k: status_body[k] for k in ("lead_id", "reason", "version")},
                         required=["lead_id"],
                     ),
@@ -508,12 +495,7 @@ def _describe() -> None:
                     },
                     parameters=[
                         listing_id,
-                        {
-                            "name": "photo_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        },
+                        path_param("photo_id", {"type": "integer"}),
                     ],
                 ),
             },
@@ -526,7 +508,10 @@ def _describe() -> None:
                         ),
                         **error_responses(400, 401, 404),
                     },
-                    parameters=[listing_id, query("limit", {"type": "integer", "maximum": 50})],
+                    parameters=[
+                        listing_id,
+                        query_param("limit", {"type": "integer", "maximum": 50}),
+                    ],
                 ),
             },
             "/api/leads/{lead_key}/matches": {
@@ -537,7 +522,7 @@ def _describe() -> None:
                         "200": json_response(matches("listing", listing_ref), "Matches"),
                         **error_responses(400, 401, 404),
                     },
-                    parameters=[lead_key, query("limit", {"type": "integer", "maximum": 50})],
+                    parameters=[lead_key, query_param("limit", {"type": "integer", "maximum": 50})],
                 ),
             },
         },

@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Boolean, Select, and_, bindparam, func, not_, or_, select
 
 from app.accounts.models import Agent, Role
 from app.core.db import db, plain_columns, union_of, utcnow
@@ -219,9 +219,9 @@ def _check_agent(agent_id: int | None) -> None:
 def create_listing(
     data: dict[str, Any] | ListingIn, *, by: Agent | None, reason: str | None = None
 ) -> Listing:
-    """Validate and add a listing (status available unless given otherwise is not possible:
-    a new listing is available). Its `created` event names `by`; when it is available the
-    agents of its best open leads are told after the commit. Caller commits."""
+    """Validate and add a listing; a new listing is `available` and its responsible agent
+    is `by` unless `agent_id` is given. Its `created` event names `by`; the agents of its
+    best open leads are told after the commit. Caller commits."""
     values = data if isinstance(data, ListingIn) else parse_listing(data)
     _check_agent(values.agent_id)
     now = utcnow()
@@ -268,9 +268,13 @@ def update_listing(
             _("部分字段不正确"), fields={name: _("不是可修改的字段") for name in unknown}
         )
     merged = {**_current_values(listing), **changes}
-    # A smaller area without a new available area: keep what is available within it.
     if "area_m2" in changes and "available_m2" not in changes:
-        merged["available_m2"] = None
+        # A new area without a new available area: a wholly available listing stays wholly
+        # available; a partly let one keeps what it had, within the new area.
+        if listing.available_m2 >= listing.area_m2:
+            merged["available_m2"] = None  # defaults to the area
+        else:
+            merged["available_m2"] = _min_number(listing.available_m2, changes["area_m2"])
     values = parse_listing(merged).columns()
     if "agent_id" in changes:
         _check_agent(values["agent_id"])
@@ -290,6 +294,15 @@ def update_listing(
         _event(listing, ListingEventType.UPDATED, by, data={"changes": diff})
         db.session.flush()
     return sorted(diff)
+
+
+def _min_number(current: Decimal, given: Any) -> Any:
+    """The smaller of a stored figure and a submitted one (left as given when it is not a
+    number, so validation names it)."""
+    try:
+        return min(current, Decimal(str(given)))
+    except (ArithmeticError, ValueError, TypeError):
+        return given
 
 
 def check_version(listing: Listing, expected_version: int | None) -> None:
@@ -665,73 +678,63 @@ def _candidates_cap() -> int:
     return int(current_app.config["LISTINGS_MATCH_CANDIDATES"])
 
 
+# Bounds that rule nothing out, so every lead of a shape runs the same statement.
+_NO_MINIMUM = 0
+_NO_MAXIMUM = 10**12
+
+
 def _listing_candidates(lead: Any) -> list[Any]:
     """Available listings the lead's hard rules do not rule out in SQL: per kind, the ones
-    nearest the lead's area from below (or the newest when it has no area), and as many
-    again within its district; LISTINGS_MATCH_CANDIDATES in all, in one statement. Rows of
-    the matching columns only (numbers as floats)."""
+    nearest the lead's area from below (without an area: the smallest), and as many again
+    within its district; LISTINGS_MATCH_CANDIDATES in all, in one statement. Rows of the
+    matching columns only (numbers as floats)."""
     bounds = matching.listing_bounds(lead)
     districts = districts_raw(lead) if matching.districts_of(lead.district) else []
-    queries = len(bounds.kinds) * (2 if districts else 1)
     stmt = _candidates_stmt(
-        kinds=bounds.kinds,
-        in_district=bool(districts),
-        for_rent=bool(bounds.for_rent),
-        for_sale=bool(bounds.for_sale),
-        has_min=bounds.min_available_m2 is not None,
-        has_max=bounds.max_split_m2 is not None,
-        minimums=tuple(sorted(bounds.minimums)),
-        per_query=max(_candidates_cap() // queries, 10),
+        bounds.kinds, per_query=max(_candidates_cap() // (2 * len(bounds.kinds)), 10)
     )
     params: dict[str, Any] = {
-        "min_available": bounds.min_available_m2,
-        "max_split": bounds.max_split_m2,
-        "districts": districts,
+        "need_rent": bool(bounds.for_rent),
+        "need_sale": bool(bounds.for_sale),
+        "min_available": bounds.min_available_m2 or _NO_MINIMUM,
+        "max_split": bounds.max_split_m2 if bounds.max_split_m2 is not None else _NO_MAXIMUM,
+        "districts": districts,  # none: the district half of the statement finds nothing
+        **{f"min_{name}": _NO_MINIMUM for name in _MINIMUM_COLUMNS},
         **{f"min_{name}": value for name, value in bounds.minimums.items()},
     }
     rows = {row.id: row for row in db.session.execute(stmt, params)}
     return list(rows.values())
 
 
-@functools.lru_cache(maxsize=512)
-def _candidates_stmt(
-    *,
-    kinds: tuple[str, ...],
-    in_district: bool,
-    for_rent: bool,
-    for_sale: bool,
-    has_min: bool,
-    has_max: bool,
-    minimums: tuple[str, ...],
-    per_query: int,
-) -> Any:
-    """The candidates statement of one shape of lead, built once; values are parameters
-    (building the statement costs more than running it)."""
+_MINIMUM_COLUMNS = ("ceiling_height_m", "crane_t", "power_kva", "floor_load_t_m2")
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates_stmt(kinds: tuple[str, ...], *, per_query: int) -> Any:
+    """The candidates statement for the kinds a lead accepts, built once: every bound is a
+    parameter, neutral when the lead has none, so a handful of statements serve every lead
+    (building and compiling a statement costs more than PostgreSQL takes to run it)."""
     columns = plain_columns(Listing, _MATCH_COLUMNS)
+    split = func.coalesce(Listing.min_split_m2, Listing.available_m2)
     selects = []
     for kind in kinds:
-        conditions = [Listing.status == ListingStatus.AVAILABLE, Listing.kind == kind]
-        if for_rent:
-            conditions.append(Listing.for_rent.is_(True))
-        if for_sale:
-            conditions.append(Listing.for_sale.is_(True))
-        if has_min:
-            conditions.append(Listing.available_m2 >= bindparam("min_available"))
-        if has_max:
-            split = func.coalesce(Listing.min_split_m2, Listing.available_m2)
-            conditions.append(split <= bindparam("max_split"))
-        for column in minimums:
+        conditions = [
+            Listing.status == ListingStatus.AVAILABLE,
+            Listing.kind == kind,
+            or_(Listing.for_rent.is_(True), not_(bindparam("need_rent", type_=Boolean()))),
+            or_(Listing.for_sale.is_(True), not_(bindparam("need_sale", type_=Boolean()))),
+            Listing.available_m2 >= bindparam("min_available"),
+            split <= bindparam("max_split"),
+        ]
+        for column in _MINIMUM_COLUMNS:
             if kind == ListingKind.LAND and column != "power_kva":
                 continue  # building figures do not apply to land
             attr = getattr(Listing, column)
             conditions.append(or_(attr.is_(None), attr >= bindparam(f"min_{column}")))
-        order = Listing.available_m2.asc() if has_min else Listing.id.desc()
-        wheres = [and_(*conditions)]
-        if in_district:
-            wheres.append(
-                and_(*conditions, Listing.district.in_(bindparam("districts", expanding=True)))
-            )
-        selects += [select(*columns).where(w).order_by(order).limit(per_query) for w in wheres]
+        districts = Listing.district.in_(bindparam("districts", expanding=True))
+        for where in (and_(*conditions), and_(*conditions, districts)):
+            query = select(*columns).where(where).order_by(Listing.available_m2.asc())
+            selects.append(query.limit(per_query))
     return union_of(selects)
 
 

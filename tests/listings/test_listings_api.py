@@ -383,3 +383,63 @@ def test_the_lead_page_shows_the_reservation_on_the_timeline(
     assert "已为客户预留：天元区标准厂房 A3 栋" in html
     english = browser.get(f"/app/leads/{lead.id}?lang=en").get_data(as_text=True)
     assert "Reserved for this prospect：天元区标准厂房 A3 栋" in english
+
+
+def test_a_won_leads_reserved_listings_are_closed_in_one_call(agent, lead, make_listing):
+    from app.listings import service
+
+    rent = make_listing()
+    sale_only = make_listing(deals=["sale"])
+    other = make_listing()
+    for listing in (rent, sale_only):
+        service.reserve_for_lead(listing.id, lead, by=agent)
+    db.session.commit()
+    for stage in ("contacted", "qualified", "site_visit", "negotiating", "won"):
+        lifecycle.change_status(lead, stage, agent_id=agent.id, actor="agent")
+    events = service.close_reserved_for_won_lead(lead, by=agent)
+    db.session.commit()
+    assert sorted(e.to_status.value for e in events) == ["let", "sold"]
+    assert (rent.status.value, sale_only.status.value, other.status.value) == (
+        "let",
+        "sold",
+        "available",
+    )
+    assert rent.closed_with_lead_id == lead.id
+    assert [e.data["action"] for e in lead_events(lead)] == ["reserved", "reserved", "let", "sold"]
+
+
+def test_letting_names_a_signed_lead_given_explicitly(
+    client, manager, token_for, create_lead, make_listing
+):
+    signed = create_lead()
+    for stage in ("contacted", "qualified", "site_visit", "negotiating", "won"):
+        lifecycle.change_status(signed, stage, actor="agent")
+    db.session.commit()
+    listing = make_listing()
+    response = client.post(
+        f"/api/listings/{listing.id}/status",
+        json={"to": "let", "lead_id": signed.id, "reason": "签约"},
+        headers=token_for(manager),
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["closed_with_lead_id"] == signed.id
+    assert [e.data["action"] for e in lead_events(signed)] == ["let"]
+
+
+def test_a_new_area_keeps_what_is_available(client, manager, token_for, make_listing):
+    headers = token_for(manager)
+    whole = make_listing(min_split_m2=None)  # 3000 ㎡, all available
+    partly = make_listing(available_m2=1200, min_split_m2=None)
+    grown = client.patch(
+        f"/api/listings/{whole.id}", json={"version": 1, "area_m2": 3500}, headers=headers
+    ).get_json()
+    assert grown["available_m2"] == 3500
+    shrunk = client.patch(
+        f"/api/listings/{partly.id}", json={"version": 1, "area_m2": 1000}, headers=headers
+    ).get_json()
+    assert (shrunk["area_m2"], shrunk["available_m2"]) == (1000, 1000)
+    bad = client.patch(
+        f"/api/listings/{partly.id}", json={"version": 2, "area_m2": "lots"}, headers=headers
+    )
+    assert bad.status_code == 400
+    assert "area_m2" in bad.get_json()["error"]["fields"]
