@@ -41,6 +41,8 @@ from app.listings.models import (
 )
 from app.web.auth import csrf, role_required
 from app.workspace import present
+from app.workspace.lead_pages import render_lead
+from app.workspace.routes import _helpers as workspace_helpers
 
 bp = Blueprint("listing_pages", __name__, url_prefix="/app", template_folder="templates")
 PageResult = Response | str | tuple[str, int]
@@ -72,6 +74,10 @@ def _helpers() -> dict[str, Any]:
         "field_names": FIELD_NAMES,
         "listing_panel": listing_panel,
     }
+
+
+# The lead page is shown again after a refused panel action: the workspace's helpers too.
+bp.context_processor(workspace_helpers)
 
 
 def failed(exc: AppError) -> None:
@@ -402,7 +408,11 @@ def _lead_act(lead_id: int, action: Any) -> PageResult:
         db.session.commit()
     except AppError as exc:
         failed(exc)
-        return redirect(url_for("workspace.lead", lead_id=lead_id) + "#listings", 303)
+        try:
+            lead = _visible_lead(lead_id)
+        except AppError as missing:
+            return render_template("error.html", status=404, message=missing.message), 404
+        return render_lead(lead, exc.status)
     flash(message, "info")
     return redirect(url_for("workspace.lead", lead_id=lead_id) + "#listings", 303)
 

@@ -214,7 +214,8 @@ def test_the_lead_page_panel_reserve_shortlist_and_close(app, agent, create_lead
     again = page.post(
         f"/app/leads/{lead.id}/listings/reserve", {"listing_id": listing.id}, follow_redirects=True
     )
-    assert "预留" in again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "该载体已为此线索预留" in again.get_data(as_text=True)
     assert (
         db.session.scalar(
             select(func.count())
@@ -273,7 +274,8 @@ def test_send_outside_the_wechat_window_gives_the_link(app, agent, create_lead, 
 
 def test_an_empty_shortlist_is_refused(app, agent, lead):
     page = _browser(app, agent)
-    response = page.post(f"/app/leads/{lead.id}/listings/shortlist", {}, follow_redirects=True)
+    response = page.post(f"/app/leads/{lead.id}/listings/shortlist", {})
+    assert response.status_code == 400
     assert "请至少选择一个载体" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Shortlist)) == 0
 
