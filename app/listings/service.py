@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -1097,7 +1098,7 @@ def send_shortlist(
     if image is None:
         first = shortlist_listings(shortlist)[:1]
         photos = listing_photos([first[0].id]).get(first[0].id, []) if first else []
-        image = photo_url(photos[0]) if photos else None
+        image = urljoin(link, photo_url(photos[0])) if photos else None
     article = shortlist_article(shortlist, link, image)
     notifications.queue_prospect_news(
         lead, article, cause=f"shortlist:{shortlist.id}", agent_id=by.id

@@ -9,10 +9,12 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.leads.models import LeadEvent, LeadStatus
 from app.listings.drawings import drawing
 from app.listings.models import Listing, ListingEvent, ListingStatus, Shortlist
+from app.notifications.models import Notification
+from app.wechat.models import WechatUser
 from tests.workspace.helpers import Browser, give
 
 
@@ -321,3 +323,32 @@ def test_import_checks_every_row_then_imports_all(app, manager):
     )
     assert done.status_code == 200
     assert sorted(db.session.scalars(select(Listing.title))) == ["好仓库", "好厂房"]
+
+
+def test_send_inside_the_wechat_window_queues_one_news_card(app, agent, create_lead, make_listing):
+    db.session.add(WechatUser(openid="o-prospect-2", last_inbound_at=utcnow()))
+    lead = give(
+        create_lead(need_type="factory", area_min_m2=1000), agent, wechat_openid="o-prospect-2"
+    )
+    listing = make_listing(title="高新区A3栋", published=True)
+    page = _browser(app, agent)
+    response = page.post(
+        f"/app/leads/{lead.id}/listings/shortlist",
+        {"listing_ids": [str(listing.id)], "send": "1"},
+        follow_redirects=True,
+    )
+    assert "推荐清单已进入微信发送队列" in response.get_data(as_text=True)
+    token = db.session.scalars(select(Shortlist.token)).one()
+    [notification] = db.session.scalars(select(Notification)).all()
+    news = notification.payload["news"]
+    assert notification.recipient == "o-prospect-2"
+    assert news["url"] == f"http://localhost/s/{token}"
+    assert news["title"] == "为您推荐的 1 个载体"
+    assert "高新区A3栋" in news["description"]
+    actions = [
+        e.data.get("action")
+        for e in db.session.scalars(
+            select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.type == "listing")
+        )
+    ]
+    assert actions == ["shortlist_sent"]
