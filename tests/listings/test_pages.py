@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -16,6 +17,12 @@ from app.listings.models import Listing, ListingEvent, ListingStatus, Shortlist
 from app.notifications.models import Notification
 from app.wechat.models import WechatUser
 from tests.workspace.helpers import Browser, give
+
+
+@pytest.fixture
+def outsider_agent(make_agent, make_team):
+    """An agent of another team."""
+    return make_agent("zhao-other", team=make_team("招商五部"))
 
 
 def _browser(app, agent) -> Browser:
@@ -352,3 +359,40 @@ def test_send_inside_the_wechat_window_queues_one_news_card(app, agent, create_l
         )
     ]
     assert actions == ["shortlist_sent"]
+
+
+def test_revoking_a_shortlist_from_the_lead_page(app, client, agent, lead, make_listing):
+    give(lead, agent)
+    listing = make_listing(published=True)
+    page = _browser(app, agent)
+    page.post(f"/app/leads/{lead.id}/listings/shortlist", {"listing_ids": [str(listing.id)]})
+    shortlist = db.session.scalars(select(Shortlist)).one()
+    assert client.get(f"/s/{shortlist.token}").status_code == 200
+    response = page.post(f"/app/leads/{lead.id}/listings/shortlist/{shortlist.id}/revoke")
+    assert response.status_code == 303
+    assert client.get(f"/s/{shortlist.token}").status_code == 404
+    unknown = page.post(f"/app/leads/{lead.id}/listings/shortlist/999999/revoke")
+    assert unknown.status_code == 404
+    assert "没有这份推荐清单" in unknown.get_data(as_text=True)
+
+
+def test_removing_a_photo_from_the_listing_page(app, manager, make_listing):
+    listing = make_listing(by=manager)
+    page = _browser(app, manager)
+    page.post(f"/app/listings/{listing.id}/photos", {"url": "https://example.com/a.jpg"})
+    html = page.text(f"/app/listings/{listing.id}")
+    assert "https://example.com/a.jpg" in html
+    photo_id = re.search(rf"/app/listings/{listing.id}/photos/(\d+)/delete", html)[1]
+    response = page.post(f"/app/listings/{listing.id}/photos/{photo_id}/delete")
+    assert response.status_code == 303
+    assert "https://example.com/a.jpg" not in page.text(f"/app/listings/{listing.id}")
+
+
+def test_an_agent_of_another_team_cannot_act_on_a_lead(app, outsider_agent, lead, make_listing):
+    listing = make_listing(published=True)
+    page = _browser(app, outsider_agent)
+    response = page.post(f"/app/leads/{lead.id}/listings/reserve", {"listing_id": listing.id})
+    assert response.status_code == 404
+    assert "找不到这条线索" in response.get_data(as_text=True)
+    db.session.refresh(listing)
+    assert listing.status is ListingStatus.AVAILABLE
