@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Select, and_, bindparam, func, not_, or_, select
+from sqlalchemy import Boolean, Select, and_, bindparam, case, func, not_, or_, select
 
 from app.accounts.models import Agent, Role
 from app.core.db import db, plain_columns, union_of, utcnow
@@ -1051,27 +1051,27 @@ def shortlist_for_bot(lead: Lead, *, limit: int = 5) -> tuple[int, Shortlist | N
 
 
 def supply_by_band() -> list[dict[str, Any]]:
-    """Available listings by kind, district and area band: `[{kind, district, band,
-    listings, available_m2}]` (the supply half of the supply and demand report)."""
-    rows = db.session.execute(
-        select(Listing.kind, Listing.district, Listing.available_m2).where(
-            Listing.status == ListingStatus.AVAILABLE
-        )
+    """Available listings by kind, district and area band (`AREA_BANDS`, of the available
+    area): `[{kind, district, band, listings, available_m2}]` (the supply half of the supply
+    and demand report); grouped in SQL."""
+    band = case(
+        *((Listing.available_m2 < upper, name) for name, upper in AREA_BANDS if upper),
+        else_=AREA_BANDS[-1][0],
     )
-    totals: dict[tuple[str, str, str], list[float]] = {}
-    for kind, district, available in rows:
-        key = (
-            str(kind.value if hasattr(kind, "value") else kind),
-            district or "",
-            area_band(available) or "",
-        )
-        entry = totals.setdefault(key, [0, 0.0])
-        entry[0] += 1
-        entry[1] += float(available or 0)
-    return [
-        {"kind": k, "district": d, "band": b, "listings": int(n), "available_m2": round(m, 2)}
-        for (k, d, b), (n, m) in sorted(totals.items())
-    ]
+    rows = db.session.execute(
+        select(Listing.kind, Listing.district, band, func.count(), func.sum(Listing.available_m2))
+        .where(Listing.status == ListingStatus.AVAILABLE)
+        .group_by(Listing.kind, Listing.district, band)
+    )
+    return sorted(
+        (
+            {"kind": str(kind.value if hasattr(kind, "value") else kind),
+             "district": district or "", "band": name, "listings": int(count),
+             "available_m2": round(float(total or 0), 2)}
+            for kind, district, name, count, total in rows
+        ),
+        key=lambda r: (r["kind"], r["district"], r["band"]),
+    )  # fmt: skip
 
 
 def shortlist_article(shortlist: Shortlist, link: str, image: str | None) -> dict[str, str]:

@@ -40,7 +40,7 @@ def supply_demand() -> dict[str, Any]:
              "demand_m2": 0.0, "supply_listings": 0, "supply_m2": 0.0},
         )  # fmt: skip
 
-    for item in leads.open_demand(listings.area_band):
+    for item in leads.open_demand(listings.AREA_BANDS):
         entry = row(item["need_type"], item["district"], item["band"])
         entry["demand_leads"] += item["leads"]
         entry["demand_m2"] += item["area_m2"]
