@@ -228,23 +228,40 @@ def detail(listing_id: int) -> PageResult:
     return render_detail(listing_id)
 
 
+def _listing_act(
+    listing_id: int, action: Any, *, refill: bool = False, first: Any = None
+) -> PageResult:
+    """Run `action(listing)` on the locked listing and commit; back to its page with the
+    message `action` returns, or its page again with what went wrong (`refill`: the form
+    with its field errors). `first()` runs before the listing is locked (a lead's row: lead
+    rows are locked before listing rows everywhere)."""
+    try:
+        if first is not None:
+            first()
+        listing = service.get_listing(listing_id, for_update=True)
+        message = action(listing)
+        db.session.commit()
+    except AppError as exc:
+        failed(exc)
+        if refill:
+            errors = present.field_errors(exc)
+            return render_detail(listing_id, exc.status, values=request.form, errors=errors)
+        return render_detail(listing_id, exc.status)
+    flash(message, "info")
+    return redirect(url_for("listing_pages.detail", listing_id=listing_id), 303)
+
+
 @bp.post("/listings/<int:listing_id>/edit")
 @role_required()
 def edit(listing_id: int) -> PageResult:
-    try:
-        listing = service.get_listing(listing_id, for_update=True)
+    def action(listing: Any) -> str:
         service.require_manager(me(), listing)
         changed = service.update_listing(
             listing, form_payload(request.form), by=me(), expected_version=_version()
         )
-        db.session.commit()
-    except AppError as exc:
-        failed(exc)
-        return render_detail(
-            listing_id, exc.status, values=request.form, errors=present.field_errors(exc)
-        )
-    flash(_("已保存") if changed else _("没有修改"), "info")
-    return redirect(url_for("listing_pages.detail", listing_id=listing_id), 303)
+        return _("已保存") if changed else _("没有修改")
+
+    return _listing_act(listing_id, action, refill=True)
 
 
 @bp.post("/listings/<int:listing_id>/status")
@@ -252,25 +269,23 @@ def edit(listing_id: int) -> PageResult:
 def change_status(listing_id: int) -> PageResult:
     to = request.form.get("to") or ""
     raw_lead = (request.form.get("lead_id") or "").strip()
-    try:
-        lead = _visible_lead(raw_lead, for_update=True) if raw_lead else None
-        listing = service.get_listing(listing_id, for_update=True)
+    named: list[Lead] = []
+
+    def lock_lead() -> None:
+        if raw_lead:
+            named.append(_visible_lead(raw_lead, for_update=True))
+
+    def action(listing: Any) -> str:
+        lead = named[0] if named else None
         if not (to == ListingStatus.RESERVED.value and lead is not None):
             service.require_manager(me(), listing)
         service.change_status(
-            listing,
-            to,
-            by=me(),
-            reason=request.form.get("reason"),
-            lead=lead,
+            listing, to, by=me(), reason=request.form.get("reason"), lead=lead,
             expected_version=_version(),
-        )
-        db.session.commit()
-    except AppError as exc:
-        failed(exc)
-        return render_detail(listing_id, exc.status)
-    flash(_("状态已变更为 %(status)s", status=listing_label(listing.status)), "info")
-    return redirect(url_for("listing_pages.detail", listing_id=listing_id), 303)
+        )  # fmt: skip
+        return _("状态已变更为 %(status)s", status=listing_label(listing.status))
+
+    return _listing_act(listing_id, action, first=lock_lead)
 
 
 def _too_large() -> bool:
@@ -293,8 +308,8 @@ def add_photo(listing_id: int) -> PageResult:
         validate_csrf(request.form.get("csrf_token"))
     except CsrfInvalid:
         return render_template("error.html", status=400, message=_("页面已过期，请刷新后重试")), 400
-    try:
-        listing = service.get_listing(listing_id, for_update=True)
+
+    def action(listing: Any) -> str:
         service.require_manager(me(), listing)
         upload = request.files.get("file")
         url = (request.form.get("url") or "").strip()
@@ -308,27 +323,20 @@ def add_photo(listing_id: int) -> PageResult:
             raise ValidationFailed(
                 _("请上传图片或提供图片网址（二选一）"), fields={"file": _("必填")}
             )
-        db.session.commit()
-    except AppError as exc:
-        failed(exc)
-        return render_detail(listing_id, exc.status)
-    flash(_("已添加照片"), "info")
-    return redirect(url_for("listing_pages.detail", listing_id=listing_id), 303)
+        return _("已添加照片")
+
+    return _listing_act(listing_id, action)
 
 
 @bp.post("/listings/<int:listing_id>/photos/<int:photo_id>/delete")
 @role_required()
 def remove_photo(listing_id: int, photo_id: int) -> PageResult:
-    try:
-        listing = service.get_listing(listing_id, for_update=True)
+    def action(listing: Any) -> str:
         service.require_manager(me(), listing)
         service.remove_photo(listing, photo_id, by=me())
-        db.session.commit()
-    except AppError as exc:
-        failed(exc)
-        return render_detail(listing_id, exc.status)
-    flash(_("已删除照片"), "info")
-    return redirect(url_for("listing_pages.detail", listing_id=listing_id), 303)
+        return _("已删除照片")
+
+    return _listing_act(listing_id, action)
 
 
 # --- import and export -----------------------------------------------------------------------
