@@ -138,3 +138,12 @@ def test_a_reserved_listing_stays_visible_on_its_page(client, agent, lead, make_
     db.session.commit()
     assert listing.status is ListingStatus.RESERVED
     assert client.get(f"/listings/{listing.id}").status_code == 200
+
+
+def test_the_listing_page_in_english(client, make_listing):
+    listing = make_listing(title="高新区标准厂房", published=True)
+    html = client.get(f"/listings/{listing.id}?lang=en").get_data(as_text=True)
+    assert "Available area" in html
+    assert "yuan/㎡/month" in html
+    assert "I&#39;m interested" in html or "I'm interested" in html
+    assert "可租售面积" not in html
