@@ -178,3 +178,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.wechat.knowledge_routes import pages as bot_answers_pages
 
     app.register_blueprint(bot_answers_pages)
+    # Listings: the workspace pages and the prospects' pages (docs/listings.md "Pages").
+    from app.listings.pages import bp as listing_pages
+    from app.listings.public import bp as listing_public
+
+    app.register_blueprint(listing_pages)
+    app.register_blueprint(listing_public)
+    from app.web.auth import csrf
+
+    csrf.exempt(listing_public)

@@ -134,6 +134,9 @@ def seed(
         )
         db.session.commit()
     echo(f"{max(0, lead_count - existing)} sample leads added")
+    from app.listings.demo import seed_listings  # listings for the leads to match
+
+    seed_listings(echo=echo)
     return [(login, DEMO_PASSWORD, role.value) for login, _name, role in DEMO_AGENTS]
 
 

@@ -17,7 +17,9 @@ PostgreSQL with 100,000 listings and 200,000 open leads (docs/listings.md "Match
      alone (`match_listings_for_lead`) is shown beside it;
    - a new listing's matching open leads: a random listing created (`create_listing`) and
      `match_leads_for_listing(limit=10)` run on it, rolled back; --runs times; target
-     p99 < 300 ms. `GET /api/listings/<id>/matches` on existing listings is shown beside it.
+     p99 < 300 ms. `GET /api/listings/<id>/matches` on existing listings is shown beside it;
+   - the lead page: `GET /app/leads/<id>` with an admin's session, the whole page with its
+     匹配载体 panel, for the same --runs leads; target p99 < 50 ms.
 3. EXPLAIN (ANALYZE, BUFFERS) of the statements of one call of each, with the indexes used.
 4. PASS/FAIL per target (bench/_common.py `report_checks`) and the load average.
 
@@ -62,6 +64,7 @@ from reports import explain, loadavg, percentile  # noqa: E402
 DB_NAME = "parklead_bench_matching"
 TARGET_LEAD_P99_MS = 20.0
 TARGET_LISTING_P99_MS = 300.0
+TARGET_LEAD_PAGE_P99_MS = 50.0
 NULL = "\\N"
 
 DISTRICTS = ("天元区", "芦淞区", "荷塘区", "石峰区", "渌口区", "醴陵市", "攸县", "茶陵县", "炎陵县")
@@ -440,12 +443,13 @@ def measure(app: Any, token: str, args: argparse.Namespace) -> list[tuple[str, b
         listing_api = timed(
             "GET /api/listings/<id>/matches (limit 10)", [api_listing(i) for i in sample_listings]
         )
+        page = lead_page_calls(app, sample_leads)
         found = [
             len(service.match_listings_for_lead(db.session.get(Lead, i), limit=10))
             for i in sample_leads[:200]
         ]
         db.session.remove()
-        for timing in (lead_api, lead_service, new, listing_api):
+        for timing in (lead_api, lead_service, new, listing_api, page):
             say(timing.line())
         say(f"listings found per lead (limit 10, 200 leads): mean {statistics.mean(found):.1f}, "
             f"none for {found.count(0)}")  # fmt: skip
@@ -461,7 +465,35 @@ def measure(app: Any, token: str, args: argparse.Namespace) -> list[tuple[str, b
          lead_api.p99 < TARGET_LEAD_P99_MS),
         (f"a new listing's matching open leads p99 {new.p99:.2f} ms < "
          f"{TARGET_LISTING_P99_MS:.0f} ms", new.p99 < TARGET_LISTING_P99_MS),
+        (f"the lead page with its 匹配载体 panel p99 {page.p99:.2f} ms < "
+         f"{TARGET_LEAD_PAGE_P99_MS:.0f} ms", page.p99 < TARGET_LEAD_PAGE_P99_MS),
     ]  # fmt: skip
+
+
+def lead_page_calls(app: Any, lead_ids: list[int]) -> Timing:
+    """`GET /app/leads/<id>` as an admin logged in with a session: the whole lead page
+    (timeline, forms) with its 匹配载体 panel (the best 8 listings, reservations, shortlists)."""
+    import re
+
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+    assert token, "the login form carries a CSRF token"
+    response = client.post(
+        "/login", data={"login": "admin", "password": "bench-password", "csrf_token": token[1]}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    def page(lead_id: int) -> Callable[[], Any]:
+        def call() -> Any:
+            response = client.get(f"/app/leads/{lead_id}")
+            assert response.status_code == 200, response.get_data(as_text=True)[:500]
+            assert 'id="listings"' in response.get_data(as_text=True)
+            return response
+
+        return call
+
+    return timed("GET /app/leads/<id> (lead page, 匹配载体 panel)", [page(i) for i in lead_ids])
 
 
 def random_listing_fields(gen: Generator) -> dict[str, Any]:

@@ -110,7 +110,12 @@ def privacy_settings() -> PageResult:
 @admin_only
 def save_privacy() -> PageResult:
     fields = (
-        "notice_zh", "notice_en", "policy_url", "policy_text", "policy_text_en", "retention_days"
+        "notice_zh",
+        "notice_en",
+        "policy_url",
+        "policy_text",
+        "policy_text_en",
+        "retention_days",
     )
     typed = {name: request.form.get(name, "") for name in fields}
     try:

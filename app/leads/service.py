@@ -9,6 +9,8 @@ import base64
 import datetime as dt
 import functools
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -781,3 +783,34 @@ def agents_by_id(ids: set[int]) -> dict[int, Agent]:
     if not ids:
         return {}
     return {a.id: a for a in db.session.scalars(select(Agent).where(Agent.id.in_(ids)))}
+
+
+# --- demand for the supply and demand report (app.reports calls this; docs/listings.md) ----
+
+
+def open_demand(bands: Sequence[tuple[str, float | None]]) -> list[dict[str, Any]]:
+    """Open leads by need type, district (the first one named) and area band: `bands` are
+    (name, upper bound in m², None for the last), applied to the larger end of the need.
+    `[{need_type, district, band, leads, area_m2}]`; grouped in SQL."""
+    area = func.coalesce(Lead.area_max_m2, Lead.area_min_m2)
+    band = case(
+        *((area < upper, name) for name, upper in bands if upper is not None),
+        else_=next(name for name, upper in bands if upper is None),
+    )
+    band = case((area.is_(None), ""), else_=band)
+    rows = db.session.execute(
+        select(Lead.need_type, Lead.district, band, func.count(), func.sum(area))
+        .where(_IS_OPEN)
+        .group_by(Lead.need_type, Lead.district, band)
+    )
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    for need_type, district, band_name, count, total in rows:
+        first = re.split(r"[/、,，;；\s]+", (district or "").strip())[0]
+        key = (str(need_type.value if need_type else ""), first, band_name or "")
+        entry = totals.setdefault(key, [0, 0.0])
+        entry[0] += count
+        entry[1] += float(total or 0)
+    return [
+        {"need_type": n, "district": d, "band": b, "leads": int(c), "area_m2": round(a, 2)}
+        for (n, d, b), (c, a) in sorted(totals.items())
+    ]

@@ -257,3 +257,27 @@ class ListingPhoto(Base):
         Index("ix_listing_photo_listing_id_position", "listing_id", "position"),
         Index("ix_listing_photo_file_name", "file_name"),
     )
+
+
+# --- shortlists (the listings pages, docs/listings.md "Shortlists") --------------------------
+
+
+class Shortlist(Base):
+    """Listings picked for one lead, shown to its prospect at /s/<token> without a login.
+
+    The token is unguessable (secrets.token_urlsafe); a revoked shortlist answers 404."""
+
+    __tablename__ = "listing_shortlist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    listing_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), nullable=True)
+    revoked: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The last visit recorded on the lead's timeline (reopening soon after is the same visit).
+    visited_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_listing_shortlist_lead_id", "lead_id"),)

@@ -8,25 +8,29 @@ once. Other domains reach listings through these functions only; listings reach 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Select, and_, bindparam, func, not_, or_, select
+from sqlalchemy import Boolean, Select, and_, bindparam, case, func, not_, or_, select
 
 from app.accounts.models import Agent, Role
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.http import MAX_ROW_ID
+from app.leads import activity
 from app.leads import service as leads
 from app.leads.models import Lead, LeadStatus
 from app.listings import matching
@@ -37,8 +41,10 @@ from app.listings.models import (
     ListingKind,
     ListingPhoto,
     ListingStatus,
+    Shortlist,
 )
 from app.listings.schemas import ListingIn, parse_listing, parse_photo_url
+from app.notifications import service as notifications
 
 NOTIFY_TASK = "tasks.listings.notify_matching_leads"
 MAX_PAGE = 200
@@ -874,3 +880,241 @@ def match_to_dict(match: matching.Match, language: str) -> dict[str, Any]:
         "reasons": [note.text(language) for note in match.reasons],
         "warnings": [note.text(language) for note in match.warnings],
     }
+
+
+# === shortlists, public pages and supply (listings-ui; docs/listings.md "Pages") ============
+# Kept in one block at the end so the pages' additions merge apart from the domain above.
+
+SHORTLIST_MAX = 20
+# A prospect reopening the link within this time is one visit on the lead's timeline.
+SHORTLIST_VISIT_GAP = dt.timedelta(minutes=30)
+# Area bands of the supply and demand report, in m² (upper bounds; the last is open).
+AREA_BANDS: tuple[tuple[str, float | None], ...] = (
+    ("<1000", 1000.0),
+    ("1000-5000", 5000.0),
+    ("5000-20000", 20000.0),
+    ("20000-66667", 66667.0),  # up to 100 亩
+    (">66667", None),
+)
+
+
+def area_band(area_m2: Any) -> str | None:
+    """The band of `area_m2` (None when unknown)."""
+    if area_m2 is None:
+        return None
+    value = float(area_m2)
+    for name, upper in AREA_BANDS:
+        if upper is None or value < upper:
+            return name
+    return None  # pragma: no cover - the last band is open
+
+
+def _locked_lead(lead_id: int) -> Lead | None:
+    """The lead, its row locked and reloaded (its timeline and activity time change; a
+    worker routing it at the same moment waits instead of making this write stale)."""
+    lead = leads.leads_by_id([lead_id]).get(lead_id)
+    if lead is not None:
+        activity.lock_leads(lead)
+    return lead
+
+
+def _listing_ref(listing: Listing) -> dict[str, Any]:
+    return {"id": listing.id, "title": listing.title}
+
+
+def create_shortlist(lead: Lead, listing_ids: Sequence[Any], *, by: Agent | None) -> Shortlist:
+    """A shortlist of `listing_ids` (in that order, duplicates dropped) for `lead`, behind a
+    new unguessable token. Unknown ids or an empty choice answer 400."""
+    ids: list[int] = []
+    for raw in listing_ids:
+        text = str(raw).strip()
+        if not text.isdigit():
+            raise ValidationFailed(_("请选择载体"), fields={"listing_ids": _("载体编号不正确")})
+        if int(text) not in ids:
+            ids.append(int(text))
+    if not ids:
+        raise ValidationFailed(
+            _("请至少选择一个载体"), fields={"listing_ids": _("请至少选择一个载体")}
+        )
+    if len(ids) > SHORTLIST_MAX:
+        raise ValidationFailed(
+            _("一份推荐清单最多 %(n)s 个载体", n=SHORTLIST_MAX),
+            fields={"listing_ids": _("一份推荐清单最多 %(n)s 个载体", n=SHORTLIST_MAX)},
+        )
+    found = listings_by_id(ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed(_("没有这个载体"), fields={"listing_ids": _("没有这个载体")})
+    shortlist = Shortlist(
+        token=secrets.token_urlsafe(24),
+        lead_id=lead.id,
+        listing_ids=ids,
+        created_by=by.id if by else None,
+        revoked=False,
+        created_at=utcnow(),
+    )
+    db.session.add(shortlist)
+    db.session.flush()
+    return shortlist
+
+
+def shortlists_for_lead(lead_id: int) -> list[Shortlist]:
+    return list(
+        db.session.scalars(
+            select(Shortlist).where(Shortlist.lead_id == lead_id).order_by(Shortlist.id.desc())
+        )
+    )
+
+
+def get_shortlist(token: str, *, for_update: bool = False) -> Shortlist:
+    """The live shortlist behind `token`; unknown or revoked: 404 with a clear message."""
+    stmt = select(Shortlist).where(Shortlist.token == (token or "")[:64])
+    if for_update:
+        stmt = stmt.with_for_update()
+    shortlist = db.session.scalars(stmt).first()
+    if shortlist is None:
+        raise NotFound(_("这个推荐链接不存在，请向招商顾问索取新的链接"), code="unknown_shortlist")
+    if shortlist.revoked:
+        raise NotFound(_("这个推荐链接已失效，请向招商顾问索取新的链接"), code="revoked_shortlist")
+    return shortlist
+
+
+def shortlist_listings(shortlist: Shortlist) -> list[Listing]:
+    """The shortlist's listings still shown to prospects (published, not withdrawn)."""
+    found = listings_by_id(list(shortlist.listing_ids or []))
+    return [
+        found[i]
+        for i in shortlist.listing_ids or []
+        if i in found and found[i].published and found[i].status != ListingStatus.WITHDRAWN
+    ]
+
+
+def open_shortlist(token: str) -> tuple[Shortlist, list[Listing]]:
+    """The prospect opened the link: `opened_at` set the first time, a visit recorded on the
+    lead's timeline (once per `SHORTLIST_VISIT_GAP`)."""
+    shortlist = get_shortlist(token, for_update=True)
+    shown = shortlist_listings(shortlist)
+    now = utcnow()
+    last = shortlist.visited_at
+    if last is None or now - last > SHORTLIST_VISIT_GAP:
+        lead = _locked_lead(shortlist.lead_id)
+        if lead is not None:
+            titles = "、".join(listing.title for listing in shown)[:200]
+            leads.record_listing_activity(
+                lead,
+                "shortlist_opened",
+                {"shortlist_id": shortlist.id, "title": titles},
+                agent_id=None,
+            )
+        shortlist.visited_at = now
+    if shortlist.opened_at is None:
+        shortlist.opened_at = now
+    db.session.flush()
+    return shortlist, shown
+
+
+def record_shortlist_click(token: str, listing_id: int) -> Listing:
+    """The prospect opened one listing of the shortlist: recorded on the lead's timeline."""
+    shortlist = get_shortlist(token)
+    if listing_id not in (shortlist.listing_ids or []):
+        raise NotFound(_("没有这个载体"))
+    listing = get_listing(listing_id)
+    lead = _locked_lead(shortlist.lead_id)
+    if lead is not None:
+        leads.record_listing_activity(
+            lead, "shortlist_clicked", _listing_ref(listing), agent_id=None
+        )
+    return listing
+
+
+def revoke_shortlist(shortlist_id: int, lead: Lead, *, by: Agent | None) -> Shortlist:
+    shortlist = db.session.get(Shortlist, shortlist_id)
+    if shortlist is None or shortlist.lead_id != lead.id:
+        raise NotFound(_("没有这份推荐清单"))
+    shortlist.revoked = True
+    db.session.flush()
+    return shortlist
+
+
+def count_fitting_listings(lead: Lead) -> int:
+    """How many available listings fit `lead` (up to MAX_MATCHES)."""
+    return len(match_listings_for_lead(lead, limit=MAX_MATCHES))
+
+
+def shortlist_for_bot(lead: Lead, *, limit: int = 5) -> tuple[int, Shortlist | None]:
+    """For the WeChat bot: how many listings fit `lead` and a shortlist of its best published
+    ones (None when none fits)."""
+    found = match_listings_for_lead(lead, limit=MAX_MATCHES)
+    published = [listing.id for listing, _m in found if listing.published][:limit]
+    if not published:
+        return len(found), None
+    return len(found), create_shortlist(lead, published, by=None)
+
+
+def supply_by_band() -> list[dict[str, Any]]:
+    """Available listings by kind, district and area band (`AREA_BANDS`, of the available
+    area): `[{kind, district, band, listings, available_m2}]` (the supply half of the supply
+    and demand report); grouped in SQL."""
+    band = case(
+        *((Listing.available_m2 < upper, name) for name, upper in AREA_BANDS if upper),
+        else_=AREA_BANDS[-1][0],
+    )
+    rows = db.session.execute(
+        select(Listing.kind, Listing.district, band, func.count(), func.sum(Listing.available_m2))
+        .where(Listing.status == ListingStatus.AVAILABLE)
+        .group_by(Listing.kind, Listing.district, band)
+    )
+    return sorted(
+        (
+            {"kind": str(kind.value if hasattr(kind, "value") else kind),
+             "district": district or "", "band": name, "listings": int(count),
+             "available_m2": round(float(total or 0), 2)}
+            for kind, district, name, count, total in rows
+        ),
+        key=lambda r: (r["kind"], r["district"], r["band"]),
+    )  # fmt: skip
+
+
+def shortlist_article(shortlist: Shortlist, link: str, image: str | None) -> dict[str, str]:
+    """The news card of a shortlist: one article (WeChat shows one per news message)."""
+    shown = shortlist_listings(shortlist)
+    titles = "、".join(listing.title for listing in shown[:3])
+    return {
+        "title": _("为您推荐的 %(n)s 个载体", n=len(shown)),
+        "description": titles[:120],
+        "url": link,
+        "image": image or "",
+    }
+
+
+def send_shortlist(
+    lead: Lead, shortlist: Shortlist, link: str, *, by: Agent, image: str | None = None
+) -> bool:
+    """Deliver the shortlist to the lead's prospect as a WeChat news card when the 48-hour
+    window allows (outbox, channel wechat_cs) and record it on the lead's timeline. False:
+    no WeChat follower or no window; the agent sends the link another way."""
+    window = activity.wechat_window(lead)
+    if window.openid is None or window.expires_at is None or window.remaining <= 0:
+        return False
+    if image is None:
+        first = shortlist_listings(shortlist)[:1]
+        photos = listing_photos([first[0].id]).get(first[0].id, []) if first else []
+        image = urljoin(link, photo_url(photos[0])) if photos else None
+    article = shortlist_article(shortlist, link, image)
+    notifications.queue_prospect_news(
+        lead, article, cause=f"shortlist:{shortlist.id}", agent_id=by.id
+    )
+    leads.record_listing_activity(
+        lead,
+        "shortlist_sent",
+        {"shortlist_id": shortlist.id, "title": article["description"]},
+        agent_id=by.id,
+    )
+    return True
+
+
+def record_shortlist_interest(shortlist: Shortlist, listing: Listing) -> None:
+    """The prospect pressed 我有意向 on a listing of their shortlist."""
+    lead = _locked_lead(shortlist.lead_id)
+    if lead is not None:
+        leads.record_listing_activity(lead, "interested", _listing_ref(listing), agent_id=None)

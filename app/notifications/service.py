@@ -516,6 +516,12 @@ def queue_prospect_message(
     """A WeChat customer-service message to the lead's prospect. Sent only inside WeChat's
     48-hour window and its 5-message quota; otherwise the row ends `skipped` and the agent
     is told instead."""
+    return _queue_prospect(lead, {"text": text}, cause=cause, agent_id=agent_id)
+
+
+def _queue_prospect(
+    lead: Lead, payload: dict[str, Any], *, cause: str, agent_id: int | None
+) -> Notification | None:
     if not lead.wechat_openid:
         return None
     return queue_notification(
@@ -523,7 +529,7 @@ def queue_prospect_message(
         kind="prospect_message",
         recipient=lead.wechat_openid,
         idempotency_key=f"{cause}:wechat_cs",
-        payload={"text": text},
+        payload=payload,
         lead_id=lead.id,
         agent_id=agent_id if agent_id is not None else lead.agent_id,
     )
@@ -898,3 +904,13 @@ def notification_to_dict(notification: Notification) -> dict[str, Any]:
         "receipt": notification.receipt,
         "receipt_at": iso(notification.receipt_at),
     }
+
+
+def queue_prospect_news(
+    lead: Lead, article: dict[str, str], *, cause: str, agent_id: int | None = None
+) -> Notification | None:
+    """One news card (title, description, url, image) to the lead's prospect as a
+    customer-service message, under the same window rule as `queue_prospect_message`
+    (the listings' shortlist, docs/listings.md)."""
+    payload = {"news": article, "text": article.get("title", "")}
+    return _queue_prospect(lead, payload, cause=cause, agent_id=agent_id)

@@ -117,7 +117,11 @@ def notice(lang: str) -> str:
 def policy_text(lang: str) -> str:
     """The /privacy page's text in `lang` (English falls back to the Chinese text)."""
     values = current()
-    return (values["policy_text_en"] or values["policy_text"]) if lang == "en" else values["policy_text"]
+    return (
+        (values["policy_text_en"] or values["policy_text"])
+        if lang == "en"
+        else values["policy_text"]
+    )
 
 
 def bot_notice(lang: str = "zh") -> str:

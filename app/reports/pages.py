@@ -18,8 +18,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Agent, Role
-from app.reports import charts, present
-from app.reports.export import csv_response, record_export, xlsx_response
+from app.reports import charts, present, supply_demand
+from app.reports.export import XLSX_MIMETYPE, csv_response, record_export, xlsx_response
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
 from app.reports.routes import MAX_RANGE_DAYS, report_query_from_args
 from app.web.auth import role_required
@@ -121,7 +121,38 @@ def page() -> tuple[str, int]:
         present=present,
         team_only=agent.role is Role.LEAD,
         export_args={"from": start.isoformat(), "to": end.isoformat(), "group_by": query.group_by},
+        supply_demand=_supply_demand_section(),
     ), 200
+
+
+# --- supply and demand (app/reports/supply_demand.py) ---------------------------------------
+
+
+def _supply_demand_section() -> dict[str, Any]:
+    report = supply_demand.supply_demand()
+    header, body = supply_demand.table(report)
+    return {"chart": supply_demand.chart(report), "header": header, "rows": body,
+            "gaps": [r for r in report["rows"] if r["gap"]]}  # fmt: skip
+
+
+@bp.get("/supply-demand.csv")
+@readers_only
+def supply_demand_csv() -> Response:
+    body = supply_demand.as_csv(supply_demand.supply_demand())
+    return Response(
+        body, mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="parklead-supply-demand.csv"'},
+    )  # fmt: skip
+
+
+@bp.get("/supply-demand.xlsx")
+@readers_only
+def supply_demand_xlsx() -> Response:
+    body = supply_demand.as_xlsx(supply_demand.supply_demand())
+    return Response(
+        body, mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": 'attachment; filename="parklead-supply-demand.xlsx"'},
+    )  # fmt: skip
 
 
 @bp.get("/funnel.xlsx")

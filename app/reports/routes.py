@@ -118,3 +118,37 @@ add_paths(
         },
     }
 )
+
+
+@bp.get("/supply-demand")
+@require_token(Role.ADMIN, Role.LEAD)
+def supply_demand_report() -> Any:
+    """Open demand against available supply by kind, district and area band
+    (docs/listings.md "Supply and demand")."""
+    from app.reports.supply_demand import supply_demand
+
+    return jsonify(supply_demand())
+
+
+add_paths(
+    {
+        "/api/reports/supply-demand": {
+            "get": {
+                "summary": "Open demand against available supply by kind, district, area band",
+                "tags": ["reports"],
+                "security": [{"bearer": []}],
+                "description": "Open leads (by need type, first district, area band of the "
+                "larger end of the need) against available listings (by kind, district, band "
+                "of the available area); `gap` where leads wait and nothing is available.",
+                "responses": {
+                    "200": {
+                        "description": "{bands, rows: [{kind, district, band, demand_leads, "
+                        "demand_m2, supply_listings, supply_m2, gap}]}",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    **error_responses(401, 403),
+                },
+            }
+        },
+    }
+)

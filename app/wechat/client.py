@@ -534,12 +534,39 @@ def send_customer_service_text(
     The window's count is taken with a conditional UPDATE (concurrent senders cannot pass 5)
     in the caller's transaction; the caller commits.
     """
+    return _send_in_window(
+        openid, lambda api: api.message.send_text(openid, text), client=client, now=now
+    )
+
+
+def send_customer_service_news(
+    openid: str,
+    article: dict[str, str],
+    *,
+    client: WechatApiClient | None = None,
+    now: dt.datetime | None = None,
+) -> SendOutcome:
+    """Send one news card (`article`: title, description, url, image) as a customer-service
+    message, within the same window and quota as a text (WeChat sends one article per news
+    message)."""
+    return _send_in_window(
+        openid, lambda api: api.message.send_articles(openid, [article]), client=client, now=now
+    )
+
+
+def _send_in_window(
+    openid: str,
+    send: Callable[[WechatApiClient], Any],
+    *,
+    client: WechatApiClient | None,
+    now: dt.datetime | None,
+) -> SendOutcome:
     now = now or utcnow()
     window = _reserve_window_slot(openid, now)
     if window is None:
         return SendOutcome.skip(_why_no_slot(openid, now))
     try:
-        result = (client or get_client()).message.send_text(openid, text)
+        result = send(client or get_client())
     except WechatApiError as exc:
         # WeChat's own verdict on the window wins over our count.
         if exc.errcode == ERRCODE_OUTSIDE_WINDOW:

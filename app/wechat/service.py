@@ -20,7 +20,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -34,6 +34,7 @@ from app.leads import lifecycle
 from app.leads import service as leads
 from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
+from app.listings import service as listings
 from app.notifications.service import notify_agent, record_template_receipt
 from app.privacy import service as privacy
 from app.wechat import client, conversation, knowledge
@@ -205,7 +206,11 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         if turn.reply is not None and turn.reply.privacy
         else None
     )
-    return conversation.render_reply(turn.reply, ref, notice), (lead.id if lead else None)
+    reply = conversation.render_reply(turn.reply, ref, notice)
+    if reply is not None and lead is not None and _need_and_area_news(turn, ref):
+        line = _listings_line(lead, turn.reply.lang if turn.reply is not None else "zh")
+        reply = "\n".join((reply, line)) if line else reply
+    return reply, (lead.id if lead else None)
 
 
 def _is_binding(incoming: Incoming) -> bool:
@@ -233,6 +238,34 @@ def _mark_lost(lead: Lead, reason: str) -> None:
         lifecycle.change_status(lead, LeadStatus.LOST, actor="prospect", reason=reason)
     except AppError:  # a stage that cannot move to lost (won, landed): the agent decides
         log.info("lead %s not marked lost from WeChat: stage %s", lead.id, lead.status.value)
+
+
+# --- listings that fit (docs/listings.md "The WeChat bot") ----------------------------------
+
+_NEED_AND_AREA = frozenset({"need_type", "deal", "area_min_m2", "area_max_m2", "district"})
+
+
+def _need_and_area_news(turn: conversation.Turn, ref: LeadRef | None) -> bool:
+    """The lead was just saved, or this message set its need or area."""
+    just_saved = turn.reply is not None and turn.reply.announce is conversation.Announce.SAVED
+    return just_saved or bool(_NEED_AND_AREA & set(turn.changes))
+
+
+def _listings_line(lead: Lead, lang: str = "zh") -> str:
+    """Once need and area are known: how many listings fit, and a shortlist link."""
+    if lead.need_type is None or (lead.area_min_m2 is None and lead.area_max_m2 is None):
+        return ""
+    count, shortlist = listings.shortlist_for_bot(lead)
+    if shortlist is None:
+        if count:
+            return ""
+        if lang == "en":
+            return "Nothing in our inventory fits exactly yet; an agent will keep looking for you."
+        return "暂时没有完全符合的载体，招商专员会继续为您寻找。"
+    link = url_for("listing_public.shortlist", token=shortlist.token, _external=True)
+    if lang == "en":
+        return f"{count} of our listings fit your needs; here is a shortlist: {link}"
+    return f"有 {count} 个载体符合您的需求，为您挑选了几个：{link}"
 
 
 def _record_receipt(delivery: Delivery, now: dt.datetime) -> None:

@@ -94,6 +94,10 @@ LISTING_ACTIONS = {
     "released": _l("取消预留"),
     "let": _l("已出租给客户"),
     "sold": _l("已出售给客户"),
+    "shortlist_sent": _l("已发送推荐清单"),
+    "shortlist_opened": _l("客户打开了推荐清单"),
+    "shortlist_clicked": _l("客户查看了载体"),
+    "interested": _l("客户对载体有意向"),
 }
 
 NOTIFICATION_STATES = {

@@ -176,6 +176,34 @@ TABLE: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/listings/<listing_id>/photos/<int:photo_id>"): api(403, 200, 200),
     ("GET", "/api/listings/<listing_id>/matches"): api(),
     ("GET", "/listings/photos/<name>"): same(404),  # no such file
+    # --- listings pages (app/listings/pages.py); empty forms answer 400 once allowed ---------
+    ("GET", "/app/listings"): page(),
+    ("GET", "/app/listings/<int:listing_id>"): page(),
+    ("GET", "/app/listings/new"): admin_page(lead=200),
+    ("POST", "/app/listings/new"): admin_page(400, lead=400),
+    ("POST", "/app/listings/<int:listing_id>/edit"): page(403, 400, 400),
+    ("POST", "/app/listings/<int:listing_id>/status"): page(403, 400, 400),
+    ("POST", "/app/listings/<int:listing_id>/photos"): page(403, 400, 400),
+    ("POST", "/app/listings/<int:listing_id>/photos/<int:photo_id>/delete"): page(403, 303, 303),
+    ("GET", "/app/listings/export"): admin_page(lead=200),
+    ("GET", "/app/listings/import"): admin_page(lead=200),
+    ("POST", "/app/listings/import"): admin_page(400, lead=400),
+    ("GET", "/app/listings/import/template"): admin_page(lead=200),
+    ("POST", "/app/leads/<int:lead_id>/listings/reserve"): page(400, 400, 400),
+    ("POST", "/app/leads/<int:lead_id>/listings/close"): page(400, 400, 400),
+    ("POST", "/app/leads/<int:lead_id>/listings/shortlist"): page(400, 400, 400),
+    ("POST", "/app/leads/<int:lead_id>/listings/shortlist/<int:shortlist_id>/revoke"): page(
+        303, 303, 303
+    ),
+    ("GET", "/app/reports/supply-demand.csv"): admin_page(lead=200),
+    ("GET", "/app/reports/supply-demand.xlsx"): admin_page(lead=200),
+    ("GET", "/api/reports/supply-demand"): admin_api(lead=200),
+    # --- the prospects' listing pages (the world's listing is not published) -----------------
+    ("GET", "/listings"): same(200),
+    ("GET", "/listings/<int:listing_id>"): same(404),
+    ("POST", "/listings/<int:listing_id>/interest"): same(404),
+    ("GET", "/s/<token>"): same(200),
+    ("GET", "/s/<token>/<int:listing_id>"): same(404),
     ("GET", "/api/routing/pool"): api(),
     ("POST", "/api/routing/dry-run"): admin_api(lead=200),
     ("GET", "/api/reports/funnel"): admin_api(lead=200),
@@ -280,12 +308,13 @@ def world(make_agent, make_team, default_team) -> World:
         {"kind": "factory", "title": "标准厂房", "area_m2": 2000}, by=None
     )
     photo = listings.add_photo(listing, by=None, url="https://example.com/a.jpg")
+    shortlist = listings.create_shortlist(mine, [listing.id], by=agents["agent"])
     db.session.commit()
     values = {
         "lead_key": str(mine.id), "lead_id": str(mine.id), "agent_id": str(agents["agent"].id),
         "team_id": str(spare.id), "rule_id": str(rule.id), "notification_id": str(dead.id),
         "filename": "app.css", "listing_id": str(listing.id), "photo_id": str(photo.id),
-        "name": "0123abcd.png", "answer_id": str(answer.id),
+        "name": "0123abcd.png", "answer_id": str(answer.id), "token": shortlist.token, "shortlist_id": str(shortlist.id),
     }  # fmt: skip
     return World(agents, values, {"pool": {"lead_key": str(pool.id), "lead_id": str(pool.id)}})
 

@@ -57,11 +57,15 @@ def send_template(notification: Notification) -> ChannelResult:
 
 def send_customer_service(notification: Notification) -> ChannelResult:
     text = notification.payload.get("text")
-    if not text:
+    news = notification.payload.get("news")
+    if not text and not isinstance(news, dict):
         raise PermanentError("customer-service message without text")
     # The client counts the message against the 48-hour window in our transaction, which the
     # outbox commits together with the row's new status.
-    outcome = call_api(lambda: wechat.send_customer_service_text(notification.recipient, text))
+    if isinstance(news, dict):  # one news card (a listings shortlist, docs/listings.md)
+        outcome = call_api(lambda: wechat.send_customer_service_news(notification.recipient, news))
+    else:
+        outcome = call_api(lambda: wechat.send_customer_service_text(notification.recipient, text))
     if not outcome.sent:
         return ChannelResult.skip(str(outcome.reason))
     return ChannelResult.sent()
