@@ -62,7 +62,10 @@ def price_answer(question: PriceQuestion) -> str | None:
                 f"We have {count} industrial plot(s){where} available, at about {span} "
                 "10k yuan per mu. Leave your phone and an agent will send you the details."
             )
-        return f"{where_zh}现有 {count} 宗可供土地，价格约 {span} 万元/亩。留下电话，专员会把详情发给您。"
+        return (
+            f"{where_zh}现有 {count} 宗可供土地，价格约 {span} 万元/亩。"
+            "留下电话，专员会把详情发给您。"
+        )
     if rent_low is not None:
         span = _span(rent_low, rent_high)
         if english:
@@ -70,7 +73,10 @@ def price_answer(question: PriceQuestion) -> str | None:
                 f"We have {count} listing(s){where} that fit, with rents of about {span} yuan per "
                 "m² per month. Leave your phone and an agent will send you the shortlist."
             )
-        return f"{where_zh}现有 {count} 处合适的载体，租金约 {span} 元/㎡/月。留下电话，专员会把清单发给您。"
+        return (
+            f"{where_zh}现有 {count} 处合适的载体，租金约 {span} 元/㎡/月。"
+            "留下电话，专员会把清单发给您。"
+        )
     if english:
         return (
             f"We have {count} listing(s){where} that fit; prices depend on the unit. Leave your "

@@ -314,7 +314,8 @@ def world(make_agent, make_team, default_team) -> World:
         "lead_key": str(mine.id), "lead_id": str(mine.id), "agent_id": str(agents["agent"].id),
         "team_id": str(spare.id), "rule_id": str(rule.id), "notification_id": str(dead.id),
         "filename": "app.css", "listing_id": str(listing.id), "photo_id": str(photo.id),
-        "name": "0123abcd.png", "answer_id": str(answer.id), "token": shortlist.token, "shortlist_id": str(shortlist.id),
+        "name": "0123abcd.png", "answer_id": str(answer.id), "token": shortlist.token,
+        "shortlist_id": str(shortlist.id),
     }  # fmt: skip
     return World(agents, values, {"pool": {"lead_key": str(pool.id), "lead_id": str(pool.id)}})
 
