@@ -188,13 +188,18 @@ def _match(patterns: list[Pattern], text: str) -> str | None:
     return None
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def field_text(message: Any) -> str:
     """A service's field message in the current language (a generic phrase when unknown)."""
     text = str(message)
     found = _match(_FIELD_PATTERNS, text)
     if found is not None:
         return found
-    return text if _english() else _("填写有误")
+    if _english() or _HAN.search(text):  # already worded in the catalogue (Chinese ids)
+        return text
+    return _("填写有误")
 
 
 def error_text(code: str, message: Any, status: int = 400) -> str:
@@ -202,8 +207,10 @@ def error_text(code: str, message: Any, status: int = 400) -> str:
     found = _match(_MESSAGE_PATTERNS, str(message))
     if found is not None:
         return found
-    if _english() and message:
-        return str(message)  # the service's own English says more than a generic phrase
+    if message and (_english() or _HAN.search(str(message))):
+        # The service's own English says more than a generic phrase; a Chinese message was
+        # worded through the catalogue already.
+        return str(message)
     words = _CODES.get(code) or _CODES.get(HTTP_CODES.get(status, ""))
     return words() if words is not None else _("请求有误")
 

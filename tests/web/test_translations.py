@@ -36,14 +36,15 @@ from tests.web.pages import page_client, text_of
 ALLOWED_WORDS = {
     "ParkLead", "API", "CSV", "XLSX", "SLA", "PL", "OpenID", "Webhook", "JSON", "English",
     "m", "km", "ID", "UTC", "QR", "SMTP", "URL", "HTTP", "HTTPS", "Excel", "WeChat", "P", "kg",
-    "kVA", "openid", "chinesecalendar", "privacy",
+    "kVA", "openid", "chinesecalendar", "privacy", "t", "JPEG", "PNG", "WebP", "https",
 }  # fmt: skip
 # Han characters an English page may show besides the data: the switch back to Chinese.
 ALLOWED_HAN = {"中文"}
 
 SKIPPED_RULES = {"/static/<path:filename>", "/logout"}
 DOWNLOAD = re.compile(
-    r"\.(csv|xlsx)$|/export$|^/api/|^/wechat/|^/healthz|^/metrics|^/listings/photos/"
+    r"\.(csv|xlsx)$|/export$|/import/template$|^/api/|^/wechat/|^/healthz|^/metrics"
+    r"|^/listings/photos/"
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -200,11 +201,19 @@ def world(app: Flask, make_agent, make_team, default_team, token_for) -> dict[st
     answer = BotAnswer(topic="other", keywords="停车", answer_zh="可以停车。")
     db.session.add_all([rule, dead, answer])
     listing = listings.create_listing(
-        {"kind": "factory", "title": "天元区标准厂房A栋", "area_m2": 2000, "district": "天元区"},
+        {
+            "kind": "factory",
+            "title": "天元区标准厂房A栋",
+            "area_m2": 2000,
+            "district": "天元区",
+            "published": True,
+        },
         by=None,
     )
+    shortlist = listings.create_shortlist(lead, [listing.id], by=agent)
     db.session.commit()
     return {
+        "token": shortlist.token, "shortlist_id": str(shortlist.id),
         "listing_id": str(listing.id), "answer_id": str(answer.id), "name": "0123abcd.png",
         "lead_id": str(lead_id), "lead_key": str(lead_id), "agent_id": str(agent.id),
         "team_id": str(default_team.id), "rule_id": str(rule.id),
