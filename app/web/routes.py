@@ -23,10 +23,15 @@ from app.web.i18n import t
 bp = Blueprint("web", __name__, template_folder="templates")
 
 M2_PER_MU = Decimal("666.67")
+# The lead's requirements, in the form's 更多要求 section (docs/listings.md).
+REQUIREMENT_FIELDS = (
+    "ceiling_height_min_m", "crane_t", "power_kva", "floor_load_t_m2", "eia_category",
+    "budget_rent_yuan_m2_month", "budget_land_wan_per_mu",
+)  # fmt: skip
 FORM_FIELDS = (
     "need_type", "deal", "industry", "tax_wan", "investment_wan", "district", "company",
     "contact_name", "phone", "wechat_id", "message", "utm_source", "utm_medium",
-    "utm_campaign", "website",
+    "utm_campaign", "website", *REQUIREMENT_FIELDS,
 )  # fmt: skip
 
 
@@ -59,6 +64,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         t=t,
         need_types=list(NeedType),
         deals=list(Deal),
+        requirement_fields=REQUIREMENT_FIELDS,
         form=request.form,
         # The consent notice (个人信息保护法), as the admin wrote it (docs/security.md).
         privacy_notice=privacy.notice(lang),

@@ -228,3 +228,29 @@ def test_script_tags_are_escaped_when_the_form_is_re_rendered(client):
     assert "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;/textarea&gt;" in page
+
+
+# --- 更多要求: the lead's requirements for matching (docs/listings.md) ------------------------
+
+
+def test_the_more_requirements_section_stores_what_matching_reads(client):
+    page = client.get("/enquiry").get_data(as_text=True)
+    assert "更多要求" in page
+    response = submit(
+        client, need_type="factory", phone="13907331234", ceiling_height_min_m="8",
+        crane_t="10", power_kva="630", floor_load_t_m2="3", eia_category="喷涂",
+        budget_rent_yuan_m2_month="18",
+    )  # fmt: skip
+    assert response.status_code == 201
+    lead = db.session.scalars(select(Lead)).one()
+    assert lead.ceiling_height_min_m == Decimal("8")
+    assert lead.crane_t == Decimal("10")
+    assert lead.power_kva == 630
+    assert lead.eia_category == "喷涂"
+    assert lead.budget_rent_yuan_m2_month == Decimal("18")
+
+
+def test_an_absurd_requirement_is_refused_in_the_open_section_and_kept(client):
+    page = reject(client, need_type="factory", phone="13907331234", ceiling_height_min_m="200")
+    assert re.search(r'<details id="more"\s+open', page)
+    assert 'value="200"' in page
