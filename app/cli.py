@@ -1,4 +1,4 @@
-"""The `parklead` command (a Flask CLI group): SPEC §13."""
+"""The `parklead` command (a Flask CLI group): docs/api.md "Entry points"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings per environment, overridable by environment variables (SPEC §13).
+"""Settings per environment, overridable by environment variables (docs/api.md).
 
 `load_config()` picks a class by `PARKLEAD_ENV` (development, testing, production) and then
 applies the environment overrides, so an operator never edits files to deploy.

@@ -10,7 +10,7 @@ class BaseConfig:
     REDIS_URL: str | None = None
     SECRET_KEY: str | None = None
 
-    # WeChat official account (SPEC §4, §8).
+    # WeChat official account (docs/wechat-bot.md, docs/notifications.md).
     WECHAT_TOKEN: str | None = None
     WECHAT_APP_ID: str | None = None
     WECHAT_APP_SECRET: str | None = None
@@ -73,7 +73,8 @@ class BaseConfig:
     # Demo only: fill the unset channel settings above with those of `parklead fake-channels`.
     FAKE_CHANNELS_URL: str | None = None
 
-    # Notification outbox (SPEC §8): retries with exponential backoff and jitter, then dead.
+    # Notification outbox (docs/notifications.md): retries with exponential backoff and
+    # jitter, then dead.
     NOTIFY_MAX_ATTEMPTS: int = 8
     NOTIFY_BACKOFF_BASE_SECONDS: float = 30.0
     NOTIFY_BACKOFF_MAX_SECONDS: float = 3600.0

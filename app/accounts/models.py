@@ -1,4 +1,4 @@
-"""Agents (users of the workspace) and the teams they belong to (SPEC §2)."""
+"""Agents (users of the workspace) and the teams they belong to (docs/routing.md)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class AlertEvent(enum.StrEnum):
 
 
 class Strategy(enum.StrEnum):
-    """How a team picks one of its agents (SPEC §7)."""
+    """How a team picks one of its agents (docs/routing.md "Strategies")."""
 
     ROUND_ROBIN = "round_robin"
     LEAST_LOADED = "least_loaded"  # fewest open leads relative to capacity

@@ -1,6 +1,6 @@
-"""Admin pages under /app/admin (SPEC §10, §11): agents, teams, routing rules with the dry run,
-and the notifications that died. Admins only, except the routing dry run, which team leads may
-use too.
+"""Admin pages under /app/admin (docs/routing.md, docs/security.md): agents, teams, routing rules
+with the dry run, and the notifications that died. Admins only, except the routing dry run, which
+team leads may use too.
 
 Thin views over the same service functions as the admin JSON API (app/accounts/management.py,
 app/routing/service.py, app/notifications/service.py): read the form, call the service, commit

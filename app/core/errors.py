@@ -1,4 +1,4 @@
-"""Specific exceptions, mapped to the JSON error shape of SPEC §13 in one place."""
+"""Specific exceptions, mapped to the JSON error shape of docs/api.md "Errors" in one place."""
 
 from __future__ import annotations
 

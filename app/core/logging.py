@@ -1,4 +1,4 @@
-"""Logging: plain or JSON lines, with phone numbers masked (SPEC §11)."""
+"""Logging: plain or JSON lines, with phone numbers masked (docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics (`GET /metrics`, SPEC §12): the state of the pipeline, read from the
+"""Prometheus metrics (`GET /metrics`, docs/operations.md): the state of the pipeline, read from the
 database and the broker at each scrape, so every web process answers the same figures.
 
 Each figure is one indexed query: leads by status, leads the worker still owes a routing

@@ -1,4 +1,4 @@
-"""The OpenAPI 3 document at /api/openapi.json (SPEC §1, §13).
+"""The OpenAPI 3 document at /api/openapi.json (docs/api.md, docs/architecture.md).
 
 Request schemas come from the pydantic models, so the document cannot drift from validation;
 a test checks that every JSON route of the app is described here.
@@ -225,7 +225,7 @@ def build_openapi() -> dict[str, Any]:
         },
         "/api/leads/{lead_key}/transitions": {
             "post": {
-                "summary": "Move a lead to another stage (SPEC §3)",
+                "summary": "Move a lead to another stage (docs/leads.md, Lifecycle)",
                 "tags": ["leads"],
                 "security": bearer,
                 "parameters": [lead_key],

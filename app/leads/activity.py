@@ -1,5 +1,5 @@
-"""What agents do on a lead (SPEC §3, §10): edit fields, notes, calls, follow-ups, merges,
-WeChat replies, leads taken by phone, and the timeline that shows it all.
+"""What agents do on a lead (docs/leads.md, docs/workspace.md): edit fields, notes, calls,
+follow-ups, merges, WeChat replies, leads taken by phone, and the timeline that shows it all.
 
 Every change writes its lead_event in the same transaction and moves `last_activity_at`.
 Functions here `flush()`; the request commits once.
@@ -40,7 +40,7 @@ from app.routing import service as routing
 from app.wechat.client import CS_EVENT_WINDOW, CS_MAX_AFTER_EVENT, CS_MAX_PER_WINDOW, CS_WINDOW
 from app.wechat.models import WechatUser
 
-# The lead's own fields an agent may change (the intake fields of SPEC §13 plus the rest of
+# The lead's own fields an agent may change (the intake fields of docs/api.md plus the rest of
 # what a prospect tells us). Status, owner and timestamps change through their own actions.
 EDITABLE_FIELDS = (
     "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
@@ -316,9 +316,10 @@ def _blank(name: str, value: Any) -> bool:
 def merge_leads(
     duplicate: Lead, survivor: Lead, *, by: Agent, expected_version: int | None = None
 ) -> MergeResult:
-    """Merge `duplicate` into `survivor` (SPEC §4): the duplicate points at the survivor and
-    becomes `duplicate` when its stage allows it (else keeps its status); the survivor fills
-    its blank fields from it; both get a `merged` event. Lock both rows first (lock_leads)."""
+    """Merge `duplicate` into `survivor` (docs/leads.md "Merge"): the duplicate points at the
+    survivor and becomes `duplicate` when its stage allows it (else keeps its status); the
+    survivor fills its blank fields from it; both get a `merged` event. Lock both rows first
+    (lock_leads)."""
     if duplicate.id == survivor.id:
         raise ValidationFailed(
             "a lead cannot be merged into itself", fields={"into": "another lead"}
@@ -488,7 +489,7 @@ def create_manual_lead(
 ) -> service.IntakeResult:
     """A lead an agent took by phone (channel `phone`), assigned to the agent who enters it,
     or to `agent_id` when a team lead or admin names someone. A phone with an open lead
-    joins that lead instead (SPEC §4 dedupe), which keeps its owner."""
+    joins that lead instead (docs/leads.md "Intake and dedupe"), which keeps its owner."""
     if agent_id is not None and not 0 < agent_id <= MAX_AGENT_ID:
         raise ValidationFailed(f"no agent {agent_id}", fields={"agent_id": "no such agent"})
     target_id = agent_id if agent_id is not None else by.id

@@ -1,4 +1,5 @@
-"""Leads in bulk (SPEC §4, §10): CSV/XLSX import with a dry run, CSV/XLSX export.
+"""Leads in bulk (docs/leads.md "Import and export"): CSV/XLSX import with a dry run,
+CSV/XLSX export.
 
 Import
 ------
@@ -9,7 +10,7 @@ columns are listed and ignored. Each row is checked by the rules of the enquiry 
 spreadsheet's own (the header is row 1 when it is the first row).
 
 A row whose phone already has an open lead, or repeats the phone of an earlier row, is a
-duplicate: reported and skipped, never imported twice (SPEC §4 dedupe).
+duplicate: reported and skipped, never imported twice (docs/leads.md "Intake and dedupe").
 
 The real run is all or nothing: if any row has an error, nothing is written and the same
 report comes back with 400; otherwise every valid, non-duplicate row becomes a lead (channel

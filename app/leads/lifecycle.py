@@ -1,4 +1,4 @@
-"""The lead state machine of SPEC §3: the one place that changes a lead's status.
+"""The lead state machine (docs/leads.md "Lifecycle"): the one place that changes a lead's status.
 
 Every status change goes through `change_status`, which checks the transition, records a
 `status_changed` event in the same transaction and bumps the lead's version (optimistic lock).

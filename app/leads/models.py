@@ -1,4 +1,4 @@
-"""Leads and their append-only history (SPEC §2–3)."""
+"""Leads and their append-only history (docs/leads.md)."""
 
 from __future__ import annotations
 

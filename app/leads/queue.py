@@ -1,4 +1,4 @@
-"""The agent's queue (SPEC §10): my open leads, most urgent first, with filters and counts.
+"""The agent's queue (docs/workspace.md): my open leads, most urgent first, with filters and counts.
 
 Order: SLA due time (earliest first, leads without one last), then score (best first), then
 id. Pages are keyset-paginated on exactly that key: the cursor carries the last row's

@@ -44,7 +44,7 @@ def create_lead() -> tuple[Any, int]:
             code="rejected",
             fields={"website": "must be empty"},
         )
-    # SPEC §4 counts the JSON endpoint as the web-form channel (landing pages post to it).
+    # The JSON endpoint is the web-form channel: landing pages post to it (docs/leads.md).
     result = service.submit_enquiry(enquiry, channel=Channel.WEB_FORM, source={"form": "api"})
     db.session.commit()
     return intake_response(result)

@@ -65,7 +65,7 @@ def _text(max_length: int) -> Any:
 
 
 class EnquiryIn(BaseModel):
-    """An enquiry as posted to `POST /api/leads` or the `/enquiry` form (SPEC §13)."""
+    """An enquiry as posted to `POST /api/leads` or the `/enquiry` form (docs/api.md)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -749,7 +749,8 @@ def _plain(value: Any) -> Any:
 def lead_to_dict(lead: Lead, *, agent: Agent | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"id": lead.id, "reference": lead.reference}
     data.update({name: _plain(getattr(lead, name)) for name in _PUBLIC_FIELDS})
-    # SPEC §13: the lead JSON uses the intake field names, UTM included (stored in `source`).
+    # The lead JSON uses the intake field names, UTM included (stored in `source`): see
+    # docs/api.md "Field names".
     data.update({name: (lead.source or {}).get(name) for name in _UTM_FIELDS})
     data.update(
         status=lead.status.value,

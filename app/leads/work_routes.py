@@ -47,7 +47,7 @@ def _flag(name: str) -> bool:
 
 
 def lead_query_from_args() -> LeadQuery:
-    """The list filters of SPEC §13 from the query string (API and pages alike)."""
+    """The list filters of docs/api.md "HTTP" from the query string (API and pages alike)."""
     phone = (request.args.get("phone") or "").strip()
     if phone:
         try:

@@ -834,7 +834,7 @@ _FIELDS = (
 def listing_to_dict(
     listing: Listing, *, photos: Sequence[ListingPhoto] | None = None
 ) -> dict[str, Any]:
-    """The listing's JSON (SPEC §13 names), with `photos` when given."""
+    """The listing's JSON (docs/listings.md "API" names), with `photos` when given."""
     data: dict[str, Any] = {"id": listing.id, "deals": [d.value for d in listing.deals]}
     data.update({name: _jsonable(getattr(listing, name)) for name in _FIELDS})
     data["area_mu"] = float(listing.area_mu)

@@ -1,4 +1,4 @@
-"""The notification outbox (SPEC §8).
+"""The notification outbox (docs/architecture.md "The outbox contract").
 
 A row is written in the same transaction as the change that causes it; a Celery task sends
 it. `idempotency_key` makes the write idempotent (one row per cause) and the send idempotent

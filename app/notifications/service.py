@@ -1,4 +1,5 @@
-"""Sending the notification outbox, the causes that fill it, and its admin view (SPEC §8).
+"""Sending the notification outbox, the causes that fill it, and its admin view
+(docs/notifications.md).
 
 Delivery (`deliver`), one row at a time:
 
@@ -487,7 +488,8 @@ def notify_lead_created(lead: Lead) -> Notification | None:
 def notify_duplicate_enquiry(
     lead: Lead, submitted: dict[str, Any] | None = None
 ) -> list[Notification]:
-    """Tell the lead's agent that its prospect enquired again (SPEC §4 dedupe)."""
+    """Tell the lead's agent that its prospect enquired again
+    (docs/leads.md "Intake and dedupe")."""
     if lead.agent_id is None:
         return []  # in the pool: whoever claims it sees the enquiry on the timeline
     agent = db.session.get(Agent, lead.agent_id)

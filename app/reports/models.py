@@ -1,5 +1,5 @@
-"""The funnel report's daily rollup (SPEC §10): counts per local day, team and grouping value,
-so a report over a year sums a few thousand rows instead of scanning half a million leads.
+"""The funnel report's daily rollup (docs/reports.md): counts per local day, team and grouping
+value, so a report over a year sums a few thousand rows instead of scanning half a million leads.
 
 `report_day` holds only *materialized* days (up to `report_state.materialized_through`, never
 the last two days, which change all the time). A lead changed after its day was materialized

@@ -1,4 +1,5 @@
-"""Conversion reports computed in SQL (SPEC §3, §10): two grouped queries, no loop over leads.
+"""Conversion reports computed in SQL (docs/reports.md "The funnel report"): two grouped
+queries, no loop over leads.
 
 The funnel uses `lead.stage_reached` (the furthest stage a lead ever reached, kept by the
 lifecycle), so "reached site_visit" also counts leads that were later lost.

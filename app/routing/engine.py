@@ -1,4 +1,4 @@
-"""Route a committed lead to a team and an agent, exactly once (SPEC §7).
+"""Route a committed lead to a team and an agent, exactly once (docs/routing.md).
 
 1. The first active routing rule (by position) whose conditions the lead meets names a team
    or an agent; no match sends the lead to the default team.

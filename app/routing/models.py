@@ -1,4 +1,4 @@
-"""Routing rules: ordered conditions that send a lead to a team or an agent (SPEC §7)."""
+"""Routing rules: ordered conditions that send a lead to a team or an agent (docs/routing.md)."""
 
 from __future__ import annotations
 

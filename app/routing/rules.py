@@ -1,4 +1,5 @@
-"""Routing-rule conditions: their schema and how a lead is matched against them (SPEC §7).
+"""Routing-rule conditions (docs/routing.md "Rules"): their schema and how a lead is matched
+against them.
 
 A rule's `conditions` is a JSON object; every condition given must hold, and a rule without
 conditions matches every lead. A condition on a value the lead does not state (no district,

@@ -1,4 +1,5 @@
-"""Lead score, 0–100 (SPEC §7): how promising an enquiry looks, from what it tells us.
+"""Lead score, 0–100 (docs/routing.md "Scoring"): how promising an enquiry looks, from what
+it tells us.
 
     score = round(100 × Σ weight[f] × factor[f] / Σ weight[f])
 

@@ -1,4 +1,4 @@
-"""SLA, escalation and the public pool (公海): the periodic jobs of SPEC §7–8.
+"""SLA, escalation and the public pool (公海): the periodic jobs of docs/routing.md.
 
 - `check_sla`: a lead not contacted by its due time (counted in working time, China's official
   calendar) is reported to the team lead and the agent, and gets a second period; when that

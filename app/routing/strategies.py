@@ -1,5 +1,6 @@
-"""How a team picks one of its available agents (SPEC §7). Pure and deterministic: the same
-candidates and team state always give the same agent, so distributions can be tested exactly.
+"""How a team picks one of its available agents (docs/routing.md "Strategies"). Pure and
+deterministic: the same candidates and team state always give the same agent, so distributions can
+be tested exactly.
 
 - round_robin: the next agent by id after the one who got the team's last lead.
 - least_loaded: the fewest open leads relative to capacity; ties go to whoever waited longest

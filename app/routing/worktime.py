@@ -1,5 +1,6 @@
-"""Working time on China's official calendar (SPEC §7): public holidays and make-up working
-days (调休) come from the `chinese_calendar` package, not from a list of our own.
+"""Working time on China's official calendar (docs/routing.md "Working time and holidays"):
+public holidays and make-up working days (调休) come from the `chinese_calendar` package, not
+from a list of our own.
 
 Two kinds of `hours`:
 

@@ -1,4 +1,4 @@
-"""WeChat's callback protocol: signatures, safe-mode envelopes, XML in and out (SPEC §4, §11).
+"""WeChat's callback protocol: signatures, safe-mode envelopes, XML in and out (docs/security.md).
 
 Untrusted XML is only ever parsed here, by defusedxml with DTDs forbidden: an entity bomb or
 an external entity is refused at its DOCTYPE, before anything could be expanded. wechatpy

@@ -1,4 +1,5 @@
-"""WeChat API client: shared access token, bounded retries, customer-service window (SPEC §8).
+"""WeChat API client: shared access token, bounded retries, customer-service window
+(docs/notifications.md).
 
 Built on wechatpy's `WeChatClient`, with four of its 1.8 behaviours replaced:
 
@@ -61,13 +62,13 @@ TOKEN_EARLY_REFRESH_SECONDS = 300
 LOCK_TIMEOUT_SECONDS = 15.0
 LOCK_WAIT_SECONDS = 10.0
 
-# Customer-service messages (SPEC §8): 5 within 48 hours of the prospect's last message, and
-# 3 within a minute of a menu click, a follow or a QR scan.
+# Customer-service messages (docs/notifications.md): 5 within 48 hours of the prospect's last
+# message, and 3 within a minute of a menu click, a follow or a QR scan.
 CS_WINDOW = dt.timedelta(hours=48)
 CS_MAX_PER_WINDOW = 5
 CS_EVENT_WINDOW = dt.timedelta(minutes=1)
 CS_MAX_AFTER_EVENT = 3
-# WeChat's own verdicts on the customer-service rule (SPEC §8).
+# WeChat's own verdicts on the customer-service rule (docs/notifications.md).
 ERRCODE_OUTSIDE_WINDOW = 45015
 ERRCODE_QUOTA_USED = 45047
 
@@ -175,9 +176,9 @@ def memory_storage_for(base_url: str, appid: str) -> MemoryTokenStorage:
 
 
 class SharedTokenClient:
-    """The access-token discipline of SPEC §8 for any wechatpy client (official account,
-    企业微信): the token lives in a shared store, one process refreshes at a time under a
-    lock, and a refused token is refreshed once and the call retried once.
+    """The access-token discipline of docs/notifications.md for any wechatpy client
+    (official account, 企业微信): the token lives in a shared store, one process refreshes at
+    a time under a lock, and a refused token is refreshed once and the call retried once.
 
     Mixed in before a wechatpy client class; a subclass names its token endpoint, the query
     that fetches a token and the errcodes that mean "this token is no longer good".

@@ -1,4 +1,5 @@
-"""The WeChat bot's side of a conversation (SPEC §6), as pure functions: no database, no clock.
+"""The WeChat bot's side of a conversation (docs/wechat-bot.md), as pure functions: no
+database, no clock.
 
 `step(state, incoming)` takes the stored state and one message the parser has already read,
 and returns a `Turn`: the new state, what to do with the lead, and the reply. The reply may
@@ -826,7 +827,7 @@ def _number(value: Any) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """+8613812345678 → 138****5678 (SPEC §11: PII masked where it is shown back)."""
+    """+8613812345678 → 138****5678 (docs/security.md: phones masked where shown back)."""
     if not phone.startswith("+86"):
         # Abroad: the country code stays readable (+886 ****5678).
         try:

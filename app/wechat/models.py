@@ -1,4 +1,5 @@
-"""WeChat followers and every delivery received from WeChat (SPEC §2, §4, §6, §8)."""
+"""WeChat followers and every delivery received from WeChat (docs/wechat-bot.md,
+docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WeChat's server callback, `GET|POST /wechat/callback` (SPEC §4, §13)."""
+"""WeChat's server callback, `GET|POST /wechat/callback` (docs/security.md, docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The agents' workspace pages (SPEC §10): my queue, the team's pool, leads taken by phone,
+"""The agents' workspace pages (docs/workspace.md): my queue, the team's pool, leads taken by phone,
 import and export. The lead page and its actions are in `lead_pages`.
 
 Pages are thin: read the form or the query string, call the same service functions as the
