@@ -6,6 +6,7 @@ import re
 
 from app.wechat.parsing.numerals import parse_number
 from app.wechat.parsing.result import _State
+from app.wechat.parsing.text import fold
 
 _CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
 _TIMELINE = re.compile(
@@ -67,6 +68,20 @@ def _timeline_value(m: re.Match[str]) -> str | None:
     if m.group("en"):
         unit = m.group("enunit").rstrip("s")
         return f"{int(m.group('en'))}{_EN_UNITS[unit]}内"
+    return None
+
+
+def normalise_timeline(phrase: str) -> str | None:
+    """The normalised form of a time phrase written in its own words (三个月之内 → 3个月内).
+
+    The evaluation uses it to compare a label in the text's own words with the parser's
+    normalised value (docs/parser.md, evaluation). None when the phrase holds no time phrase.
+    """
+    text = fold(phrase)
+    for m in _TIMELINE.finditer(text):
+        value = _timeline_value(m)
+        if value:
+            return value
     return None
 
 
