@@ -29,7 +29,10 @@ _HEIGHT_BEFORE = re.compile(
     r"(?:层高|净高|檐高|高度|挑高|限高|檐口|梁下|滴水|ceiling|height)"
     r"|(?<!速)高(?:要求|需要|达到|要|约|为|是|不低于|至少|:)?\s*(?:要求|需要|在)?\s*$"
 )
-_HEIGHT_AFTER = re.compile(r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|ceiling|height)")
+_HEIGHT_AFTER = re.compile(
+    r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|(?:clear\s+|free\s+|eaves\s+|internal\s+)?"
+    r"(?:ceiling|height|clearance|headroom|high)(?![a-z]))"
+)
 _BUILDING_HEIGHT = re.compile(r"建筑高度|建筑限高|楼栋高度|building height")
 _CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|起重机|吊机|行吊|crane"
 _CRANE_BEFORE = re.compile(_CRANE_WORDS)
@@ -61,7 +64,8 @@ _PEOPLE_WE = re.compile(
 )
 # "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
 _STAFF_COUNT = re.compile(
-    rf"(?:员工|工人|职工|用工|人员|就业)(?:大概|大约|约|有|共|总共|一共|规模)?\s*(?P<n>{_NUM})\s*"
+    rf"(?:员工|工人|职工|用工|人员|就业岗位|就业|岗位)(?:大概|大约|约|有|共|总共|一共|规模|达)?\s*"
+    rf"(?P<n>{_NUM})\s*"
     r"(?:来|多|余)?\s*个(?!人|月|亿)"
 )
 _PEOPLE_AFTER = re.compile(

@@ -27,7 +27,7 @@ _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.sp
 _INDUSTRY_TRIGGER = re.compile(
     r"(?P<verb>主要做|专业做|主要从事|专业从事|专注于|致力于|从事|主营|主要经营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
     r"产品是|主要产品|属于|industry)\s*[:]?\s*"
-    r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,12}?)"
+    r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,16}?)"
     r"(?=的|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
 )
@@ -58,7 +58,7 @@ _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![
 # A product noun right after a material or trade term, up to a word that ends the phrase.
 _PRODUCT_AFTER = re.compile(
     r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
-    r"产品|领域|方面|业务|相关|方向)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
+    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
 )
 _NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
 # Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
@@ -66,7 +66,9 @@ _MODIFIERS = frozenset({"高端", "特种", "新型", "绿色", "精密", "先�
 # The end of a trade said after 从事/主营 that is not part of it.
 _TRIGGER_TAIL = re.compile(
     r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)"
-    r"(?:研发|设计|生产|制造|加工|销售|服务))$"
+    r"(?:研发|设计|生产|制造|加工|销售|服务)"
+    # "检测设备研发", "包装材料生产": after a product noun the activity is not part of the trade.
+    r"|(?<=设备|材料|器件|产品|部件|零件|系统|装置|仪器|器材|制品|元件|配件)(?:研发|生产|制造|销售))$"
 )
 # English trades (data/industries.txt, [english]); matched as whole words.
 _INDUSTRY_LATIN = re.compile(
@@ -97,7 +99,8 @@ _INDUSTRY_EN_PATTERNS = (
     ),
     re.compile(
         rf"(?<![a-z])for\s+(?:our|the)\s+(?P<ind>{_EN_WORDS})\s+"
-        r"(?:production|manufacturing|assembly|business|operations?)(?![a-z])"
+        r"(?:production|manufacturing|assembly|business|operations?|team|department|division)"
+        r"(?![a-z])"
     ),
     re.compile(
         rf"(?<![a-z])for\s+(?:an?|the|our)\s+(?:new\s+)?(?P<ind>{_EN_WORDS})\s+"
@@ -126,12 +129,16 @@ _INDUSTRY_EN_PATTERNS = (
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|plant|factory|facility|line|base|workshop|supplier|"
-    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active"
+    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
     r"british|french|"
     r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
+    r"[a-z]+-based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
+    r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
+    r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
+    r"mid-sized|medium-sized|privately-owned|private|state-owned|listed|innovative|"
     r"young|family|listed|ready-built|ready|built|standard|modern|existing|vacant|suitable|"
     r"second-hand|multi-storey|single-storey|good|nice)(?:\s+|$))+"
 )
@@ -151,6 +158,7 @@ _EN_NOT_TRADE = re.compile(
     r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
     r"(?:\s|$)"
 )
+_EN_LAST_ARTICLE = re.compile(r".*(?<![a-z])(?:a|an|the|our|are|is|am)\s+")
 # Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
 _ANNUAL_OUTPUT = (
     r"(?:年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
@@ -166,6 +174,8 @@ _PROJECT_BUILD = re.compile(
     r"(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?"
     rf"{_ANNUAL_OUTPUT}(?P<ind>[\u4e00-\u9fffa-z]{{2,12}}?){_PROJECT_TAIL}"
 )
+_PRODUCTION_WORD = re.compile(r"生产|制造|加工|组装")
+_ORDINAL = re.compile(r"第|[一二两三四五六七八九几这那每]个")
 # "自行车零件厂商": the maker's products.
 _MAKER = re.compile(r"(?P<ind>[\u4e00-\u9fffa-z]{2,10}?)(?:厂商|制造商|生产商|供应商|厂家)")
 _MAKER_LEAD = re.compile(r".*(?:的|是|为|家|个)")
@@ -185,8 +195,14 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             if restart:
                 start = restart.end()
             ind = text[start:end]
-            if len(ind) < 2 or (pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind)):
-                continue
+            # "建设X生产项目": a production project names its product even when X is not a
+            # known term; a bare "建设X项目" must hold one.
+            if len(ind) < 2 or _ORDINAL.search(ind):
+                continue  # 设立第二个生产基地: which base, not what it makes
+            if pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind):
+                made = _PRODUCTION_WORD.search(text, m.end("ind"), m.end()) is not None
+                if not made or _NOT_INDUSTRY.search(ind) or _PLACE_WORD.search(ind):
+                    continue
             if _SPACE_USE.search(ind) or _INDUSTRY_JUNK_START.match(ind):
                 continue
             st.put("industry", st.value(start, end), start, end)
@@ -208,6 +224,9 @@ def _extract_industry_by_pattern(st: _State) -> bool:
         for pattern in _INDUSTRY_EN_PATTERNS:
             for m in pattern.finditer(text):
                 start, end = m.span("ind")
+                article = _EN_LAST_ARTICLE.match(text, start, end)
+                if article:
+                    start = article.end()  # "we are a logistics company": after the article
                 lead = _EN_LEADING_ADJECTIVE.match(text, start, end)
                 if lead:
                     start = lead.end()  # "Japanese precision gear maker": the trade follows

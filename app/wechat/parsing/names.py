@@ -26,7 +26,7 @@ _GENERIC_LEAD = re.compile(
 )
 # A name holding one of these is a sentence, not a company ("想建个新厂", "注册公司").
 _NOT_IN_NAME = re.compile(
-    r"[想要租买找个在需请问吗呢吧啊了或]|建[个厂房设]|可以|能否|开[个家设]|设立|注册|成立|和我"
+    r"[想要租买找个在需请问吗呢吧啊了或拟]|建[个厂房设]|可以|能否|开[个家设]|设立|设厂|购地|注册|成立|和我"
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
 _REGIONS = frozenset(read_sections("regions.txt")["regions"])
@@ -38,7 +38,8 @@ _COMPANY_COLON = re.compile(
 )
 _EN_COMPANY = re.compile(
     r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
-    r"Limited|Group)"
+    r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
+    r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.)(?![\w])"
 )
 
 _SURNAMES = "".join(read_sections("surnames.txt")["single"])
@@ -79,7 +80,7 @@ _EN_CONTACT = re.compile(
 )
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
-    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]|"
+    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：])\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
 )

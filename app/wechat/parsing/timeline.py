@@ -20,17 +20,27 @@ _TIMELINE = re.compile(
     r"节后|月底|下个?月|下周|本月|近期)(?P<before>之前|以前|前)?"
     r"|(?P<month>(?:20\d\d年)?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月)"
     r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底))"
-    r"|within\s+(?P<en>\d{1,2})\s+(?P<enunit>months?|weeks?|days?|years?)"
+    r"|(?:within|in\s+the\s+next|in\s+the\s+coming|in)\s+(?:the\s+next\s+)?"
+    r"(?P<en>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)"
+    r"\s+(?P<enunit>months?|weeks?|days?|years?)(?![a-z])"
     r"|(?P<en_urgent>as\s+soon\s+as\s+possible|urgently|urgent)"
     r"|(?P<en_phrase>next\s+month|next\s+week|next\s+year|(?:by\s+)?(?:the\s+)?end\s+of\s+"
     r"(?:the\s+|this\s+)?year|year-end))"
 )
+_EN_NUMBERS = dict(
+    zip(
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"),
+        range(1, 12),
+        strict=True,
+    )
+) | {"twelve": 12, "a": 1, "an": 1}
 _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
 _TIMELINE_HINT = re.compile(
     r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|"
-    r"asap|within|soon|urgent|next|end of|year-end"
+    r"asap|within|soon|urgent|next|end of|year-end|in (?:the )?(?:\d|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve|an? |coming)"
 )
 
 
@@ -67,7 +77,9 @@ def _timeline_value(m: re.Match[str]) -> str | None:
         return _EN_PHRASES.get(phrase, "年底前")
     if m.group("en"):
         unit = m.group("enunit").rstrip("s")
-        return f"{int(m.group('en'))}{_EN_UNITS[unit]}内"
+        n = m.group("en")
+        count = int(n) if n.isdigit() else _EN_NUMBERS[n]
+        return f"{count}{_EN_UNITS[unit]}内"
     return None
 
 
