@@ -14,6 +14,7 @@ _INDUSTRY_SUFFIX = "|".join(_INDUSTRY_LISTS["suffix"])
 _SCAN_SUFFIX = _INDUSTRY_SUFFIX.replace("生产|", "")
 _STRONG = sorted(_INDUSTRY_LISTS["strong"], key=len, reverse=True)
 _WEAK = sorted(_INDUSTRY_LISTS["weak"], key=len, reverse=True)
+_WEAK_SET = frozenset(_WEAK)
 _INDUSTRY_SCAN = re.compile(
     # "T(?:T)*" rather than "(?:T)+": the engine can then skip ahead on the first character.
     f"{_trie_pattern(_STRONG)}(?:{_trie_pattern(_STRONG)})*"
@@ -25,14 +26,26 @@ _INDUSTRY_NOT_AFTER = re.compile(
 )
 _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
 _INDUSTRY_TRIGGER = re.compile(
-    r"(?P<verb>主要做|专业做|主要从事|专业从事|专注于|致力于|从事|主营|主要经营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
-    r"产品是|主要产品|属于|industry)\s*[:]?\s*"
+    r"(?P<verb>主营业务(?:为|是|有)?|主营产品(?:为|是|有)?|主要业务(?:为|是|有)?|"
+    r"主导产品(?:为|是|有)?|主要产品(?:为|是|有)?|产品(?:为|是)|"
+    r"主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
+    r"(?:主要|专业)?生产(?![线基车厂])|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,16}?)"
-    r"(?=的|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
+    r"(?=的|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
+)
+# "主营业务：X", "主要产品为X": the trade follows, said as such.
+_PRODUCT_VERBS = frozenset(
+    f"{head}{tail}"
+    for head in ("主营业务", "主营产品", "主要业务", "主导产品", "主要产品", "产品")
+    for tail in ("", "为", "是", "有")
 )
 _STRONG_VERBS = frozenset(
     {
+        "专营",
+        "主攻",
+        "专做",
+        "专业生产",
         "主营",
         "主要从事",
         "专业从事",
@@ -65,7 +78,7 @@ _NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买
 _MODIFIERS = frozenset({"高端", "特种", "新型", "绿色", "精密", "先进", "现代"})
 # The end of a trade said after 从事/主营 that is not part of it.
 _TRIGGER_TAIL = re.compile(
-    r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)"
+    r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)?"
     r"(?:研发|设计|生产|制造|加工|销售|服务)"
     # "检测设备研发", "包装材料生产": after a product noun the activity is not part of the trade.
     r"|(?<=设备|材料|器件|产品|部件|零件|系统|装置|仪器|器材|制品|元件|配件)(?:研发|生产|制造|销售))$"
@@ -183,6 +196,53 @@ _MAKER_LEAD = re.compile(r".*(?:的|是|为|家|个)")
 _PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|万)")
 
 
+# "我们是一家电动工具公司", "台资的电子连接器厂": the words before the firm say what it makes.
+_DESCRIBED = re.compile(
+    r"(?:一家|一间|一个|这家|我们是|我们为|我司是|我司为|我司系|本公司是|本公司为|本公司系|是|为|系|的)"
+    r"(?P<ind>[\u4e00-\u9fffa-z]{2,14}?)"
+    r"(?:有限公司|公司|企业|工厂|厂商|厂家|制造商|供应商|生产商|厂(?![房区址长里内子矿方]))"
+)
+_REGION_WORDS = read_sections("regions.txt")["regions"]
+_DESCRIBED_LEAD = re.compile(
+    r"(?:一家|一间|一个|这家|的|专业|专门|小型|中型|大型|民营|私营|国有|台资|港资|外资|合资|独资|"
+    r"上市|高新技术|国家级|知名|领先|创新型|科技型|初创|本土|老牌|传统|省属|市属|县属|国有|国营|央属|"
+    + "|".join(sorted(_REGION_WORDS, key=len, reverse=True))
+    + r")+"
+)
+# Words that describe a firm's form, not its trade (香港贸易公司 names no trade; docs/parser.md).
+_FIRM_WORDS = frozenset(
+    {"科技", "实业", "投资", "发展", "控股", "贸易", "商贸", "集团", "网络", "信息", "企业", "工贸"}
+)
+
+
+_NOT_DESCRIBED = re.compile(r"[的我你他她咱们建设地新老这那]")
+
+
+def _extract_industry_described(st: _State) -> bool:
+    text = st.work
+    for m in _DESCRIBED.finditer(text):
+        start, end = m.span("ind")
+        lead = _DESCRIBED_LEAD.match(text, start, end)
+        if lead:
+            start = lead.end()
+        ind = text[start:end]
+        if (
+            len(ind) < 2
+            or ind in _FIRM_WORDS
+            or ind in _WEAK_SET
+            or _NOT_DESCRIBED.search(ind)
+            or _NOT_INDUSTRY.search(ind)
+            or _PLACE_WORD.search(ind)
+            or _INDUSTRY_JUNK_START.match(ind)
+            or _ORDINAL.search(ind)
+        ):
+            continue
+        st.put("industry", st.value(start, end), start, end)
+        st.mask(start, end)
+        return True
+    return False
+
+
 def _extract_industry_by_pattern(st: _State) -> bool:
     text = st.work
     if "项目" in text or "基地" in text or "生产线" in text or "工厂" in text:
@@ -268,8 +328,7 @@ def _extract_industry(st: _State) -> None:
             and not _NOT_INDUSTRY.search(ind)
         ) or (
             # "主营/从事/生产 X": a trade said as such, even one not in the lists.
-            m.group("verb")
-            in ("主营", "主要从事", "从事", "生产", "主要生产", "经营", "主要做", "专业做")
+            (m.group("verb") in _STRONG_VERBS or m.group("verb") in _PRODUCT_VERBS)
             and len(ind) <= 10
             and not _NOT_INDUSTRY.search(ind)
             and not _PLACE_WORD.search(ind)
@@ -291,11 +350,17 @@ def _extract_industry(st: _State) -> None:
         or (st.has_latin and text.count(" ") >= 3)
     ) and _extract_industry_by_pattern(st):
         return
+    if (
+        "公司" in text or "企业" in text or "厂" in text or "商" in text
+    ) and _extract_industry_described(st):
+        return
     text = st.work
     for m in _INDUSTRY_SCAN.finditer(text):
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
         start, end = m.start(), m.end()
+        if text[start] == "家" and start and text[start - 1] in "一这那每几两哪":
+            continue  # 一家电子厂: "a firm", not 家电
         if text[max(0, start - 2) : start] in _MODIFIERS:
             start -= 2  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
         elif text[max(0, start - 3) : start] == "高性能":

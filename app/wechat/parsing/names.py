@@ -31,7 +31,7 @@ _NOT_IN_NAME = re.compile(
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
 _REGIONS = frozenset(read_sections("regions.txt")["regions"])
 # "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
-_ONE_OF = re.compile(r".*(?:一家|一个|这家|那家)")
+_ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
     r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是)\s*"
     r"(?P<name>[^\s,;。，；!?！？:我\x00]{2,30})"
@@ -109,6 +109,8 @@ def _extract_company(st: _State) -> None:
         lead = _COMPANY_LEAD.match(text, start, m.start())
         if lead:
             start = lead.end()
+            if m.group() in _PLAIN_SUFFIXES and text[start - 1] == "的":
+                continue  # "台资的电子连接器厂" describes the prospect; it names no company
         if _ONE_OF.match(text, start, m.start()):
             continue  # "长沙一家生物科技有限公司" describes the prospect; it names no company
         generic = _GENERIC_LEAD.match(text, start, m.start())
