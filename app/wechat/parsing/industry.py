@@ -99,12 +99,20 @@ _INDUSTRY_LATIN = re.compile(
 _EN_WORDS = r"[a-z][a-z0-9\-]*(?:\s+[a-z][a-z0-9\-]*){0,3}?"
 _EN_STOP = (
     r"(?=\s*(?:[.,;:!?()\x00]|$)|\s+(?:and|for|in|at|with|we|our|to|of|from|plant|factory|"
-    r"facility|line|on|near|looking|who|that)(?![a-z]))"
+    r"facility|line|on|near|looking|who|that|which|seeking|seeks|wants|needs|requires|plans|"
+    r"is|are|would|will|interested|since|by)(?![a-z]))"
 )
 _INDUSTRY_EN_PATTERNS = (
     re.compile(
+        r"(?<![a-z])(?:production|manufacturing|manufacture|making|processing|assembly|"
+        r"development|design|distribution)\s+of\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
         r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
-        rf"make|making|assemble|assembles|assembling)\s+(?P<ind>{_EN_WORDS}){_EN_STOP}"
+        r"make|making|assemble|assembles|assembling|develops|develop|developing|designs|"
+        r"supplies|distributes|distribute|processes|sells|sell|selling)\s+"
+        rf"(?!(?:a|an|the|our|it|them|us|you|and|or)\s)(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
         r"(?<![a-z])(?:plant|factory|facility|line|base|workshop)\s+for\s+(?:the\s+)?"
@@ -141,14 +149,14 @@ _INDUSTRY_EN_PATTERNS = (
 )
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
-    r"manufactur|produc|mak|assembl|plant|factory|facility|line|base|workshop|supplier|"
+    r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|plant|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
     r"british|french|"
     r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
-    r"[a-z]+-based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
+    r"[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
     r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
     r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
     r"mid-sized|medium-sized|privately-owned|private|state-owned|listed|innovative|"
@@ -178,7 +186,8 @@ _ANNUAL_OUTPUT = (
     r"(?:吨|gw|mw|gwh|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
 )
 _PROJECT_TAIL = (
-    r"(?:产业园项目|产业园|产业基地|(?:研发|生产|制造|加工|组装)*(?:项目|基地|生产线|工厂))"
+    r"(?:产业园项目|产业园|产业基地|(?:智能|绿色|数字化)?(?:研发|生产|制造|加工|组装)*"
+    r"(?:项目|基地|生产线|工厂))"
 )
 _PROJECT_NAME = re.compile(
     rf"项目名称\s*[:]?\s*{_ANNUAL_OUTPUT}(?P<ind>[^\s,;:。，；\x00]{{2,20}}?){_PROJECT_TAIL}"
@@ -307,7 +316,8 @@ def _plain_case(words: str) -> str:
 # Words that make an English phrase a space or a plan, not a trade.
 _INDUSTRY_NOT_TRADE_EN = re.compile(
     r"(?<![a-z])(?:sqm|square|sq|m2|mu|acres?|hectares?|factory|warehouse|office|land|plot|"
-    r"space|rent|lease|buy|investment|million|billion|\d)(?![a-z])"
+    r"space|rent|lease|buy|investment|million|billion|plant|facility|site|premises|building|"
+    r"workshop|it|them|us|you|\d)(?![a-z])"
 )
 
 

@@ -66,7 +66,7 @@ _NAME_MARKER = re.compile(
 # "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
 _NAME_MARKER_LATIN = re.compile(
     r"(?:联系人是?|对接人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
-    r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?)(?![a-z])"
+    r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?(?:\s?(?:先生|女士|小姐|总|经理))?)(?![a-z])"
 )
 _SURNAME_ONLY = re.compile(
     rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"

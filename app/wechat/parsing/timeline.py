@@ -11,7 +11,7 @@ from app.wechat.parsing.text import fold
 _CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
 _TIMELINE = re.compile(
     # The leading class lets the engine skip to characters that can start a time phrase.
-    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近awnbeu])"
+    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近awnbeiu])"
     rf"(?:(?P<dur>(?P<n>{_CN_SMALL})\s*(?P<unit>个月|个星期|个礼拜|月|周|星期|天|年))"
     r"(?P<within>之内|以内|内)"
     r"|(?P<urgent>越快越好|尽快|尽早|马上|立即|立刻|急需|急用|急租|急找|急购|急求|很急|比较急|着急|"
