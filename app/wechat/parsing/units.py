@@ -261,7 +261,9 @@ def _bounds(text: str, q: _Qty) -> tuple[float | None, float | None, int]:
         end = m.end()
     if q.more:
         return q.low, None, end
-    m = _BOUND_BEFORE.search(text, max(0, q.start - 18), q.start)
+    # English bounds ("at least 4000 sqm") are words apart from the figure; Chinese ones touch it.
+    width = 18 if q.start and text[q.start - 1] == " " else 4
+    m = _BOUND_BEFORE.search(text, max(0, q.start - width), q.start)
     if m:
         return (q.low, None, end) if m.group("min") else (None, q.high, end)
     return q.low, q.high, end
