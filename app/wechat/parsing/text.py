@@ -89,6 +89,7 @@ _FOLD_SEQ = _as_sequence(_FOLD)
 _FOLD_KEEP_CASE_SEQ = _as_sequence(_FOLD_KEEP_CASE)
 # Traditional characters outside the BMP (rare): read through the dict tables.
 _ASTRAL_FOLD = any(cp >= 0x10000 for cp in _FOLD)
+_HAS_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 # Phone digits read aloud: 幺 is how 1 is said in phone numbers.
 _PHONE_DIGITS = {ord(ch): str(d) for ch, d in CN_DIGITS.items() if ch != "两"}
@@ -114,7 +115,7 @@ _FINANCIAL_SURNAME_DIGIT = re.compile(
 
 def fold(text: str) -> str:
     """Full-width → ASCII, traditional → simplified, lower case; same length as the input."""
-    if _ASTRAL_FOLD and text and max(text) >= "\U00010000":
+    if _ASTRAL_FOLD and _HAS_ASTRAL.search(text):
         folded = text.translate(_FOLD)
     else:
         folded = text.translate(_FOLD_SEQ)
@@ -125,7 +126,7 @@ def fold(text: str) -> str:
 
 def _display(text: str) -> str:
     """A value for people: folded like the matching text but keeping the prospect's case."""
-    if _ASTRAL_FOLD and text and max(text) >= "\U00010000":
+    if _ASTRAL_FOLD and _HAS_ASTRAL.search(text):
         return text.translate(_FOLD_KEEP_CASE)
     return text.translate(_FOLD_KEEP_CASE_SEQ)
 

@@ -141,6 +141,7 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
     multiplier: bool  # the numeral itself carries 万/亿
 
 
+_LONE_DIGITS = frozenset("零〇一二两三四五六七八九")
 _SIMPLE_MULTIPLIERS = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 _TRAIL_MULT = re.compile(r"[百千万亿]+$")
 _PER_AREA_CHARS = re.compile(r"平|㎡|m2|m²|方|亩")
@@ -157,6 +158,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
         pos = m.end()
         if start and text[start - 1] in "0123456789.":
             continue  # the tail of a figure already read (or of a version like v1.2)
+        if pos - start == 1 and text[start] in _LONE_DIGITS:
+            continue  # 一下 / 一起 / 三楼: a lone Chinese digit with nothing after it is no quantity
         a, b, ua, u, qa, qb, per, qm = m.group("a", "b", "ua", "u", "qa", "qb", "per", "qm")
         use_range = b is not None
         if use_range and (
