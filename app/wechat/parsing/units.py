@@ -159,7 +159,7 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
         if start and text[start - 1] in "0123456789.":
             continue  # the tail of a figure already read (or of a version like v1.2)
         if pos - start == 1 and text[start] in _LONE_DIGITS:
-            continue  # 一下 / 一起 / 三楼: a lone Chinese digit with nothing after it is no quantity
+            continue  # 一下 / 一起 / 三楼: a lone Chinese digit is no quantity
         a, b, ua, u, qa, qb, per, qm = m.group("a", "b", "ua", "u", "qa", "qb", "per", "qm")
         use_range = b is not None
         if use_range and (
