@@ -26,6 +26,10 @@ _INDUSTRY_NOT_AFTER = re.compile(
 )
 _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
 _INDUSTRY_TRIGGER = re.compile(
+    # The first characters of the verbs, as a class the engine can skip ahead on (a pattern
+    # starting with a named group of alternatives is otherwise tried at every position: 3×
+    # slower). Keep it in step with the verbs.
+    r"(?=[主专从致经做搞生行产项属i])"
     r"(?P<verb>主营业务(?:为|是|有)?|主营产品(?:为|是|有)?|主要业务(?:为|是|有)?|"
     r"主导产品(?:为|是|有)?|主要产品(?:为|是|有)?|产品(?:为|是)|"
     r"主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"

@@ -38,9 +38,10 @@ _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
 _TIMELINE_HINT = re.compile(
-    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|"
+    r"(?=[内前底急尽早马立刻春国节近越明半下本awsuneyi])"  # first characters, to skip ahead on
+    r"(?:[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|"
     r"asap|within|soon|urgent|next|end of|year-end|in (?:the )?(?:\d|one|two|three|four|five|six|"
-    r"seven|eight|nine|ten|eleven|twelve|an? |coming)"
+    r"seven|eight|nine|ten|eleven|twelve|an? |coming))"
 )
 
 
