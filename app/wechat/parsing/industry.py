@@ -100,7 +100,7 @@ _INDUSTRY_LATIN = re.compile(
 
 # English: "manufactures precision bearings", "a plant for hydraulic valves", "an EV charger
 # maker". The words up to a clause break or a function word are the trade, as written.
-_EN_WORDS = r"[a-z][a-z0-9\-]*(?:\s+[a-z][a-z0-9\-]*){0,3}?"
+_EN_WORDS = r"[a-z0-9][a-z0-9\-]*(?:\s+[a-z][a-z0-9\-]*){0,3}?"
 _EN_STOP = (
     r"(?=\s*(?:[.,;:!?()\x00]|$)|\s+(?:and|for|in|at|with|we|our|to|of|from|plant|factory|"
     r"facility|line|on|near|looking|who|that|which|seeking|seeks|wants|needs|requires|plans|"
@@ -115,7 +115,8 @@ _INDUSTRY_EN_PATTERNS = (
     re.compile(
         r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
         r"make|making|assemble|assembles|assembling|develops|develop|developing|designs|"
-        r"supplies|distributes|distribute|processes|sells|sell|selling)\s+"
+        r"supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
+        r"imports|import)\s+"
         rf"(?!(?:a|an|the|our|it|them|us|you|and|or)\s)(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
@@ -123,7 +124,7 @@ _INDUSTRY_EN_PATTERNS = (
         rf"(?:production\s+of\s+|manufacturing\s+of\s+|making\s+)?(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
-        rf"(?<![a-z])for\s+(?:our|the)\s+(?P<ind>{_EN_WORDS})\s+"
+        rf"(?:(?<![a-z])for|:)\s+(?:(?:our|the|an?)\s+)?(?P<ind>{_EN_WORDS})\s+"
         r"(?:production|manufacturing|assembly|business|operations?|team|department|division)"
         r"(?![a-z])"
     ),
@@ -132,7 +133,8 @@ _INDUSTRY_EN_PATTERNS = (
         r"(?:plant|factory|facility|production\s+line|project|base)(?![a-z])"
     ),
     re.compile(
-        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler)s?\s+of\s+"
+        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler|importer|exporter|"
+        r"distributor|processor)s?\s+of\s+"
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
@@ -140,7 +142,9 @@ _INDUSTRY_EN_PATTERNS = (
     ),
     re.compile(
         rf"(?:^|[.!?;]\s+|(?<![a-z])(?:an?|the|our)\s+)(?P<ind>{_EN_WORDS})\s+"
-        r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business)s?(?![a-z])"
+        r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business|importer|"
+        r"exporter|distributor|trader|wholesaler|retailer|startup|start-up|brand|specialist|"
+        r"provider|operator|group)s?(?![a-z])"
     ),
     re.compile(
         r"(?<![a-z])(?:speciali[sz](?:e|es|ed|ing)|engaged|focus(?:ed|es|ing)?|active)\s+(?:in|on)\s+"
@@ -153,7 +157,8 @@ _INDUSTRY_EN_PATTERNS = (
 )
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
-    r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|plant|factory|facility|line|base|workshop|supplier|"
+    r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
+    r"trader|brand|group|plant|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
@@ -164,6 +169,8 @@ _EN_LEADING_ADJECTIVE = re.compile(
     r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
     r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
     r"mid-sized|medium-sized|privately-owned|private|state-owned|listed|innovative|"
+    r"one\s+of\s+the|largest|biggest|top|major|premium|professional|specialist|specialised|"
+    r"specialized|independent|certified|renowned|well-known|established|fast-growing|"
     r"young|family|listed|ready-built|ready|built|standard|modern|existing|vacant|suitable|"
     r"second-hand|multi-storey|single-storey|good|nice)(?:\s+|$))+"
 )
@@ -178,10 +185,14 @@ _EN_MORE_WORDS = re.compile(
     r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
 )
 _EN_NOT_TRADE = re.compile(
-    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|"
+    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
+    r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
     r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
     r"(?:\s|$)"
+)
+_EN_ACTIVITY_TAIL = re.compile(
+    r"\s+(?:production|manufacturing|assembly|operations?|business|processing)$"
 )
 _EN_LAST_ARTICLE = re.compile(r".*(?<![a-z])(?:a|an|the|our|are|is|am)\s+")
 # Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
@@ -201,7 +212,9 @@ _PROJECT_BUILD = re.compile(
     rf"{_ANNUAL_OUTPUT}(?P<ind>[\u4e00-\u9fffa-z]{{2,12}}?){_PROJECT_TAIL}"
 )
 _PRODUCTION_WORD = re.compile(r"生产|制造|加工|组装")
-_ORDINAL = re.compile(r"第|[一二两三四五六七八九几这那每]个")
+_ORDINAL = re.compile(
+    r"第|[一二两三四五六七八九几这那每]个|区域|华[中南东北]|西[南北]|东北|中部|全球|亚太|总部"
+)
 # "自行车零件厂商": the maker's products.
 _MAKER = re.compile(r"(?P<ind>[\u4e00-\u9fffa-z]{2,10}?)(?:厂商|制造商|生产商|供应商|厂家)")
 _MAKER_LEAD = re.compile(r".*(?:的|是|为|家|个)")
@@ -306,6 +319,9 @@ def _extract_industry_by_pattern(st: _State) -> bool:
                 ind = text[start:end]
                 if not ind or _EN_NOT_TRADE.match(ind) or _INDUSTRY_NOT_TRADE_EN.search(ind):
                     continue
+                tail = _EN_ACTIVITY_TAIL.search(text, start, end)
+                if tail and tail.start() > start:
+                    end = tail.start()  # "for hydraulic valve production": the product
                 st.put("industry", _plain_case(st.value(start, end)), start, end)
                 st.mask(start, end)
                 return True
@@ -321,7 +337,7 @@ def _plain_case(words: str) -> str:
 _INDUSTRY_NOT_TRADE_EN = re.compile(
     r"(?<![a-z])(?:sqm|square|sq|m2|mu|acres?|hectares?|factory|warehouse|office|land|plot|"
     r"space|rent|lease|buy|investment|million|billion|plant|facility|site|premises|building|"
-    r"workshop|it|them|us|you|\d)(?![a-z])"
+    r"workshop|it|them|us|you|\d[\d,.]*)(?![a-z\d])"
 )
 
 

@@ -76,19 +76,53 @@ _SURNAME_ONLY = re.compile(
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
     r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
-    r"(?:\s+[^\W\d_][^\W\d_\-']{1,20})?(?![^\W\d_])"
+    r"(?:\s+[^\W\d_][^\W\d_\-']{1,20}(?:-[^\W\d_]{2,20})?)?(?![^\W\d_])"
 )
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
-    r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：])\s*"
+    r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：]|\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
+    r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
 _LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")
 # Words after Mr./Ms. that are not the name's second part ("Ms. Weber, please", "Mr. Li at").
 _NOT_SECOND_NAME = frozenset(
-    ("at", "on", "in", "and", "or", "please", "call", "tel", "phone", "mobile", "from", "of")
+    (
+        "at",
+        "on",
+        "in",
+        "and",
+        "or",
+        "please",
+        "call",
+        "tel",
+        "phone",
+        "mobile",
+        "from",
+        "of",
+        "will",
+        "would",
+        "can",
+        "could",
+        "is",
+        "to",
+        "via",
+        "by",
+        "email",
+        "who",
+        "our",
+        "we",
+        "for",
+        "with",
+        "here",
+        "speaking",
+        "wechat",
+        "whatsapp",
+        "cell",
+        "mob",
+    )
 )
 
 
@@ -159,6 +193,14 @@ def _extract_contact(st: _State) -> None:
             continue
         if text[start : m.end()] in _NOT_NAMES:
             continue
+        full = start - 2
+        if (
+            full >= 0
+            and text[full] in _SURNAME_SET
+            and _is_cjk(text[full + 1])
+            and (full == 0 or not _is_cjk(text[full - 1]))
+        ):
+            start = full  # "，陈大文先生": a full name standing alone keeps its given name
         st.put("contact_name", st.value(start, m.end()), start, m.end())
         st.mask(start, m.end())
         return
@@ -196,6 +238,9 @@ def _extract_contact(st: _State) -> None:
         or "this is" in text
         or "contact" in text
         or "attn" in text
+        or "regards" in text
+        or "sincerely" in text
+        or "yours" in text
         else None
     )
     if m and _MASK not in text[m.start("name") : m.end("name")]:
