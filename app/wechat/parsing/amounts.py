@@ -68,6 +68,12 @@ _STAFF_COUNT = re.compile(
     rf"(?P<n>{_NUM})\s*"
     r"(?:来|多|余)?\s*个(?!人|月|亿)"
 )
+# "a staff of 120", "headcount: 80", "workforce of about 300".
+_EN_STAFF = re.compile(
+    r"(?<![a-z])(?:staff|headcount|workforce|employees|workers|team)\s*(?:of|:|is|will\s+be)?\s*"
+    r"(?:about|around|approximately|approx\.?|some|roughly|~)?\s*(?P<n>\d{1,3}(?:,\d{3})*|\d+)"
+    r"(?![\d.,]*\s*(?:sqm|sq|m2|m²|square|mu|acres?|hectares?|%|million|billion|k\b|m\b))"
+)
 _PEOPLE_AFTER = re.compile(
     r"\s*(?:左右|以上|多)?\s*(?:的[\u4e00-\u9fff]{0,4}?)?(?:员工|工人|职工|人员|团队|规模|就业)"
 )
@@ -171,6 +177,10 @@ def _extract_quantities(st: _State) -> None:
         number = parse_number(m.group("n")) if m else None
         if m and number is not None and 1 <= number[0] < 1e6:
             st.put("employees", int(number[0]), m.start("n"), m.end())
+    if "employees" not in st.fields and st.has_latin:
+        m = _EN_STAFF.search(text)
+        if m:
+            st.put("employees", int(m.group("n").replace(",", "")), m.start("n"), m.end("n"))
     if crane:
         st.put("crane_tonnes", crane[0], crane[1], crane[2])
     if power:

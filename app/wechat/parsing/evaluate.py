@@ -52,12 +52,15 @@ def same_value(expected: object, got: object) -> bool:
 def same_timeline(expected: object, got: object, source: str | None) -> bool:
     """A timeline labelled either way: normalised (dev: "3个月内") or in the text's own words
     (held-out: "三个月之内"). Right when the label is the parsed value, the exact words the
-    parser read it from, or a phrase that normalises to the parsed value."""
+    parser read it from, or a phrase that normalises to the parsed value (with or without a
+    final 前, "by")."""
     if not isinstance(expected, str) or not isinstance(got, str):
         return same_value(expected, got)
     if expected == got or (source is not None and fold(expected) == fold(source)):
         return True
-    return normalise_timeline(expected) == got
+    # "Q2 2027" and "by Q2 2027", "年底" and "年底前": the same deadline, with or without "by".
+    normalised = normalise_timeline(expected)
+    return normalised is not None and normalised.removesuffix("前") == got.removesuffix("前")
 
 
 @dataclass

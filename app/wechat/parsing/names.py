@@ -82,7 +82,8 @@ _EN_CONTACT = re.compile(
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：]|\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
-    r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
+    r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
+    r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
@@ -241,6 +242,8 @@ def _extract_contact(st: _State) -> None:
         or "regards" in text
         or "sincerely" in text
         or "yours" in text
+        or "thank" in text
+        or "cheers" in text
         else None
     )
     if m and _MASK not in text[m.start("name") : m.end("name")]:
