@@ -40,7 +40,10 @@ _EN_NUMBERS = dict(
         strict=True,
     )
 ) | {"twelve": 12, "a": 1, "an": 1}
-_EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_EN_MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
 _EN_PARTS = {
     "early": "初",
     "mid": "中",
@@ -55,8 +58,9 @@ _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "�
 _TIMELINE_HINT = re.compile(
     r"(?=[内前底急尽早马立刻春国节近越明半下本awsuneyiqb])"  # first characters, to skip ahead on
     r"(?:[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|"
-    r"asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |in (?:the )?(?:\d|one|two|three|four|five|six|"
-    r"seven|eight|nine|ten|eleven|twelve|an? |coming))"
+    r"asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |"
+    r"in (?:the )?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|an? |"
+    r"coming))"
 )
 
 
