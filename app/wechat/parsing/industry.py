@@ -191,6 +191,7 @@ _EN_NOT_TRADE = re.compile(
     r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
     r"(?:\s|$)"
 )
+_EN_PLACE_AFTER = re.compile(r"\s+(?:center|centre|hub|park|zone|cluster|district)(?![a-z])")
 _EN_ACTIVITY_TAIL = re.compile(
     r"\s+(?:production|manufacturing|assembly|operations?|business|processing)$"
 )
@@ -251,6 +252,8 @@ def _extract_industry_described(st: _State) -> bool:
         lead = _DESCRIBED_LEAD.match(text, start, end)
         if lead:
             start = lead.end()
+        if end - start > 2 and text[end - 1] in "大小":
+            end -= 1  # 工具机大厂: a big maker of machine tools
         ind = text[start:end]
         if (
             len(ind) < 2
@@ -413,6 +416,8 @@ def _extract_industry(st: _State) -> None:
         return
     if st.has_latin:
         m = _INDUSTRY_LATIN.search(text)
+        while m and _EN_PLACE_AFTER.match(text, m.end()):
+            m = _INDUSTRY_LATIN.search(text, m.end())  # "a logistics center" is a use of space
         if m:
             end = m.end()
             more = _EN_MORE_WORDS.match(text, end)
