@@ -64,6 +64,9 @@ class ParseResult:
         return {name: parsed.value for name, parsed in self.fields.items()}
 
 
+_new_tuple = tuple.__new__
+
+
 class _State:
     """Working text for one parse: the folded text with claimed spans masked."""
 
@@ -87,7 +90,8 @@ class _State:
 
     def put(self, name: str, value: object, start: int, end: int) -> None:
         if name not in self.fields:
-            self.fields[name] = ParsedField(value, self.original[start:end])
+            # tuple.__new__ directly: a named tuple's own __new__ is a Python-level wrapper.
+            self.fields[name] = _new_tuple(ParsedField, (value, self.original[start:end]))
 
     def value(self, start: int, end: int) -> str:
         return _display(self.original[start:end])

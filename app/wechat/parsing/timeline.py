@@ -55,10 +55,11 @@ _EN_PARTS = {
 _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
-_TIMELINE_HINT = re.compile(
-    r"(?=[内前底急尽早马立刻春国节近越明半下本awsuneyiqb])"  # first characters, to skip ahead on
-    r"(?:[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|"
-    r"asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |"
+_TIMELINE_HINT = re.compile(r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月")
+# English ones, looked for only in a text with Latin letters.
+_TIMELINE_HINT_EN = re.compile(
+    r"(?=[awsuneyiqb])"  # first characters, to skip ahead on
+    r"(?:asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |"
     r"in (?:the )?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|an? |"
     r"coming))"
 )
@@ -131,7 +132,7 @@ def normalise_timeline(phrase: str) -> str | None:
 def _extract_timeline(st: _State) -> None:
     # Not masked: 急租 is also a deal word, and time phrases hold no figures other steps need.
     text = st.work
-    if not _TIMELINE_HINT.search(text):
+    if not (_TIMELINE_HINT.search(text) or (st.has_latin and _TIMELINE_HINT_EN.search(text))):
         return
     for m in _TIMELINE.finditer(text):
         if m.start() and "0" <= text[m.start() - 1] <= "9":
