@@ -59,13 +59,15 @@ _COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
 # Words that look like surname + title but are not a person (施工 is building work).
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
-    r"(?:联系人是|联系人|姓名|称呼|对接人|我叫|本人|我是)\s*[:]?\s*"
+    r"(?:联系人是|联系人|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|本人|我是)"
+    r"\s*[:]?\s*"
     rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
+    r"(?:先生|女士|小姐|经理|总)?"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
 )
 # "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
 _NAME_MARKER_LATIN = re.compile(
-    r"(?:联系人是?|对接人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
+    r"(?:联系人是?|联络人|对接人|负责人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
     r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?(?:\s?(?:先生|女士|小姐|总|经理))?)(?![a-z])"
 )
 _SURNAME_ONLY = re.compile(
@@ -261,3 +263,26 @@ def _extract_contact(st: _State) -> None:
         value = " ".join(st.original[start:end].split())
         st.put("contact_name", value, start, end)
         st.mask(start, end)
+        return
+    if " " in text:
+        m = _EN_SIGNATURE.search(st.original)
+        if (
+            m
+            and _MASK not in text[m.start("name") : m.end("name")]
+            and not _NOT_SIGNATURE.search(text, m.start("name"), m.end("name"))
+        ):
+            st.put("contact_name", m.group("name"), *m.span("name"))
+            st.mask(*m.span("name"))
+
+
+# "…, +44 20 7946 0958, James Wilson.": a name signed at the end of an English message.
+_EN_SIGNATURE = re.compile(
+    r"(?:[,;.]\s*|\d\s+|-\s+)(?P<name>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2})\.?\s*\Z"
+)
+# Capitalised words at the end that are a place, a firm or a courtesy, not a person.
+_NOT_SIGNATURE = re.compile(
+    r"(?<![a-z])(?:district|city|county|zone|park|province|china|zhuzhou|hunan|hong|kong|"
+    r"taiwan|germany|japan|korea|singapore|team|group|ltd|limited|inc|gmbh|company|co|"
+    r"thank|thanks|regards|best|kind|good|day|morning|afternoon|evening|dear|sir|madam|"
+    r"hello|hi|please|welcome|sales|office|department|manager|director)(?![a-z])"
+)
