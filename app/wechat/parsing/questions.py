@@ -62,6 +62,17 @@ def says_no_longer_looking(folded: str) -> bool:
         or "定下" in folded
         or ("n" in folded and ("found" in folded or "interest" in folded or "need" in folded))
         or "longer" in folded
+        or "选" in folded
+        or "别处" in folded
+        or "不来" in folded
+        or "取消" in folded
+        or "暂缓" in folded
+        or "another" in folded
+        or "go with" in folded
+        or "gone with" in folded
+        or "looking anymore" in folded
+        or "on hold" in folded
+        or "cancelled" in folded
     ):
         return False  # on the hot path: most enquiries hold none of these
     return _LOST.search(folded) is not None
