@@ -29,9 +29,10 @@ _INDUSTRY_TRIGGER = re.compile(
     # The first characters of the verbs, as a class the engine can skip ahead on (a pattern
     # starting with a named group of alternatives is otherwise tried at every position: 3×
     # slower). Keep it in step with the verbs.
-    r"(?=[主专从致经做搞生行产项属i])"
-    r"(?P<verb>主营业务(?:为|是|有)?|主营产品(?:为|是|有)?|主要业务(?:为|是|有)?|"
-    r"主导产品(?:为|是|有)?|主要产品(?:为|是|有)?|产品(?:为|是)|"
+    r"(?=[主专从致经做搞生行产项属研设i])"
+    r"(?P<verb>主营业务(?:为|是|有|包括)?|主营产品(?:为|是|有|包括)?|主要业务(?:为|是|有|包括)?|"
+    r"主导产品(?:为|是|有|包括)?|主要产品(?:为|是|有|包括)?|产品(?:为|是)|经营范围(?:为|是|包括)?|"
+    r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
     r"主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
     r"(?:主要|专业)?生产(?![线基车厂])|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,16}?)"
@@ -39,10 +40,19 @@ _INDUSTRY_TRIGGER = re.compile(
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
 )
 # "主营业务：X", "主要产品为X": the trade follows, said as such.
-_PRODUCT_VERBS = frozenset(
-    f"{head}{tail}"
-    for head in ("主营业务", "主营产品", "主要业务", "主导产品", "主要产品", "产品")
-    for tail in ("", "为", "是", "有")
+_PRODUCT_VERBS = (
+    frozenset(
+        f"{head}{tail}"
+        for head in ("主营业务", "主营产品", "主要业务", "主导产品", "主要产品", "产品")
+        for tail in ("", "为", "是", "有", "包括")
+    )
+    | {"经营范围", "经营范围为", "经营范围是", "经营范围包括", "生产制造"}
+    | {
+        f"{a}{c}{b}"
+        for a in ("研发", "设计")
+        for b in ("生产", "制造")
+        for c in ("", "及", "和", "与", "、")
+    }
 )
 _STRONG_VERBS = frozenset(
     {
@@ -288,6 +298,10 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             # known term; a bare "建设X项目" must hold one.
             if len(ind) < 2 or _ORDINAL.search(ind):
                 continue  # 设立第二个生产基地: which base, not what it makes
+            region = _DESCRIBED_LEAD.match(text, start, end)
+            if region and end - region.end() >= 2 and "的" not in region.group():
+                start = region.end()  # 湖南XX新能源电池回收利用项目: the product, not the place
+                ind = text[start:end]
             if pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind):
                 made = _PRODUCTION_WORD.search(text, m.end("ind"), m.end()) is not None
                 if not made or _NOT_INDUSTRY.search(ind) or _PLACE_WORD.search(ind):
