@@ -138,7 +138,10 @@ def _extract_quantities(st: _State) -> None:
             if not q.per:  # a price (元/平, 万/月) is not an amount
                 if foreign is None:
                     foreign = st.has_latin or _FOREIGN_HINT.search(text) is not None
-                _assign_money(st, q, _sentence_before(text, q.start, 24), foreign)
+                # English puts more words between "tax" and its figure ("annual tax
+                # contribution is expected to be around RMB 5 million").
+                width = 48 if st.has_latin else 24
+                _assign_money(st, q, _sentence_before(text, q.start, width), foreign)
         elif cat == _POWER:
             if power is None or q.high > power[0]:
                 power = (q.high, q.start, q.end)

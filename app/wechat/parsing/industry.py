@@ -197,6 +197,7 @@ _EN_MORE_WORDS = re.compile(
 _EN_NOT_TRADE = re.compile(
     r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
     r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
+    r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
     r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
     r"(?:\s|$)"
