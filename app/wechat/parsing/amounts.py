@@ -49,7 +49,8 @@ _PRICE_AFTER = re.compile(
 # amounts are in 万元 RMB; docs/parser.md, money).
 _FOREIGN_HINT = re.compile(r"[美欧港日英台瑞$€£]")
 _CURRENCY_BEFORE = re.compile(
-    r"(?P<cur>usd|us\$|\$|eur|€|euros?|hkd|hk\$|jpy|gbp|£|chf|twd|nt\$|sgd)\s*$"
+    r"(?P<cur>usd|us\$|\$|eur|€|euros?|hkd|hk\$|jpy|gbp|£|chf|twd|nt\$|sgd|美元|美金|欧元|港币|港元|"
+    r"日元|英镑|新台币|台币|瑞士法郎)\s*(?:约|大约|约为)?\s*$"
 )
 _CURRENCY_AFTER = re.compile(
     r"\s*(?P<cur>usd|us\s+dollars?|dollars?|euros?|eur|hkd|chf|jpy|gbp|美元|美金|欧元|港币|港元|"
@@ -230,7 +231,7 @@ def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
     source = st.original[q.start : q.end]
     currency = None
     if foreign:
-        currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
+        currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 8), q.start) or (
             _CURRENCY_AFTER.match(st.work, q.end)
         )
     code = _currency_code(currency.group("cur")) if currency is not None else None

@@ -11,9 +11,10 @@ from app.wechat.parsing.text import fold
 _CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
 _TIMELINE = re.compile(
     # The leading class lets the engine skip to characters that can start a time phrase.
-    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近awnbeiuqmlt])"
+    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近第awnbeiuqmlt])"
     rf"(?:(?P<dur>(?P<n>{_CN_SMALL})\s*(?P<unit>个月|个星期|个礼拜|月|周|星期|天|年))"
     r"(?P<within>之内|以内|内)"
+    r"|(?P<quarter>(?:今年|明年|20\d\d年)?第?[一二三四1-4]季度)(?P<qbefore>之前|以前|前|末|底|内)?"
     r"|(?P<urgent>越快越好|尽快|尽早|马上|立即|立刻|急需|急用|急租|急找|急购|急求|很急|比较急|着急|"
     r"急(?=\s*[!！])|asap)"
     r"|(?P<phrase>(?:今年|明年|年)(?:上半年|下半年|底|内|中|初)|上半年|下半年|明年|春节|国庆|年后|"
@@ -55,7 +56,7 @@ _EN_PARTS = {
 _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
-_TIMELINE_HINT = re.compile(r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月")
+_TIMELINE_HINT = re.compile(r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|季度")
 # English ones, looked for only in a text with Latin letters.
 _TIMELINE_HINT_EN = re.compile(
     r"(?=[awsuneyiqb])"  # first characters, to skip ahead on
@@ -87,6 +88,9 @@ def _timeline_value(m: re.Match[str]) -> str | None:
         return "尽快"
     if m.group("phrase"):
         return m.group("phrase") + ("前" if m.group("before") else "")
+    if m.group("quarter"):
+        before = m.group("qbefore")
+        return m.group("quarter") + ("前" if before in ("之前", "以前", "前") else before or "")
     if m.group("month"):
         if m.group("end"):
             return m.group("month") + "底"
