@@ -62,7 +62,9 @@ def says_no_longer_looking(folded: str) -> bool:
         or "定下" in folded
         or ("n" in folded and ("found" in folded or "interest" in folded or "need" in folded))
         or "longer" in folded
-        or "选" in folded
+        or "选好" in folded
+        or "选定" in folded
+        or "另选" in folded
         or "别处" in folded
         or "不来" in folded
         or "取消" in folded

@@ -246,11 +246,15 @@ def _has_mult(numeral: str) -> bool:
 
 
 _BOUND_BEFORE = re.compile(
-    r"(?:(?P<min>至少|不少于|不低于|不小于|最少|起码|最低|(?<!不)大于|(?<!不)超过|(?<!不)多于|>|≥|"
-    r"at\s+least|minimum(?:\s+of)?|min\.?|no\s+less\s+than|not\s+less\s+than|more\s+than|"
-    r"over)"
-    r"|(?P<max>不超过|不大于|最多|最大|(?<!不)小于|(?<!不)少于|不到|<|≤|at\s+most|up\s+to|"
-    r"maximum(?:\s+of)?|max\.?|no\s+more\s+than|not\s+more\s+than|less\s+than|under))\s*$"
+    r"(?:(?P<min>至少|不少于|不低于|不小于|最少|起码|最低|(?<!不)大于|(?<!不)超过|(?<!不)多于|>|≥)"
+    r"|(?P<max>不超过|不大于|最多|最大|(?<!不)小于|(?<!不)少于|不到|<|≤))\s*$"
+)
+# English bounds, words apart from the figure ("at least 4000 sqm"); looked for after a space.
+_BOUND_BEFORE_EN = re.compile(
+    r"(?:(?P<min>at\s+least|minimum(?:\s+of)?|min\.?|no\s+less\s+than|not\s+less\s+than|"
+    r"more\s+than|over|至少|不少于|不低于)"
+    r"|(?P<max>at\s+most|up\s+to|maximum(?:\s+of)?|max\.?|no\s+more\s+than|"
+    r"not\s+more\s+than|less\s+than|under|不超过|最多))\s*$"
 )
 _BOUND_AFTER = re.compile(
     r"\s*(?:(?P<min>以上|之上|往上|起步|起|\+|多|or\s+(?:more|above|larger|bigger)|and\s+above)|(?P<max>以内|以下|之内|之下|内)|(?P<approx>左右|上下))"
@@ -272,8 +276,10 @@ def _bounds(text: str, q: _Qty) -> tuple[float | None, float | None, int]:
     if q.more:
         return q.low, None, end
     # English bounds ("at least 4000 sqm") are words apart from the figure; Chinese ones touch it.
-    width = 18 if q.start and text[q.start - 1] == " " else 4
-    m = _BOUND_BEFORE.search(text, max(0, q.start - width), q.start)
+    if q.start and text[q.start - 1] == " ":
+        m = _BOUND_BEFORE_EN.search(text, max(0, q.start - 18), q.start)
+    else:
+        m = _BOUND_BEFORE.search(text, max(0, q.start - 4), q.start)
     if m:
         return (q.low, None, end) if m.group("min") else (None, q.high, end)
     return q.low, q.high, end
