@@ -59,3 +59,18 @@ def test_the_command_prints_per_style_and_per_field_figures(capsys):
     assert "heldout:" in out
     assert "per style:" in out
     assert "misses:" not in out
+
+
+def test_a_timeline_counts_whether_labelled_normalised_or_in_the_texts_own_words():
+    rows = [
+        {"text": "三个月之内想租2000平厂房", "style": "voice",
+         "expected": {"need_type": "factory", "deal": "rent", "area_min_m2": 2000.0,
+                      "area_max_m2": 2000.0, "timeline": label}}
+        for label in ("3个月内", "三个月之内", "三個月之內")
+    ] + [
+        {"text": "三个月之内想租2000平厂房", "style": "voice",
+         "expected": {"need_type": "factory", "deal": "rent", "area_min_m2": 2000.0,
+                      "area_max_m2": 2000.0, "timeline": "下个月"}},
+    ]  # fmt: skip
+    report = evaluate.score("sample", rows)
+    assert (report.per_field["timeline"].right, report.per_field["timeline"].total) == (3, 4)

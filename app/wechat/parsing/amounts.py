@@ -29,7 +29,10 @@ _HEIGHT_BEFORE = re.compile(
     r"(?:层高|净高|檐高|高度|挑高|限高|檐口|梁下|滴水|ceiling|height)"
     r"|(?<!速)高(?:要求|需要|达到|要|约|为|是|不低于|至少|:)?\s*(?:要求|需要|在)?\s*$"
 )
-_HEIGHT_AFTER = re.compile(r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|ceiling|height)")
+_HEIGHT_AFTER = re.compile(
+    r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|(?:clear\s+|free\s+|eaves\s+|internal\s+)?"
+    r"(?:ceiling|height|clearance|headroom|high)(?![a-z]))"
+)
 _BUILDING_HEIGHT = re.compile(r"建筑高度|建筑限高|楼栋高度|building height")
 _CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|起重机|吊机|行吊|crane"
 _CRANE_BEFORE = re.compile(_CRANE_WORDS)
@@ -46,7 +49,8 @@ _PRICE_AFTER = re.compile(
 # amounts are in 万元 RMB; docs/parser.md, money).
 _FOREIGN_HINT = re.compile(r"[美欧港日英台瑞$€£]")
 _CURRENCY_BEFORE = re.compile(
-    r"(?P<cur>usd|us\$|\$|eur|€|euros?|hkd|hk\$|jpy|gbp|£|chf|twd|nt\$|sgd)\s*$"
+    r"(?P<cur>usd|us\$|\$|eur|€|euros?|hkd|hk\$|jpy|gbp|£|chf|twd|nt\$|sgd|美元|美金|欧元|港币|港元|"
+    r"日元|英镑|新台币|台币|瑞士法郎)\s*(?:约|大约|约为)?\s*$"
 )
 _CURRENCY_AFTER = re.compile(
     r"\s*(?P<cur>usd|us\s+dollars?|dollars?|euros?|eur|hkd|chf|jpy|gbp|美元|美金|欧元|港币|港元|"
@@ -61,8 +65,15 @@ _PEOPLE_WE = re.compile(
 )
 # "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
 _STAFF_COUNT = re.compile(
-    rf"(?:员工|工人|职工|用工|人员|就业)(?:大概|大约|约|有|共|总共|一共|规模)?\s*(?P<n>{_NUM})\s*"
+    rf"(?:员工|工人|职工|用工|人员|就业岗位|就业|岗位)(?:大概|大约|约|有|共|总共|一共|规模|达)?\s*"
+    rf"(?P<n>{_NUM})\s*"
     r"(?:来|多|余)?\s*个(?!人|月|亿)"
+)
+# "a staff of 120", "headcount: 80", "workforce of about 300".
+_EN_STAFF = re.compile(
+    r"(?<![a-z])(?:staff|headcount|workforce|employees|workers|team)\s*(?:of|:|is|will\s+be)?\s*"
+    r"(?:about|around|approximately|approx\.?|some|roughly|~)?\s*(?P<n>\d{1,3}(?:,\d{3})*|\d+)"
+    r"(?![\d.,]*\s*(?:sqm|sq|m2|m²|square|mu|acres?|hectares?|%|million|billion|k\b|m\b))"
 )
 _PEOPLE_AFTER = re.compile(
     r"\s*(?:左右|以上|多)?\s*(?:的[\u4e00-\u9fff]{0,4}?)?(?:员工|工人|职工|人员|团队|规模|就业)"
@@ -128,7 +139,10 @@ def _extract_quantities(st: _State) -> None:
             if not q.per:  # a price (元/平, 万/月) is not an amount
                 if foreign is None:
                     foreign = st.has_latin or _FOREIGN_HINT.search(text) is not None
-                _assign_money(st, q, _sentence_before(text, q.start, 24), foreign)
+                # English puts more words between "tax" and its figure ("annual tax
+                # contribution is expected to be around RMB 5 million").
+                width = 48 if st.has_latin else 24
+                _assign_money(st, q, _sentence_before(text, q.start, width), foreign)
         elif cat == _POWER:
             if power is None or q.high > power[0]:
                 power = (q.high, q.start, q.end)
@@ -167,6 +181,10 @@ def _extract_quantities(st: _State) -> None:
         number = parse_number(m.group("n")) if m else None
         if m and number is not None and 1 <= number[0] < 1e6:
             st.put("employees", int(number[0]), m.start("n"), m.end())
+    if "employees" not in st.fields and st.has_latin:
+        m = _EN_STAFF.search(text)
+        if m:
+            st.put("employees", int(m.group("n").replace(",", "")), m.start("n"), m.end("n"))
     if crane:
         st.put("crane_tonnes", crane[0], crane[1], crane[2])
     if power:
@@ -213,7 +231,7 @@ def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
     source = st.original[q.start : q.end]
     currency = None
     if foreign:
-        currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 6), q.start) or (
+        currency = _CURRENCY_BEFORE.search(st.work, max(0, q.start - 8), q.start) or (
             _CURRENCY_AFTER.match(st.work, q.end)
         )
     code = _currency_code(currency.group("cur")) if currency is not None else None

@@ -26,6 +26,9 @@ from pathlib import Path
 
 from app.wechat.parsing import load_districts, parse_enquiry
 from app.wechat.parsing.questions import question_topic
+from app.wechat.parsing.result import ParseResult
+from app.wechat.parsing.text import fold
+from app.wechat.parsing.timeline import normalise_timeline
 
 LABELLED_DIR = Path(__file__).resolve().parents[3] / "tests" / "wechat"
 SETS = {
@@ -44,6 +47,20 @@ def same_value(expected: object, got: object) -> bool:
         a, b = float(expected), float(got)
         return abs(a - b) <= 0.01 * max(abs(a), abs(b))
     return expected == got
+
+
+def same_timeline(expected: object, got: object, source: str | None) -> bool:
+    """A timeline labelled either way: normalised (dev: "3个月内") or in the text's own words
+    (held-out: "三个月之内"). Right when the label is the parsed value, the exact words the
+    parser read it from, or a phrase that normalises to the parsed value (with or without a
+    final 前, "by")."""
+    if not isinstance(expected, str) or not isinstance(got, str):
+        return same_value(expected, got)
+    if expected == got or (source is not None and fold(expected) == fold(source)):
+        return True
+    # "Q2 2027" and "by Q2 2027", "年底" and "年底前": the same deadline, with or without "by".
+    normalised = normalise_timeline(expected)
+    return normalised is not None and normalised.removesuffix("前") == got.removesuffix("前")
 
 
 @dataclass
@@ -75,13 +92,20 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def _same(name: str, expected: object, got: object, parsed: ParseResult) -> bool:
+    if name == "timeline":
+        return same_timeline(expected, got, parsed.fields[name].source)
+    return same_value(expected, got)
+
+
 def score(name: str, rows: Iterable[dict]) -> Report:
     districts = load_districts(DISTRICTS)
     report = Report(name)
     for row in rows:
         report.enquiries += 1
         expected = dict(row.get("expected") or {})
-        got = parse_enquiry(row["text"], districts).as_dict()
+        parsed = parse_enquiry(row["text"], districts)
+        got = parsed.as_dict()
         style = row.get("style") or "unstyled"
         if style == "question":
             topic = question_topic(row["text"])
@@ -92,7 +116,7 @@ def score(name: str, rows: Iterable[dict]) -> Report:
         decisions = [
             (
                 name,
-                name in expected and name in got and same_value(expected[name], got[name]),
+                name in expected and name in got and _same(name, expected[name], got[name], parsed),
             )
             for name in sorted(set(expected) | set(got))
         ]

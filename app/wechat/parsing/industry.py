@@ -14,6 +14,7 @@ _INDUSTRY_SUFFIX = "|".join(_INDUSTRY_LISTS["suffix"])
 _SCAN_SUFFIX = _INDUSTRY_SUFFIX.replace("生产|", "")
 _STRONG = sorted(_INDUSTRY_LISTS["strong"], key=len, reverse=True)
 _WEAK = sorted(_INDUSTRY_LISTS["weak"], key=len, reverse=True)
+_WEAK_SET = frozenset(_WEAK)
 _INDUSTRY_SCAN = re.compile(
     # "T(?:T)*" rather than "(?:T)+": the engine can then skip ahead on the first character.
     f"{_trie_pattern(_STRONG)}(?:{_trie_pattern(_STRONG)})*"
@@ -25,14 +26,40 @@ _INDUSTRY_NOT_AFTER = re.compile(
 )
 _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
 _INDUSTRY_TRIGGER = re.compile(
-    r"(?P<verb>主要做|专业做|主要从事|专业从事|专注于|致力于|从事|主营|主要经营|经营|做|搞|生产|行业是|行业为|行业|产业是|产业|项目是|"
-    r"产品是|主要产品|属于|industry)\s*[:]?\s*"
-    r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,12}?)"
-    r"(?=的|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
+    # The first characters of the verbs, as a class the engine can skip ahead on (a pattern
+    # starting with a named group of alternatives is otherwise tried at every position: 3×
+    # slower). Keep it in step with the verbs.
+    r"(?=[主专从致经做搞生行产项属研设i])"
+    r"(?P<verb>主营业务(?:为|是|有|包括)?|主营产品(?:为|是|有|包括)?|主要业务(?:为|是|有|包括)?|"
+    r"主导产品(?:为|是|有|包括)?|主要产品(?:为|是|有|包括)?|产品(?:为|是)|经营范围(?:为|是|包括)?|"
+    r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
+    r"主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
+    r"(?:主要|专业)?生产(?![线基车厂])|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
+    r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,16}?)"
+    r"(?=的|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
+)
+# "主营业务：X", "主要产品为X": the trade follows, said as such.
+_PRODUCT_VERBS = (
+    frozenset(
+        f"{head}{tail}"
+        for head in ("主营业务", "主营产品", "主要业务", "主导产品", "主要产品", "产品")
+        for tail in ("", "为", "是", "有", "包括")
+    )
+    | {"经营范围", "经营范围为", "经营范围是", "经营范围包括", "生产制造"}
+    | {
+        f"{a}{c}{b}"
+        for a in ("研发", "设计")
+        for b in ("生产", "制造")
+        for c in ("", "及", "和", "与", "、")
+    }
 )
 _STRONG_VERBS = frozenset(
     {
+        "专营",
+        "主攻",
+        "专做",
+        "专业生产",
         "主营",
         "主要从事",
         "专业从事",
@@ -58,15 +85,17 @@ _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![
 # A product noun right after a material or trade term, up to a word that ends the phrase.
 _PRODUCT_AFTER = re.compile(
     r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
-    r"产品|领域|方面|业务|相关|方向)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
+    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
 )
 _NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
 # Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
 _MODIFIERS = frozenset({"高端", "特种", "新型", "绿色", "精密", "先进", "现代"})
 # The end of a trade said after 从事/主营 that is not part of it.
 _TRIGGER_TAIL = re.compile(
-    r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)"
-    r"(?:研发|设计|生产|制造|加工|销售|服务))$"
+    r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)?"
+    r"(?:研发|设计|生产|制造|加工|销售|服务)"
+    # "检测设备研发", "包装材料生产": after a product noun the activity is not part of the trade.
+    r"|(?<=设备|材料|器件|产品|部件|零件|系统|装置|仪器|器材|制品|元件|配件)(?:研发|生产|制造|销售))$"
 )
 # English trades (data/industries.txt, [english]); matched as whole words.
 _INDUSTRY_LATIN = re.compile(
@@ -81,30 +110,41 @@ _INDUSTRY_LATIN = re.compile(
 
 # English: "manufactures precision bearings", "a plant for hydraulic valves", "an EV charger
 # maker". The words up to a clause break or a function word are the trade, as written.
-_EN_WORDS = r"[a-z][a-z0-9\-]*(?:\s+[a-z][a-z0-9\-]*){0,3}?"
+_EN_WORDS = r"[a-z0-9][a-z0-9\-]*(?:\s+[a-z][a-z0-9\-]*){0,3}?"
 _EN_STOP = (
     r"(?=\s*(?:[.,;:!?()\x00]|$)|\s+(?:and|for|in|at|with|we|our|to|of|from|plant|factory|"
-    r"facility|line|on|near|looking|who|that)(?![a-z]))"
+    r"facility|line|on|near|looking|who|that|which|seeking|seeks|wants|needs|requires|plans|"
+    r"is|are|would|will|interested|since|by)(?![a-z]))"
 )
 _INDUSTRY_EN_PATTERNS = (
     re.compile(
+        r"(?<![a-z])(?:production|manufacturing|manufacture|making|processing|assembly|"
+        r"development|design|distribution)\s+of\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
         r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
-        rf"make|making|assemble|assembles|assembling)\s+(?P<ind>{_EN_WORDS}){_EN_STOP}"
+        r"make|making|assemble|assembles|assembling|develops|develop|developing|designs|"
+        r"supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
+        r"imports|import)\s+"
+        rf"(?!(?:a|an|the|our|it|them|us|you|and|or)\s)(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
         r"(?<![a-z])(?:plant|factory|facility|line|base|workshop)\s+for\s+(?:the\s+)?"
         rf"(?:production\s+of\s+|manufacturing\s+of\s+|making\s+)?(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
-        rf"(?<![a-z])for\s+(?:our|the)\s+(?P<ind>{_EN_WORDS})\s+"
-        r"(?:production|manufacturing|assembly|business|operations?)(?![a-z])"
+        rf"(?:(?<![a-z])for|:)\s+(?:(?:our|the|an?)\s+)?(?P<ind>{_EN_WORDS})\s+"
+        r"(?:production|manufacturing|assembly|business|operations?|team|department|division)"
+        r"(?![a-z])"
     ),
     re.compile(
         rf"(?<![a-z])for\s+(?:an?|the|our)\s+(?:new\s+)?(?P<ind>{_EN_WORDS})\s+"
         r"(?:plant|factory|facility|production\s+line|project|base)(?![a-z])"
     ),
     re.compile(
-        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler)s?\s+of\s+"
+        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler|importer|exporter|"
+        r"distributor|processor)s?\s+of\s+"
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
@@ -112,7 +152,9 @@ _INDUSTRY_EN_PATTERNS = (
     ),
     re.compile(
         rf"(?:^|[.!?;]\s+|(?<![a-z])(?:an?|the|our)\s+)(?P<ind>{_EN_WORDS})\s+"
-        r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business)s?(?![a-z])"
+        r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business|importer|"
+        r"exporter|distributor|trader|wholesaler|retailer|startup|start-up|brand|specialist|"
+        r"provider|operator|group)s?(?![a-z])"
     ),
     re.compile(
         r"(?<![a-z])(?:speciali[sz](?:e|es|ed|ing)|engaged|focus(?:ed|es|ing)?|active)\s+(?:in|on)\s+"
@@ -125,13 +167,20 @@ _INDUSTRY_EN_PATTERNS = (
 )
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
-    r"manufactur|produc|mak|assembl|plant|factory|facility|line|base|workshop|supplier|"
-    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active"
+    r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
+    r"trader|brand|group|plant|factory|facility|line|base|workshop|supplier|"
+    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
     r"british|french|"
     r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
+    r"[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
+    r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
+    r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
+    r"mid-sized|medium-sized|privately-owned|private|state-owned|listed|innovative|"
+    r"one\s+of\s+the|largest|biggest|top|major|premium|professional|specialist|specialised|"
+    r"specialized|independent|certified|renowned|well-known|established|fast-growing|"
     r"young|family|listed|ready-built|ready|built|standard|modern|existing|vacant|suitable|"
     r"second-hand|multi-storey|single-storey|good|nice)(?:\s+|$))+"
 )
@@ -146,18 +195,26 @@ _EN_MORE_WORDS = re.compile(
     r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
 )
 _EN_NOT_TRADE = re.compile(
-    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|"
+    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
+    r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
+    r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
     r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
     r"(?:\s|$)"
 )
+_EN_PLACE_AFTER = re.compile(r"\s+(?:center|centre|hub|park|zone|cluster|district)(?![a-z])")
+_EN_ACTIVITY_TAIL = re.compile(
+    r"\s+(?:production|manufacturing|assembly|operations?|business|processing)$"
+)
+_EN_LAST_ARTICLE = re.compile(r".*(?<![a-z])(?:a|an|the|our|are|is|am)\s+")
 # Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
 _ANNUAL_OUTPUT = (
     r"(?:年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
     r"(?:吨|gw|mw|gwh|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
 )
 _PROJECT_TAIL = (
-    r"(?:产业园项目|产业园|产业基地|(?:研发|生产|制造|加工|组装)*(?:项目|基地|生产线|工厂))"
+    r"(?:产业园项目|产业园|产业基地|(?:智能|绿色|数字化)?(?:研发|生产|制造|加工|组装)*"
+    r"(?:项目|基地|生产线|工厂))"
 )
 _PROJECT_NAME = re.compile(
     rf"项目名称\s*[:]?\s*{_ANNUAL_OUTPUT}(?P<ind>[^\s,;:。，；\x00]{{2,20}}?){_PROJECT_TAIL}"
@@ -166,11 +223,64 @@ _PROJECT_BUILD = re.compile(
     r"(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?"
     rf"{_ANNUAL_OUTPUT}(?P<ind>[\u4e00-\u9fffa-z]{{2,12}}?){_PROJECT_TAIL}"
 )
+_PRODUCTION_WORD = re.compile(r"生产|制造|加工|组装")
+_ORDINAL = re.compile(
+    r"第|[一二两三四五六七八九几这那每]个|区域|华[中南东北]|西[南北]|东北|中部|全球|亚太|总部"
+)
 # "自行车零件厂商": the maker's products.
 _MAKER = re.compile(r"(?P<ind>[\u4e00-\u9fffa-z]{2,10}?)(?:厂商|制造商|生产商|供应商|厂家)")
 _MAKER_LEAD = re.compile(r".*(?:的|是|为|家|个)")
 # Inside a project's words, these start over (投资二亿元建设X → X).
 _PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|万)")
+
+
+# "我们是一家电动工具公司", "台资的电子连接器厂": the words before the firm say what it makes.
+_DESCRIBED = re.compile(
+    r"(?:一家|一间|一个|这家|我们是|我们为|我司是|我司为|我司系|本公司是|本公司为|本公司系|是|为|系|的)"
+    r"(?P<ind>[\u4e00-\u9fffa-z]{2,14}?)"
+    r"(?:有限公司|公司|企业|工厂|厂商|厂家|制造商|供应商|生产商|厂(?![房区址长里内子矿方]))"
+)
+_REGION_WORDS = read_sections("regions.txt")["regions"]
+_DESCRIBED_LEAD = re.compile(
+    r"(?:一家|一间|一个|这家|的|专业|专门|小型|中型|大型|民营|私营|国有|台资|港资|外资|合资|独资|"
+    r"上市|高新技术|国家级|知名|领先|创新型|科技型|初创|本土|老牌|传统|省属|市属|县属|国有|国营|央属|"
+    + "|".join(sorted(_REGION_WORDS, key=len, reverse=True))
+    + r")+"
+)
+# Words that describe a firm's form, not its trade (香港贸易公司 names no trade; docs/parser.md).
+_FIRM_WORDS = frozenset(
+    {"科技", "实业", "投资", "发展", "控股", "贸易", "商贸", "集团", "网络", "信息", "企业", "工贸"}
+)
+
+
+_NOT_DESCRIBED = re.compile(r"[的我你他她咱们建设地新老这那]")
+
+
+def _extract_industry_described(st: _State) -> bool:
+    text = st.work
+    for m in _DESCRIBED.finditer(text):
+        start, end = m.span("ind")
+        lead = _DESCRIBED_LEAD.match(text, start, end)
+        if lead:
+            start = lead.end()
+        if end - start > 2 and text[end - 1] in "大小":
+            end -= 1  # 工具机大厂: a big maker of machine tools
+        ind = text[start:end]
+        if (
+            len(ind) < 2
+            or ind in _FIRM_WORDS
+            or ind in _WEAK_SET
+            or _NOT_DESCRIBED.search(ind)
+            or _NOT_INDUSTRY.search(ind)
+            or _PLACE_WORD.search(ind)
+            or _INDUSTRY_JUNK_START.match(ind)
+            or _ORDINAL.search(ind)
+        ):
+            continue
+        st.put("industry", st.value(start, end), start, end)
+        st.mask(start, end)
+        return True
+    return False
 
 
 def _extract_industry_by_pattern(st: _State) -> bool:
@@ -185,8 +295,18 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             if restart:
                 start = restart.end()
             ind = text[start:end]
-            if len(ind) < 2 or (pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind)):
-                continue
+            # "建设X生产项目": a production project names its product even when X is not a
+            # known term; a bare "建设X项目" must hold one.
+            if len(ind) < 2 or _ORDINAL.search(ind):
+                continue  # 设立第二个生产基地: which base, not what it makes
+            region = _DESCRIBED_LEAD.match(text, start, end)
+            if region and end - region.end() >= 2 and "的" not in region.group():
+                start = region.end()  # 湖南XX新能源电池回收利用项目: the product, not the place
+                ind = text[start:end]
+            if pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind):
+                made = _PRODUCTION_WORD.search(text, m.end("ind"), m.end()) is not None
+                if not made or _NOT_INDUSTRY.search(ind) or _PLACE_WORD.search(ind):
+                    continue
             if _SPACE_USE.search(ind) or _INDUSTRY_JUNK_START.match(ind):
                 continue
             st.put("industry", st.value(start, end), start, end)
@@ -208,12 +328,18 @@ def _extract_industry_by_pattern(st: _State) -> bool:
         for pattern in _INDUSTRY_EN_PATTERNS:
             for m in pattern.finditer(text):
                 start, end = m.span("ind")
+                article = _EN_LAST_ARTICLE.match(text, start, end)
+                if article:
+                    start = article.end()  # "we are a logistics company": after the article
                 lead = _EN_LEADING_ADJECTIVE.match(text, start, end)
                 if lead:
                     start = lead.end()  # "Japanese precision gear maker": the trade follows
                 ind = text[start:end]
                 if not ind or _EN_NOT_TRADE.match(ind) or _INDUSTRY_NOT_TRADE_EN.search(ind):
                     continue
+                tail = _EN_ACTIVITY_TAIL.search(text, start, end)
+                if tail and tail.start() > start:
+                    end = tail.start()  # "for hydraulic valve production": the product
                 st.put("industry", _plain_case(st.value(start, end)), start, end)
                 st.mask(start, end)
                 return True
@@ -228,7 +354,8 @@ def _plain_case(words: str) -> str:
 # Words that make an English phrase a space or a plan, not a trade.
 _INDUSTRY_NOT_TRADE_EN = re.compile(
     r"(?<![a-z])(?:sqm|square|sq|m2|mu|acres?|hectares?|factory|warehouse|office|land|plot|"
-    r"space|rent|lease|buy|investment|million|billion|\d)(?![a-z])"
+    r"space|rent|lease|buy|investment|million|billion|plant|facility|site|premises|building|"
+    r"workshop|it|them|us|you|\d[\d,.]*)(?![a-z\d])"
 )
 
 
@@ -249,8 +376,7 @@ def _extract_industry(st: _State) -> None:
             and not _NOT_INDUSTRY.search(ind)
         ) or (
             # "主营/从事/生产 X": a trade said as such, even one not in the lists.
-            m.group("verb")
-            in ("主营", "主要从事", "从事", "生产", "主要生产", "经营", "主要做", "专业做")
+            (m.group("verb") in _STRONG_VERBS or m.group("verb") in _PRODUCT_VERBS)
             and len(ind) <= 10
             and not _NOT_INDUSTRY.search(ind)
             and not _PLACE_WORD.search(ind)
@@ -272,11 +398,17 @@ def _extract_industry(st: _State) -> None:
         or (st.has_latin and text.count(" ") >= 3)
     ) and _extract_industry_by_pattern(st):
         return
+    if (
+        "公司" in text or "企业" in text or "厂" in text or "商" in text
+    ) and _extract_industry_described(st):
+        return
     text = st.work
     for m in _INDUSTRY_SCAN.finditer(text):
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
         start, end = m.start(), m.end()
+        if text[start] == "家" and start and text[start - 1] in "一这那每几两哪":
+            continue  # 一家电子厂: "a firm", not 家电
         if text[max(0, start - 2) : start] in _MODIFIERS:
             start -= 2  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
         elif text[max(0, start - 3) : start] == "高性能":
@@ -299,6 +431,8 @@ def _extract_industry(st: _State) -> None:
         return
     if st.has_latin:
         m = _INDUSTRY_LATIN.search(text)
+        while m and _EN_PLACE_AFTER.match(text, m.end()):
+            m = _INDUSTRY_LATIN.search(text, m.end())  # "a logistics center" is a use of space
         if m:
             end = m.end()
             more = _EN_MORE_WORDS.match(text, end)

@@ -26,19 +26,20 @@ _GENERIC_LEAD = re.compile(
 )
 # A name holding one of these is a sentence, not a company ("想建个新厂", "注册公司").
 _NOT_IN_NAME = re.compile(
-    r"[想要租买找个在需请问吗呢吧啊了或]|建[个厂房设]|可以|能否|开[个家设]|设立|注册|成立|和我"
+    r"[想要租买找个在需请问吗呢吧啊了或拟]|建[个厂房设]|可以|能否|开[个家设]|设立|设厂|购地|注册|成立|和我"
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
 _REGIONS = frozenset(read_sections("regions.txt")["regions"])
 # "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
-_ONE_OF = re.compile(r".*(?:一家|一个|这家|那家)")
+_ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
     r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是)\s*"
     r"(?P<name>[^\s,;。，；!?！？:我\x00]{2,30})"
 )
 _EN_COMPANY = re.compile(
     r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
-    r"Limited|Group)"
+    r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
+    r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.)(?![\w])"
 )
 
 _SURNAMES = "".join(read_sections("surnames.txt")["single"])
@@ -58,14 +59,16 @@ _COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
 # Words that look like surname + title but are not a person (施工 is building work).
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
-    r"(?:联系人是|联系人|姓名|称呼|对接人|我叫|本人|我是)\s*[:]?\s*"
+    r"(?:联系人是|联系人|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|本人|我是)"
+    r"\s*[:]?\s*"
     rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
+    r"(?:先生|女士|小姐|经理|总)?"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
 )
 # "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
 _NAME_MARKER_LATIN = re.compile(
-    r"(?:联系人是?|对接人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
-    r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?)(?![a-z])"
+    r"(?:联系人是?|联络人|对接人|负责人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
+    r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?(?:\s?(?:先生|女士|小姐|总|经理))?)(?![a-z])"
 )
 _SURNAME_ONLY = re.compile(
     rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"
@@ -75,19 +78,54 @@ _SURNAME_ONLY = re.compile(
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
     r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
-    r"(?:\s+[^\W\d_][^\W\d_\-']{1,20})?(?![^\W\d_])"
+    r"(?:\s+[^\W\d_][^\W\d_\-']{1,20}(?:-[^\W\d_]{2,20})?)?(?![^\W\d_])"
 )
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
-    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]|"
-    r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：])\s*"
+    r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
+    r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：]|\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
+    r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
+    r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
 _LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")
 # Words after Mr./Ms. that are not the name's second part ("Ms. Weber, please", "Mr. Li at").
 _NOT_SECOND_NAME = frozenset(
-    ("at", "on", "in", "and", "or", "please", "call", "tel", "phone", "mobile", "from", "of")
+    (
+        "at",
+        "on",
+        "in",
+        "and",
+        "or",
+        "please",
+        "call",
+        "tel",
+        "phone",
+        "mobile",
+        "from",
+        "of",
+        "will",
+        "would",
+        "can",
+        "could",
+        "is",
+        "to",
+        "via",
+        "by",
+        "email",
+        "who",
+        "our",
+        "we",
+        "for",
+        "with",
+        "here",
+        "speaking",
+        "wechat",
+        "whatsapp",
+        "cell",
+        "mob",
+    )
 )
 
 
@@ -108,6 +146,8 @@ def _extract_company(st: _State) -> None:
         lead = _COMPANY_LEAD.match(text, start, m.start())
         if lead:
             start = lead.end()
+            if m.group() in _PLAIN_SUFFIXES and text[start - 1] == "的":
+                continue  # "台资的电子连接器厂" describes the prospect; it names no company
         if _ONE_OF.match(text, start, m.start()):
             continue  # "长沙一家生物科技有限公司" describes the prospect; it names no company
         generic = _GENERIC_LEAD.match(text, start, m.start())
@@ -156,6 +196,14 @@ def _extract_contact(st: _State) -> None:
             continue
         if text[start : m.end()] in _NOT_NAMES:
             continue
+        full = start - 2
+        if (
+            full >= 0
+            and text[full] in _SURNAME_SET
+            and _is_cjk(text[full + 1])
+            and (full == 0 or not _is_cjk(text[full - 1]))
+        ):
+            start = full  # "，陈大文先生": a full name standing alone keeps its given name
         st.put("contact_name", st.value(start, m.end()), start, m.end())
         st.mask(start, m.end())
         return
@@ -193,6 +241,11 @@ def _extract_contact(st: _State) -> None:
         or "this is" in text
         or "contact" in text
         or "attn" in text
+        or "regards" in text
+        or "sincerely" in text
+        or "yours" in text
+        or "thank" in text
+        or "cheers" in text
         else None
     )
     if m and _MASK not in text[m.start("name") : m.end("name")]:
@@ -210,3 +263,26 @@ def _extract_contact(st: _State) -> None:
         value = " ".join(st.original[start:end].split())
         st.put("contact_name", value, start, end)
         st.mask(start, end)
+        return
+    if " " in text:
+        m = _EN_SIGNATURE.search(st.original)
+        if (
+            m
+            and _MASK not in text[m.start("name") : m.end("name")]
+            and not _NOT_SIGNATURE.search(text, m.start("name"), m.end("name"))
+        ):
+            st.put("contact_name", m.group("name"), *m.span("name"))
+            st.mask(*m.span("name"))
+
+
+# "…, +44 20 7946 0958, James Wilson.": a name signed at the end of an English message.
+_EN_SIGNATURE = re.compile(
+    r"(?:[,;.]\s*|\d\s+|-\s+)(?P<name>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2})\.?\s*\Z"
+)
+# Capitalised words at the end that are a place, a firm or a courtesy, not a person.
+_NOT_SIGNATURE = re.compile(
+    r"(?<![a-z])(?:district|city|county|zone|park|province|china|zhuzhou|hunan|hong|kong|"
+    r"taiwan|germany|japan|korea|singapore|team|group|ltd|limited|inc|gmbh|company|co|"
+    r"thank|thanks|regards|best|kind|good|day|morning|afternoon|evening|dear|sir|madam|"
+    r"hello|hi|please|welcome|sales|office|department|manager|director)(?![a-z])"
+)

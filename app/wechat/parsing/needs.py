@@ -46,7 +46,10 @@ _NEED_RANKS = (
 )
 
 
-_EIA = re.compile(r"环评|环境影响评价|环保审批|环保手续|eia(?![a-z])")
+_EIA = re.compile(
+    r"环评|环境影响评价|环保审批|环保手续|eia(?![a-z])|environmental\s+(?:impact|approval|permit|"
+    r"assessment|clearance)"
+)
 _EIA_NEG_BEFORE = re.compile(
     r"(?:不需要|不用|无需|(?<!有)没有|不要|不需|不涉及|不做|免|no)\s*(?:做|办|过|办理|的|什么)?\s*$"
 )

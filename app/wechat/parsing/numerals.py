@@ -9,6 +9,7 @@ cannot read comes back as ``None`` so the caller can report it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 CN_DIGITS: dict[str, int] = {
     "零": 0,
@@ -163,6 +164,8 @@ def _parse_big(s: str) -> float | None:
     return _parse_with_small_unit(s)
 
 
+# A pure function of a short numeral; the same few (三千, 五十, 1万5) recur in most messages.
+@lru_cache(maxsize=4096)
 def parse_number(text: str) -> tuple[float, float] | None:
     """Read a numeral such as ``三百万``, ``1万5``, ``一点五亿`` or ``五六十``.
 

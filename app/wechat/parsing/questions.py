@@ -46,6 +46,12 @@ _LOST_HINT = re.compile(
 )
 
 
+_MORE_LOST_HINT = re.compile(
+    r"选好|选定|另选|别处|不来|取消|暂缓|another|go with|gone with|looking anymore|on hold|"
+    r"cancelled"
+)
+
+
 def says_no_longer_looking(folded: str) -> bool:
     """不考虑了 / 已经找到了 / already found, in folded text."""
     if not (
@@ -62,6 +68,7 @@ def says_no_longer_looking(folded: str) -> bool:
         or "定下" in folded
         or ("n" in folded and ("found" in folded or "interest" in folded or "need" in folded))
         or "longer" in folded
+        or _MORE_LOST_HINT.search(folded) is not None
     ):
         return False  # on the hot path: most enquiries hold none of these
     return _LOST.search(folded) is not None

@@ -6,30 +6,63 @@ import re
 
 from app.wechat.parsing.numerals import parse_number
 from app.wechat.parsing.result import _State
+from app.wechat.parsing.text import fold
 
 _CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
 _TIMELINE = re.compile(
     # The leading class lets the engine skip to characters that can start a time phrase.
-    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近awnbeu])"
+    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近第awnbeiuqmlt])"
     rf"(?:(?P<dur>(?P<n>{_CN_SMALL})\s*(?P<unit>个月|个星期|个礼拜|月|周|星期|天|年))"
     r"(?P<within>之内|以内|内)"
+    r"|(?P<quarter>(?:今年|明年|20\d\d年)?第?[一二三四1-4]季度)(?P<qbefore>之前|以前|前|末|底|内)?"
     r"|(?P<urgent>越快越好|尽快|尽早|马上|立即|立刻|急需|急用|急租|急找|急购|急求|很急|比较急|着急|"
     r"急(?=\s*[!！])|asap)"
     r"|(?P<phrase>(?:今年|明年|年)(?:上半年|下半年|底|内|中|初)|上半年|下半年|明年|春节|国庆|年后|"
     r"节后|月底|下个?月|下周|本月|近期)(?P<before>之前|以前|前)?"
     r"|(?P<month>(?:20\d\d年)?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月)"
     r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底))"
-    r"|within\s+(?P<en>\d{1,2})\s+(?P<enunit>months?|weeks?|days?|years?)"
+    r"|(?:within|in\s+the\s+next|in\s+the\s+coming|in)\s+(?:the\s+next\s+)?"
+    r"(?P<en>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)"
+    r"\s+(?P<enunit>months?|weeks?|days?|years?)(?![a-z])"
+    r"|(?:(?P<q_before>by|before)\s+|in\s+)?(?:the\s+)?q(?P<q>[1-4])(?:\s+(?:of\s+)?(?P<q_year>20\d\d))?"
+    r"(?![a-z0-9])"
+    r"|(?:(?P<mon_before>by|before)\s+|in\s+)(?:the\s+end\s+of\s+)?(?P<mon>january|february|march|april|"
+    r"june|july|august|september|october|november|december)(?:\s+(?P<mon_year>20\d\d))?(?![a-z])"
+    r"|(?P<en_part>early|mid|end\s+of|the\s+end\s+of|by\s+the\s+end\s+of|late|the\s+first\s+half\s+of|"
+    r"the\s+second\s+half\s+of|first\s+half\s+of|second\s+half\s+of)[\s-]+(?P<en_year>next\s+year|this\s+year)"
     r"|(?P<en_urgent>as\s+soon\s+as\s+possible|urgently|urgent)"
     r"|(?P<en_phrase>next\s+month|next\s+week|next\s+year|(?:by\s+)?(?:the\s+)?end\s+of\s+"
     r"(?:the\s+|this\s+)?year|year-end))"
 )
+_EN_NUMBERS = dict(
+    zip(
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"),
+        range(1, 12),
+        strict=True,
+    )
+) | {"twelve": 12, "a": 1, "an": 1}
+_EN_MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_EN_PARTS = {
+    "early": "初",
+    "mid": "中",
+    "late": "底",
+    "end of": "底",
+    "first half of": "上半年",
+    "second half of": "下半年",
+}
 _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
-_TIMELINE_HINT = re.compile(
-    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|"
-    r"asap|within|soon|urgent|next|end of|year-end"
+_TIMELINE_HINT = re.compile(r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|季度")
+# English ones, looked for only in a text with Latin letters.
+_TIMELINE_HINT_EN = re.compile(
+    r"(?=[awsuneyiqb])"  # first characters, to skip ahead on
+    r"(?:asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |"
+    r"in (?:the )?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|an? |"
+    r"coming))"
 )
 
 
@@ -55,10 +88,24 @@ def _timeline_value(m: re.Match[str]) -> str | None:
         return "尽快"
     if m.group("phrase"):
         return m.group("phrase") + ("前" if m.group("before") else "")
+    if m.group("quarter"):
+        before = m.group("qbefore")
+        return m.group("quarter") + ("前" if before in ("之前", "以前", "前") else before or "")
     if m.group("month"):
         if m.group("end"):
             return m.group("month") + "底"
         return m.group("month") + (m.group("part") or "") + "前"
+    if m.group("q"):
+        year = f"{m.group('q_year')}年" if m.group("q_year") else ""
+        return f"{year}第{m.group('q')}季度" + ("前" if m.group("q_before") else "")
+    if m.group("mon"):
+        year = f"{m.group('mon_year')}年" if m.group("mon_year") else ""
+        month = _EN_MONTHS.index(m.group("mon")) + 1
+        return f"{year}{month}月" + ("前" if m.group("mon_before") else "")
+    if m.group("en_part"):
+        year = "明年" if m.group("en_year").startswith("next") else "今年"
+        part = " ".join(m.group("en_part").split()).removeprefix("by ").removeprefix("the ")
+        return year + _EN_PARTS[part]
     if m.group("en_urgent"):
         return "尽快"
     if m.group("en_phrase"):
@@ -66,14 +113,30 @@ def _timeline_value(m: re.Match[str]) -> str | None:
         return _EN_PHRASES.get(phrase, "年底前")
     if m.group("en"):
         unit = m.group("enunit").rstrip("s")
-        return f"{int(m.group('en'))}{_EN_UNITS[unit]}内"
+        n = m.group("en")
+        count = int(n) if n.isdigit() else _EN_NUMBERS[n]
+        return f"{count}{_EN_UNITS[unit]}内"
+    return None
+
+
+def normalise_timeline(phrase: str) -> str | None:
+    """The normalised form of a time phrase written in its own words (三个月之内 → 3个月内).
+
+    The evaluation uses it to compare a label in the text's own words with the parser's
+    normalised value (docs/parser.md, evaluation). None when the phrase holds no time phrase.
+    """
+    text = fold(phrase)
+    for m in _TIMELINE.finditer(text):
+        value = _timeline_value(m)
+        if value:
+            return value
     return None
 
 
 def _extract_timeline(st: _State) -> None:
     # Not masked: 急租 is also a deal word, and time phrases hold no figures other steps need.
     text = st.work
-    if not _TIMELINE_HINT.search(text):
+    if not (_TIMELINE_HINT.search(text) or (st.has_latin and _TIMELINE_HINT_EN.search(text))):
         return
     for m in _TIMELINE.finditer(text):
         if m.start() and "0" <= text[m.start() - 1] <= "9":

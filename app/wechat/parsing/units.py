@@ -78,10 +78,14 @@ _UNITS: dict[str, tuple[str, float]] = {
     "m": (_LENGTH, 1.0),
     "meters": (_LENGTH, 1.0),
     "metres": (_LENGTH, 1.0),
+    "metre": (_LENGTH, 1.0),
+    "meter": (_LENGTH, 1.0),
     "吨": (_WEIGHT, 1000.0),
     "t": (_WEIGHT, 1000.0),
     "tons": (_WEIGHT, 1000.0),
     "ton": (_WEIGHT, 1000.0),
+    "tonnes": (_WEIGHT, 1000.0),
+    "tonne": (_WEIGHT, 1000.0),
     "公斤": (_WEIGHT, 1.0),
     "千克": (_WEIGHT, 1.0),
     "kg": (_WEIGHT, 1.0),
@@ -113,6 +117,9 @@ _UNIT_GUARDS = {
     "t": r"(?![a-z])",
     "w": r"(?![a-z])",
     "ton": r"(?![a-z])",
+    "tonne": r"(?![a-z])",
+    "metre": r"(?![a-z])",
+    "meter": r"(?![a-z])",
     "kw": r"(?![a-z])",
     "mw": r"(?![a-z])",
     "名": r"(?![字称额单次片义牌])",
@@ -141,6 +148,7 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
     multiplier: bool  # the numeral itself carries 万/亿
 
 
+_LONE_DIGITS = frozenset("零〇一二两三四五六七八九")
 _SIMPLE_MULTIPLIERS = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 _TRAIL_MULT = re.compile(r"[百千万亿]+$")
 _PER_AREA_CHARS = re.compile(r"平|㎡|m2|m²|方|亩")
@@ -157,6 +165,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
         pos = m.end()
         if start and text[start - 1] in "0123456789.":
             continue  # the tail of a figure already read (or of a version like v1.2)
+        if pos - start == 1 and text[start] in _LONE_DIGITS:
+            continue  # 一下 / 一起 / 三楼: a lone Chinese digit is no quantity
         a, b, ua, u, qa, qb, per, qm = m.group("a", "b", "ua", "u", "qa", "qb", "per", "qm")
         use_range = b is not None
         if use_range and (
@@ -239,8 +249,15 @@ _BOUND_BEFORE = re.compile(
     r"(?:(?P<min>至少|不少于|不低于|不小于|最少|起码|最低|(?<!不)大于|(?<!不)超过|(?<!不)多于|>|≥)"
     r"|(?P<max>不超过|不大于|最多|最大|(?<!不)小于|(?<!不)少于|不到|<|≤))\s*$"
 )
+# English bounds, words apart from the figure ("at least 4000 sqm"); looked for after a space.
+_BOUND_BEFORE_EN = re.compile(
+    r"(?:(?P<min>at\s+least|minimum(?:\s+of)?|min\.?|no\s+less\s+than|not\s+less\s+than|"
+    r"more\s+than|over|至少|不少于|不低于)"
+    r"|(?P<max>at\s+most|up\s+to|maximum(?:\s+of)?|max\.?|no\s+more\s+than|"
+    r"not\s+more\s+than|less\s+than|under|不超过|最多))\s*$"
+)
 _BOUND_AFTER = re.compile(
-    r"\s*(?:(?P<min>以上|之上|往上|起步|起|\+|多)|(?P<max>以内|以下|之内|之下|内)|(?P<approx>左右|上下))"
+    r"\s*(?:(?P<min>以上|之上|往上|起步|起|\+|多|or\s+(?:more|above|larger|bigger)|and\s+above)|(?P<max>以内|以下|之内|之下|内)|(?P<approx>左右|上下))"
 )
 
 
@@ -258,7 +275,11 @@ def _bounds(text: str, q: _Qty) -> tuple[float | None, float | None, int]:
         end = m.end()
     if q.more:
         return q.low, None, end
-    m = _BOUND_BEFORE.search(text, max(0, q.start - 4), q.start)
+    # English bounds ("at least 4000 sqm") are words apart from the figure; Chinese ones touch it.
+    if q.start and text[q.start - 1] == " ":
+        m = _BOUND_BEFORE_EN.search(text, max(0, q.start - 18), q.start)
+    else:
+        m = _BOUND_BEFORE.search(text, max(0, q.start - 4), q.start)
     if m:
         return (q.low, None, end) if m.group("min") else (None, q.high, end)
     return q.low, q.high, end
