@@ -1,4 +1,4 @@
-"""Read lead fields out of a free-text Chinese enquiry (SPEC §5).
+"""Read lead fields out of a free-text Chinese enquiry (docs/parser.md).
 
 ``parse_enquiry("你好,想在芦淞区租5000平厂房,王先生13812345678")`` gives need type, deal, area,
 district, contact, phone and the rest of the lead fields it can find, each with the exact piece
