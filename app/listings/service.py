@@ -7,7 +7,6 @@ once. Other domains reach listings through these functions only; listings reach 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import hashlib
@@ -26,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Boolean, Select, and_, bindparam, case, func, not_, or_, select
 
 from app.accounts.models import Agent, Role
+from app.core.cursors import decode_id_cursor, encode_id_cursor
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
@@ -134,32 +134,13 @@ def list_listings(
     limit = max(1, min(limit, MAX_PAGE))
     stmt = filtered_listings(filters)
     if cursor:
-        stmt = stmt.where(Listing.id < decode_cursor(cursor))
+        stmt = stmt.where(Listing.id < decode_id_cursor("l", cursor))
     rows = list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].id)
+        next_cursor = encode_id_cursor("l", rows[-1].id)
     return rows, next_cursor
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"l{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("l"):
-            raise ValueError(raw)
-        value = int(raw[1:])
-        if not 0 < value < 2**63:
-            raise ValueError(raw)
-        return value
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(
-            _("翻页游标无效"), fields={"cursor": _("请原样使用 next_cursor")}
-        ) from None
 
 
 def listing_events(listing: Listing) -> list[ListingEvent]:

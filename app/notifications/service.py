@@ -29,7 +29,6 @@ every other function here only flushes and the caller commits, as elsewhere.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import enum
 import json
@@ -46,9 +45,10 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.models import Agent, AlertChannel, AlertEvent
+from app.core.cursors import decode_id_cursor, encode_id_cursor
 from app.core.db import db, utcnow
 from app.core.dispatch import enqueue_after_commit
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, NotFound
 from app.core.logging import mask_phones
 from app.leads.models import EventType, Lead, LeadEvent
 from app.notifications import channels
@@ -837,29 +837,13 @@ def list_notifications(
     if lead_id is not None:
         stmt = stmt.where(Notification.lead_id == lead_id)
     if cursor:
-        stmt = stmt.where(Notification.id < decode_cursor(cursor))
+        stmt = stmt.where(Notification.id < decode_id_cursor("n", cursor))
     rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].id)
+        next_cursor = encode_id_cursor("n", rows[-1].id)
     return rows, next_cursor
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"n{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("n"):
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", fields={"cursor": "use next_cursor as given"}
-        ) from None
 
 
 def retry_notification(notification_id: int) -> Notification:
