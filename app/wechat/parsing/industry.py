@@ -36,7 +36,7 @@ _INDUSTRY_TRIGGER = re.compile(
     r"主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
     r"(?:主要|专业)?生产(?![线基车厂])|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,16}?)"
-    r"(?=的|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
+    r"(?=的|之|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
 )
 # "主营业务：X", "主要产品为X": the trade follows, said as such.
@@ -77,6 +77,8 @@ _STRONG_VERBS = frozenset(
 # Words for a space or a plot: "生产厂房" says what the space is for, not the trade.
 _PLACE_WORD = re.compile(r"厂房|仓库|车间|办公|土地|用地|场地|地块|工位|[亩平米]")
 _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
+# Spoken fillers before a trade (做那个X的, 搞这个X).
+_FILLER = re.compile(r"(?:那个|这个|就是|嗯|呃)+")
 _NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
 # "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
 _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![利应使])用$")
@@ -125,7 +127,7 @@ _INDUSTRY_EN_PATTERNS = (
     re.compile(
         r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
         r"make|making|assemble|assembles|assembling|develops|develop|developing|designs|"
-        r"supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
+        r"builds|supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
         r"imports|import)\s+"
         rf"(?!(?:a|an|the|our|it|them|us|you|and|or)\s)(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
@@ -175,7 +177,7 @@ _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
     r"british|french|"
     r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
-    r"[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
+    r"(?!plant-|bio-|water-|oil-|solvent-)[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
     r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
     r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
     r"mid-sized|medium-sized|privately-owned|private|state-owned|listed|innovative|"
@@ -297,7 +299,7 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             ind = text[start:end]
             # "建设X生产项目": a production project names its product even when X is not a
             # known term; a bare "建设X项目" must hold one.
-            if len(ind) < 2 or _ORDINAL.search(ind):
+            if len(ind) < 2 or _ORDINAL.search(ind) or _PRODUCTION_WORD.fullmatch(ind):
                 continue  # 设立第二个生产基地: which base, not what it makes
             region = _DESCRIBED_LEAD.match(text, start, end)
             if region and end - region.end() >= 2 and "的" not in region.group():
@@ -355,7 +357,7 @@ def _plain_case(words: str) -> str:
 _INDUSTRY_NOT_TRADE_EN = re.compile(
     r"(?<![a-z])(?:sqm|square|sq|m2|mu|acres?|hectares?|factory|warehouse|office|land|plot|"
     r"space|rent|lease|buy|investment|million|billion|plant|facility|site|premises|building|"
-    r"workshop|it|them|us|you|\d[\d,.]*)(?![a-z\d])"
+    r"workshop|it|them|us|you|\d[\d,.]*)(?![a-z\d\-])"
 )
 
 
@@ -363,11 +365,15 @@ def _extract_industry(st: _State) -> None:
     text = st.work
     for m in _INDUSTRY_TRIGGER.finditer(text):
         ind = m.group("ind")
+        start, end = m.span("ind")
+        filler = _FILLER.match(ind)
+        if filler and len(ind) - filler.end() >= 2:
+            start += filler.end()  # 做那个预制混凝土构件的: a spoken filler, then the trade
+            ind = text[start:end]
         if _INDUSTRY_JUNK_START.match(ind):
             continue
         if _SPACE_USE.search(ind):
             continue
-        start, end = m.span("ind")
         # "做X的" names a line of business even when X is not in the term list (做手工皂的).
         said_as_business = (
             m.group("verb") in ("做", "主要做", "专业做", "搞")

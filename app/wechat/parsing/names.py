@@ -159,6 +159,9 @@ def _extract_company(st: _State) -> None:
             len(_industry_residue(name)) < 2
             or _NOT_IN_NAME.search(text, name_start, m.end())
             or _industry_residue(name) in _REGIONS
+            # "我们是陶瓷釉料厂": a name starting with its trade describes the firm; a name
+            # puts its own word first (宏达机械厂).
+            or _INDUSTRY_KNOWN.match(name)
         ):
             # "一家电池厂" / "我们电商公司" describe the prospect, they do not name it.
             continue
