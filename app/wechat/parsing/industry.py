@@ -77,6 +77,7 @@ _STRONG_VERBS = frozenset(
 # Words for a space or a plot: "生产厂房" says what the space is for, not the trade.
 _PLACE_WORD = re.compile(r"厂房|仓库|车间|办公|土地|用地|场地|地块|工位|[亩平米]")
 _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
+_ACTIVITIES = frozenset({"研发", "生产", "制造", "销售", "加工", "设计"})
 # Spoken fillers before a trade (做那个X的, 搞这个X).
 _FILLER = re.compile(r"(?:那个|这个|就是|嗯|呃)+")
 _NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
@@ -87,7 +88,8 @@ _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![
 # A product noun right after a material or trade term, up to a word that ends the phrase.
 _PRODUCT_AFTER = re.compile(
     r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
-    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
+    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块|研发|销售|制造|加工|设计)"
+    r"[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
 )
 _NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
 # Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
@@ -150,12 +152,16 @@ _INDUSTRY_EN_PATTERNS = (
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
+        r"(?<![a-z])(?:business|trade|field|industry)\s+of\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
         rf"(?<![a-z])in\s+the\s+(?P<ind>{_EN_WORDS})\s+(?:business|industry|sector|field)(?![a-z])"
     ),
     re.compile(
         rf"(?:^|[.!?;]\s+|(?<![a-z])(?:an?|the|our)\s+)(?P<ind>{_EN_WORDS})\s+"
         r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business|importer|"
-        r"exporter|distributor|trader|wholesaler|retailer|startup|start-up|brand|specialist|"
+        r"exporter|distributor|trader|wholesaler|retailer|roaster|recycler|fabricator|startup|start-up|brand|specialist|"
         r"provider|operator|group)s?(?![a-z])"
     ),
     re.compile(
@@ -164,13 +170,14 @@ _INDUSTRY_EN_PATTERNS = (
     ),
     re.compile(
         r"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|are|include|:)\s*"
-        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+        # "our main products are LED drivers and power adapters": the whole list
+        rf"(?P<ind>{_EN_WORDS}(?:\s+and\s+{_EN_WORDS})?){_EN_STOP}"
     ),
 )
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
-    r"trader|brand|group|plant|factory|facility|line|base|workshop|supplier|"
+    r"trader|roaster|recycler|fabricator|trade|brand|group|plant|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
@@ -197,7 +204,7 @@ _EN_MORE_WORDS = re.compile(
     r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
 )
 _EN_NOT_TRADE = re.compile(
-    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
+    r"^(?:a|an|the|in|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
     r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
@@ -246,8 +253,7 @@ _REGION_WORDS = read_sections("regions.txt")["regions"]
 _DESCRIBED_LEAD = re.compile(
     r"(?:一家|一间|一个|这家|的|专业|专门|小型|中型|大型|民营|私营|国有|台资|港资|外资|合资|独资|"
     r"上市|高新技术|国家级|知名|领先|创新型|科技型|初创|本土|老牌|传统|省属|市属|县属|国有|国营|央属|"
-    + "|".join(sorted(_REGION_WORDS, key=len, reverse=True))
-    + r")+"
+    r"开(?![关发])|办|" + "|".join(sorted(_REGION_WORDS, key=len, reverse=True)) + r")+"
 )
 # Words that describe a firm's form, not its trade (香港贸易公司 names no trade; docs/parser.md).
 _FIRM_WORDS = frozenset(
@@ -321,6 +327,9 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             lead = _MAKER_LEAD.match(text, start, end)
             if lead:
                 start = lead.end()
+            region = _DESCRIBED_LEAD.match(text, start, end)
+            if region and end - region.end() >= 2:
+                start = region.end()  # 台湾精密模具厂商: the products, not where the maker is
             ind = text[start:end]
             if len(ind) >= 2 and not _NOT_INDUSTRY.search(ind) and not _PLACE_WORD.search(ind):
                 st.put("industry", st.value(start, end), start, end)
@@ -413,6 +422,13 @@ def _extract_industry(st: _State) -> None:
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
         start, end = m.start(), m.end()
+        if (
+            end < len(text)
+            and text[end] in "、和及与"
+            and text[end - 2 : end] in _ACTIVITIES
+            and end - start > 3
+        ):
+            end -= 2  # 铝合金门窗研发、生产、销售为一体: the product, not the first activity
         if text[start] == "家" and start and text[start - 1] in "一这那每几两哪":
             continue  # 一家电子厂: "a firm", not 家电
         if text[max(0, start - 2) : start] in _MODIFIERS:
