@@ -204,7 +204,7 @@ _EN_MORE_WORDS = re.compile(
     r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
 )
 _EN_NOT_TRADE = re.compile(
-    r"^(?:a|an|the|in|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
+    r"^(?:a|an|the|in|our|core|main|principal|primary|sale|rent|lease|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
     r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
@@ -247,7 +247,7 @@ _PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|
 _DESCRIBED = re.compile(
     r"(?:一家|一间|一个|这家|我们是|我们为|我司是|我司为|我司系|本公司是|本公司为|本公司系|是|为|系|的)"
     r"(?P<ind>[\u4e00-\u9fffa-z]{2,14}?)"
-    r"(?:有限公司|公司|企业|工厂|厂商|厂家|制造商|供应商|生产商|厂(?![房区址长里内子矿方]))"
+    r"(?:有限公司|公司|企业|工厂|厂商|厂家|制造商|供应商|生产商|厂(?![房区址长里内子矿方])|行业|产业)"
 )
 _REGION_WORDS = read_sections("regions.txt")["regions"]
 _DESCRIBED_LEAD = re.compile(
@@ -261,7 +261,8 @@ _FIRM_WORDS = frozenset(
 )
 
 
-_NOT_DESCRIBED = re.compile(r"[的我你他她咱们建设地新老这那]")
+# (设 alone is no sentence: 医疗影像设备制造企业 names equipment.)
+_NOT_DESCRIBED = re.compile(r"[的我你他她咱们地新老这那]|建设|设立|设厂")
 
 
 def _extract_industry_described(st: _State) -> bool:
@@ -277,7 +278,7 @@ def _extract_industry_described(st: _State) -> bool:
         if (
             len(ind) < 2
             or ind in _FIRM_WORDS
-            or ind in _WEAK_SET
+            or (ind in _WEAK_SET and not m.group().endswith(("行业", "产业")))
             or _NOT_DESCRIBED.search(ind)
             or _NOT_INDUSTRY.search(ind)
             or _PLACE_WORD.search(ind)
@@ -414,7 +415,7 @@ def _extract_industry(st: _State) -> None:
     ) and _extract_industry_by_pattern(st):
         return
     if (
-        "公司" in text or "企业" in text or "厂" in text or "商" in text
+        "公司" in text or "企业" in text or "厂" in text or "商" in text or "业" in text
     ) and _extract_industry_described(st):
         return
     text = st.work
