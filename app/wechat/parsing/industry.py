@@ -143,12 +143,16 @@ _INDUSTRY_EN_PATTERNS = (
         r"(?![a-z])"
     ),
     re.compile(
+        r"(?<![a-z])(?:set\s+up|build|establish|open|invest\s+in)\s+(?:an?|the|our)\s+(?:new\s+)?"
+        rf"(?P<ind>{_EN_WORDS})\s+(?:plant|factory|production\s+line|facility)(?![a-z])"
+    ),
+    re.compile(
         rf"(?<![a-z])for\s+(?:an?|the|our)\s+(?:new\s+)?(?P<ind>{_EN_WORDS})\s+"
         r"(?:plant|factory|facility|production\s+line|project|base)(?![a-z])"
     ),
     re.compile(
-        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler|importer|exporter|"
-        r"distributor|processor)s?\s+of\s+"
+        r"(?<![a-z])(?:(?:maker|manufacturer|producer|supplier|assembler|importer|exporter|"
+        r"distributor|processor)s?\s+of|(?:oem|odm)s?\s+(?:of|for))\s+"
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
@@ -177,7 +181,7 @@ _INDUSTRY_EN_PATTERNS = (
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
-    r"trader|roaster|recycler|fabricator|trade|brand|group|plant|factory|facility|line|base|workshop|supplier|"
+    r"trader|roaster|recycler|fabricator|trade|brand|group|plant|oem|odm|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
@@ -245,13 +249,13 @@ _PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|
 
 # "我们是一家电动工具公司", "台资的电子连接器厂": the words before the firm say what it makes.
 _DESCRIBED = re.compile(
-    r"(?:一家|一间|一个|这家|我们是|我们为|我司是|我司为|我司系|本公司是|本公司为|本公司系|是|为|系|的)"
+    r"(?:一家|一间|一个|这家|我们是|我们为|我司是|我司为|我司系|本公司是|本公司为|本公司系|是|为|系|的|之)"
     r"(?P<ind>[\u4e00-\u9fffa-z]{2,14}?)"
     r"(?:有限公司|公司|企业|工厂|厂商|厂家|制造商|供应商|生产商|厂(?![房区址长里内子矿方])|行业|产业)"
 )
 _REGION_WORDS = read_sections("regions.txt")["regions"]
 _DESCRIBED_LEAD = re.compile(
-    r"(?:一家|一间|一个|这家|的|专业|专门|小型|中型|大型|民营|私营|国有|台资|港资|外资|合资|独资|"
+    r"(?:一家|一间|一个|这家|的|之|专业|专门|小型|中型|大型|民营|私营|国有|台资|港资|外资|合资|独资|"
     r"上市|高新技术|国家级|知名|领先|创新型|科技型|初创|本土|老牌|传统|省属|市属|县属|国有|国营|央属|"
     r"开(?![关发])|办|" + "|".join(sorted(_REGION_WORDS, key=len, reverse=True)) + r")+"
 )
