@@ -33,7 +33,7 @@ _INDUSTRY_TRIGGER = re.compile(
     r"(?P<verb>主营业务(?:为|是|有|包括)?|主营产品(?:为|是|有|包括)?|主要业务(?:为|是|有|包括)?|"
     r"主导产品(?:为|是|有|包括)?|主要产品(?:为|是|有|包括)?|产品(?:为|是)|经营范围(?:为|是|包括)?|"
     r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
-    r"主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
+    r"(?:主要)?做的是|搞的是|从事的是|主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
     r"(?:主要|专业)?生产(?![线基车厂])|行业类别|行业分类|所属行业|所属产业|产业类型|产业类别|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,16}?)"
     r"(?=的|之|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
@@ -58,6 +58,10 @@ _STRONG_VERBS = frozenset(
     {
         "专营",
         "主攻",
+        "做的是",
+        "主要做的是",
+        "搞的是",
+        "从事的是",
         "专做",
         "专业生产",
         "主营",
@@ -282,7 +286,11 @@ def _extract_industry_described(st: _State) -> bool:
         if (
             len(ind) < 2
             or ind in _FIRM_WORDS
-            or (ind in _WEAK_SET and not m.group().endswith(("行业", "产业")))
+            or (
+                ind in _WEAK_SET
+                and not m.group().endswith(("行业", "产业"))
+                and text[start - 1] not in "开办"  # 开物流公司的: runs a logistics firm
+            )
             or _NOT_DESCRIBED.search(ind)
             or _NOT_INDUSTRY.search(ind)
             or _PLACE_WORD.search(ind)
