@@ -143,8 +143,8 @@ _INDUSTRY_EN_PATTERNS = (
     ),
     re.compile(
         rf"(?:(?<![a-z])for|:)\s+(?:(?:our|the|an?)\s+)?(?P<ind>{_EN_WORDS})\s+"
-        r"(?:production|manufacturing|assembly|business|operations?|team|department|division)"
-        r"(?![a-z])"
+        r"(?:production|manufacturing|assembly|business|operations?|team|department|division|"
+        r"distribution)(?![a-z])"
     ),
     re.compile(
         r"(?<![a-z])(?:set\s+up|build|establish|open|invest\s+in)\s+(?:an?|the|our)\s+(?:new\s+)?"
@@ -280,8 +280,8 @@ def _extract_industry_described(st: _State) -> bool:
         lead = _DESCRIBED_LEAD.match(text, start, end)
         if lead:
             start = lead.end()
-        if end - start > 2 and text[end - 1] in "大小":
-            end -= 1  # 工具机大厂: a big maker of machine tools
+        if end - start > 2 and text[end - 1] in "大小类":
+            end -= 1  # 工具机大厂: a big maker of machine tools; 智能制造类企业: a kind
         ind = text[start:end]
         if (
             len(ind) < 2
