@@ -21,6 +21,8 @@ _LABELS = {
     "需求": "need",
     "意向": "need",
     "用途": "industry",
+    "行业类别": "industry",
+    "所属行业": "industry",
     "行业": "industry",
     "产业": "industry",
     "主营": "industry",
@@ -120,10 +122,16 @@ def _extract_form(st: _State) -> None:
         name = {"company": "company", "contact": "contact_name", "industry": "industry"}[kind]
         if name in st.fields:
             continue
+        if kind == "industry":
+            verb = _USE_VERB.match(value)
+            if verb and len(value) - verb.end() >= 2:
+                start += verb.end()  # 用途：做仓储物流 — the trade, not the verb
         st.put(name, st.value(start, end), start, end)
         st.mask(start, end)
 
 
+# A verb before the trade in 用途 (做仓储物流, 从事光伏组件).
+_USE_VERB = re.compile(r"(?:主要|专业)?(?:做|搞|从事|经营)")
 _BARE_NUMBER = re.compile(r"^(?:约|大约|大概|每年|年)?\s*(\d+(?:\.\d+)?)\s*(?:左右)?$")
 
 

@@ -29,14 +29,14 @@ _INDUSTRY_TRIGGER = re.compile(
     # The first characters of the verbs, as a class the engine can skip ahead on (a pattern
     # starting with a named group of alternatives is otherwise tried at every position: 3×
     # slower). Keep it in step with the verbs.
-    r"(?=[主专从致经做搞生行产项属研设i])"
+    r"(?=[主专从致经做搞生行产项属所研设i])"
     r"(?P<verb>主营业务(?:为|是|有|包括)?|主营产品(?:为|是|有|包括)?|主要业务(?:为|是|有|包括)?|"
     r"主导产品(?:为|是|有|包括)?|主要产品(?:为|是|有|包括)?|产品(?:为|是)|经营范围(?:为|是|包括)?|"
     r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
-    r"主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
-    r"(?:主要|专业)?生产(?![线基车厂])|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
+    r"(?:主要)?做的是|搞的是|从事的是|主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
+    r"(?:主要|专业)?生产(?![线基车厂])|行业类别|行业分类|所属行业|所属产业|产业类型|产业类别|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()\x00\d]{2,16}?)"
-    r"(?=的|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
+    r"(?=的|之|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()\x00\d]|$)"
 )
 # "主营业务：X", "主要产品为X": the trade follows, said as such.
@@ -58,6 +58,10 @@ _STRONG_VERBS = frozenset(
     {
         "专营",
         "主攻",
+        "做的是",
+        "主要做的是",
+        "搞的是",
+        "从事的是",
         "专做",
         "专业生产",
         "主营",
@@ -77,6 +81,9 @@ _STRONG_VERBS = frozenset(
 # Words for a space or a plot: "生产厂房" says what the space is for, not the trade.
 _PLACE_WORD = re.compile(r"厂房|仓库|车间|办公|土地|用地|场地|地块|工位|[亩平米]")
 _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
+_ACTIVITIES = frozenset({"研发", "生产", "制造", "销售", "加工", "设计"})
+# Spoken fillers before a trade (做那个X的, 搞这个X).
+_FILLER = re.compile(r"(?:那个|这个|就是|嗯|呃)+")
 _NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
 # "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
 _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![利应使])用$")
@@ -85,7 +92,8 @@ _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![
 # A product noun right after a material or trade term, up to a word that ends the phrase.
 _PRODUCT_AFTER = re.compile(
     r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
-    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块)[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
+    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块|研发|销售|制造|加工|设计)"
+    r"[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
 )
 _NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
 # Words before a term that make a narrower trade of it (高端医疗器械, 特种陶瓷, 新型建材).
@@ -125,7 +133,7 @@ _INDUSTRY_EN_PATTERNS = (
     re.compile(
         r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
         r"make|making|assemble|assembles|assembling|develops|develop|developing|designs|"
-        r"supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
+        r"builds|supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
         r"imports|import)\s+"
         rf"(?!(?:a|an|the|our|it|them|us|you|and|or)\s)(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
@@ -135,16 +143,24 @@ _INDUSTRY_EN_PATTERNS = (
     ),
     re.compile(
         rf"(?:(?<![a-z])for|:)\s+(?:(?:our|the|an?)\s+)?(?P<ind>{_EN_WORDS})\s+"
-        r"(?:production|manufacturing|assembly|business|operations?|team|department|division)"
-        r"(?![a-z])"
+        r"(?:production|manufacturing|assembly|business|operations?|team|department|division|"
+        r"distribution)(?![a-z])"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:set\s+up|build|establish|open|invest\s+in)\s+(?:an?|the|our)\s+(?:new\s+)?"
+        rf"(?P<ind>{_EN_WORDS})\s+(?:plant|factory|production\s+line|facility)(?![a-z])"
     ),
     re.compile(
         rf"(?<![a-z])for\s+(?:an?|the|our)\s+(?:new\s+)?(?P<ind>{_EN_WORDS})\s+"
         r"(?:plant|factory|facility|production\s+line|project|base)(?![a-z])"
     ),
     re.compile(
-        r"(?<![a-z])(?:maker|manufacturer|producer|supplier|assembler|importer|exporter|"
-        r"distributor|processor)s?\s+of\s+"
+        r"(?<![a-z])(?:(?:maker|manufacturer|producer|supplier|assembler|importer|exporter|"
+        r"distributor|processor)s?\s+of|(?:oem|odm)s?\s+(?:of|for))\s+"
+        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+    ),
+    re.compile(
+        r"(?<![a-z])(?:business|trade|field|industry)\s+of\s+"
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
@@ -153,7 +169,7 @@ _INDUSTRY_EN_PATTERNS = (
     re.compile(
         rf"(?:^|[.!?;]\s+|(?<![a-z])(?:an?|the|our)\s+)(?P<ind>{_EN_WORDS})\s+"
         r"(?:maker|manufacturer|producer|supplier|assembler|company|firm|business|importer|"
-        r"exporter|distributor|trader|wholesaler|retailer|startup|start-up|brand|specialist|"
+        r"exporter|distributor|trader|wholesaler|retailer|roaster|recycler|fabricator|startup|start-up|brand|specialist|"
         r"provider|operator|group)s?(?![a-z])"
     ),
     re.compile(
@@ -162,20 +178,21 @@ _INDUSTRY_EN_PATTERNS = (
     ),
     re.compile(
         r"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|are|include|:)\s*"
-        rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
+        # "our main products are LED drivers and power adapters": the whole list
+        rf"(?P<ind>{_EN_WORDS}(?:\s+and\s+{_EN_WORDS})?){_EN_STOP}"
     ),
 )
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
-    r"trader|brand|group|plant|factory|facility|line|base|workshop|supplier|"
+    r"trader|roaster|recycler|fabricator|trade|brand|group|plant|oem|odm|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
     r"british|french|"
     r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
-    r"[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
+    r"(?!plant-|bio-|water-|oil-|solvent-)[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
     r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
     r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
     r"mid-sized|medium-sized|privately-owned|private|state-owned|listed|innovative|"
@@ -195,7 +212,7 @@ _EN_MORE_WORDS = re.compile(
     r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
 )
 _EN_NOT_TRADE = re.compile(
-    r"^(?:a|an|the|our|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
+    r"^(?:a|an|the|in|our|core|main|principal|primary|sale|rent|lease|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
     r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
@@ -236,16 +253,15 @@ _PROJECT_RESTART = re.compile(r".*(?:兴建|新建|建设|设立|引进|元|亿|
 
 # "我们是一家电动工具公司", "台资的电子连接器厂": the words before the firm say what it makes.
 _DESCRIBED = re.compile(
-    r"(?:一家|一间|一个|这家|我们是|我们为|我司是|我司为|我司系|本公司是|本公司为|本公司系|是|为|系|的)"
+    r"(?:一家|一间|一个|这家|我们是|我们为|我司是|我司为|我司系|本公司是|本公司为|本公司系|是|为|系|的|之)"
     r"(?P<ind>[\u4e00-\u9fffa-z]{2,14}?)"
-    r"(?:有限公司|公司|企业|工厂|厂商|厂家|制造商|供应商|生产商|厂(?![房区址长里内子矿方]))"
+    r"(?:有限公司|公司|企业|工厂|厂商|厂家|制造商|供应商|生产商|厂(?![房区址长里内子矿方])|行业|产业)"
 )
 _REGION_WORDS = read_sections("regions.txt")["regions"]
 _DESCRIBED_LEAD = re.compile(
-    r"(?:一家|一间|一个|这家|的|专业|专门|小型|中型|大型|民营|私营|国有|台资|港资|外资|合资|独资|"
+    r"(?:一家|一间|一个|这家|的|之|专业|专门|小型|中型|大型|民营|私营|国有|台资|港资|外资|合资|独资|"
     r"上市|高新技术|国家级|知名|领先|创新型|科技型|初创|本土|老牌|传统|省属|市属|县属|国有|国营|央属|"
-    + "|".join(sorted(_REGION_WORDS, key=len, reverse=True))
-    + r")+"
+    r"开(?![关发])|办|" + "|".join(sorted(_REGION_WORDS, key=len, reverse=True)) + r")+"
 )
 # Words that describe a firm's form, not its trade (香港贸易公司 names no trade; docs/parser.md).
 _FIRM_WORDS = frozenset(
@@ -253,7 +269,8 @@ _FIRM_WORDS = frozenset(
 )
 
 
-_NOT_DESCRIBED = re.compile(r"[的我你他她咱们建设地新老这那]")
+# (设 alone is no sentence: 医疗影像设备制造企业 names equipment.)
+_NOT_DESCRIBED = re.compile(r"[的我你他她咱们地新老这那]|建设|设立|设厂")
 
 
 def _extract_industry_described(st: _State) -> bool:
@@ -263,13 +280,17 @@ def _extract_industry_described(st: _State) -> bool:
         lead = _DESCRIBED_LEAD.match(text, start, end)
         if lead:
             start = lead.end()
-        if end - start > 2 and text[end - 1] in "大小":
-            end -= 1  # 工具机大厂: a big maker of machine tools
+        if end - start > 2 and text[end - 1] in "大小类":
+            end -= 1  # 工具机大厂: a big maker of machine tools; 智能制造类企业: a kind
         ind = text[start:end]
         if (
             len(ind) < 2
             or ind in _FIRM_WORDS
-            or ind in _WEAK_SET
+            or (
+                ind in _WEAK_SET
+                and not m.group().endswith(("行业", "产业"))
+                and text[start - 1] not in "开办"  # 开物流公司的: runs a logistics firm
+            )
             or _NOT_DESCRIBED.search(ind)
             or _NOT_INDUSTRY.search(ind)
             or _PLACE_WORD.search(ind)
@@ -297,7 +318,7 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             ind = text[start:end]
             # "建设X生产项目": a production project names its product even when X is not a
             # known term; a bare "建设X项目" must hold one.
-            if len(ind) < 2 or _ORDINAL.search(ind):
+            if len(ind) < 2 or _ORDINAL.search(ind) or _PRODUCTION_WORD.fullmatch(ind):
                 continue  # 设立第二个生产基地: which base, not what it makes
             region = _DESCRIBED_LEAD.match(text, start, end)
             if region and end - region.end() >= 2 and "的" not in region.group():
@@ -319,6 +340,9 @@ def _extract_industry_by_pattern(st: _State) -> bool:
             lead = _MAKER_LEAD.match(text, start, end)
             if lead:
                 start = lead.end()
+            region = _DESCRIBED_LEAD.match(text, start, end)
+            if region and end - region.end() >= 2:
+                start = region.end()  # 台湾精密模具厂商: the products, not where the maker is
             ind = text[start:end]
             if len(ind) >= 2 and not _NOT_INDUSTRY.search(ind) and not _PLACE_WORD.search(ind):
                 st.put("industry", st.value(start, end), start, end)
@@ -355,7 +379,7 @@ def _plain_case(words: str) -> str:
 _INDUSTRY_NOT_TRADE_EN = re.compile(
     r"(?<![a-z])(?:sqm|square|sq|m2|mu|acres?|hectares?|factory|warehouse|office|land|plot|"
     r"space|rent|lease|buy|investment|million|billion|plant|facility|site|premises|building|"
-    r"workshop|it|them|us|you|\d[\d,.]*)(?![a-z\d])"
+    r"workshop|it|them|us|you|\d[\d,.]*)(?![a-z\d\-])"
 )
 
 
@@ -363,11 +387,15 @@ def _extract_industry(st: _State) -> None:
     text = st.work
     for m in _INDUSTRY_TRIGGER.finditer(text):
         ind = m.group("ind")
+        start, end = m.span("ind")
+        filler = _FILLER.match(ind)
+        if filler and len(ind) - filler.end() >= 2:
+            start += filler.end()  # 做那个预制混凝土构件的: a spoken filler, then the trade
+            ind = text[start:end]
         if _INDUSTRY_JUNK_START.match(ind):
             continue
         if _SPACE_USE.search(ind):
             continue
-        start, end = m.span("ind")
         # "做X的" names a line of business even when X is not in the term list (做手工皂的).
         said_as_business = (
             m.group("verb") in ("做", "主要做", "专业做", "搞")
@@ -399,7 +427,7 @@ def _extract_industry(st: _State) -> None:
     ) and _extract_industry_by_pattern(st):
         return
     if (
-        "公司" in text or "企业" in text or "厂" in text or "商" in text
+        "公司" in text or "企业" in text or "厂" in text or "商" in text or "业" in text
     ) and _extract_industry_described(st):
         return
     text = st.work
@@ -407,6 +435,13 @@ def _extract_industry(st: _State) -> None:
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
         start, end = m.start(), m.end()
+        if (
+            end < len(text)
+            and text[end] in "、和及与"
+            and text[end - 2 : end] in _ACTIVITIES
+            and end - start > 3
+        ):
+            end -= 2  # 铝合金门窗研发、生产、销售为一体: the product, not the first activity
         if text[start] == "家" and start and text[start - 1] in "一这那每几两哪":
             continue  # 一家电子厂: "a firm", not 家电
         if text[max(0, start - 2) : start] in _MODIFIERS:

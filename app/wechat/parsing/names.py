@@ -17,7 +17,7 @@ _COMPANY_SUFFIX = re.compile(
 # Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
 _COMPANY_LEAD = re.compile(
     r".*(?:我是|我们是|我们|我司|本公司|这边是|这里是|这边|来自|代表|公司名称|公司名|"
-    r"企业名称|单位名称|名称|单位|你好|您好|是|为|在|的|叫|由|系|经)"
+    r"企业名称|单位名称|名称|单位|你好|您好|是|为|在|的|叫做|名叫|叫|由|系|经)"
 )
 _PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社"})
 _GENERIC_LEAD = re.compile(
@@ -59,9 +59,10 @@ _COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
 # Words that look like surname + title but are not a person (施工 is building work).
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
-    r"(?:联系人是|联系人|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|本人|我是)"
+    r"(?:联系人是|联系人|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是)"
     r"\s*[:]?\s*"
-    rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
+    # 老王啊, 小李就行: a familiar name, then a particle
+    rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
     r"(?:先生|女士|小姐|经理|总)?"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
 )
@@ -159,6 +160,9 @@ def _extract_company(st: _State) -> None:
             len(_industry_residue(name)) < 2
             or _NOT_IN_NAME.search(text, name_start, m.end())
             or _industry_residue(name) in _REGIONS
+            # "我们是陶瓷釉料厂": a name starting with its trade describes the firm; a name
+            # puts its own word first (宏达机械厂).
+            or _INDUSTRY_KNOWN.match(name)
         ):
             # "一家电池厂" / "我们电商公司" describe the prospect, they do not name it.
             continue

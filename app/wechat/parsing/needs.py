@@ -76,6 +76,17 @@ def _extract_need_and_deal(st: _State) -> None:
     if _BUY_HINT.search(text):
         deals.extend((m.start(), m.end(), "buy") for m in _BUY_PHRASE.finditer(text))
         deals.sort()
+    if len(needs) > 1 and "工厂" in text:
+        # "我们是生产户外家具的外贸工厂，需要仓库": the firm describing itself is no need.
+        said = [
+            n
+            for n in needs
+            if not (
+                text[n[1] : n[2]] == "工厂" and _SELF.search(text, _clause_start(text, n[1]), n[1])
+            )
+        ]
+        if said:
+            needs = said
     chosen = _choose_need(needs)
     land = st.land_area
     custom_built = land_said = False
@@ -111,6 +122,18 @@ def _extract_need_and_deal(st: _State) -> None:
         start = st.original.find(need.source)
         st.put("deal", "buy", start, start + len(need.source))
         st.inferred.add("deal")
+
+
+_SELF = re.compile(r"我们是|我们为|我司是|我司为|本公司是|本公司为|是一家")
+_CLAUSE_END = re.compile(r"[,;。，；!?！？\n]")
+
+
+def _clause_start(text: str, end: int) -> int:
+    """Where the clause holding text[end] begins."""
+    last = 0
+    for m in _CLAUSE_END.finditer(text, 0, end):
+        last = m.end()
+    return last
 
 
 def _use_land_area(st: _State, land: tuple[float | None, float | None, int, int]) -> None:
