@@ -1,7 +1,7 @@
 """The parser's accuracy on enquiries it was not written against (docs/parser.md, evaluation).
 
 The held-out set (heldout.jsonl) was written by someone who never saw the parser. The goal is
-95% overall and 90% for every style; the parser reaches 94.8% overall, so the held-out gate
+95% overall and 90% for every style; the parser reaches 94.9% overall, so the held-out gate
 holds the level reached (HELD_OUT_OVERALL) and is raised to the goal once it is met: a
 regression fails, a miss of the goal is reported, not hidden (docs/parser.md). Only
 aggregate figures are printed for it. The development set (dev.jsonl) is what rules are
