@@ -191,7 +191,8 @@ _EN_TRIGGER = re.compile(
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
     r"british|french|"
-    r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|new|small|large|big|"
+    r"italian|taiwanese|singaporean|hong kong|local|foreign|leading|global|small|large|big|"
+    r"new(?!\s+(?:energy|materials?)(?![a-z]))|"  # "new energy" is the trade's own name
     r"(?!plant-|bio-|water-|oil-|solvent-)[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
     r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
     r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
@@ -216,7 +217,8 @@ _EN_NOT_TRADE = re.compile(
     r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
-    r"taiwanese|local|foreign|small|large|big|new|young|leading|global|family|listed)"
+    r"taiwanese|local|foreign|small|large|big|new(?!\s+(?:energy|materials?)(?![a-z]))|young|"
+    r"leading|global|family|listed)"
     r"(?:\s|$)"
 )
 _EN_PLACE_AFTER = re.compile(r"\s+(?:center|centre|hub|park|zone|cluster|district)(?![a-z])")

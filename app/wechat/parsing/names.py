@@ -281,7 +281,10 @@ def _extract_contact(st: _State) -> None:
 
 # "…, +44 20 7946 0958, James Wilson.": a name signed at the end of an English message.
 _EN_SIGNATURE = re.compile(
-    r"(?:[,;.]\s*|\d\s+|-\s+)(?P<name>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2})\.?\s*\Z"
+    r"(?:[,;.]\s*|\d\s+|-\s+)(?P<name>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2})"
+    # "John Smith, CEO" / "Li Na - Sales Director": a job title may follow the name.
+    r"(?:\s*[,\-|/]\s*(?:[A-Z][A-Za-z&]*\s+){0,3}(?:CEO|CFO|COO|CTO|GM|VP|President|Founder|"
+    r"Owner|Manager|Director|Engineer|Officer|Partner|Chairman|Chairwoman|Buyer))?\.?\s*\Z"
 )
 # Capitalised words at the end that are a place, a firm or a courtesy, not a person.
 _NOT_SIGNATURE = re.compile(
