@@ -60,7 +60,7 @@ _COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
 # Words that look like surname + title but are not a person (施工 is building work).
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
-    r"(?:联系人是|联系人|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是)"
+    r"(?:联系人是|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是)"
     r"\s*[:]?\s*"
     # 老王啊, 小李就行: a familiar name, then a particle
     rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
@@ -76,6 +76,12 @@ _SURNAME_ONLY = re.compile(
     rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"
     r"(?:(?![\u4e00-\u9fff]{2})|(?=电话|手机|联系|微信|号码|座机|[啊呀哈呢的]))"
 )
+# "…的仓库。—— 李娜": a full name signed after a dash at the end.
+_CN_SIGNATURE = re.compile(rf"[—\-–~]+\s*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})\s*\Z")
+# "Hello, Lisa here": a first name announcing itself (matched on the original text).
+_EN_HERE = re.compile(
+    r"(?:^|[,.!]\s*|\b(?:[Hh]i|[Hh]ello|[Hh]ey)\s+)(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?) here\b"
+)
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
@@ -85,7 +91,7 @@ _EN_CONTACT = re.compile(
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
-    r"\b[Aa]ttn\.?\s*[:：]?|\b[Nn]ame\s*[:：]|\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
+    r"\b[Aa]ttn\.?\s*[:：]?|\b[Rr]each me\s*[:：]|\b[Nn]ame\s*[:：]|\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
@@ -223,11 +229,18 @@ def _extract_contact(st: _State) -> None:
             ),
             None,
         )
+    if m is None and ("—" in text or "-" in text or "–" in text or "~" in text):
+        m = _CN_SIGNATURE.search(text)
     if m:
         st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
         st.mask(*m.span("name"))
         return
     if not st.has_latin:
+        return
+    m = _EN_HERE.search(st.original) if " here" in text else None
+    if m and _MASK not in text[m.start("name") : m.end("name")]:
+        st.put("contact_name", m.group("name"), *m.span("name"))
+        st.mask(*m.span("name"))
         return
     m = (
         _LATIN_TITLED.search(text)
@@ -245,6 +258,7 @@ def _extract_contact(st: _State) -> None:
         or "name" in text
         or "this is" in text
         or "contact" in text
+        or "reach me" in text
         or "attn" in text
         or "regards" in text
         or "sincerely" in text
