@@ -91,7 +91,8 @@ _EN_CONTACT = re.compile(
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
-    r"\b[Aa]ttn\.?\s*[:：]?|\b[Rr]each me\s*[:：]|\b[Nn]ame\s*[:：]|\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
+    r"\b[Aa]ttn\.?\s*[:：]?|\b[Rr]each me\s*[:：]|\b[Nn]ame\s*[:：]|"
+    r"\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b)[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
