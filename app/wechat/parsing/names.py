@@ -157,6 +157,8 @@ def _extract_company(st: _State) -> None:
             start = lead.end()
             if m.group() in _PLAIN_SUFFIXES and text[start - 1] == "的":
                 continue  # "台资的电子连接器厂" describes the prospect; it names no company
+        if text[start] == "(" and ")" not in text[start : m.start()]:
+            start += 1  # "（株洲恒力机械有限公司）": the bracket around a name is not part of it
         if _ONE_OF.match(text, start, m.start()):
             continue  # "长沙一家生物科技有限公司" describes the prospect; it names no company
         generic = _GENERIC_LEAD.match(text, start, m.start())
