@@ -1,7 +1,7 @@
 """The parser's accuracy on enquiries it was not written against (docs/parser.md, evaluation).
 
 The held-out set (heldout.jsonl) was written by someone who never saw the parser. The goal is
-95% overall and 90% for every style; the parser reaches 95.0% overall (817/860), so the
+95% overall and 90% for every style; the parser reaches 95.1% overall (818/860), so the
 held-out gate is the goal itself (HELD_OUT_OVERALL = OVERALL): a regression below it fails
 (docs/parser.md). Only aggregate figures are printed for it. The development set
 (dev.jsonl) is what rules are tuned on.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from app.wechat.parsing import evaluate
 
 OVERALL = 0.95  # the goal (issue 10), and the development set's gate
-HELD_OUT_OVERALL = OVERALL  # met on the held-out set (817/860); a regression fails
+HELD_OUT_OVERALL = OVERALL  # met on the held-out set (818/860); a regression fails
 PER_STYLE = 0.90
 STYLES = {"voice", "english", "traditional", "advert_form", "formal", "question"}
 

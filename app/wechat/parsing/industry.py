@@ -103,7 +103,8 @@ _TRIGGER_TAIL = re.compile(
     r"(?:业务|领域|方面|(?:的)?(?:研发|设计|生产|制造|加工|销售)(?:与|和|及|、)?"
     r"(?:研发|设计|生产|制造|加工|销售|服务)"
     # "检测设备研发", "包装材料生产": after a product noun the activity is not part of the trade.
-    r"|(?<=设备|材料|器件|产品|部件|零件|系统|装置|仪器|器材|制品|元件|配件)(?:研发|生产|制造|销售))$"
+    r"|(?<=设备|材料|器件|产品|部件|零件|系统|装置|仪器|器材|制品|元件|配件|组件)"
+    r"(?:研发|生产|制造|销售))$"
 )
 # English trades (data/industries.txt, [english]); matched as whole words.
 _INDUSTRY_LATIN = re.compile(
@@ -195,6 +196,7 @@ _EN_LEADING_ADJECTIVE = re.compile(
     r"new(?!\s+(?:energy|materials?)(?![a-z]))|"  # "new energy" is the trade's own name
     r"(?!plant-|bio-|water-|oil-|solvent-)[a-z]+-based|based|singapore|germany|japan|korea|taiwan|italy|france|spain|swiss|switzerland|"
     r"dutch|spanish|indian|vietnamese|thai|malaysian|indonesian|australian|canadian|"
+    r"danish|swedish|norwegian|finnish|polish|austrian|belgian|czech|turkish|israeli|"
     r"shenzhen|shanghai|beijing|guangzhou|dongguan|suzhou|changsha|hangzhou|ningbo|"
     r"mid-sized|medium-sized|privately-owned|private|state-owned|listed|innovative|"
     r"one\s+of\s+the|largest|biggest|top|major|premium|professional|specialist|specialised|"

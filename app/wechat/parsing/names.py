@@ -48,6 +48,7 @@ _COMPOUND_SURNAMES = "|".join(read_sections("surnames.txt")["compound"])
 _SURNAME = rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])"
 _TITLES = (
     r"先生|女士|小姐|总经理|总监|总裁|董事长|工程师|经理|老板|主任|老师|部长|主管|厂长|秘书|助理|"
+    r"协理|襄理|课长|处长|科长|"  # Taiwanese and official titles (林协理)
     r"师傅|总(?![部价额量计共体投面建产值包装规占成数和结算公厂资收])|"
     r"工(?![厂作业程位人资艺期地具商会种序况时伤龄号段])|董(?!家|事会)|姐(?!妹)|"
     r"生(?![\u4e00-\u9fff])"  # 陈生: how Hong Kong and Guangdong say Mr. Chan
