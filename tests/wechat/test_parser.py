@@ -1,4 +1,4 @@
-"""Tests for the Chinese enquiry parser (app.wechat.parser, SPEC §5).
+"""Tests for the Chinese enquiry parser (app.wechat.parsing, docs/parser.md).
 
 Every ``source`` the parser reports is checked against the ORIGINAL input text (not a
 normalised copy): the parser folds text one character to one character, so offsets into the
