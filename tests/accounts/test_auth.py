@@ -1,4 +1,4 @@
-"""POST /api/auth/token and the bearer tokens it issues (SPEC §11, §13)."""
+"""POST /api/auth/token and the bearer tokens it issues (docs/security.md, docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The `parklead` console script (SPEC §12–13), run as an operator would: configured by the
-environment, against a SQLite file of its own."""
+"""The `parklead` console script (docs/api.md, docs/operations.md), run as an operator would:
+configured by the environment, against a SQLite file of its own."""
 
 from __future__ import annotations
 

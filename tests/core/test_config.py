@@ -1,5 +1,5 @@
 """Settings: environment classes, environment-variable overrides, required production settings
-and the generated development secret (SPEC §12–13)."""
+and the generated development secret (docs/api.md)."""
 
 from __future__ import annotations
 

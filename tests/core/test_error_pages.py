@@ -1,4 +1,4 @@
-"""Errors are JSON for the API and HTML pages for a browser (SPEC §13), never a traceback."""
+"""Errors are JSON for the API and HTML pages for a browser (docs/api.md), never a traceback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""GET /healthz: the database and the broker, for load balancers and operators (SPEC §12)."""
+"""GET /healthz: the database and the broker, for load balancers and operators
+(docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Logs: phone numbers masked (SPEC §11), JSON lines in production (SPEC §12)."""
+"""Logs: phone numbers masked (docs/security.md), JSON lines in production (docs/operations.md)."""
 
 from __future__ import annotations
 

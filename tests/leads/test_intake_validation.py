@@ -1,4 +1,5 @@
-"""POST /api/leads refuses bad input with a clear 4xx and writes nothing (SPEC §4, §13)."""
+"""POST /api/leads refuses bad input with a clear 4xx and writes nothing (docs/leads.md,
+docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Per-IP rate limit on public intake (SPEC §4, §11, §13 `INTAKE_RATE_LIMIT`)."""
+"""Per-IP rate limit on public intake (docs/security.md, docs/api.md `INTAKE_RATE_LIMIT`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""WeChat's delivery reports of template messages (TEMPLATESENDJOBFINISH, SPEC §8): the
-callback keeps each on the notification that sent the message, the API returns it and the
+"""WeChat's delivery reports of template messages (TEMPLATESENDJOBFINISH, docs/notifications.md):
+the callback keeps each on the notification that sent the message, the API returns it and the
 lead's timeline shows it."""
 
 from __future__ import annotations

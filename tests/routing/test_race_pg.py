@@ -1,4 +1,4 @@
-"""Exactly-once assignment, raced for real on PostgreSQL (SPEC §7).
+"""Exactly-once assignment, raced for real on PostgreSQL (docs/routing.md).
 
 Two routing workers and two claiming agents go for the same lead at the same instant, each in
 its own thread with its own session and connection, committing for real on a database of

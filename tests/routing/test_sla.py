@@ -1,4 +1,5 @@
-"""SLA escalation, the public pool, follow-up reminders and the daily digest (SPEC §7–8)."""
+"""SLA escalation, the public pool, follow-up reminders and the daily digest (docs/routing.md,
+docs/notifications.md)."""
 
 from __future__ import annotations
 

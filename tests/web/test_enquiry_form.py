@@ -1,4 +1,4 @@
-"""The public enquiry form at /enquiry (SPEC §4): languages, intake, errors, escaping."""
+"""The public enquiry form at /enquiry (docs/leads.md): languages, intake, errors, escaping."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Every route × every role, against an explicit table of expected answers (SPEC §11: roles are
-enforced on every route).
+"""Every route × every role, against an explicit table of expected answers (docs/security.md: roles
+are enforced on every route).
 
 Each (method, rule) of `app.url_map` needs a row below; a new route without one fails
 `test_every_route_has_a_row` with its name. Each row is requested once per role with a plain

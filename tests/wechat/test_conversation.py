@@ -1,5 +1,5 @@
-"""The WeChat bot's conversation (SPEC §6): the pure state machine, then the service that keeps
-its state in the database and turns a finished draft into a lead."""
+"""The WeChat bot's conversation (docs/wechat-bot.md): the pure state machine, then the service
+that keeps its state in the database and turns a finished draft into a lead."""
 
 from __future__ import annotations
 
