@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from app.core.db import db
 from app.core.errors import ValidationFailed
-from app.core.http import int_arg, json_body
+from app.core.http import bool_arg, int_arg, json_body
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.routing.schemas import parse
 from app.routing.service import open_leads_of
@@ -76,17 +76,6 @@ def _agent(agent_id: int) -> dict[str, Any]:
     return management.agent_to_dict(agent, open_leads_of([agent.id])[agent.id])
 
 
-def _bool_arg(name: str) -> bool | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    if raw.lower() in ("1", "true"):
-        return True
-    if raw.lower() in ("0", "false"):
-        return False
-    raise ValidationFailed(f"{name} must be true or false", fields={name: "true or false"})
-
-
 def _role_arg() -> Role | None:
     raw = request.args.get("role")
     if not raw:
@@ -109,7 +98,7 @@ def list_agents() -> Any:
     agents, last_id = management.list_agents(
         team_id=int_arg("team_id", 0, minimum=0, maximum=2**31 - 1) or None,
         role=_role_arg(),
-        active=_bool_arg("active"),
+        active=bool_arg("active"),
         limit=int_arg("limit", 50),
         cursor=int(cursor) if cursor else None,
     )

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from app.accounts.auth import current_agent, require_token
 from app.core.db import db
 from app.core.errors import ValidationFailed
-from app.core.http import int_arg, json_object
+from app.core.http import bool_arg, int_arg, json_object
 from app.core.limiter import intake_limit
 from app.leads import service
 from app.leads.models import Channel, LeadStatus, NeedType
@@ -100,7 +100,8 @@ def list_leads() -> Any:
         district=request.args.get("district") or None,
         phone=phone,
         q=(request.args.get("q") or "").strip()[:100] or None,
-        unassigned=request.args.get("unassigned") in ("1", "true"),
+        overdue=bool(bool_arg("overdue")),
+        unassigned=bool(bool_arg("unassigned")),
     )
     leads, next_cursor = service.list_leads(
         current_agent(), filters, limit=int_arg("limit", 50), cursor=request.args.get("cursor")

@@ -19,7 +19,7 @@ from app.audit.models import AuditAction
 from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
-from app.core.http import int_arg, json_object
+from app.core.http import bool_arg, int_arg, json_object
 from app.core.i18n import language_named
 from app.core.logging import mask_phones
 from app.core.openapi import add_paths, error_responses, json_response, page_of
@@ -42,10 +42,6 @@ from app.web.labels import label
 # --- reading: queue and pool views -----------------------------------------------------------
 
 
-def _flag(name: str) -> bool:
-    return (request.args.get(name) or "").lower() in ("1", "true", "yes")
-
-
 def lead_query_from_args() -> LeadQuery:
     """The list filters of docs/api.md "HTTP" from the query string (API and pages alike)."""
     phone = (request.args.get("phone") or "").strip()
@@ -61,8 +57,8 @@ def lead_query_from_args() -> LeadQuery:
         district=(request.args.get("district") or "").strip() or None,
         q=(request.args.get("q") or "").strip()[:100] or None,
         phone=phone or None,
-        overdue=_flag("overdue"),
-        unassigned=_flag("unassigned"),
+        overdue=bool(bool_arg("overdue")),
+        unassigned=bool(bool_arg("unassigned")),
     )
 
 
@@ -296,7 +292,7 @@ def uploaded_file() -> tuple[bytes, str]:
 @bp.post("/import")
 @require_token(Role.ADMIN)
 def import_leads() -> tuple[Any, int]:
-    dry_run = _flag("dry_run")
+    dry_run = bool(bool_arg("dry_run"))
     data, filename = uploaded_file()
     try:
         report = bulk.import_leads(data, by=current_agent(), filename=filename, dry_run=dry_run)

@@ -17,7 +17,7 @@ from app.accounts.auth import current_agent, require_token
 from app.accounts.models import Role
 from app.core.db import db
 from app.core.errors import NotFound, ValidationFailed
-from app.core.http import int_arg, json_object
+from app.core.http import bool_arg, int_arg, json_object
 from app.core.i18n import current_language
 from app.core.openapi import (
     add_paths,
@@ -75,14 +75,9 @@ def _statuses() -> tuple[ListingStatus, ...] | None:
 
 
 def _published() -> bool | None:
-    raw = (request.args.get("published") or "").strip().lower()
-    if raw in ("", "any"):
+    if (request.args.get("published") or "").strip().lower() == "any":
         return None
-    if raw in ("1", "true", "yes"):
-        return True
-    if raw in ("0", "false", "no"):
-        return False
-    raise ValidationFailed(_("部分字段不正确"), fields={"published": "true, false"})
+    return bool_arg("published")
 
 
 def _version(body: dict[str, Any], *, required: bool) -> int | None:
