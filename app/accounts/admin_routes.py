@@ -10,6 +10,7 @@ from app.accounts import management
 from app.accounts.auth import require_token
 from app.accounts.models import Role
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from app.core.cursors import decode_id_cursor, encode_id_cursor
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import bool_arg, int_arg, json_body
@@ -93,18 +94,17 @@ def _role_arg() -> Role | None:
 @admin_only
 def list_agents() -> Any:
     cursor = request.args.get("cursor") or None
-    if cursor is not None and not cursor.isdigit():
-        raise ValidationFailed("invalid cursor", fields={"cursor": "use next_cursor as given"})
     agents, last_id = management.list_agents(
         team_id=int_arg("team_id", 0, minimum=0, maximum=2**31 - 1) or None,
         role=_role_arg(),
         active=bool_arg("active"),
         limit=int_arg("limit", 50),
-        cursor=int(cursor) if cursor else None,
+        cursor=decode_id_cursor("a", cursor) if cursor else None,
     )
     counts = open_leads_of([a.id for a in agents])
     items = [management.agent_to_dict(a, counts[a.id]) for a in agents]
-    return jsonify({"items": items, "next_cursor": str(last_id) if last_id else None})
+    next_cursor = encode_id_cursor("a", last_id) if last_id else None
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 @bp.post("/agents")

@@ -15,19 +15,16 @@ too: company, contact, phone (as people type it) and reference.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import enum
-import json
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from app.accounts.models import Agent, Role
+from app.core.cursors import decode_cursor, encode_cursor
 from app.core.db import db, utcnow
-from app.core.errors import ValidationFailed
 from app.leads.models import (
     OPEN_STATUSES,
     Lead,
@@ -216,31 +213,11 @@ def _after(key: QueueKey) -> ColumnElement[bool]:
 
 
 def encode_queue_cursor(key: QueueKey) -> str:
-    due = key.sla_due_at.isoformat() if key.sla_due_at is not None else None
-    raw = json.dumps({"q": [due, key.score, key.id]}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor("q", key.sla_due_at, key.score, key.id)
 
 
 def decode_queue_cursor(cursor: str) -> QueueKey:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due, score, lead_id = json.loads(raw)["q"]
-        if not (_is_int(score) and _is_int(lead_id) and 0 < lead_id <= MAX_LEAD_ID):
-            raise ValueError(cursor)
-        if abs(score) > 2**31:
-            raise ValueError(cursor)
-        due_at = None if due is None else dt.datetime.fromisoformat(due)
-        if due_at is not None and due_at.tzinfo is None:
-            raise ValueError(cursor)  # a naive time cannot be compared with stored UTC
-        return QueueKey(due_at, score, lead_id)
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", fields={"cursor": "use next_cursor as given"}
-        ) from None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return QueueKey(*decode_cursor("q", cursor, "time?", "int", "id"))
 
 
 def queue_counts(agent: Agent, query: LeadQuery) -> dict[LeadStatus, int]:

@@ -5,7 +5,6 @@ Functions here `flush()`; the caller commits once.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import json
@@ -34,6 +33,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent, Role
+from app.core.cursors import decode_cursor, encode_cursor
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
@@ -539,7 +539,8 @@ def list_leads(
     limit = max(1, min(limit, MAX_PAGE))
     stmt = filtered_leads(agent, filters)
     if cursor:
-        created_at, last_id = decode_cursor(cursor)
+        # The leads list's cursor predates list prefixes: its prefix is empty.
+        created_at, last_id = decode_cursor("", cursor, "time", "id")
         stmt = stmt.where(
             or_(
                 Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < last_id)
@@ -550,28 +551,8 @@ def list_leads(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+        next_cursor = encode_cursor("", rows[-1].created_at, rows[-1].id)
     return rows, next_cursor
-
-
-def encode_cursor(created_at: dt.datetime, lead_id: int) -> str:
-    raw = f"{created_at.isoformat()}|{lead_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, _, lead_id = raw.partition("|")
-        created_at, last_id = dt.datetime.fromisoformat(created), int(lead_id)
-        # A naive time cannot be compared with stored UTC; an id out of range overflows.
-        if created_at.tzinfo is None or not 0 < last_id <= MAX_LEAD_ID:
-            raise ValueError(cursor)
-        return created_at, last_id
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", fields={"cursor": "use next_cursor as given"}
-        ) from None
 
 
 def lead_events(lead: Lead) -> list[LeadEvent]:

@@ -5,14 +5,12 @@ Plain functions for the routes; they `flush()` and the request commits.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import json
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
 
 from app.accounts.models import Agent, Role, Team
+from app.core.cursors import decode_cursor, encode_cursor
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.leads import service as leads
@@ -354,7 +352,7 @@ def pool(
     elif team_id is not None:
         stmt = stmt.where(Lead.team_id == team_id)
     if cursor:
-        score, created_at, last_id = _decode_pool_cursor(cursor)
+        score, created_at, last_id = decode_cursor("p", cursor, "int", "time", "id")
         stmt = stmt.where(
             or_(
                 Lead.score < score,
@@ -368,27 +366,8 @@ def pool(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode_pool_cursor(last.score, last.created_at, last.id)
+        next_cursor = encode_cursor("p", last.score, last.created_at, last.id)
     return rows, next_cursor
-
-
-def _encode_pool_cursor(score: int, created_at: dt.datetime, lead_id: int) -> str:
-    raw = json.dumps([score, created_at.isoformat(), lead_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_pool_cursor(cursor: str) -> tuple[int, dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        score, created, lead_id = json.loads(raw)
-        created_at = dt.datetime.fromisoformat(created)
-        if created_at.tzinfo is None or not all(isinstance(v, int) for v in (score, lead_id)):
-            raise ValueError("bad cursor")
-        return score, created_at, lead_id
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", fields={"cursor": "use next_cursor as given"}
-        ) from None
 
 
 def open_leads_of(agent_ids: list[int]) -> dict[int, int]:
