@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from app.accounts import service as accounts
 from app.accounts.models import Agent, Role, Team
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from app.core.cursors import page_size
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 
 MAX_ID = 2**31 - 1
-MAX_PAGE = 200
 
 
 def _unknown(field: str, what: str, row_id: int) -> ValidationFailed:
@@ -183,7 +183,7 @@ def list_agents(
     cursor: int | None = None,
 ) -> tuple[list[Agent], int | None]:
     """Agents by id, keyset-paginated (the cursor is the last id of the previous page)."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = select(Agent)
     if team_id is not None:
         stmt = stmt.where(Agent.team_id == team_id)

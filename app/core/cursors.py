@@ -25,8 +25,16 @@ from app.core.http import MAX_ROW_ID
 Kind = Literal["id", "int", "time", "time?"]
 CursorValue = int | dt.datetime | None
 
+# The most rows one page of a list holds, whatever `limit` asks for (docs/api.md "Lists").
+MAX_PAGE = 200
+
 _ID = re.compile(r"[1-9][0-9]{0,9}")
 _INT = re.compile(r"-?[0-9]{1,10}")
+
+
+def page_size(limit: int) -> int:
+    """`limit` held between 1 and MAX_PAGE."""
+    return max(1, min(limit, MAX_PAGE))
 
 
 def invalid_cursor() -> ValidationFailed:

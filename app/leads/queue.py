@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from app.accounts.models import Agent, Role
-from app.core.cursors import decode_cursor, encode_cursor
+from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, utcnow
 from app.leads.models import (
     OPEN_STATUSES,
@@ -34,7 +34,6 @@ from app.leads.models import (
 )
 from app.leads.service import MAX_LEAD_ID, visible_leads
 
-MAX_PAGE = 200
 MAX_QUERY = 100
 # Literal statuses, not bind parameters: a partial index on open leads then matches even in
 # the generic plan of a prepared statement (as the dedupe lookup in app.leads.service does).
@@ -187,7 +186,7 @@ def list_scope(
     cursor: str | None = None,
 ) -> tuple[list[Lead], str | None]:
     """One page of the leads of `scope`, in queue order, and the next page's cursor."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = filtered_leads(viewer, scope_query(viewer, scope, query))
     if cursor:
         stmt = stmt.where(_after(decode_queue_cursor(cursor)))

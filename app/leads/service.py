@@ -33,7 +33,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent, Role
-from app.core.cursors import decode_cursor, encode_cursor
+from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
@@ -527,16 +527,13 @@ def _lead_id(key: str | int) -> int | None:
     return lead_id if lead_id is not None and lead_id <= MAX_LEAD_ID else None
 
 
-MAX_PAGE = 200
-
-
 def list_leads(
     agent: Agent, filters: LeadQuery, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Lead], str | None]:
     """Newest first, keyset-paginated on (created_at, id)."""
     from app.leads.queue import filtered_leads  # the one place filters become SQL
 
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = filtered_leads(agent, filters)
     if cursor:
         # The leads list's cursor predates list prefixes: its prefix is empty.

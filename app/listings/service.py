@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Boolean, Select, and_, bindparam, case, func, not_, or_, select
 
 from app.accounts.models import Agent, Role
-from app.core.cursors import decode_id_cursor, encode_id_cursor
+from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
@@ -47,7 +47,6 @@ from app.listings.schemas import ListingIn, parse_listing, parse_photo_url
 from app.notifications import service as notifications
 
 NOTIFY_TASK = "tasks.listings.notify_matching_leads"
-MAX_PAGE = 200
 MAX_MATCHES = 50
 
 # --- the lifecycle (docs/listings.md "Status") ---------------------------------------------
@@ -131,7 +130,7 @@ def list_listings(
     filters: ListingQuery, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Listing], str | None]:
     """Newest first, keyset-paginated on id; returns (listings, next_cursor)."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = filtered_listings(filters)
     if cursor:
         stmt = stmt.where(Listing.id < decode_id_cursor("l", cursor))

@@ -45,7 +45,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.models import Agent, AlertChannel, AlertEvent
-from app.core.cursors import decode_id_cursor, encode_id_cursor
+from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
 from app.core.db import db, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound
@@ -813,8 +813,6 @@ def _shorten(text: str, limit: int) -> str:
 
 # --- admin: the list and retry ---------------------------------------------------------------
 
-MAX_PAGE = 200
-
 
 def list_notifications(
     *,
@@ -826,7 +824,7 @@ def list_notifications(
     cursor: str | None = None,
 ) -> tuple[list[Notification], str | None]:
     """Newest first, keyset-paginated on id."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = select(Notification)
     if statuses:
         stmt = stmt.where(Notification.status.in_(list(statuses)))

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, or_, select, update
 
 from app.accounts.models import Agent, Role, Team
-from app.core.cursors import decode_cursor, encode_cursor
+from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.leads import service as leads
@@ -338,6 +338,7 @@ def pool(
 
     Agents and team leads see their own team's pool unless they name another team.
     """
+    limit = page_size(limit)
     if team_id is None and by.role is not Role.ADMIN:
         team_id = by.team_id
     if by.role is Role.AGENT and team_id != by.team_id:

@@ -7,7 +7,14 @@ import datetime as dt
 
 import pytest
 
-from app.core.cursors import decode_cursor, decode_id_cursor, encode_cursor, encode_id_cursor
+from app.core.cursors import (
+    MAX_PAGE,
+    decode_cursor,
+    decode_id_cursor,
+    encode_cursor,
+    encode_id_cursor,
+    page_size,
+)
 from app.core.errors import ValidationFailed
 from app.core.http import MAX_ROW_ID
 
@@ -69,3 +76,11 @@ def test_anything_but_our_cursor_is_a_400_naming_cursor(prefix, cursor, kinds):
         decode_cursor(prefix, cursor, *kinds)
     assert caught.value.message == "invalid cursor"
     assert set(caught.value.fields) == {"cursor"}
+
+
+@pytest.mark.parametrize(
+    ("asked", "given"), [(-3, 1), (0, 1), (1, 1), (50, 50), (200, 200), (10**6, 200)]
+)
+def test_page_size_holds_a_limit_between_one_and_max_page(asked, given):
+    assert MAX_PAGE == 200
+    assert page_size(asked) == given
