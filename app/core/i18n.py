@@ -72,9 +72,11 @@ def compile_catalogues(target: Path) -> None:
         tmp.replace(mo_path)  # atomic: several workers may start at once
 
 
-def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M", *, empty: str = "—") -> str:
+    """A moment in the office's time zone (Beijing time, config TIMEZONE) as `fmt`; `empty`
+    for no moment. The one place stored UTC becomes local text (docs/i18n.md)."""
     if value is None:
-        return "—"
+        return empty
     return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
 
 

@@ -39,9 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
@@ -50,6 +48,7 @@ from sqlalchemy import Select, func, select
 from app.accounts.models import Agent
 from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
+from app.core.i18n import localtime
 from app.core.logging import mask_phones
 from app.leads import service
 from app.leads.models import OPEN_STATUSES, Channel, Deal, Lead, NeedType
@@ -499,12 +498,6 @@ class ExportColumn:
     value: Callable[[Lead, str | None, Callable[[Any], str]], Any]
 
 
-def _local(at: dt.datetime | None) -> str:
-    if at is None:
-        return ""
-    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
-
-
 def _field(name: str) -> Callable[[Lead, str | None, Callable[[Any], str]], Any]:
     return lambda lead, _agent, _label: getattr(lead, name)
 
@@ -518,7 +511,7 @@ def _labelled(name: str) -> Callable[[Lead, str | None, Callable[[Any], str]], A
 
 
 def _at(name: str) -> Callable[[Lead, str | None, Callable[[Any], str]], Any]:
-    return lambda lead, _agent, _label: _local(getattr(lead, name))
+    return lambda lead, _agent, _label: localtime(getattr(lead, name), empty="")
 
 
 EXPORT_COLUMNS: tuple[ExportColumn, ...] = (

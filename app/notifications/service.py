@@ -38,7 +38,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -49,6 +48,7 @@ from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
 from app.core.db import db, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound
+from app.core.i18n import localtime
 from app.core.logging import mask_phones
 from app.leads.models import EventType, Lead, LeadEvent
 from app.notifications import channels
@@ -441,7 +441,9 @@ def notify_lead_assigned(lead: Lead, agent: Agent) -> list[Notification]:
     """Tell `agent` about a lead just assigned to them; webhook `lead.assigned`."""
     assigned_at = lead.assigned_at or utcnow()
     cause = f"lead_assigned:{lead.id}:{agent.id}:{assigned_at.isoformat()}"
-    due = f"请在 {_local(lead.sla_due_at)} 前联系客户。" if lead.sla_due_at else "请尽快联系客户。"
+    due = (
+        f"请在 {localtime(lead.sla_due_at)} 前联系客户。" if lead.sla_due_at else "请尽快联系客户。"
+    )
     queued = notify_agent(
         agent,
         kind="lead_assigned",
@@ -452,11 +454,11 @@ def notify_lead_assigned(lead: Lead, agent: Agent) -> list[Notification]:
             ("编号", lead.reference),
             ("客户", _customer(lead)),
             ("需求", _need_summary(lead)),
-            ("分配时间", _local(assigned_at)),
+            ("分配时间", localtime(assigned_at)),
         ],
         remark=due,
         lead_id=lead.id,
-        sms_params=[lead.reference, _local(lead.sla_due_at) if lead.sla_due_at else "尽快"],
+        sms_params=[lead.reference, localtime(lead.sla_due_at) if lead.sla_due_at else "尽快"],
     )
     if _webhooks_on():
         queued.append(
@@ -497,7 +499,7 @@ def notify_duplicate_enquiry(
         return []
     at = lead.last_activity_at or utcnow()
     message = str((submitted or {}).get("message") or "").strip()
-    lines = [("编号", lead.reference), ("客户", _customer(lead)), ("时间", _local(at))]
+    lines = [("编号", lead.reference), ("客户", _customer(lead)), ("时间", localtime(at))]
     if message:
         lines.append(("留言", _shorten(message, 60)))
     return notify_agent(
@@ -777,10 +779,6 @@ def _lead_data(lead: Lead, agent: Agent | None) -> dict[str, Any]:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
-
-
-def _local(at: dt.datetime) -> str:
-    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
 
 
 def _customer(lead: Lead) -> str:

@@ -24,13 +24,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts.models import Agent, Role, Strategy, Team
 from app.core.db import db, utcnow
+from app.core.i18n import localtime
 from app.leads import lifecycle
 from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
 from app.routing import rules as conditions
@@ -261,7 +261,8 @@ def skip_reasons(agent: Agent, team: Team | None, open_leads: int, now: dt.datet
     if open_leads >= agent.capacity:
         reasons.append(Skip(AT_CAPACITY, f"{open_leads} open leads, capacity {agent.capacity}"))
     if agent.working_hours is not None and not _working(agent, now):
-        reasons.append(Skip(OUTSIDE_WORKING_HOURS, f"outside working hours at {_local(now)}"))
+        at = localtime(now, "%Y-%m-%d %H:%M %a")
+        reasons.append(Skip(OUTSIDE_WORKING_HOURS, f"outside working hours at {at}"))
     limit = team.max_private_leads if team is not None else None
     if limit is not None and open_leads >= limit:
         reasons.append(
@@ -281,11 +282,6 @@ def _working(agent: Agent, now: dt.datetime) -> bool:
         # Validated on write; a hand-edited row must not stop routing.
         log.warning("agent %s has invalid working hours (%s); treated as off", agent.id, exc)
         return False
-
-
-def _local(now: dt.datetime) -> str:
-    tz = current_app.config.get("TIMEZONE", worktime.DEFAULT_TZ)
-    return now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %a")
 
 
 def _still_available(candidate: Candidate, team: Team | None, now: dt.datetime) -> bool:
