@@ -27,7 +27,7 @@ from app.admin import reasons
 from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, words_text
 from app.core.db import db
 from app.core.errors import AppError, NotFound
-from app.core.i18n import M2_PER_MU
+from app.core.units import m2_to_mu
 from app.leads.models import Channel, Deal, NeedType, lead_id_from_reference
 from app.notifications import service as notifications
 from app.notifications.models import NotificationStatus
@@ -363,7 +363,7 @@ def edit_team(team_id: int) -> PageResult:
 
 def _area_text(m2: Any) -> str:
     value = float(m2)
-    return _("%(m2)s ㎡（%(mu)s 亩）", m2=f"{value:,.0f}", mu=f"{value / float(M2_PER_MU):,.1f}")
+    return _("%(m2)s ㎡（%(mu)s 亩）", m2=f"{value:,.0f}", mu=f"{m2_to_mu(value):,.1f}")
 
 
 def conditions_text(conditions: dict[str, Any]) -> list[str]:

@@ -50,11 +50,11 @@ from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
 from app.core.i18n import localtime
 from app.core.logging import mask_phones
+from app.core.units import mu_to_m2
 from app.leads import service
 from app.leads.models import OPEN_STATUSES, Channel, Deal, Lead, NeedType
 from app.leads.schemas import EnquiryIn, validation_error
 
-M2_PER_MU = Decimal("666.67")
 MAX_IMPORT_ROWS = 5000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # A 5 MB XLSX may unpack to far more; refuse archives that would (zip bombs).
@@ -428,7 +428,7 @@ def parse_area(raw: Any) -> tuple[Decimal, Decimal]:
     except InvalidOperation:
         raise ValueError("is not an area (e.g. 5000, 3000-5000, 30亩)") from None
     if match.group(3) == "亩":
-        low, high = ((v * M2_PER_MU).quantize(Decimal("0.01")) for v in (low, high))
+        low, high = mu_to_m2(low), mu_to_m2(high)
     return low, high
 
 

@@ -14,6 +14,7 @@ from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.i18n import current_language
 from app.core.limiter import intake_limit
+from app.core.units import mu_to_m2
 from app.leads import service
 from app.leads.models import Channel, Deal, NeedType
 from app.leads.schemas import parse_enquiry_payload
@@ -22,7 +23,6 @@ from app.web.i18n import t
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-M2_PER_MU = Decimal("666.67")
 # The lead's requirements, in the form's 更多要求 section (docs/listings.md).
 REQUIREMENT_FIELDS = (
     "ceiling_height_min_m", "crane_t", "power_kva", "floor_load_t_m2", "eia_category",
@@ -43,7 +43,7 @@ def _area_in_m2(raw: str | None, unit: str) -> Any:
     if unit != "mu":
         return raw.strip()
     try:
-        return str((Decimal(raw.strip()) * M2_PER_MU).quantize(Decimal("0.01")))
+        return str(mu_to_m2(Decimal(raw.strip())))
     except InvalidOperation:
         return raw.strip()
 

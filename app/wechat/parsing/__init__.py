@@ -48,7 +48,6 @@ from app.wechat.parsing.questions import says_no_longer_looking
 from app.wechat.parsing.result import (
     FIELD_NAMES,
     MAX_CHARS,
-    SQM_PER_MU,
     ParsedField,
     ParseResult,
     _State,
@@ -59,7 +58,6 @@ from app.wechat.parsing.timeline import _extract_timeline
 __all__ = [
     "FIELD_NAMES",
     "MAX_CHARS",
-    "SQM_PER_MU",
     "DistrictListError",
     "DistrictSet",
     "ParseResult",

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from app.wechat.parsing.places import DistrictSet
 
 MAX_CHARS = 10_000
-SQM_PER_MU = 666.67
 _MAX_AREA = 1e8  # 100 km²: anything larger is a misread figure, not a site
 
 FIELD_NAMES = (
