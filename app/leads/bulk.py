@@ -22,7 +22,7 @@ Any filtered list, as CSV (UTF-8 with BOM, so Excel opens it right) or XLSX, at 
 EXPORT_MAX_ROWS rows (beyond: 400 asking for narrower filters). The column headers are the
 import's, so an export can be edited and imported again. Cells that a spreadsheet would run
 as a formula (=, +, -, @, tab, CR at the start) are prefixed with an apostrophe, unless they
-are plain numbers such as +8613812345678.
+are plain numbers such as +8613812345678 (`app.core.spreadsheets.safe_cell`).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
 from app.core.i18n import localtime
 from app.core.logging import mask_phones
+from app.core.spreadsheets import safe_cell
 from app.core.units import mu_to_m2
 from app.leads import service
 from app.leads.models import OPEN_STATUSES, Channel, Deal, Lead, NeedType
@@ -477,18 +478,6 @@ def _drop_duplicates(rows: list[_Row], report: ImportReport) -> list[_Row]:
 
 
 # --- the export --------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell value no spreadsheet will run as a formula (OWASP CSV injection)."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value.lstrip(" ").startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True, slots=True)
