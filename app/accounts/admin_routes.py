@@ -15,7 +15,7 @@ from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import bool_arg, int_arg, json_body
 from app.core.openapi import add_paths, error_responses, json_response, page_of
-from app.routing.schemas import parse
+from app.core.validation import parse
 from app.routing.service import open_leads_of
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api")

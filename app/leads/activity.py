@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.validation import validation_error
 from app.leads import lifecycle, service
 from app.leads.models import (
     REQUIREMENT_FIELDS,
@@ -32,7 +33,7 @@ from app.leads.models import (
     LeadStatus,
     NeedType,
 )
-from app.leads.schemas import EnquiryIn, clean_text, parse_enquiry_payload, validation_error
+from app.leads.schemas import EnquiryIn, clean_text, parse_enquiry_payload
 from app.notifications import service as notifications
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.routing import scoring

@@ -52,9 +52,10 @@ from app.core.i18n import localtime
 from app.core.logging import mask_phones
 from app.core.spreadsheets import safe_cell
 from app.core.units import mu_to_m2
+from app.core.validation import validation_error
 from app.leads import service
 from app.leads.models import OPEN_STATUSES, Channel, Deal, Lead, NeedType
-from app.leads.schemas import EnquiryIn, validation_error
+from app.leads.schemas import EnquiryIn
 
 MAX_IMPORT_ROWS = 5000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

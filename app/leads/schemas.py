@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.functional_validators import BeforeValidator
 
-from app.core.errors import ValidationFailed
+from app.core.validation import parse
 from app.leads.models import Deal, NeedType
 
 # Control characters break PostgreSQL (NUL) and log lines; newlines and tabs are kept.
@@ -148,49 +148,5 @@ class EnquiryIn(BaseModel):
         return {k: v for k, v in self.model_dump().items() if k not in skip}
 
 
-_FRIENDLY = {
-    "enum": "must be one of: {expected}",
-    "extra_forbidden": "is not a field of this endpoint",
-    "decimal_parsing": "must be a number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "decimal_type": "must be a number",
-    "greater_than": "must be greater than {gt}",
-    "greater_than_equal": "must be {ge} or more",
-    "less_than_equal": "must be at most {le}",
-    "string_too_long": "must be at most {max_length} characters",
-    "string_type": "must be text",
-    "decimal_max_places": "may have at most {decimal_places} decimal places",
-}
-
-
-def validation_error(exc: ValidationError) -> ValidationFailed:
-    """Turn pydantic's errors into our `fields` map, one clear sentence per field."""
-    fields: dict[str, str] = {}
-    general: list[str] = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        template = _FRIENDLY.get(err["type"])
-        ctx = err.get("ctx") or {}
-        if template:
-            try:
-                message = template.format(**ctx)
-            except (KeyError, IndexError):
-                message = err["msg"]
-        else:
-            message = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
-        if loc:
-            fields.setdefault(loc, message)
-        else:
-            general.append(message)
-    summary = "; ".join(general) if general else "some fields are not valid"
-    return ValidationFailed(summary, fields=fields)
-
-
 def parse_enquiry_payload(payload: Any) -> EnquiryIn:
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    try:
-        return EnquiryIn.model_validate(payload)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    return parse(EnquiryIn, payload)

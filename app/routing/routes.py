@@ -12,10 +12,11 @@ from app.accounts.models import Role
 from app.core.db import db
 from app.core.http import int_arg, json_body
 from app.core.openapi import add_paths, error_responses, json_response, page_of
+from app.core.validation import parse
 from app.leads import service as leads
 from app.leads.models import Lead
 from app.routing import service
-from app.routing.schemas import AssignIn, DryRunIn, ReorderIn, RuleIn, RulePatch, parse
+from app.routing.schemas import AssignIn, DryRunIn, ReorderIn, RuleIn, RulePatch
 
 bp = Blueprint("routing_api", __name__)
 admin_only = require_token(Role.ADMIN)

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Response
 
 from app.accounts.auth import require_token
@@ -16,7 +15,7 @@ from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import json_body
 from app.core.openapi import add_paths, error_responses, json_response, page_of
-from app.leads.schemas import validation_error
+from app.core.validation import parse
 from app.web.auth import role_required
 from app.wechat import knowledge
 from app.wechat.knowledge import AnswerIn, AnswerPatch
@@ -25,16 +24,6 @@ api = Blueprint("bot_answers_api", __name__)
 pages = Blueprint("bot_answers_pages", __name__, template_folder="templates")
 admin_token = require_token(Role.ADMIN)
 admin_page = role_required(Role.ADMIN)
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(model: type[M], payload: Any) -> M:
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
 
 
 @api.get("/api/bot-answers")
@@ -47,7 +36,7 @@ def list_answers() -> Any:
 @api.post("/api/bot-answers")
 @admin_token
 def create_answer() -> tuple[Any, int]:
-    row = knowledge.create_answer(_parse(AnswerIn, json_body()))
+    row = knowledge.create_answer(parse(AnswerIn, json_body()))
     db.session.commit()
     return jsonify(knowledge.answer_to_dict(row)), 201
 
@@ -61,7 +50,7 @@ def get_answer(answer_id: int) -> Any:
 @api.patch("/api/bot-answers/<int:answer_id>")
 @admin_token
 def update_answer(answer_id: int) -> Any:
-    row = knowledge.update_answer(answer_id, _parse(AnswerPatch, json_body()))
+    row = knowledge.update_answer(answer_id, parse(AnswerPatch, json_body()))
     db.session.commit()
     return jsonify(knowledge.answer_to_dict(row))
 
@@ -111,9 +100,9 @@ def save_answer() -> Response | tuple[str, int]:
         if request.form.get("delete") and answer_id.isdigit():
             knowledge.delete_answer(int(answer_id))
         elif answer_id.isdigit():
-            knowledge.update_answer(int(answer_id), _parse(AnswerPatch, _form_payload()))
+            knowledge.update_answer(int(answer_id), parse(AnswerPatch, _form_payload()))
         else:
-            knowledge.create_answer(_parse(AnswerIn, _form_payload()))
+            knowledge.create_answer(parse(AnswerIn, _form_payload()))
     except ValidationFailed as exc:
         db.session.rollback()
         flash(_("请修改标出的内容"), "error")
