@@ -122,10 +122,12 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app)
     init_auth(app)  # session login and CSRF for the pages
 
-    from app.core.routes import register_health_warning
+    from app.core.routes import register_health_warning, register_metrics
+    from app.metrics import render as render_metrics
     from app.routing.worktime import calendar_warning
 
     register_health_warning(app, "calendar", calendar_warning)
+    register_metrics(app, render_metrics)
 
 
 def _register_blueprints(app: Flask) -> None:
