@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -112,6 +113,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     init_limiter(app)
     celery = init_celery(app)
+    # The worker's tasks and beat schedule are said by the top-level `tasks` package, which
+    # imports the app (`celery -A tasks.celery_app`): named here, not imported at module level.
+    importlib.import_module("tasks").configure(celery, app)
     app.extensions["dispatcher"] = TaskDispatcher(celery)
     register_error_handlers(app)
     init_security_headers(app)
