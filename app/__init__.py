@@ -128,7 +128,7 @@ def _init_extensions(app: Flask) -> None:
 
     from app.core.routes import register_health_warning, register_metrics
     from app.metrics import render as render_metrics
-    from app.routing.worktime import calendar_warning
+    from app.settings.worktime import calendar_warning
 
     register_health_warning(app, "calendar", calendar_warning)
     register_metrics(app, render_metrics)

@@ -131,7 +131,7 @@ class BaseConfig:
     # Office hours on official working days (China's calendar, 调休 included), local time.
     WORKING_HOURS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("13:30", "18:00"))
     # Lead score (0-100): relative weight of each factor; a factor left out keeps its weight
-    # here, 0 switches it off (app/routing/scoring.py; env PARKLEAD_SCORING_WEIGHTS as JSON).
+    # here, 0 switches it off (app/leads/scoring.py; env PARKLEAD_SCORING_WEIGHTS as JSON).
     SCORING_WEIGHTS: dict[str, float] = {
         "tax": 35,
         "investment": 20,

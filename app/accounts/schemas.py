@@ -11,7 +11,7 @@ from app.accounts.models import AlertChannel, AlertEvent, Role, Strategy
 from app.leads.models import NeedType
 from app.leads.schemas import normalize_phone
 from app.routing.schemas import Body, Id
-from app.routing.worktime import parse_week
+from app.settings.worktime import parse_week
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]

@@ -34,7 +34,7 @@ from app.notifications.models import NotificationStatus
 from app.routing import service as routing
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch
-from app.routing.worktime import WEEKDAYS
+from app.settings.worktime import WEEKDAYS
 from app.web import labels
 from app.web.auth import role_required
 

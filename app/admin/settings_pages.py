@@ -18,7 +18,7 @@ from app.core.db import db
 from app.core.errors import NotFound, ValidationFailed
 from app.leads.service import agents_by_id
 from app.privacy import service as privacy
-from app.routing import worktime
+from app.settings import worktime
 
 
 @bp.context_processor

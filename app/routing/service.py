@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select, update
 from app.accounts.models import Agent, Role, Team
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.leads import scoring
 from app.leads import service as leads
 from app.leads.models import (
     OPEN_STATUSES,
@@ -23,7 +24,7 @@ from app.leads.models import (
     LeadStatus,
     NeedType,
 )
-from app.routing import engine, scoring
+from app.routing import engine
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch, target_errors
 from app.routing.strategies import Candidate
