@@ -28,6 +28,7 @@ from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, w
 from app.core.db import db
 from app.core.errors import AppError, NotFound
 from app.core.i18n import M2_PER_MU
+from app.leads import labels
 from app.leads.models import Channel, Deal, NeedType, lead_id_from_reference
 from app.notifications import service as notifications
 from app.notifications.models import NotificationStatus
@@ -35,7 +36,6 @@ from app.routing import service as routing
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch
 from app.settings.worktime import WEEKDAYS
-from app.web import labels
 from app.web.auth import role_required
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/app/admin", template_folder="templates")

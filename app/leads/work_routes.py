@@ -24,6 +24,7 @@ from app.core.i18n import language_named
 from app.core.logging import mask_phones
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.leads import activity, bulk, service
+from app.leads.labels import label
 from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import Lead
 from app.leads.queue import (
@@ -37,7 +38,6 @@ from app.leads.queue import (
 from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
 from app.leads.schemas import normalize_phone
 from app.routing import service as routing
-from app.web.labels import label
 
 # --- reading: queue and pool views -----------------------------------------------------------
 
