@@ -167,9 +167,9 @@ def _register_blueprints(app: Flask) -> None:
     exempt_blueprints(app)
 
     # Pages for admins and team leads (session login, CSRF on every form).
+    from app.accounts.pages_auth import csrf
     from app.admin.routes import bp as admin_pages
     from app.reports.pages import bp as report_pages
-    from app.web.auth import csrf
 
     app.register_blueprint(report_pages)
     app.register_blueprint(admin_pages)
@@ -190,6 +190,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(listing_pages)
     app.register_blueprint(listing_public)
-    from app.web.auth import csrf
+    from app.accounts.pages_auth import csrf
 
     csrf.exempt(listing_public)

@@ -100,9 +100,9 @@ class BaseConfig:
     LOGIN_LOCKOUT_WINDOW_SECONDS: int = 900
     LOGIN_LOCKOUT_SECONDS: int = 900
 
-    # Page sessions (app/web/auth.py): the cookie is HttpOnly and SameSite=Lax everywhere and
-    # Secure in production; the session ends after this many seconds whatever happens, and at
-    # logout on the server too. CSRF tokens live as long as the session.
+    # Page sessions (app/accounts/pages_auth.py): the cookie is HttpOnly and SameSite=Lax
+    # everywhere and Secure in production; the session ends after this many seconds whatever
+    # happens, and at logout on the server too. CSRF tokens live as long as the session.
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = False

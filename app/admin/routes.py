@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import management
 from app.accounts.models import Agent, AlertChannel, AlertEvent, Role, Strategy, Team
+from app.accounts.pages_auth import role_required
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from app.admin import reasons
 from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, words_text
@@ -36,7 +37,6 @@ from app.routing import service as routing
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch
 from app.settings.worktime import WEEKDAYS
-from app.web.auth import role_required
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/app/admin", template_folder="templates")
 admin_only = role_required(Role.ADMIN)

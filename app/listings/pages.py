@@ -24,6 +24,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import ValidationError as CsrfInvalid
 
 from app.accounts.models import Agent, Role
+from app.accounts.pages_auth import csrf, role_required
 from app.core.db import db
 from app.core.errors import AppError, NotFound, ValidationFailed
 from app.core.i18n import current_language
@@ -39,7 +40,6 @@ from app.listings.models import (
     ListingKind,
     ListingStatus,
 )
-from app.web.auth import csrf, role_required
 from app.workspace import present
 from app.workspace.lead_pages import render_lead
 from app.workspace.routes import _helpers as workspace_helpers
