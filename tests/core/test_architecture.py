@@ -79,7 +79,6 @@ KNOWN: set[str] = {
     "app.wechat.service -> app.privacy.service",
     "app.workspace.lead_pages -> app.workspace.routes private",
     "cycle app.leads.queue app.leads.service app.notifications.service",
-    "cycle app.wechat.parsing.places app.wechat.parsing.result",
     "cycle app.leads.routes app.leads.work_routes",
     "cycle app.workspace.lead_pages app.workspace.routes",
     "cycle app.admin.routes app.admin.settings_pages",
