@@ -36,7 +36,7 @@ from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
 from app.listings import service as listings
 from app.notifications.service import notify_agent, record_template_receipt
-from app.privacy import service as privacy
+from app.settings import privacy_notice
 from app.wechat import client, conversation, knowledge
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
@@ -202,7 +202,7 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         user.lead_id = lead.id
     db.session.flush()
     notice = (
-        privacy.bot_notice(turn.reply.lang)
+        privacy_notice.bot_notice(turn.reply.lang)
         if turn.reply is not None and turn.reply.privacy
         else None
     )
