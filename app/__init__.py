@@ -157,10 +157,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(listings_api)
     app.register_blueprint(listing_photos)
     # The bot answers price questions from the inventory (docs/wechat-bot.md).
-    from app.listings.answers import price_answer
-    from app.wechat.answers import set_price_lookup
+    from app.listings.answers import bot_shortlist, price_answer
+    from app.wechat.answers import set_price_lookup, set_shortlist_lookup
 
     set_price_lookup(price_answer)
+    set_shortlist_lookup(bot_shortlist)
     app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)

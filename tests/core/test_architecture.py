@@ -75,7 +75,6 @@ KNOWN: set[str] = {
     "app.notifications.service -> app.leads.models",
     "app.notifications.service -> app.leads.service",
     "app.notifications.service -> app.leads.labels",
-    "app.wechat.service -> app.listings.service",
     "app.workspace.lead_pages -> app.workspace.routes private",
     "cycle app.leads.queue app.leads.service app.notifications.service",
     "cycle app.leads.routes app.leads.work_routes",
