@@ -135,8 +135,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.accounts.admin_routes import bp as accounts_api
     from app.accounts.routes import bp as auth_api
+    from app.admin.accounts_routes import bp as accounts_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
     from app.listings.routes import bp as listings_api

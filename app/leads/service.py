@@ -814,3 +814,8 @@ def open_demand(bands: Sequence[tuple[str, float | None]]) -> list[dict[str, Any
         {"need_type": n, "district": d, "band": b, "leads": int(c), "area_m2": round(a, 2)}
         for (n, d, b), (c, a) in sorted(totals.items())
     ]
+
+
+def count_team_leads(team_id: int) -> int:
+    """Leads on record (open or closed) that name team `team_id`."""
+    return db.session.scalar(select(func.count()).where(Lead.team_id == team_id)) or 0
