@@ -23,6 +23,7 @@ from app.core.http import int_arg, json_object
 from app.core.i18n import language_named
 from app.core.logging import mask_phones
 from app.core.openapi import add_paths, error_responses, json_response, page_of
+from app.core.phones import normalize_phone
 from app.leads import activity, bulk, service
 from app.leads.labels import label
 from app.leads.list_args import scope_from_args, with_agent_filter
@@ -36,7 +37,6 @@ from app.leads.queue import (
     scope_counts,
 )
 from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
-from app.leads.schemas import normalize_phone
 from app.routing import service as routing
 
 # --- reading: queue and pool views -----------------------------------------------------------

@@ -18,8 +18,8 @@ from app.audit.models import AuditAction
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.logging import mask_phones
+from app.core.phones import normalize_phone
 from app.leads import erasure as lead_erasure
-from app.leads.schemas import normalize_phone
 from app.notifications.erasure import erase_notifications
 from app.settings import privacy_notice
 from app.settings import service as settings

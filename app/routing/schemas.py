@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -18,28 +16,13 @@ from pydantic import (
 
 from app.accounts.models import Strategy
 from app.core.errors import ValidationFailed
+from app.core.schemas import Body, Id
 from app.leads.models import Channel, Deal, NeedType
 from app.leads.schemas import validation_error
 from app.routing.rules import RuleConditions
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # Fields that a change may leave out but not set to null.
-    NOT_NULL: ClassVar[tuple[str, ...]] = ()
-
-    def field_errors(self) -> dict[str, str]:
-        """Checks across fields, as {field: message}; `parse` turns them into a 400."""
-        return {
-            name: "may not be null"
-            for name in self.NOT_NULL
-            if name in self.model_fields_set and getattr(self, name) is None
-        }
 
 
 class RuleIn(Body):
