@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -112,6 +113,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     init_limiter(app)
     celery = init_celery(app)
+    # The worker's tasks and beat schedule are said by the top-level `tasks` package, which
+    # imports the app (`celery -A tasks.celery_app`): named here, not imported at module level.
+    importlib.import_module("tasks").configure(celery, app)
     app.extensions["dispatcher"] = TaskDispatcher(celery)
     register_error_handlers(app)
     init_security_headers(app)
@@ -122,15 +126,17 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app)
     init_auth(app)  # session login and CSRF for the pages
 
-    from app.core.routes import register_health_warning
-    from app.routing.worktime import calendar_warning
+    from app.core.routes import register_health_warning, register_metrics
+    from app.metrics import render as render_metrics
+    from app.settings.worktime import calendar_warning
 
     register_health_warning(app, "calendar", calendar_warning)
+    register_metrics(app, render_metrics)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.accounts.admin_routes import bp as accounts_api
     from app.accounts.routes import bp as auth_api
+    from app.admin.accounts_routes import bp as accounts_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
     from app.listings.routes import bp as listings_api
@@ -151,19 +157,20 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(listings_api)
     app.register_blueprint(listing_photos)
     # The bot answers price questions from the inventory (docs/wechat-bot.md).
-    from app.listings.answers import price_answer
-    from app.wechat.answers import set_price_lookup
+    from app.listings.answers import bot_shortlist, price_answer
+    from app.wechat.answers import set_price_lookup, set_shortlist_lookup
 
     set_price_lookup(price_answer)
+    set_shortlist_lookup(bot_shortlist)
     app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
     exempt_blueprints(app)
 
     # Pages for admins and team leads (session login, CSRF on every form).
+    from app.accounts.pages_auth import csrf
     from app.admin.routes import bp as admin_pages
     from app.reports.pages import bp as report_pages
-    from app.web.auth import csrf
 
     app.register_blueprint(report_pages)
     app.register_blueprint(admin_pages)
@@ -184,6 +191,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(listing_pages)
     app.register_blueprint(listing_public)
-    from app.web.auth import csrf
+    from app.accounts.pages_auth import csrf
 
     csrf.exempt(listing_public)

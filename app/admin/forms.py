@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from app.core import messages
 from app.core.errors import AppError
 from app.core.units import mu_to_m2
-from app.routing.worktime import WEEKDAYS, parse_intervals
+from app.settings.worktime import WEEKDAYS, parse_intervals
 
 E = TypeVar("E", bound=enum.Enum)
 M = TypeVar("M", bound=BaseModel)

@@ -22,21 +22,21 @@ from werkzeug.wrappers import Response
 
 from app.accounts import management
 from app.accounts.models import Agent, AlertChannel, AlertEvent, Role, Strategy, Team
+from app.accounts.pages_auth import role_required
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from app.admin import reasons
 from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, words_text
 from app.core.db import db
 from app.core.errors import AppError, NotFound
 from app.core.units import m2_to_mu
+from app.leads import labels
 from app.leads.models import Channel, Deal, NeedType, lead_id_from_reference
 from app.notifications import service as notifications
 from app.notifications.models import NotificationStatus
 from app.routing import service as routing
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch
-from app.routing.worktime import WEEKDAYS
-from app.web import labels
-from app.web.auth import role_required
+from app.settings.worktime import WEEKDAYS
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/app/admin", template_folder="templates")
 admin_only = role_required(Role.ADMIN)

@@ -18,7 +18,7 @@ from app.core.db import db
 from app.core.errors import NotFound, ValidationFailed
 from app.leads.service import agents_by_id
 from app.privacy import service as privacy
-from app.routing import worktime
+from app.settings import privacy_notice, worktime
 
 
 @bp.context_processor
@@ -95,7 +95,7 @@ def save_holidays(year: int) -> PageResult:
 
 
 def _privacy_page(status: int = 200, **context: Any) -> tuple[str, int]:
-    context.setdefault("values", privacy.current())
+    context.setdefault("values", privacy_notice.current())
     context.setdefault("errors", {})
     return render_template("admin/privacy.html", **context), status
 

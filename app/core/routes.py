@@ -53,6 +53,12 @@ def register_health_warning(app: Flask, name: str, check: Callable[[], str | Non
     app.extensions.setdefault("health_warnings", {})[name] = check
 
 
+def register_metrics(app: Flask, render: Callable[[], bytes]) -> None:
+    """What `GET /metrics` answers: the Prometheus text the top level assembles (app/metrics.py);
+    core counts no domain's rows itself."""
+    app.extensions["metrics"] = render
+
+
 def health_warnings() -> dict[str, str]:
     found = {}
     for name, check in current_app.extensions.get("health_warnings", {}).items():
@@ -89,8 +95,6 @@ def healthz() -> tuple[Any, int]:
 def metrics() -> Any:
     """Prometheus metrics: with `METRICS_TOKEN` set, for `Authorization: Bearer <token>`;
     without it, for callers on this machine only (a scraper beside the app)."""
-    from app.core import metrics as collected
-
     token = current_app.config.get("METRICS_TOKEN")
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -98,7 +102,7 @@ def metrics() -> Any:
             raise Unauthorized("metrics need Authorization: Bearer <METRICS_TOKEN>")
     elif request.remote_addr not in ("127.0.0.1", "::1"):
         raise Forbidden("metrics are served to this machine only; set METRICS_TOKEN to scrape")
-    return Response(collected.render(), content_type=CONTENT_TYPE_LATEST)
+    return Response(current_app.extensions["metrics"](), content_type=CONTENT_TYPE_LATEST)
 
 
 @bp.get("/api/openapi.json")

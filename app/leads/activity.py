@@ -23,7 +23,7 @@ from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.validation import validation_error
-from app.leads import lifecycle, service
+from app.leads import lifecycle, scoring, service
 from app.leads.models import (
     REQUIREMENT_FIELDS,
     Channel,
@@ -36,7 +36,6 @@ from app.leads.models import (
 from app.leads.schemas import EnquiryIn, clean_text, parse_enquiry_payload
 from app.notifications import service as notifications
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
-from app.routing import scoring
 from app.routing import service as routing
 from app.wechat.client import CS_EVENT_WINDOW, CS_MAX_AFTER_EVENT, CS_MAX_PER_WINDOW, CS_WINDOW
 from app.wechat.models import WechatUser

@@ -11,10 +11,11 @@ from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import bool_arg, int_arg, json_object
 from app.core.limiter import intake_limit
+from app.core.phones import normalize_phone
 from app.leads import service
 from app.leads.models import Channel, LeadStatus, NeedType
 from app.leads.queue import LeadQuery
-from app.leads.schemas import normalize_phone, parse_enquiry_payload
+from app.leads.schemas import parse_enquiry_payload
 
 bp = Blueprint("leads_api", __name__, url_prefix="/api/leads")
 

@@ -38,7 +38,7 @@ from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import MAX_ROW_ID
-from app.leads import lifecycle
+from app.leads import lifecycle, scoring
 from app.leads.models import (
     OPEN_SQL,
     OPEN_STATUSES,
@@ -53,8 +53,7 @@ from app.leads.models import (
 )
 from app.leads.schemas import EnquiryIn
 from app.notifications import service as notifications
-from app.routing import scoring
-from app.routing.worktime import add_working_minutes
+from app.settings.worktime import add_working_minutes
 
 if TYPE_CHECKING:
     from app.leads.queue import LeadQuery
@@ -793,3 +792,8 @@ def open_demand(bands: Sequence[tuple[str, float | None]]) -> list[dict[str, Any
         {"need_type": n, "district": d, "band": b, "leads": int(c), "area_m2": round(a, 2)}
         for (n, d, b), (c, a) in sorted(totals.items())
     ]
+
+
+def count_team_leads(team_id: int) -> int:
+    """Leads on record (open or closed) that name team `team_id`."""
+    return db.session.scalar(select(func.count()).where(Lead.team_id == team_id)) or 0

@@ -23,7 +23,9 @@ from app.core.http import bool_arg, int_arg, json_object
 from app.core.i18n import language_named
 from app.core.logging import mask_phones
 from app.core.openapi import add_paths, error_responses, json_response, page_of
+from app.core.phones import normalize_phone
 from app.leads import activity, bulk, service
+from app.leads.labels import label
 from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import Lead
 from app.leads.queue import (
@@ -35,9 +37,7 @@ from app.leads.queue import (
     scope_counts,
 )
 from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
-from app.leads.schemas import normalize_phone
 from app.routing import service as routing
-from app.web.labels import label
 
 # --- reading: queue and pool views -----------------------------------------------------------
 

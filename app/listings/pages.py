@@ -24,6 +24,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import ValidationError as CsrfInvalid
 
 from app.accounts.models import Agent, Role
+from app.accounts.pages_auth import csrf, role_required
+from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError, NotFound, ValidationFailed
 from app.core.i18n import current_language
@@ -39,8 +41,6 @@ from app.listings.models import (
     ListingKind,
     ListingStatus,
 )
-from app.web.auth import csrf, role_required
-from app.workspace import present
 from app.workspace.lead_pages import render_lead
 from app.workspace.routes import _helpers as workspace_helpers
 
@@ -82,14 +82,18 @@ bp.context_processor(workspace_helpers)
 
 def failed(exc: AppError) -> None:
     """Flash what went wrong. The listings domain's messages are already in the user's
-    language; a lead the user cannot see gets the workspace's sentence."""
+    language; a lead the user cannot see gets the catalogue's sentence (app/core/messages.py)."""
     db.session.rollback()
-    message = present.explain(exc) if exc.code in LEAD_CODES else exc.message
+    message = (
+        messages.error_text(exc.code, exc.message, exc.status)
+        if exc.code in LEAD_CODES
+        else exc.message
+    )
     fields = [str(v) for v in exc.fields.values() if str(v) != message]
     flash("；".join([message, *fields]) if fields else message, "error")
 
 
-# Errors raised by app.leads (English messages) explained by the workspace's sentences.
+# Errors raised by app.leads (English messages) explained by the catalogue's sentences.
 LEAD_CODES = ("forbidden",)
 
 
@@ -192,7 +196,7 @@ def new_listing() -> PageResult:
         failed(exc)
         return render_template(
             "listings/form.html",
-            **_form_context(values=request.form, errors=present.field_errors(exc)),
+            **_form_context(values=request.form, errors=messages.fields_text(exc.fields)),
         ), exc.status
     flash(_("已创建载体 %(title)s", title=listing.title), "info")
     return redirect(url_for("listing_pages.detail", listing_id=listing.id), 303)
@@ -244,7 +248,7 @@ def _listing_act(
     except AppError as exc:
         failed(exc)
         if refill:
-            errors = present.field_errors(exc)
+            errors = messages.fields_text(exc.fields)
             return render_detail(listing_id, exc.status, values=request.form, errors=errors)
         return render_detail(listing_id, exc.status)
     flash(message, "info")

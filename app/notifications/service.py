@@ -50,6 +50,7 @@ from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound
 from app.core.i18n import localtime
 from app.core.logging import mask_phones
+from app.leads.labels import label
 from app.leads.models import EventType, Lead, LeadEvent
 from app.notifications import channels
 from app.notifications.channels import AnswerUnknown, PermanentError, RetryableError
@@ -57,7 +58,6 @@ from app.notifications.channels.sms import template_setting as sms_template_sett
 from app.notifications.channels.wechat import template_setting
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.notifications.outbox import SEND_TASK, queue_notification
-from app.web.labels import label
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from app.core.http import json_object
 from app.core.i18n import current_language
 from app.core.openapi import add_paths, error_responses, json_response
 from app.privacy import service as privacy
+from app.settings import privacy_notice
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
 api = Blueprint("privacy_api", __name__, url_prefix="/api")
@@ -24,13 +25,13 @@ api = Blueprint("privacy_api", __name__, url_prefix="/api")
 @bp.get("/privacy")
 def policy() -> str:
     lang = current_language()
-    return render_template("privacy/policy.html", text=privacy.policy_text(lang), lang=lang)
+    return render_template("privacy/policy.html", text=privacy_notice.policy_text(lang), lang=lang)
 
 
 @api.get("/privacy/settings")
 @require_token(Role.ADMIN)
 def get_settings() -> Any:
-    return jsonify(privacy.current())
+    return jsonify(privacy_notice.current())
 
 
 @api.put("/privacy/settings")

@@ -14,13 +14,13 @@ from markupsafe import Markup
 from openpyxl import Workbook
 
 from app.core.spreadsheets import safe_cell
+from app.leads import labels
 from app.leads import service as leads
 from app.leads.models import NeedType
 from app.listings import service as listings
 from app.listings.labels import listing_label
 from app.listings.models import ListingKind
 from app.reports import charts
-from app.web import labels
 
 KINDS = tuple(k.value for k in ListingKind)
 BANDS = tuple(name for name, _upper in listings.AREA_BANDS)

@@ -34,9 +34,10 @@ from app.core.i18n import localtime
 from app.leads import lifecycle
 from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
 from app.routing import rules as conditions
-from app.routing import strategies, worktime
+from app.routing import strategies
 from app.routing.models import RoutingRule
 from app.routing.strategies import Candidate, Skip
+from app.settings import worktime
 
 log = logging.getLogger(__name__)
 

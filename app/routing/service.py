@@ -13,6 +13,7 @@ from app.accounts.models import Agent, Role, Team
 from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.leads import scoring
 from app.leads import service as leads
 from app.leads.models import (
     OPEN_STATUSES,
@@ -21,7 +22,7 @@ from app.leads.models import (
     LeadStatus,
     NeedType,
 )
-from app.routing import engine, scoring
+from app.routing import engine
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch, target_errors
 from app.routing.strategies import Candidate

@@ -29,7 +29,7 @@ from app.leads import lifecycle
 from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
 from app.notifications.service import notify_agent
 from app.routing import engine, strategies
-from app.routing.worktime import add_working_minutes
+from app.settings.worktime import add_working_minutes
 
 UNCONTACTED = (LeadStatus.NEW, LeadStatus.ASSIGNED)
 

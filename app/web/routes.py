@@ -18,7 +18,7 @@ from app.core.units import mu_to_m2
 from app.leads import service
 from app.leads.models import Channel, Deal, NeedType
 from app.leads.schemas import parse_enquiry_payload
-from app.privacy import service as privacy
+from app.settings import privacy_notice
 from app.web.i18n import t
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -67,8 +67,8 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         requirement_fields=REQUIREMENT_FIELDS,
         form=request.form,
         # The consent notice (个人信息保护法), as the admin wrote it (docs/security.md).
-        privacy_notice=privacy.notice(lang),
-        privacy_url=privacy.policy_link(),
+        privacy_notice=privacy_notice.notice(lang),
+        privacy_url=privacy_notice.policy_link(),
         **context,
     ), status
 

@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import require_token
 from app.accounts.models import Role
+from app.accounts.pages_auth import role_required
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import json_body
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.core.validation import parse
-from app.web.auth import role_required
 from app.wechat import knowledge
 from app.wechat.knowledge import AnswerIn, AnswerPatch
 

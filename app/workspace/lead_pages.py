@@ -11,13 +11,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.accounts.models import Role
+from app.accounts.pages_auth import role_required
 from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
-from app.leads import activity, lifecycle, service
+from app.leads import activity, labels, lifecycle, service
 from app.leads.models import Lead, LeadStatus
 from app.routing import service as routing
-from app.web import labels
-from app.web.auth import role_required
 from app.workspace import present
 from app.workspace.routes import PageResult, _assignable_agents, bp, failed, me
 

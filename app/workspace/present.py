@@ -19,9 +19,9 @@ from app.core import i18n, messages
 from app.core.errors import AppError
 from app.core.phones import display_phone
 from app.core.units import mu_to_m2
+from app.leads import labels
 from app.leads.activity import EDITABLE_FIELDS, CallOutcome
 from app.leads.models import Channel, Deal, EventType, LeadStatus, NeedType
-from app.web import labels
 
 FIELD_LABELS = {
     "need_type": _l("需求类型"),

@@ -22,9 +22,10 @@ from wtforms import ValidationError as CsrfInvalid
 
 from app.accounts import management
 from app.accounts.models import Agent, Role
+from app.accounts.pages_auth import csrf, role_required
 from app.core.db import db, utcnow
 from app.core.errors import AppError, NotFound
-from app.leads import activity, bulk
+from app.leads import activity, bulk, labels
 from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
 from app.leads.queue import (
@@ -43,8 +44,6 @@ from app.leads.work_routes import (
 )
 from app.notifications.models import NotificationChannel
 from app.routing import service as routing
-from app.web import labels
-from app.web.auth import csrf, role_required
 from app.workspace import present
 
 bp = Blueprint("workspace", __name__, url_prefix="/app", template_folder="templates")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from app.wechat.parsing.district_set import DistrictSet
 from app.wechat.parsing.text import _HAS_LATIN, _MASK, _display, fold
-
-if TYPE_CHECKING:
-    from app.wechat.parsing.places import DistrictSet
 
 MAX_CHARS = 10_000
 _MAX_AREA = 1e8  # 100 km²: anything larger is a misread figure, not a site

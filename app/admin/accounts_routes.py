@@ -1,4 +1,8 @@
-"""Admin JSON API for teams and agents (bearer token, role admin)."""
+"""Admin JSON API for teams and agents (bearer token, role admin).
+
+It sits with the admin's pages, above the rooms it reads: an agent's open leads come from
+routing, and a team may only go once no routing rule or lead names it (app/admin/teams.py).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from app.accounts import management
 from app.accounts.auth import require_token
 from app.accounts.models import Role
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from app.admin.teams import refuse_referred_team
 from app.core.cursors import decode_id_cursor, encode_id_cursor
 from app.core.db import db
 from app.core.errors import ValidationFailed
@@ -64,7 +69,7 @@ def update_team(team_id: int) -> Any:
 @bp.delete("/teams/<int:team_id>")
 @admin_only
 def delete_team(team_id: int) -> tuple[str, int]:
-    management.delete_team(team_id)
+    management.delete_team(team_id, refuse_referred=refuse_referred_team)
     db.session.commit()
     return "", 204
 
