@@ -106,8 +106,6 @@ KNOWN: set[str] = {
     "cycle app.leads.routes app.leads.work_routes",
     "cycle app.workspace.lead_pages app.workspace.routes",
     "cycle app.admin.routes app.admin.settings_pages",
-    "LeadEvent app/routing/engine.py",
-    "LeadEvent app/routing/sla.py",
     "LeadEvent app/notifications/service.py",
 }
 
