@@ -155,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.wechat.answers import set_price_lookup
 
     set_price_lookup(price_answer)
+    _connect_outbox()
     app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
@@ -187,3 +188,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.auth import csrf
 
     csrf.exempt(listing_public)
+
+
+def _connect_outbox() -> None:
+    """The generic outbox learns about the rooms above it by registration, never by import
+    (docs/architecture.md "The outbox contract"): the official account's channels come from
+    the WeChat domain. Registering again (every `create_app`) changes nothing."""
+    from app.wechat.channels import register_channels as register_wechat_channels
+
+    register_wechat_channels()

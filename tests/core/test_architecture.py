@@ -86,8 +86,6 @@ KNOWN: set[str] = {
     "app.listings.pages -> app.workspace.routes",
     "app.listings.pages -> app.workspace.routes private",
     "app.listings.public -> app.workspace.present",
-    "app.notifications.channels.wechat -> app.wechat.client",
-    "app.notifications.channels.wecom -> app.wechat.client",
     "app.notifications.routes -> app.accounts.auth",
     "app.notifications.routes -> app.accounts.models",
     "app.notifications.service -> app.accounts.models",
