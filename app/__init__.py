@@ -193,7 +193,12 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_outbox() -> None:
     """The generic outbox learns about the rooms above it by registration, never by import
     (docs/architecture.md "The outbox contract"): the official account's channels come from
-    the WeChat domain. Registering again (every `create_app`) changes nothing."""
+    the WeChat domain, and the rooms whose alerts need a follow-up hear the outbox's signals.
+    Registering again (every `create_app`) changes nothing."""
+    from app.accounts.alerts import connect_signals as connect_agent_alerts
+    from app.leads.alerts import connect_signals as connect_lead_alerts
     from app.wechat.channels import register_channels as register_wechat_channels
 
     register_wechat_channels()
+    connect_agent_alerts()
+    connect_lead_alerts()

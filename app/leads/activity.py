@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.leads import lifecycle, service
+from app.leads import alerts, lifecycle, service
 from app.leads.models import (
     REQUIREMENT_FIELDS,
     Channel,
@@ -467,7 +467,7 @@ def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, N
             code="wechat_quota_used",
         )
     cause = f"agent_reply:{lead.id}:{uuid.uuid4().hex}"
-    notification = notifications.queue_prospect_message(lead, body, cause=cause, agent_id=by.id)
+    notification = alerts.queue_prospect_message(lead, body, cause=cause, agent_id=by.id)
     assert notification is not None  # the lead has an openid
     event = _event(
         lead,

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Agent, Role, Strategy, Team
 from app.core.db import db, utcnow
-from app.leads import lifecycle
+from app.leads import alerts, lifecycle
 from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadStatus
 from app.routing import rules as conditions
 from app.routing import strategies, worktime
@@ -399,9 +399,7 @@ def assign(
             **(data or {}),
         },
     )
-    from app.notifications.service import notify_lead_assigned
-
-    notify_lead_assigned(lead, agent)
+    alerts.notify_lead_assigned(lead, agent)
 
 
 def unrouted_lead_ids(older_than_seconds: int, limit: int = 500) -> list[int]:

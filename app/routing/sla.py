@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 
+from app.accounts.alerts import notify_agent
 from app.accounts.models import Agent, Role, Team
 from app.core.db import db, utcnow
 from app.leads import lifecycle
 from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadStatus
-from app.notifications.service import notify_agent
 from app.routing import engine, strategies
 from app.routing.worktime import add_working_minutes
 
