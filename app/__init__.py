@@ -131,11 +131,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.admin_routes import bp as accounts_api
     from app.accounts.routes import bp as auth_api
+    from app.admin.notifications_api import bp as notifications_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
     from app.listings.routes import bp as listings_api
     from app.listings.routes import files as listing_photos
-    from app.notifications.routes import bp as notifications_api
     from app.reports.routes import bp as reports_api
     from app.routing.routes import bp as routing_api
     from app.web.auth import bp as auth_pages

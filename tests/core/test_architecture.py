@@ -89,8 +89,6 @@ KNOWN: set[str] = {
     "app.listings.pages -> app.workspace.routes",
     "app.listings.pages -> app.workspace.routes private",
     "app.listings.public -> app.workspace.present",
-    "app.notifications.routes -> app.accounts.auth",
-    "app.notifications.routes -> app.accounts.models",
     "app.reports.pages -> app.web.auth",
     "app.reports.present -> app.web.labels",
     "app.reports.supply_demand -> app.web.labels",
