@@ -155,6 +155,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.wechat.answers import set_price_lookup
 
     set_price_lookup(price_answer)
+    # The customer-service window rule is the WeChat domain's (docs/notifications.md).
+    from app.leads.activity import set_wechat_window_reader
+    from app.wechat.client import service_window
+
+    set_wechat_window_reader(service_window)
     _connect_outbox()
     app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import redis
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
@@ -52,6 +52,7 @@ from app.core.token_client import (
     memory_storage_for,
     shared_token_storage,
 )
+from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.wechat.models import WechatUser
 
 __all__ = [  # the token client's names, as this module's callers have always used them
@@ -417,6 +418,60 @@ def _why_no_slot(openid: str, now: dt.datetime) -> SkipReason:
     message_open = row is not None and row[0] is not None and row[0] > now - CS_WINDOW
     event_open = row is not None and row[1] is not None and row[1] > now - CS_EVENT_WINDOW
     return SkipReason.QUOTA_USED if message_open or event_open else SkipReason.OUTSIDE_WINDOW
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceWindow:
+    """One follower's customer-service windows taken together, as an agent's reply sees them:
+    48 hours after their last message (CS_MAX_PER_WINDOW messages) and a minute after a
+    click, follow or scan (CS_MAX_AFTER_EVENT). `remaining` also counts replies queued in the
+    outbox and not sent yet, since they will use the windows' slots; `expires_at` is the later
+    close of a window with slots left (of any open window when none has), None when none is
+    open."""
+
+    is_open: bool
+    expires_at: dt.datetime | None
+    remaining: int
+    rule: str = (
+        f"{CS_MAX_PER_WINDOW} in 48 hours after a message, {CS_MAX_AFTER_EVENT} in a minute "
+        "after a click, follow or scan"
+    )
+
+
+def service_window(openid: str, now: dt.datetime | None = None) -> ServiceWindow:
+    """The windows of `openid` now (the rule `_reserve_window_slot` applies when sending).
+    Registered with `app.leads.activity.set_wechat_window_reader` by `create_app`."""
+    now = now or utcnow()
+    user = db.session.scalars(select(WechatUser).where(WechatUser.openid == openid)).first()
+    windows = []  # (opened, closes, slots left)
+    if user is not None and user.last_inbound_at and user.last_inbound_at + CS_WINDOW > now:
+        left = CS_MAX_PER_WINDOW - (user.cs_sent_in_window or 0)
+        windows.append((user.last_inbound_at, user.last_inbound_at + CS_WINDOW, left))
+    if user is not None and user.last_event_at and user.last_event_at + CS_EVENT_WINDOW > now:
+        left = CS_MAX_AFTER_EVENT - (user.cs_sent_after_event or 0)
+        windows.append((user.last_event_at, user.last_event_at + CS_EVENT_WINDOW, left))
+    if not windows:
+        return ServiceWindow(False, None, 0)
+    # Queued replies not sent yet count too: they will use the windows' slots.
+    queued = db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.channel == NotificationChannel.WECHAT_CS,
+            Notification.recipient == openid,
+            Notification.status.in_(
+                [NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED]
+            ),
+            Notification.created_at >= min(opened for opened, _closes, _left in windows),
+        )
+    )
+    remaining = max(0, sum(max(0, left) for *_times, left in windows) - (queued or 0))
+    # The later close of a window with slots left (of any window when none has).
+    closes = max(
+        (closes for _opened, closes, left in windows if left > 0),
+        default=max(closes for _opened, closes, _left in windows),
+    )
+    return ServiceWindow(remaining > 0, closes, remaining)
 
 
 def _msgid(result: Any, endpoint: str) -> int | None:

@@ -24,7 +24,7 @@ from app.accounts import management
 from app.accounts.models import Agent, Role
 from app.core.db import db, utcnow
 from app.core.errors import AppError, NotFound
-from app.leads import activity, bulk
+from app.leads import bulk
 from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
 from app.leads.queue import (
@@ -231,7 +231,7 @@ def new_lead() -> PageResult:
     payload = {k: v for k, v in payload.items() if v is not None}
     agent_id = (request.form.get("agent_id") or "").strip()
     try:
-        result = activity.create_manual_lead(
+        result = routing.create_manual_lead(
             payload, by=me(), agent_id=int(agent_id) if agent_id.isdigit() else None
         )
     except AppError as exc:

@@ -74,9 +74,6 @@ KNOWN: set[str] = {
     # Moved here with the lead alerts from app.notifications.service; goes when web/labels.py
     # moves below leads.
     "app.leads.alerts -> app.web.labels",
-    "app.leads.activity -> app.routing.service",
-    "app.leads.activity -> app.wechat.client",
-    "app.leads.activity -> app.wechat.models",
     "app.leads.history -> app.routing.worktime",
     "app.leads.service -> app.routing.scoring",
     "app.leads.service -> app.routing.worktime",
