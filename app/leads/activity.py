@@ -1,5 +1,6 @@
 """What agents do on a lead (docs/leads.md, docs/workspace.md): edit fields, notes, calls,
-follow-ups, merges, WeChat replies, leads taken by phone, and the timeline that shows it all.
+follow-ups, merges, WeChat replies, and the timeline that shows it all (a lead taken by
+phone is `app.routing.service.create_manual_lead`: intake, then assignment by hand).
 
 Every change writes its lead_event in the same transaction and moves `last_activity_at`.
 Functions here `flush()`; the request commits once.
