@@ -137,11 +137,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as auth_api
     from app.admin.accounts_routes import bp as accounts_api
+    from app.admin.notifications_api import bp as notifications_api
     from app.core.routes import bp as core
     from app.leads.routes import bp as leads_api
     from app.listings.routes import bp as listings_api
     from app.listings.routes import files as listing_photos
-    from app.notifications.routes import bp as notifications_api
     from app.reports.routes import bp as reports_api
     from app.routing.routes import bp as routing_api
     from app.web.auth import bp as auth_pages
@@ -162,6 +162,12 @@ def _register_blueprints(app: Flask) -> None:
 
     set_price_lookup(price_answer)
     set_shortlist_lookup(bot_shortlist)
+    # The customer-service window rule is the WeChat domain's (docs/notifications.md).
+    from app.leads.activity import set_wechat_window_reader
+    from app.wechat.client import service_window
+
+    set_wechat_window_reader(service_window)
+    _connect_outbox()
     app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
@@ -194,3 +200,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.pages_auth import csrf
 
     csrf.exempt(listing_public)
+
+
+def _connect_outbox() -> None:
+    """The generic outbox learns about the rooms above it by registration, never by import
+    (docs/architecture.md "The outbox contract"): the official account's channels come from
+    the WeChat domain, and the rooms whose alerts need a follow-up hear the outbox's signals.
+    Registering again (every `create_app`) changes nothing."""
+    from app.accounts.alerts import connect_signals as connect_agent_alerts
+    from app.leads.alerts import connect_signals as connect_lead_alerts
+    from app.wechat.channels import register_channels as register_wechat_channels
+
+    register_wechat_channels()
+    connect_agent_alerts()
+    connect_lead_alerts()

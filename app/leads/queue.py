@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from app.accounts.models import Agent, Role
 from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, utcnow
+from app.core.http import MAX_ROW_ID as MAX_LEAD_ID
 from app.leads.models import (
     OPEN_STATUSES,
     Lead,
@@ -32,7 +33,7 @@ from app.leads.models import (
     NeedType,
     lead_id_from_reference,
 )
-from app.leads.service import MAX_LEAD_ID, visible_leads
+from app.leads.visibility import visible_leads
 
 MAX_QUERY = 100
 # Literal statuses, not bind parameters: a partial index on open leads then matches even in

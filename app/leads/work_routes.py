@@ -250,7 +250,7 @@ def create_manual() -> tuple[Any, int]:
     agent_id = body.pop("agent_id", None)
     if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
         raise ValidationFailed("agent_id must be an agent's id", fields={"agent_id": "integer"})
-    result = activity.create_manual_lead(body, by=current_agent(), agent_id=agent_id)
+    result = routing.create_manual_lead(body, by=current_agent(), agent_id=agent_id)
     db.session.commit()
     return _manual_response(result)
 

@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 from app.accounts.models import Agent, Role, Strategy, Team
 from app.core.db import db, utcnow
 from app.core.i18n import localtime
-from app.leads import lifecycle
-from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
+from app.leads import alerts, lifecycle
+from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadStatus
 from app.routing import rules as conditions
 from app.routing import strategies
 from app.routing.models import RoutingRule
@@ -324,22 +324,20 @@ def _route_locked(lead: Lead) -> RoutingOutcome:
     rule_id = plan.rule.id if plan.rule is not None else None
     lead.team_id = plan.team.id if plan.team is not None else None
     if plan.agent is None:
-        db.session.add(
-            LeadEvent(
-                lead_id=lead.id,
-                type=EventType.UNASSIGNED,
-                actor="system",
-                created_at=now,
-                data={
-                    "reason": plan.reason,
-                    "pool": lead.team_id,
-                    "rule_id": rule_id,
-                    "skipped": [
-                        {"agent_id": c.agent.id, "reasons": [s.code for s in c.skipped]}
-                        for c in plan.skipped
-                    ],
-                },
-            )
+        lifecycle.record_event(
+            lead.id,
+            EventType.UNASSIGNED,
+            actor="system",
+            at=now,
+            data={
+                "reason": plan.reason,
+                "pool": lead.team_id,
+                "rule_id": rule_id,
+                "skipped": [
+                    {"agent_id": c.agent.id, "reasons": [s.code for s in c.skipped]}
+                    for c in plan.skipped
+                ],
+            },
         )
         return RoutingOutcome(lead.id, None, lead.team_id, plan.reason, rule_id)
 
@@ -384,25 +382,21 @@ def assign(
             agent_id=by_agent_id,
             data={"agent_id": agent.id},
         )
-    db.session.add(
-        LeadEvent(
-            lead_id=lead.id,
-            type=EventType.REASSIGNED if previous else EventType.ASSIGNED,
-            actor=actor,
-            agent_id=by_agent_id,
-            created_at=now,
-            data={
-                "agent_id": agent.id,
-                "agent": agent.name,
-                "from_agent_id": previous,
-                "reason": reason,
-                **(data or {}),
-            },
-        )
+    lifecycle.record_event(
+        lead.id,
+        EventType.REASSIGNED if previous else EventType.ASSIGNED,
+        actor=actor,
+        agent_id=by_agent_id,
+        at=now,
+        data={
+            "agent_id": agent.id,
+            "agent": agent.name,
+            "from_agent_id": previous,
+            "reason": reason,
+            **(data or {}),
+        },
     )
-    from app.notifications.service import notify_lead_assigned
-
-    notify_lead_assigned(lead, agent)
+    alerts.notify_lead_assigned(lead, agent)
 
 
 def unrouted_lead_ids(older_than_seconds: int, limit: int = 500) -> list[int]:

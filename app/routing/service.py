@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Agent, Role, Team
 from app.core.cursors import decode_cursor, encode_cursor, page_size
@@ -22,6 +23,7 @@ from app.leads.models import (
     LeadStatus,
     NeedType,
 )
+from app.leads.schemas import parse_enquiry_payload
 from app.routing import engine
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch, target_errors
@@ -330,6 +332,50 @@ def assign_to(by: Agent, lead_key: str, agent_id: int) -> Lead:
     engine.assign(lead, target, actor="agent", reason="assigned_by_hand", by_agent_id=by.id)
     db.session.flush()
     return lead
+
+
+# --- leads taken by phone --------------------------------------------------------------------
+
+MAX_AGENT_ID = 2**31 - 1
+
+
+def create_manual_lead(
+    payload: dict[str, Any], *, by: Agent, agent_id: int | None = None
+) -> leads.IntakeResult:
+    """A lead an agent took by phone (channel `phone`), assigned to the agent who enters it,
+    or to `agent_id` when a team lead or admin names someone. A phone with an open lead
+    joins that lead instead (docs/leads.md "Intake and dedupe"), which keeps its owner.
+    Routing's, not the leads', because it takes the lead in through the leads' intake and
+    then assigns it by hand, which only routing may do."""
+    if agent_id is not None and not 0 < agent_id <= MAX_AGENT_ID:
+        raise ValidationFailed(f"no agent {agent_id}", fields={"agent_id": "no such agent"})
+    target_id = agent_id if agent_id is not None else by.id
+    if by.role is Role.AGENT and target_id != by.id:
+        raise Forbidden("agents enter leads for themselves; a team lead or admin may pick someone")
+    enquiry = parse_enquiry_payload(payload)
+    source = {"entered_by": by.login}
+    existing = leads.find_open_lead_by_phone(enquiry.phone) if enquiry.phone else None
+    if existing is not None:
+        lead = leads.attach_enquiry(existing, enquiry, Channel.PHONE, source)
+        return leads.IntakeResult(lead, created=False)
+    try:
+        with db.session.begin_nested():
+            lead = leads.create_lead(
+                enquiry.lead_fields(),
+                channel=Channel.PHONE,
+                source=source,
+                actor="agent",
+                agent_id=by.id,
+            )
+    except IntegrityError:
+        existing = leads.find_open_lead_by_phone(enquiry.phone or "")
+        if existing is None:
+            raise
+        lead = leads.attach_enquiry(existing, enquiry, Channel.PHONE, source)
+        return leads.IntakeResult(lead, created=False)
+    # The assignment by hand: its checks, the status, the event and the notification.
+    assign_to(by, str(lead.id), target_id)
+    return leads.IntakeResult(lead, created=True)
 
 
 def pool(

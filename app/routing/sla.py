@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 
+from app.accounts.alerts import notify_agent
 from app.accounts.models import Agent, Role, Team
 from app.core.db import db, utcnow
 from app.core.i18n import localtime
 from app.leads import lifecycle
-from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
-from app.notifications.service import notify_agent
+from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadStatus
 from app.routing import engine, strategies
 from app.settings.worktime import add_working_minutes
 
@@ -89,9 +89,7 @@ def check_sla(now: dt.datetime | None = None, limit: int = 200) -> SlaRun:
 
 
 def _event(lead: Lead, type_: EventType, now: dt.datetime, **data: Any) -> None:
-    db.session.add(
-        LeadEvent(lead_id=lead.id, type=type_, actor="system", created_at=now, data=data)
-    )
+    lifecycle.record_event(lead.id, type_, actor="system", at=now, data=data)
 
 
 def _first_breach(lead: Lead, now: dt.datetime) -> None:

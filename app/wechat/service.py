@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.accounts import management
 from app.accounts import service as accounts
+from app.accounts.alerts import notify_agent
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
 from app.core.errors import AppError
@@ -34,7 +35,7 @@ from app.leads import lifecycle
 from app.leads import service as leads
 from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
-from app.notifications.service import notify_agent, record_template_receipt
+from app.notifications.service import record_template_receipt
 from app.settings import privacy_notice
 from app.wechat import answers, client, conversation, knowledge
 from app.wechat.callback import Delivery, render_text_reply

@@ -25,7 +25,7 @@ from app.accounts.models import Agent, Role
 from app.accounts.pages_auth import csrf, role_required
 from app.core.db import db, utcnow
 from app.core.errors import AppError, NotFound
-from app.leads import activity, bulk, labels
+from app.leads import bulk, labels
 from app.leads.list_args import scope_from_args, with_agent_filter
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
 from app.leads.queue import (
@@ -230,7 +230,7 @@ def new_lead() -> PageResult:
     payload = {k: v for k, v in payload.items() if v is not None}
     agent_id = (request.form.get("agent_id") or "").strip()
     try:
-        result = activity.create_manual_lead(
+        result = routing.create_manual_lead(
             payload, by=me(), agent_id=int(agent_id) if agent_id.isdigit() else None
         )
     except AppError as exc:

@@ -1,4 +1,6 @@
-"""Admin API for the notification outbox: see what failed or died, and retry it."""
+"""Admin API for the notification outbox (`/api/notifications`): see what failed or died, and
+retry it. In the admin room, not beside the outbox, because it needs the accounts' token
+login; the outbox itself imports no domain (docs/architecture.md)."""
 
 from __future__ import annotations
 
