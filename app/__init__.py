@@ -128,11 +128,23 @@ def _init_extensions(app: Flask) -> None:
     register_health_warning(app, "calendar", calendar_warning)
 
 
+def _hang_views() -> None:
+    """Import the modules that hang their views on a blueprint defined in a plain module of
+    their package (`requests`, `helpers`), so that route modules never import each other."""
+    from app.admin import routes as admin_routes  # noqa: F401
+    from app.admin import settings_pages  # noqa: F401
+    from app.leads import routes as lead_routes  # noqa: F401
+    from app.leads import work_routes  # noqa: F401
+    from app.workspace import lead_pages  # noqa: F401
+    from app.workspace import routes as workspace_routes  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
+    _hang_views()
     from app.accounts.admin_routes import bp as accounts_api
     from app.accounts.routes import bp as auth_api
     from app.core.routes import bp as core
-    from app.leads.routes import bp as leads_api
+    from app.leads.requests import bp as leads_api
     from app.listings.routes import bp as listings_api
     from app.listings.routes import files as listing_photos
     from app.notifications.routes import bp as notifications_api
@@ -143,7 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.routes import bp as web
     from app.wechat.knowledge_routes import api as bot_answers_api
     from app.wechat.routes import bp as wechat
-    from app.workspace.routes import bp as workspace
+    from app.workspace.helpers import bp as workspace
 
     app.register_blueprint(notifications_api)
     app.register_blueprint(routing_api)
@@ -161,7 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     exempt_blueprints(app)
 
     # Pages for admins and team leads (session login, CSRF on every form).
-    from app.admin.routes import bp as admin_pages
+    from app.admin.helpers import bp as admin_pages
     from app.reports.pages import bp as report_pages
     from app.web.auth import csrf
 

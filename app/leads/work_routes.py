@@ -1,69 +1,72 @@
-"""JSON API for working leads: the queue and pool views, field edits, notes, calls,
-follow-ups, merges, WeChat replies, leads taken by phone, import and export.
+"""JSON API for working leads: the lead list with its queue and pool views, field edits,
+notes, calls, follow-ups, merges, WeChat replies, leads taken by phone, import and export.
 
-The endpoints hang on the `leads_api` blueprint (bearer tokens, no CSRF) and follow the
-visibility of `visible_leads`: agents see their own leads and the unassigned pool.
+The endpoints hang on the `leads_api` blueprint (`app.leads.requests`; bearer tokens, no
+CSRF) and follow the visibility of `visible_leads`: agents see their own leads and the
+unassigned pool.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import Response, jsonify, request
 
 from app.accounts.auth import current_agent, require_token
-from app.accounts.models import Agent, Role
-from app.audit import service as audit
-from app.audit.models import AuditAction
+from app.accounts.models import Role
 from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
 from app.core.http import int_arg, json_object
 from app.core.i18n import language_named
-from app.core.logging import mask_phones
 from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.leads import activity, bulk, service
-from app.leads.list_args import scope_from_args, with_agent_filter
-from app.leads.models import Lead
-from app.leads.queue import (
-    QUEUE_ORDER,
-    LeadQuery,
-    filtered_leads,
-    list_scope,
-    queue_query,
-    scope_counts,
+from app.leads.list_args import (
+    flag,
+    lead_query_from_args,
+    need_type_filter,
+    scope_from_args,
+    status_filter,
+    with_agent_filter,
 )
-from app.leads.routes import _lead_detail, _need_type_filter, _status_filter, bp
+from app.leads.queue import LeadQuery, list_scope, scope_counts
+from app.leads.requests import XLSX_TYPE, bp, export_response, lead_detail, uploaded_file
 from app.leads.schemas import normalize_phone
 from app.routing import service as routing
 from app.web.labels import label
 
-# --- reading: queue and pool views -----------------------------------------------------------
+# --- reading: the list, the queue and pool views ----------------------------------------------
 
 
-def _flag(name: str) -> bool:
-    return (request.args.get(name) or "").lower() in ("1", "true", "yes")
-
-
-def lead_query_from_args() -> LeadQuery:
-    """The list filters of docs/api.md "HTTP" from the query string (API and pages alike)."""
-    phone = (request.args.get("phone") or "").strip()
+@bp.get("")
+@require_token()
+def list_leads() -> Any:
+    view = request.args.get("view")
+    if view:
+        return list_view(view)  # the agent's queue or the team's pool
+    phone = request.args.get("phone")
+    if phone and phone[0] == " " and phone.strip()[:1].isdigit():
+        phone = "+" + phone.strip()  # ?phone=+852...: an unencoded "+" arrives as a space
     if phone:
         try:
             phone = normalize_phone(phone)
         except ValueError as exc:
             raise ValidationFailed(f"phone {exc}", fields={"phone": str(exc)}) from None
-    status = _status_filter()
-    return LeadQuery(
-        status=tuple(status) if status else None,
-        need_type=_need_type_filter(),
-        district=(request.args.get("district") or "").strip() or None,
+    statuses = status_filter()
+    filters = LeadQuery(
+        status=tuple(statuses) if statuses else None,
+        need_type=need_type_filter(),
+        district=request.args.get("district") or None,
+        phone=phone,
         q=(request.args.get("q") or "").strip()[:100] or None,
-        phone=phone or None,
-        overdue=_flag("overdue"),
-        unassigned=_flag("unassigned"),
+        unassigned=request.args.get("unassigned") in ("1", "true"),
     )
+    leads, next_cursor = service.list_leads(
+        current_agent(), filters, limit=int_arg("limit", 50), cursor=request.args.get("cursor")
+    )
+    agents = service.agents_by_id({lead.agent_id for lead in leads if lead.agent_id})
+    items = [service.lead_to_dict(lead, agent=agents.get(lead.agent_id or 0)) for lead in leads]
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 def _items(leads: list[Any]) -> list[dict[str, Any]]:
@@ -72,7 +75,7 @@ def _items(leads: list[Any]) -> list[dict[str, Any]]:
 
 
 def list_view(view: str) -> Any:
-    """GET /api/leads?view=queue|pool (called by the list endpoint)."""
+    """GET /api/leads?view=queue|pool."""
     agent = current_agent()
     limit = int_arg("limit", 50)
     cursor = request.args.get("cursor") or None
@@ -114,7 +117,7 @@ def _version(body: dict[str, Any], *, required: bool) -> int | None:
 
 
 def _detail(lead_id: int) -> Any:
-    return jsonify(_lead_detail(str(lead_id)))
+    return jsonify(lead_detail(str(lead_id)))
 
 
 @bp.patch("/<lead_key>")
@@ -273,30 +276,10 @@ def _manual_response(result: service.IntakeResult) -> tuple[Any, int]:
     return jsonify(body), 201 if result.created else 200
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IMPORT_MAX_REQUEST = bulk.MAX_IMPORT_BYTES + 64 * 1024
-
-
-def allow_upload() -> None:
-    """Accept a body up to the import limit (before anything reads the form)."""
-    request.max_content_length = IMPORT_MAX_REQUEST
-
-
-def uploaded_file() -> tuple[bytes, str]:
-    """The `file` part of a multipart upload (allowing bodies up to the import limit)."""
-    allow_upload()
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationFailed(
-            "upload the CSV or XLSX as the multipart field 'file'", fields={"file": "required"}
-        )
-    return upload.read(bulk.MAX_IMPORT_BYTES + 1), upload.filename
-
-
 @bp.post("/import")
 @require_token(Role.ADMIN)
 def import_leads() -> tuple[Any, int]:
-    dry_run = _flag("dry_run")
+    dry_run = flag("dry_run")
     data, filename = uploaded_file()
     try:
         report = bulk.import_leads(data, by=current_agent(), filename=filename, dry_run=dry_run)
@@ -318,42 +301,6 @@ def _worded(report: dict[str, Any]) -> dict[str, Any]:
     return {**report, "errors": errors}
 
 
-def export_response(viewer: Agent, fmt: str, query: LeadQuery, *, queue: bool) -> Response:
-    """The filtered list as a streamed CSV or XLSX download (pages reuse this)."""
-    if fmt not in ("csv", "xlsx"):
-        raise ValidationFailed("format must be csv or xlsx", fields={"format": "csv or xlsx"})
-    if queue:
-        stmt = filtered_leads(viewer, queue_query(viewer, query)).order_by(*QUEUE_ORDER)
-    else:
-        stmt = filtered_leads(viewer, query).order_by(Lead.created_at.desc(), Lead.id.desc())
-    count = bulk.check_export_size(stmt)
-    english = str(request.args.get("lang") or "").lower() == "en"
-    # Only admins take full phone numbers out of the system (docs/security.md).
-    masked = viewer.role is not Role.ADMIN
-    audit.record(
-        AuditAction.EXPORT, agent_id=viewer.id, what="leads", format=fmt, rows=count,
-        phones_masked=masked, view="queue" if queue else "list",
-        filters={
-            k: mask_phones(v) for k, v in request.args.items() if k not in ("format", "lang")
-        },
-    )  # fmt: skip
-    db.session.commit()  # the audit entry stands before a single row leaves
-    rows = bulk.export_rows(stmt, english=english, label=label, mask_phones=masked)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
-    filename = f"parklead-leads-{stamp}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if fmt == "csv":
-        body = stream_with_context(bulk.csv_chunks(rows))
-        return Response(body, mimetype="text/csv", headers=headers)
-    # The workbook is built into a spooled file first (an XLSX is a zip written at the end).
-    body = bulk.file_chunks(bulk.xlsx_file(rows))
-    return Response(
-        body,
-        mimetype=XLSX_TYPE,
-        headers=headers,
-    )
-
-
 @bp.get("/export")
 @require_token(Role.ADMIN, Role.LEAD)
 def export() -> Response:
@@ -365,6 +312,7 @@ def export() -> Response:
         request.args.get("format", "csv"),
         lead_query_from_args(),
         queue=view == "queue",
+        label=label,
     )
 
 
