@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 
 from app.accounts.auth import current_agent, require_token
+from app.core.apidoc import api_doc
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import json_object
@@ -15,7 +16,8 @@ from app.core.limiter import intake_limit
 from app.leads import service
 from app.leads.models import Channel, LeadStatus
 from app.leads.requests import bp, lead_detail
-from app.leads.schemas import parse_enquiry_payload
+from app.leads.schemas import EnquiryIn, parse_enquiry_payload
+from app.leads.shapes import LEAD_KEY, IntakeResult, Lead, TransitionIn
 
 
 def intake_response(result: service.IntakeResult) -> tuple[Any, int]:
@@ -33,6 +35,17 @@ def intake_response(result: service.IntakeResult) -> tuple[Any, int]:
 
 
 @bp.post("")
+@api_doc(
+    "Submit an enquiry (public)",
+    description="Answers 201 with a receipt of this enquiry, the same whether or not the "
+    "phone has an open lead: for a new phone the new lead's id and reference; for a known "
+    "phone a receipt (a lead row of its own, merged at once into the open lead), never that "
+    "lead's id, reference or data.",
+    tags="leads",
+    body=EnquiryIn,
+    responses={201: IntakeResult},
+    errors=(400, 413, 415, 429),
+)
 @intake_limit
 def create_lead() -> tuple[Any, int]:
     payload = json_object()
@@ -50,12 +63,29 @@ def create_lead() -> tuple[Any, int]:
 
 
 @bp.get("/<lead_key>")
+@api_doc(
+    "One lead with its event timeline",
+    tags="leads",
+    auth=True,
+    path=LEAD_KEY,
+    responses={200: Lead},
+    errors=(401, 404),
+)
 @require_token()
 def get_lead(lead_key: str) -> Any:
     return jsonify(lead_detail(lead_key))
 
 
 @bp.post("/<lead_key>/transitions")
+@api_doc(
+    "Move a lead to another stage (docs/leads.md, Lifecycle)",
+    tags="leads",
+    auth=True,
+    path=LEAD_KEY,
+    body=TransitionIn,
+    responses={200: (Lead, "The lead after the change")},
+    errors=(400, 401, 404, 409),
+)
 @require_token()
 def transition(lead_key: str) -> Any:
     body = json_object()

@@ -68,8 +68,6 @@ KNOWN: set[str] = {
     "app.core.migrate -> app.routing.models",
     "app.core.migrate -> app.settings.models",
     "app.core.migrate -> app.wechat.models",
-    "app.core.openapi -> app.leads.models",
-    "app.core.openapi -> app.leads.schemas",
     "app.leads.activity -> app.routing.scoring",
     "app.leads.activity -> app.routing.service",
     "app.leads.activity -> app.wechat.client",
