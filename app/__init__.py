@@ -134,12 +134,24 @@ def _init_extensions(app: Flask) -> None:
     register_metrics(app, render_metrics)
 
 
+def _hang_views() -> None:
+    """Import the modules that hang their views on a blueprint defined in a plain module of
+    their package (`requests`, `helpers`), so that route modules never import each other."""
+    from app.admin import routes as admin_routes  # noqa: F401
+    from app.admin import settings_pages  # noqa: F401
+    from app.leads import routes as lead_routes  # noqa: F401
+    from app.leads import work_routes  # noqa: F401
+    from app.workspace import lead_pages  # noqa: F401
+    from app.workspace import routes as workspace_routes  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
+    _hang_views()
     from app.accounts.routes import bp as auth_api
     from app.admin.accounts_routes import bp as accounts_api
     from app.admin.notifications_api import bp as notifications_api
     from app.core.routes import bp as core
-    from app.leads.routes import bp as leads_api
+    from app.leads.requests import bp as leads_api
     from app.listings.routes import bp as listings_api
     from app.listings.routes import files as listing_photos
     from app.reports.routes import bp as reports_api
@@ -149,7 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.routes import bp as web
     from app.wechat.knowledge_routes import api as bot_answers_api
     from app.wechat.routes import bp as wechat
-    from app.workspace.routes import bp as workspace
+    from app.workspace.helpers import bp as workspace
 
     app.register_blueprint(notifications_api)
     app.register_blueprint(routing_api)
@@ -175,7 +187,7 @@ def _register_blueprints(app: Flask) -> None:
 
     # Pages for admins and team leads (session login, CSRF on every form).
     from app.accounts.pages_auth import csrf
-    from app.admin.routes import bp as admin_pages
+    from app.admin.helpers import bp as admin_pages
     from app.reports.pages import bp as report_pages
 
     app.register_blueprint(report_pages)

@@ -14,12 +14,13 @@ from app.accounts import management
 from app.accounts.auth import require_token
 from app.accounts.models import Role
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from app.accounts.shapes import Agent, AgentQuery, Team
 from app.admin.teams import refuse_referred_team
+from app.core.apidoc import Page, api_doc
 from app.core.cursors import decode_id_cursor, encode_id_cursor
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import bool_arg, int_arg, json_body
-from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.core.validation import parse
 from app.routing.service import open_leads_of
 
@@ -36,6 +37,13 @@ def _team(team_id: int) -> dict[str, Any]:
 
 
 @bp.get("/teams")
+@api_doc(
+    "All teams",
+    tags="admin",
+    auth=True,
+    responses={200: (Page[Team], "Teams")},
+    errors=(401, 403),
+)
 @admin_only
 def list_teams() -> Any:
     teams = management.list_teams()
@@ -45,6 +53,14 @@ def list_teams() -> Any:
 
 
 @bp.post("/teams")
+@api_doc(
+    "Create a team",
+    tags="admin",
+    auth=True,
+    body=TeamIn,
+    responses={201: Team},
+    errors=(400, 401, 403, 409),
+)
 @admin_only
 def create_team() -> tuple[Any, int]:
     team = management.create_team(parse(TeamIn, json_body()))
@@ -53,12 +69,27 @@ def create_team() -> tuple[Any, int]:
 
 
 @bp.get("/teams/<int:team_id>")
+@api_doc(
+    "One team",
+    tags="admin",
+    auth=True,
+    responses={200: Team},
+    errors=(401, 403, 404),
+)
 @admin_only
 def get_team(team_id: int) -> Any:
     return jsonify(_team(team_id))
 
 
 @bp.patch("/teams/<int:team_id>")
+@api_doc(
+    "Change a team (fields left out keep their value)",
+    tags="admin",
+    auth=True,
+    body=TeamPatch,
+    responses={200: Team},
+    errors=(400, 401, 403, 404, 409),
+)
 @admin_only
 def update_team(team_id: int) -> Any:
     management.update_team(team_id, parse(TeamPatch, json_body()))
@@ -67,6 +98,13 @@ def update_team(team_id: int) -> Any:
 
 
 @bp.delete("/teams/<int:team_id>")
+@api_doc(
+    "Delete a team without agents, rules or leads (409 otherwise)",
+    tags="admin",
+    auth=True,
+    responses={204: "Deleted"},
+    errors=(401, 403, 404, 409),
+)
 @admin_only
 def delete_team(team_id: int) -> tuple[str, int]:
     management.delete_team(team_id, refuse_referred=refuse_referred_team)
@@ -96,6 +134,14 @@ def _role_arg() -> Role | None:
 
 
 @bp.get("/agents")
+@api_doc(
+    "Agents by id, with their open leads",
+    tags="admin",
+    auth=True,
+    query=AgentQuery,
+    responses={200: (Page[Agent], "Agents")},
+    errors=(400, 401, 403),
+)
 @admin_only
 def list_agents() -> Any:
     cursor = request.args.get("cursor") or None
@@ -113,6 +159,14 @@ def list_agents() -> Any:
 
 
 @bp.post("/agents")
+@api_doc(
+    "Create an agent with a password",
+    tags="admin",
+    auth=True,
+    body=AgentIn,
+    responses={201: Agent},
+    errors=(400, 401, 403, 409),
+)
 @admin_only
 def create_agent() -> tuple[Any, int]:
     agent = management.create_agent(parse(AgentIn, json_body()))
@@ -121,191 +175,29 @@ def create_agent() -> tuple[Any, int]:
 
 
 @bp.get("/agents/<int:agent_id>")
+@api_doc(
+    "One agent",
+    tags="admin",
+    auth=True,
+    responses={200: Agent},
+    errors=(401, 403, 404),
+)
 @admin_only
 def get_agent(agent_id: int) -> Any:
     return jsonify(_agent(agent_id))
 
 
 @bp.patch("/agents/<int:agent_id>")
+@api_doc(
+    "Change an agent's settings, team, role or password",
+    tags="admin",
+    auth=True,
+    body=AgentPatch,
+    responses={200: Agent},
+    errors=(400, 401, 403, 404, 409),
+)
 @admin_only
 def update_agent(agent_id: int) -> Any:
     management.update_agent(agent_id, parse(AgentPatch, json_body()))
     db.session.commit()
     return jsonify(_agent(agent_id))
-
-
-# --- OpenAPI -----------------------------------------------------------------------------------
-
-
-def _schema(model: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return schema, schema.pop("$defs", {})
-
-
-def _document() -> None:
-    bearer = [{"bearer": []}]
-    team_ref = {"$ref": "#/components/schemas/Team"}
-    agent_ref = {"$ref": "#/components/schemas/Agent"}
-    schemas: dict[str, Any] = {}
-    for model in (TeamIn, TeamPatch, AgentIn, AgentPatch):
-        schema, defs = _schema(model)
-        schemas[model.__name__] = schema
-        schemas.update(defs)
-
-    def body(name: str) -> dict[str, Any]:
-        ref = {"$ref": f"#/components/schemas/{name}"}
-        return {"required": True, "content": {"application/json": {"schema": ref}}}
-
-    def path_id(name: str) -> dict[str, Any]:
-        return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-
-    def op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {
-            "summary": summary,
-            "tags": ["admin"],
-            "security": bearer,
-            "responses": responses,
-            **extra,
-        }
-
-    query = [
-        {"name": n, "in": "query", "schema": s}
-        for n, s in (
-            ("team_id", {"type": "integer"}),
-            ("role", {"type": "string", "enum": [r.value for r in Role]}),
-            ("active", {"type": "boolean"}),
-            ("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
-            ("cursor", {"type": "string"}),
-        )
-    ]
-    deleted = {"description": "Deleted"}
-    add_paths(
-        {
-            "/api/teams": {
-                "get": op(
-                    "All teams",
-                    {"200": json_response(page_of(team_ref), "Teams"), **error_responses(401, 403)},
-                ),
-                "post": op(
-                    "Create a team",
-                    {
-                        "201": json_response(team_ref, "The team"),
-                        **error_responses(400, 401, 403, 409),
-                    },
-                    requestBody=body("TeamIn"),
-                ),
-            },
-            "/api/teams/{team_id}": {
-                "get": op(
-                    "One team",
-                    {"200": json_response(team_ref, "The team"), **error_responses(401, 403, 404)},
-                    parameters=[path_id("team_id")],
-                ),
-                "patch": op(
-                    "Change a team (fields left out keep their value)",
-                    {
-                        "200": json_response(team_ref, "The team"),
-                        **error_responses(400, 401, 403, 404, 409),
-                    },
-                    parameters=[path_id("team_id")],
-                    requestBody=body("TeamPatch"),
-                ),
-                "delete": op(
-                    "Delete a team without agents, rules or leads (409 otherwise)",
-                    {"204": deleted, **error_responses(401, 403, 404, 409)},
-                    parameters=[path_id("team_id")],
-                ),
-            },
-            "/api/agents": {
-                "get": op(
-                    "Agents by id, with their open leads",
-                    {
-                        "200": json_response(page_of(agent_ref), "Agents"),
-                        **error_responses(400, 401, 403),
-                    },
-                    parameters=query,
-                ),
-                "post": op(
-                    "Create an agent with a password",
-                    {
-                        "201": json_response(agent_ref, "The agent"),
-                        **error_responses(400, 401, 403, 409),
-                    },
-                    requestBody=body("AgentIn"),
-                ),
-            },
-            "/api/agents/{agent_id}": {
-                "get": op(
-                    "One agent",
-                    {
-                        "200": json_response(agent_ref, "The agent"),
-                        **error_responses(401, 403, 404),
-                    },
-                    parameters=[path_id("agent_id")],
-                ),
-                "patch": op(
-                    "Change an agent's settings, team, role or password",
-                    {
-                        "200": json_response(agent_ref, "The agent"),
-                        **error_responses(400, 401, 403, 404, 409),
-                    },
-                    parameters=[path_id("agent_id")],
-                    requestBody=body("AgentPatch"),
-                ),
-            },
-        },
-        {
-            **schemas,
-            "Team": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "name": {"type": "string"},
-                    "is_default": {"type": "boolean"},
-                    "strategy": {"type": "string"},
-                    "sla_minutes": {"type": ["integer", "null"]},
-                    "pool_after_days": {"type": ["integer", "null"]},
-                    "max_private_leads": {"type": ["integer", "null"]},
-                    "active": {"type": "boolean"},
-                    "agents": {"type": "integer"},
-                    "created_at": {"type": "string", "format": "date-time"},
-                },
-            },
-            "Agent": {
-                "type": "object",
-                "description": "Never carries the password or its hash.",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "login": {"type": "string"},
-                    "name": {"type": "string"},
-                    "role": {"type": "string"},
-                    "team_id": {"type": ["integer", "null"]},
-                    "phone": {"type": ["string", "null"]},
-                    "email": {"type": ["string", "null"]},
-                    "wechat_openid": {"type": ["string", "null"]},
-                    "wecom_userid": {"type": ["string", "null"]},
-                    "notify_channels": {
-                        "type": ["array", "null"],
-                        "items": {"type": "string"},
-                        "description": "alert channels, first choice first; null: defaults",
-                    },
-                    "notify_events": {
-                        "type": ["object", "null"],
-                        "additionalProperties": {"type": "boolean"},
-                        "description": "event kind -> false to switch its alerts off",
-                    },
-                    "skills": {"type": "object"},
-                    "capacity": {"type": "integer"},
-                    "weight": {"type": "integer"},
-                    "working_hours": {"type": ["object", "null"]},
-                    "active": {"type": "boolean"},
-                    "open_leads": {"type": "integer"},
-                    "last_assigned_at": {"type": ["string", "null"], "format": "date-time"},
-                    "created_at": {"type": "string", "format": "date-time"},
-                },
-            },
-        },
-    )
-
-
-_document()

@@ -10,12 +10,13 @@ from flask import Blueprint, jsonify, request
 
 from app.accounts.auth import require_token
 from app.accounts.models import Role
+from app.core.apidoc import Page, api_doc
 from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.http import int_arg
-from app.core.openapi import add_paths, error_responses, json_response, page_of
 from app.notifications import service
 from app.notifications.models import NotificationChannel, NotificationStatus
+from app.notifications.shapes import Notification, NotificationQuery
 
 bp = Blueprint("notifications_api", __name__, url_prefix="/api/notifications")
 
@@ -36,6 +37,14 @@ def _enum_list(name: str, enum_cls: type[NotificationStatus]) -> list[Notificati
 
 
 @bp.get("")
+@api_doc(
+    "The notification outbox, newest first (admins)",
+    tags="notifications",
+    auth=True,
+    query=NotificationQuery,
+    responses={200: (Page[Notification], "A page of notifications")},
+    errors=(400, 401, 403),
+)
 @require_token(Role.ADMIN)
 def list_notifications() -> Any:
     raw_channel = request.args.get("channel")
@@ -63,100 +72,17 @@ def list_notifications() -> Any:
 
 
 @bp.post("/<int:notification_id>/retry")
+@api_doc(
+    "Send a dead, failed or skipped notification again (admins)",
+    tags="notifications",
+    description="Back to pending with its attempts kept, and queued at once. Other statuses "
+    "answer 409.",
+    auth=True,
+    responses={200: (Notification, "The notification, now pending")},
+    errors=(401, 403, 404, 409),
+)
 @require_token(Role.ADMIN)
 def retry(notification_id: int) -> Any:
     notification = service.retry_notification(notification_id)
     db.session.commit()
     return jsonify(service.notification_to_dict(notification))
-
-
-_NOTIFICATION = {"$ref": "#/components/schemas/Notification"}
-_BEARER = [{"bearer": []}]
-_CHANNELS = [c.value for c in NotificationChannel]
-
-add_paths(
-    {
-        "/api/notifications": {
-            "get": {
-                "summary": "The notification outbox, newest first (admins)",
-                "tags": ["notifications"],
-                "security": _BEARER,
-                "parameters": [
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "description": "Comma-separated statuses, e.g. dead,failed",
-                        "schema": {"type": "string"},
-                    },
-                    {
-                        "name": "channel",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": _CHANNELS},
-                    },
-                    {"name": "kind", "in": "query", "schema": {"type": "string"}},
-                    {"name": "lead_id", "in": "query", "schema": {"type": "integer"}},
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                    },
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-                ],
-                "responses": {
-                    "200": json_response(page_of(_NOTIFICATION), "A page of notifications"),
-                    **error_responses(400, 401, 403),
-                },
-            }
-        },
-        "/api/notifications/{notification_id}/retry": {
-            "post": {
-                "summary": "Send a dead, failed or skipped notification again (admins)",
-                "description": "Back to pending with its attempts kept, and queued at once. "
-                "Other statuses answer 409.",
-                "tags": ["notifications"],
-                "security": _BEARER,
-                "parameters": [
-                    {
-                        "name": "notification_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer"},
-                    }
-                ],
-                "responses": {
-                    "200": json_response(_NOTIFICATION, "The notification, now pending"),
-                    **error_responses(401, 403, 404, 409),
-                },
-            }
-        },
-    },
-    {
-        "Notification": {
-            "type": "object",
-            "required": ["id", "channel", "kind", "status", "attempts", "last_error"],
-            "properties": {
-                "id": {"type": "integer"},
-                "channel": {"type": "string", "enum": _CHANNELS},
-                "kind": {"type": "string"},
-                "recipient": {"type": "string"},
-                "template": {"type": ["string", "null"]},
-                "payload": {"type": "object"},
-                "idempotency_key": {"type": "string"},
-                "status": {"type": "string", "enum": [s.value for s in NotificationStatus]},
-                "attempts": {"type": "integer"},
-                "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
-                "last_error": {"type": ["string", "null"]},
-                "lead_id": {"type": ["integer", "null"]},
-                "agent_id": {"type": ["integer", "null"]},
-                "created_at": {"type": "string", "format": "date-time"},
-                "sent_at": {"type": ["string", "null"], "format": "date-time"},
-                "receipt": {
-                    "type": ["string", "null"],
-                    "description": "WeChat's delivery report of a template message "
-                    "(success, failed:user block, failed: system failed)",
-                },
-                "receipt_at": {"type": ["string", "null"], "format": "date-time"},
-            },
-        }
-    },
-)

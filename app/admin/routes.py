@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -26,6 +26,7 @@ from app.accounts.pages_auth import role_required
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from app.admin import reasons
 from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, words_text
+from app.admin.helpers import PageResult, admin_only, bp
 from app.core.db import db
 from app.core.errors import AppError, NotFound
 from app.core.units import m2_to_mu
@@ -37,10 +38,6 @@ from app.routing import service as routing
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch
 from app.settings.worktime import WEEKDAYS
-
-bp = Blueprint("admin_pages", __name__, url_prefix="/app/admin", template_folder="templates")
-admin_only = role_required(Role.ADMIN)
-PageResult = Response | tuple[str, int]
 
 
 @bp.context_processor

@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin.routes import PageResult, admin_only, bp
+from app.admin.helpers import PageResult, admin_only, bp
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.core.db import db

@@ -10,15 +10,32 @@ from typing import Any
 import redis
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.apidoc import api_doc
 from app.core.db import db
 from app.core.errors import Forbidden, Unauthorized
 from app.core.openapi import build_openapi
 
 bp = Blueprint("core", __name__)
 log = logging.getLogger(__name__)
+
+
+class Health(BaseModel):
+    """All dependencies answer"""
+
+    status: str
+    checks: dict[str, str]
+    failed: list[str]
+    warnings: dict[str, str]
+
+
+class OpenApiDocument(BaseModel):
+    """OpenAPI 3.1 document"""
+
+    model_config = ConfigDict(extra="allow")
 
 
 def check_database() -> tuple[bool, str]:
@@ -74,6 +91,11 @@ def health_warnings() -> dict[str, str]:
 
 
 @bp.get("/healthz")
+@api_doc(
+    "Database and broker health",
+    tags="ops",
+    responses={200: Health, 503: (Health, "A dependency is down")},
+)
 def healthz() -> tuple[Any, int]:
     db_ok, db_detail = check_database()
     broker_ok, broker_detail = check_broker()
@@ -106,5 +128,10 @@ def metrics() -> Any:
 
 
 @bp.get("/api/openapi.json")
+@api_doc(
+    "This document",
+    tags="ops",
+    responses={200: OpenApiDocument},
+)
 def openapi() -> Any:
-    return jsonify(build_openapi())
+    return jsonify(build_openapi(current_app))

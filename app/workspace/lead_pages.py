@@ -18,7 +18,7 @@ from app.leads import activity, labels, lifecycle, service
 from app.leads.models import Lead, LeadStatus
 from app.routing import service as routing
 from app.workspace import present
-from app.workspace.routes import PageResult, _assignable_agents, bp, failed, me
+from app.workspace.helpers import PageResult, assignable_agents, bp, failed, me
 
 
 def _stage_choices(lead: Lead) -> list[LeadStatus]:
@@ -51,7 +51,7 @@ def render_lead(
         timeline=activity.timeline(lead),
         stages=_stage_choices(lead),
         window=activity.wechat_window(lead),
-        agents=_assignable_agents() if user.role in (Role.ADMIN, Role.LEAD) else [],
+        agents=assignable_agents() if user.role in (Role.ADMIN, Role.LEAD) else [],
         can_merge=user.role is Role.ADMIN,
         offer_contacted=request.args.get("offer") == "contacted"
         and lead.status is LeadStatus.ASSIGNED,

@@ -48,45 +48,10 @@ LAYERS: dict[str, int] = {
 
 # Departures still to be untangled: "importer -> imported" (module names). Must only shrink.
 KNOWN: set[str] = {
-    "app.core.openapi -> app.leads.models",
-    "app.core.openapi -> app.leads.schemas",
-    "app.leads.activity -> app.routing.service",
-    "app.leads.activity -> app.wechat.client",
-    "app.leads.activity -> app.wechat.models",
-    "app.leads.activity -> app.routing.scoring",
-    # Moved here with the lead alerts from app.notifications.service; goes when web/labels.py
-    # moves below leads.
-    "app.leads.alerts -> app.web.labels",
-    "app.leads.history -> app.routing.worktime",
-    "app.leads.service -> app.routing.scoring",
-    "app.leads.service -> app.routing.worktime",
-    "app.leads.work_routes -> app.leads.routes private",
     "app.leads.work_routes -> app.routing.service",
     "app.listings.pages -> app.workspace.lead_pages",
     "app.listings.pages -> app.workspace.routes",
     "app.listings.pages -> app.workspace.routes private",
-    "app.notifications.channels.wechat -> app.wechat.client",
-    "app.notifications.channels.wecom -> app.wechat.client",
-    "app.notifications.routes -> app.accounts.auth",
-    "app.notifications.routes -> app.accounts.models",
-    "app.notifications.service -> app.accounts.models",
-    "app.notifications.service -> app.leads.models",
-    "app.notifications.service -> app.leads.service",
-    "app.notifications.service -> app.leads.labels",
-    "app.workspace.lead_pages -> app.workspace.routes private",
-    "cycle app.leads.queue app.leads.service app.notifications.service",
-    "app.listings.public -> app.workspace.present",
-    "app.reports.pages -> app.web.auth",
-    "app.reports.present -> app.web.labels",
-    "app.reports.supply_demand -> app.web.labels",
-    "app.wechat.knowledge_routes -> app.web.auth",
-    "app.wechat.service -> app.listings.service",
-    "app.wechat.service -> app.privacy.service",
-    "app.workspace.lead_pages -> app.workspace.routes private",
-    "cycle app.wechat.parsing.places app.wechat.parsing.result",
-    "cycle app.leads.routes app.leads.work_routes",
-    "cycle app.workspace.lead_pages app.workspace.routes",
-    "cycle app.admin.routes app.admin.settings_pages",
 }
 
 

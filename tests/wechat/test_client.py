@@ -21,6 +21,7 @@ from sqlalchemy import select
 from wechatpy.session.redisstorage import RedisStorage
 
 from app.core.db import db
+from app.devtools.fake_server import DEFAULT_APPID, DEFAULT_SECRET, FakeWechatServer
 from app.wechat import client as wechat
 from app.wechat.client import (
     MemoryTokenStorage,
@@ -36,7 +37,6 @@ from app.wechat.client import (
     send_customer_service_text,
     send_template_message,
 )
-from app.wechat.fake_server import DEFAULT_APPID, DEFAULT_SECRET, FakeWechatServer
 from app.wechat.models import WechatUser
 from tests.support import make_app, migrate
 
