@@ -1,0 +1,167 @@
+"""The exact nearest-rank median and p90 of the time to first contact (docs/reports.md "Time to
+first contact"), per group and over all groups, without sorting every contacted lead.
+
+The values come from two places, as the report's counts do (app/reports/rollup.py): the
+`report_contact` rows of the materialized days, and `lead` for the rest of the range. Both give
+each lead's exact seconds (the database's own difference of the two timestamps) and its minute
+band, computed by the same SQL. Two passes:
+
+1. Count the leads of each group by band (a hash aggregate over narrow rows: no sort), and walk
+   each group's bands in order to the band holding each rank and the rank within that band.
+2. Read only the leads of those bands and pick the rank among them.
+
+Bands are intervals of seconds in order, so the value picked is the one a sort of every lead
+would give at that rank (tests/reports/test_first_contact.py compares them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+
+from app.core.db import db
+from app.reports import rollup
+from app.reports.models import ReportContact
+
+PERCENTS = {"median": 50, "p90": 90}
+Percentiles = dict[str, float | None]
+NO_PERCENTILES: Percentiles = {"median": None, "p90": None}
+
+# The report's grouping, read from the rollup's rows.
+ROLLED_KEYS: dict[str, Any] = {
+    "none": literal("all"),
+    "week": ReportContact.week,
+    "channel": ReportContact.channel,
+    "need_type": ReportContact.need_type,
+    "district": ReportContact.district,
+    "agent": ReportContact.agent_id,
+}
+
+
+class _AllGroups:
+    """The key of the figures over all groups (no group's key can be it)."""
+
+    def __repr__(self) -> str:
+        return "<all groups>"
+
+
+_ALL = _AllGroups()
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    key: ColumnElement[Any]
+    seconds: ColumnElement[Any]
+    band: ColumnElement[Any]
+    where: tuple[Any, ...]
+
+
+def _sources(
+    group_by: str,
+    runs: list[tuple[dt.date, dt.date]],
+    team_id: int | None,
+    live_key: ColumnElement[Any],
+    live_scope: list[ColumnElement[bool]] | None,
+) -> list[_Source]:
+    sources = []
+    if runs:
+        where: list[Any] = [
+            or_(*(and_(ReportContact.day >= a, ReportContact.day <= b) for a, b in runs))
+        ]
+        if team_id is not None:
+            where.append(ReportContact.team_id == team_id)
+        sources.append(
+            _Source(ROLLED_KEYS[group_by], ReportContact.seconds, ReportContact.band, tuple(where))
+        )
+    if live_scope is not None:
+        seconds = rollup.contact_seconds()
+        where = [*live_scope, rollup.contacted()]
+        sources.append(_Source(live_key, seconds, rollup.contact_band(seconds), tuple(where)))
+    return sources
+
+
+def _rank(n: int, percent: int) -> int:
+    """Nearest rank: ceil(percent/100 * n), at least 1, in integer arithmetic."""
+    return max(1, (n * percent + 99) // 100)
+
+
+def _locate(bands: dict[int, int], rank: int) -> tuple[int, int]:
+    """The band holding the rank-th value, and its rank within the band."""
+    for band in sorted(bands):
+        if rank <= bands[band]:
+            return band, rank
+        rank -= bands[band]
+    raise ValueError("rank past the count")
+
+
+def first_contact_percentiles(
+    group_by: str,
+    *,
+    runs: list[tuple[dt.date, dt.date]],
+    team_id: int | None,
+    live_key: ColumnElement[Any],
+    live_scope: list[ColumnElement[bool]] | None,
+    normalize: Callable[[Any], Any],
+    minutes: Callable[[Any, Any], Percentiles],
+) -> tuple[dict[Any, Percentiles], Percentiles]:
+    """Median and p90 per group key (normalized by `normalize`) and over all groups, in
+    minutes (`minutes` turns the two values in seconds into the report's figures).
+
+    `runs` are the materialized days of the range, `live_scope` the conditions on `lead` of
+    the rest (None when nothing is live)."""
+    sources = _sources(group_by, runs, team_id, live_key, live_scope)
+    counts: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for source in sources:
+        stmt = (
+            select(source.key, source.band, func.count())
+            .where(*source.where)
+            .group_by(source.key, source.band)
+        )
+        for key, band, n in db.session.execute(stmt):
+            counts[normalize(key)][band] += n
+    overall: dict[int, int] = defaultdict(int)
+    for bands in counts.values():
+        for band, n in bands.items():
+            overall[band] += n
+
+    # Where each rank lies: (group, band) -> ranks within the band wanted, per percentile.
+    wanted: dict[tuple[Any, int], dict[str, int]] = defaultdict(dict)
+    grouped = group_by != "none"
+    groups = list(counts.items()) if grouped else []
+    for key, bands in [*groups, (_ALL, overall)]:
+        total = sum(bands.values())
+        if total:
+            for name, percent in PERCENTS.items():
+                band, within = _locate(bands, _rank(total, percent))
+                wanted[key, band][name] = within
+    if not wanted:
+        return {}, dict(NO_PERCENTILES)
+
+    needed = sorted({band for _key, band in wanted})
+    values: dict[tuple[Any, int], list[float]] = defaultdict(list)
+    for source in sources:
+        stmt = select(source.key, source.band, source.seconds).where(
+            *source.where, source.band.in_(needed)
+        )
+        for key, band, seconds in db.session.execute(stmt):
+            key = normalize(key)
+            if (key, band) in wanted:
+                values[key, band].append(seconds)
+            if (_ALL, band) in wanted:
+                values[_ALL, band].append(seconds)
+
+    picked: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for (key, band), ranks in wanted.items():
+        ordered = sorted(values[key, band])
+        for name, within in ranks.items():
+            picked[key][name] = ordered[within - 1]
+    per_key = {key: minutes(p["median"], p["p90"]) for key, p in picked.items() if key is not _ALL}
+    total_percentiles = minutes(picked[_ALL]["median"], picked[_ALL]["p90"])
+    if not grouped:
+        per_key = {"all": total_percentiles}
+    return per_key, total_percentiles
