@@ -6,8 +6,10 @@ The values come from two places, as the report's counts do (app/reports/rollup.p
 each lead's exact seconds (the database's own difference of the two timestamps) and its minute
 band, computed by the same SQL. Two passes:
 
-1. Count the leads of each group by band (a hash aggregate over narrow rows: no sort), and walk
-   each group's bands in order to the band holding each rank and the rank within that band.
+1. Count the leads of each group by band (no sort): whole months (whole weeks for weekly
+   groups) from `report_contact_block`, already counted by team, value and band; the other
+   materialized days from `report_contact`; the rest from `lead`. Walk each group's bands in
+   order to the band holding each rank and the rank within that band.
 2. Read only the leads of those bands and pick the rank among them.
 
 Bands are intervals of seconds in order, so the value picked is the one a sort of every lead
@@ -26,11 +28,15 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 
 from app.core.db import db
 from app.reports import rollup
-from app.reports.models import ReportContact
+from app.reports.models import ReportContact, ReportContactBlock
 
 PERCENTS = {"median": 50, "p90": 90}
 Percentiles = dict[str, float | None]
 NO_PERCENTILES: Percentiles = {"median": None, "p90": None}
+
+# The report's grouping in report_contact_block.
+BLOCK_DIMS = {"none": "all", "week": "week", "agent": "agent", "channel": "channel"}
+BLOCK_DIMS |= {"need_type": "need_type", "district": "district"}
 
 # The report's grouping, read from the rollup's rows.
 ROLLED_KEYS: dict[str, Any] = {
@@ -59,30 +65,49 @@ class _Source:
     seconds: ColumnElement[Any]
     band: ColumnElement[Any]
     where: tuple[Any, ...]
+    count: Any = None  # leads per row: one, or report_contact_block.n
 
 
-def _sources(
+def _rolled(group_by: str, runs: list[tuple[dt.date, dt.date]], team_id: int | None) -> _Source:
+    where: list[Any] = [
+        or_(*(and_(ReportContact.day >= a, ReportContact.day <= b) for a, b in runs))
+    ]
+    if team_id is not None:
+        where.append(ReportContact.team_id == team_id)
+    key = ROLLED_KEYS[group_by]
+    return _Source(key, ReportContact.seconds, ReportContact.band, tuple(where))
+
+
+def _counting_sources(
     group_by: str,
     runs: list[tuple[dt.date, dt.date]],
     team_id: int | None,
-    live_key: ColumnElement[Any],
-    live_scope: list[ColumnElement[bool]] | None,
+    live: _Source | None,
 ) -> list[_Source]:
+    """Where the first pass counts by band: whole months (or weeks, for weekly groups) from
+    report_contact_block, the other materialized days from report_contact, the rest live."""
+    weeks = group_by == "week"
+    firsts, rest = rollup.whole_periods(runs, weeks=weeks)
     sources = []
-    if runs:
-        where: list[Any] = [
-            or_(*(and_(ReportContact.day >= a, ReportContact.day <= b) for a, b in runs))
-        ]
+    if firsts:
+        block = ReportContactBlock
+        dim = BLOCK_DIMS[group_by]
+        where = [block.dim == dim, block.first_day.in_(firsts)]
         if team_id is not None:
-            where.append(ReportContact.team_id == team_id)
-        sources.append(
-            _Source(ROLLED_KEYS[group_by], ReportContact.seconds, ReportContact.band, tuple(where))
-        )
-    if live_scope is not None:
-        seconds = rollup.contact_seconds()
-        where = [*live_scope, rollup.contacted()]
-        sources.append(_Source(live_key, seconds, rollup.contact_band(seconds), tuple(where)))
+            where.append(block.team_id == team_id)
+        key = {"none": literal("all"), "week": block.first_day}.get(group_by, block.value)
+        sources.append(_Source(key, literal(None), block.band, tuple(where), func.sum(block.n)))
+    if rest:
+        sources.append(_rolled(group_by, rest, team_id))
+    if live is not None:
+        sources.append(live)
     return sources
+
+
+def _live(live_key: ColumnElement[Any], live_scope: list[ColumnElement[bool]]) -> _Source:
+    seconds = rollup.contact_seconds()
+    where = (*live_scope, rollup.contacted())
+    return _Source(live_key, seconds, rollup.contact_band(seconds), where)
 
 
 def _rank(n: int, percent: int) -> int:
@@ -114,16 +139,19 @@ def first_contact_percentiles(
 
     `runs` are the materialized days of the range, `live_scope` the conditions on `lead` of
     the rest (None when nothing is live)."""
-    sources = _sources(group_by, runs, team_id, live_key, live_scope)
+    live = _live(live_key, live_scope) if live_scope is not None else None
     counts: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for source in sources:
+    for source in _counting_sources(group_by, runs, team_id, live):
+        n = source.count if source.count is not None else func.count()
         stmt = (
-            select(source.key, source.band, func.count())
+            select(source.key, source.band, n)
             .where(*source.where)
             .group_by(source.key, source.band)
         )
         for key, band, n in db.session.execute(stmt):
-            counts[normalize(key)][band] += n
+            if group_by == "agent" and isinstance(key, str):
+                key = int(key)  # report_contact_block keeps values as text
+            counts[normalize(key)][band] += int(n)
     overall: dict[int, int] = defaultdict(int)
     for bands in counts.values():
         for band, n in bands.items():
@@ -143,6 +171,8 @@ def first_contact_percentiles(
         return {}, dict(NO_PERCENTILES)
 
     needed = sorted({band for _key, band in wanted})
+    sources = [_rolled(group_by, runs, team_id)] if runs else []
+    sources += [live] if live is not None else []
     values: dict[tuple[Any, int], list[float]] = defaultdict(list)
     for source in sources:
         stmt = select(source.key, source.band, source.seconds).where(

@@ -100,3 +100,22 @@ class ReportContact(Base):
         Index("ix_report_contact_day", "day"),
         Index("ix_report_contact_band_day", "band", "day"),
     )
+
+
+class ReportContactBlock(Base):
+    """Contacted leads of a whole local month (dims as `report_day`'s but "lost_reason") or of a
+    whole week (dim "week", the week's own group), counted by team, value and minute band: what
+    a report counts by band for a period lying inside its materialized days, in far fewer rows
+    than the period's `report_contact` rows. Rebuilt with any of the period's days."""
+
+    __tablename__ = "report_contact_block"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_day: Mapped[dt.date] = mapped_column(Date)  # the month's or the week's first day
+    team_id: Mapped[int | None] = mapped_column(nullable=True)
+    dim: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    band: Mapped[int]
+    n: Mapped[int]
+
+    __table_args__ = (Index("ix_report_contact_block_dim_first_day", "dim", "first_day"),)

@@ -11,12 +11,12 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.core.db import db
 from app.leads.models import FIRST_CONTACT_SQL, Channel, Lead, NeedType
 from app.reports import rollup
-from app.reports.models import ReportContact, ReportState
+from app.reports.models import ReportContact, ReportContactBlock, ReportState
 from app.reports.queries import GROUPS, ReportQuery, _group_key, _key_value, funnel_report
 from tests.reports.known_history import SH, add_lead, at
 
@@ -26,8 +26,8 @@ END = dt.datetime(2026, 3, 16, tzinfo=SH).astimezone(dt.UTC)
 
 @pytest.fixture
 def contacts(random_history, make_agent, make_team, default_team):
-    """The random history plus 120 contacted leads in two teams with first contacts at any
-    second (some of them the same), a few hours to days after creation."""
+    """The random history plus 200 contacted leads (80 of them in February) in two teams, with
+    first contacts at any second (some of them the same), seconds to days after creation."""
     rng = random.Random(11)
     other = make_team("north")
     agents = {
@@ -35,9 +35,12 @@ def contacts(random_history, make_agent, make_team, default_team):
         other.id: [make_agent(f"fc_b{i}", team=other).id for i in range(2)],
     }
     repeated = [600.0, 1234.5, 1800.0]
-    for _ in range(120):
+    for number in range(200):
         team_id = rng.choice(list(agents))
-        created = at(rng.randint(2, 15), rng.randint(0, 23)) + dt.timedelta(
+        day = at(rng.randint(2, 15), rng.randint(0, 23))
+        if number >= 120:  # February, a whole month of its own
+            day = dt.datetime(2026, 2, rng.randint(1, 28), rng.randint(0, 23), tzinfo=SH)
+        created = day.astimezone(dt.UTC) + dt.timedelta(
             seconds=rng.randint(0, 3599), microseconds=rng.randint(0, 999_999)
         )
         lead = add_lead(
@@ -147,3 +150,58 @@ def test_a_lead_changed_after_its_day_was_rolled_up_counts_its_new_first_contact
     assert len(db.session.scalars(mine).all()) == 1
     db.session.execute(ReportState.__table__.delete())  # and all live agrees
     assert_exact()
+
+
+FEBRUARY = dt.datetime(2026, 2, 1, tzinfo=SH).astimezone(dt.UTC)
+
+
+def test_whole_months_and_weeks_inside_the_range_are_counted_from_blocks(contacts):
+    refresh()
+    runs = rollup.split(FEBRUARY, END, "Asia/Shanghai").rolled
+    assert runs == [(dt.date(2026, 2, 1), dt.date(2026, 3, 15))]
+    assert rollup.whole_periods(runs, weeks=False) == (
+        [dt.date(2026, 2, 1)],
+        [(dt.date(2026, 3, 1), dt.date(2026, 3, 15))],
+    )
+    weeks, rest = rollup.whole_periods(runs, weeks=True)
+    assert weeks[0] == dt.date(2026, 2, 2)
+    assert weeks[-1] == dt.date(2026, 3, 9)
+    assert rest == [(dt.date(2026, 2, 1), dt.date(2026, 2, 1))]
+    february = select(func.sum(ReportContactBlock.n)).where(
+        ReportContactBlock.dim == "agent", ReportContactBlock.first_day == dt.date(2026, 2, 1)
+    )
+    assert db.session.scalar(february) == 80
+    assert_exact(FEBRUARY, END)
+    assert_exact(FEBRUARY, END, team_id=contacts.id)
+
+
+def test_a_change_in_a_counted_month_is_live_until_its_block_is_rebuilt(contacts):
+    refresh()
+    lead = db.session.scalars(
+        select(Lead).where(Lead.created_at < START, Lead.first_contacted_at.is_not(None))
+    ).first()
+    lead.first_contacted_at = lead.created_at + dt.timedelta(seconds=7)  # now the fastest
+    lead.agent_id = None
+    db.session.commit()
+
+    assert_exact(FEBRUARY, END)
+    assert refresh().days == 1
+    assert_exact(FEBRUARY, END)
+    fastest = select(ReportContactBlock.band).where(
+        ReportContactBlock.dim == "agent", ReportContactBlock.value.is_(None)
+    )
+    assert 0 in db.session.scalars(fastest).all()
+
+
+def test_whole_periods_of_runs():
+    runs = [
+        (dt.date(2026, 1, 30), dt.date(2026, 3, 31)),
+        (dt.date(2026, 4, 2), dt.date(2026, 4, 9)),
+    ]
+    months, rest = rollup.whole_periods(runs, weeks=False)
+    assert months == [dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
+    assert rest == [(dt.date(2026, 1, 30), dt.date(2026, 1, 31)), runs[1]]
+    assert rollup.whole_periods(runs[1:], weeks=True) == ([], runs[1:])
+    weeks, rest = rollup.whole_periods([(dt.date(2026, 4, 5), dt.date(2026, 4, 19))], weeks=True)
+    assert weeks == [dt.date(2026, 4, 6), dt.date(2026, 4, 13)]
+    assert rest == [(dt.date(2026, 4, 5), dt.date(2026, 4, 5))]
