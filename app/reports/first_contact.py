@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, union_all
 
 from app.core.db import db
 from app.reports import rollup
@@ -110,6 +110,57 @@ def _live(live_key: ColumnElement[Any], live_scope: list[ColumnElement[bool]]) -
     return _Source(live_key, seconds, rollup.contact_band(seconds), where)
 
 
+def _rows_sources(
+    group_by: str, runs: list[tuple[dt.date, dt.date]], team_id: int | None, live: _Source | None
+) -> list[_Source]:
+    sources = [_rolled(group_by, runs, team_id)] if runs else []
+    return [*sources, live] if live is not None else sources
+
+
+def _pick(
+    wanted: dict[tuple[Any, int], dict[str, int]],
+    sources: list[_Source],
+    execute: Callable[[Any], Any],
+    key_of: Callable[[Any], Any],
+) -> dict[Any, dict[str, float]]:
+    """The second pass: the leads of the bands holding a rank, numbered by seconds within their
+    group and band and within their band, and only the rows at a wanted number returned."""
+    needed = sorted({band for _key, band in wanted})
+    leads = union_all(
+        *(
+            select(s.key.label("key"), s.band.label("band"), s.seconds.label("seconds")).where(
+                *s.where, s.band.in_(needed)
+            )
+            for s in sources
+        )
+    ).subquery()
+    by_seconds = leads.c.seconds
+    numbered = select(
+        leads.c.key,
+        leads.c.band,
+        by_seconds,
+        func.row_number().over(partition_by=(leads.c.band, leads.c.key), order_by=by_seconds),
+        func.row_number().over(partition_by=leads.c.band, order_by=by_seconds),
+    ).subquery()
+    _key, band, _seconds, in_group, in_band = numbered.c
+    group_ranks = {
+        (b, r) for (k, b), ranks in wanted.items() if k is not _ALL for r in ranks.values()
+    }
+    band_ranks = {(b, r) for (k, b), ranks in wanted.items() if k is _ALL for r in ranks.values()}
+    at_rank = [tuple_(band, in_band).in_(sorted(band_ranks))]
+    if group_ranks:
+        at_rank.append(tuple_(band, in_group).in_(sorted(group_ranks)))
+    picked: dict[Any, dict[str, float]] = defaultdict(dict)
+    for raw, band_of, seconds, group_rank, band_rank in execute(
+        select(numbered).where(or_(*at_rank))
+    ).all():
+        for group, rank in ((key_of(raw), group_rank), (_ALL, band_rank)):
+            for name, within in wanted.get((group, band_of), {}).items():
+                if within == rank:
+                    picked[group][name] = seconds
+    return picked
+
+
 def _rank(n: int, percent: int) -> int:
     """Nearest rank: ceil(percent/100 * n), at least 1, in integer arithmetic."""
     return max(1, (n * percent + 99) // 100)
@@ -140,6 +191,16 @@ def first_contact_percentiles(
     `runs` are the materialized days of the range, `live_scope` the conditions on `lead` of
     the rest (None when nothing is live)."""
     live = _live(live_key, live_scope) if live_scope is not None else None
+    known: dict[Any, Any] = {}  # raw key -> normalized key, once per key, not once per row
+
+    def key_of(raw: Any) -> Any:
+        if raw not in known:
+            text_id = group_by == "agent" and isinstance(raw, str)  # block values are text
+            known[raw] = normalize(int(raw) if text_id else raw)
+        return known[raw]
+
+    # Core rows (a connection's, not the ORM session's): tens of thousands of small tuples.
+    execute = db.session.connection().execute
     counts: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for source in _counting_sources(group_by, runs, team_id, live):
         n = source.count if source.count is not None else func.count()
@@ -148,10 +209,8 @@ def first_contact_percentiles(
             .where(*source.where)
             .group_by(source.key, source.band)
         )
-        for key, band, n in db.session.execute(stmt):
-            if group_by == "agent" and isinstance(key, str):
-                key = int(key)  # report_contact_block keeps values as text
-            counts[normalize(key)][band] += int(n)
+        for key, band, n in execute(stmt).all():
+            counts[key_of(key)][band] += int(n)
     overall: dict[int, int] = defaultdict(int)
     for bands in counts.values():
         for band, n in bands.items():
@@ -170,26 +229,7 @@ def first_contact_percentiles(
     if not wanted:
         return {}, dict(NO_PERCENTILES)
 
-    needed = sorted({band for _key, band in wanted})
-    sources = [_rolled(group_by, runs, team_id)] if runs else []
-    sources += [live] if live is not None else []
-    values: dict[tuple[Any, int], list[float]] = defaultdict(list)
-    for source in sources:
-        stmt = select(source.key, source.band, source.seconds).where(
-            *source.where, source.band.in_(needed)
-        )
-        for key, band, seconds in db.session.execute(stmt):
-            key = normalize(key)
-            if (key, band) in wanted:
-                values[key, band].append(seconds)
-            if (_ALL, band) in wanted:
-                values[_ALL, band].append(seconds)
-
-    picked: dict[Any, dict[str, Any]] = defaultdict(dict)
-    for (key, band), ranks in wanted.items():
-        ordered = sorted(values[key, band])
-        for name, within in ranks.items():
-            picked[key][name] = ordered[within - 1]
+    picked = _pick(wanted, _rows_sources(group_by, runs, team_id, live), execute, key_of)
     per_key = {key: minutes(p["median"], p["p90"]) for key, p in picked.items() if key is not _ALL}
     total_percentiles = minutes(picked[_ALL]["median"], picked[_ALL]["p90"])
     if not grouped:
