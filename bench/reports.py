@@ -496,8 +496,8 @@ def clean_days(days: list[dt.date]) -> None:
 def vacuum_analyze(url: str) -> None:
     started = time.perf_counter()
     with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
-        for table in ("lead", "lead_event", "agent", "team", "report_day", "report_contact",
-                      "report_contact_block"):
+        tables = ("lead", "lead_event", "agent", "team", "report_day", "report_contact")
+        for table in (*tables, "report_contact_block"):
             conn.execute(f"VACUUM (ANALYZE) {table}")
     say(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s")
 
