@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("band", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_contact")),
     )
-    op.create_index("ix_report_contact_day", "report_contact", ["day"])
+    op.create_index("ix_report_contact_day_band", "report_contact", ["day", "band"])
     op.create_index("ix_report_contact_band_day", "report_contact", ["band", "day"])
     op.create_table(
         "report_contact_block",
@@ -57,5 +57,5 @@ def downgrade() -> None:
     op.drop_index("ix_report_contact_block_dim_first_day", table_name="report_contact_block")
     op.drop_table("report_contact_block")
     op.drop_index("ix_report_contact_band_day", table_name="report_contact")
-    op.drop_index("ix_report_contact_day", table_name="report_contact")
+    op.drop_index("ix_report_contact_day_band", table_name="report_contact")
     op.drop_table("report_contact")
