@@ -30,9 +30,8 @@ from app.leads.list_args import (
     status_filter,
     with_agent_filter,
 )
-from app.leads.queue import LeadQuery, list_scope, scope_counts
+from app.leads.queue import LeadQuery, list_scope, pool, scope_counts
 from app.leads.requests import XLSX_TYPE, bp, export_response, lead_detail, uploaded_file
-from app.routing import service as routing
 
 # --- reading: the list, the queue and pool views ----------------------------------------------
 
@@ -105,7 +104,7 @@ def list_view(view: str) -> Any:
         )
     if view == "pool":
         team_id = int_arg("team_id", 0, minimum=0, maximum=2**31 - 1) or None
-        leads, next_cursor = routing.pool(agent, team_id=team_id, limit=limit, cursor=cursor)
+        leads, next_cursor = pool(agent, team_id=team_id, limit=limit, cursor=cursor)
         return jsonify({"items": _items(leads), "next_cursor": next_cursor})
     raise ValidationFailed(
         f"unknown view {view!r}", fields={"view": "queue, pool, or leave it out for all leads"}
@@ -334,44 +333,6 @@ def wechat_window(lead_key: str) -> Any:
 
 
 # --- manual, import, export ------------------------------------------------------------------
-
-
-@bp.post("/manual")
-@api_doc(
-    "Create a lead taken by phone (channel phone), assigned to you, or to agent_id (team "
-    "lead: own team; admin); an open lead with the phone gets the enquiry instead (200)",
-    tags="leads",
-    auth=True,
-    body=shapes.ManualLeadIn,
-    responses={
-        201: (shapes.IntakeResult, "Lead created"),
-        200: (shapes.IntakeResult, "Added to the open lead with this phone"),
-    },
-    errors=(400, 401, 403, 409),
-)
-@require_token()
-def create_manual() -> tuple[Any, int]:
-    body = json_object()
-    agent_id = body.pop("agent_id", None)
-    if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
-        raise ValidationFailed("agent_id must be an agent's id", fields={"agent_id": "integer"})
-    result = routing.create_manual_lead(body, by=current_agent(), agent_id=agent_id)
-    db.session.commit()
-    return _manual_response(result)
-
-
-def _manual_response(result: service.IntakeResult) -> tuple[Any, int]:
-    """An agent's own entry: unlike the public receipt, it names the open lead it joined."""
-    lead = result.lead
-    body = {
-        "id": lead.id,
-        "reference": lead.reference,
-        "status": lead.status.value,
-        "created": result.created,
-    }
-    if not result.created:
-        body["message"] = "此电话已有进行中的需求，已并入原需求 / added to your open enquiry"
-    return jsonify(body), 201 if result.created else 200
 
 
 @bp.post("/import")

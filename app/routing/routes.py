@@ -11,9 +11,12 @@ from app.accounts.auth import current_agent, require_token
 from app.accounts.models import Role
 from app.core.apidoc import Page, api_doc
 from app.core.db import db
-from app.core.http import int_arg, json_body
+from app.core.errors import ValidationFailed
+from app.core.http import int_arg, json_body, json_object
 from app.core.validation import parse
+from app.leads import queue
 from app.leads import service as leads
+from app.leads import shapes as lead_shapes
 from app.leads.models import Lead
 from app.leads.shapes import LEAD_KEY
 from app.leads.shapes import Lead as LeadShape
@@ -141,7 +144,7 @@ def dry_run() -> Any:
 @require_token()
 def pool() -> Any:
     team_id = int_arg("team_id", 0, minimum=0, maximum=2**31 - 1) or None
-    rows, next_cursor = service.pool(
+    rows, next_cursor = queue.pool(
         current_agent(),
         team_id=team_id,
         limit=int_arg("limit", 50),
@@ -189,3 +192,44 @@ def assign(lead_key: str) -> Any:
     lead = service.assign_to(current_agent(), lead_key, body.agent_id)
     db.session.commit()
     return jsonify(_lead_json(lead))
+
+
+# --- a lead taken by phone: intake, then assigned by hand ------------------------------------
+
+
+@bp.post("/api/leads/manual")
+@api_doc(
+    "Create a lead taken by phone (channel phone), assigned to you, or to agent_id (team "
+    "lead: own team; admin); an open lead with the phone gets the enquiry instead (200)",
+    tags="leads",
+    auth=True,
+    body=lead_shapes.ManualLeadIn,
+    responses={
+        201: (lead_shapes.IntakeResult, "Lead created"),
+        200: (lead_shapes.IntakeResult, "Added to the open lead with this phone"),
+    },
+    errors=(400, 401, 403, 409),
+)
+@require_token()
+def create_manual() -> tuple[Any, int]:
+    body = json_object()
+    agent_id = body.pop("agent_id", None)
+    if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
+        raise ValidationFailed("agent_id must be an agent's id", fields={"agent_id": "integer"})
+    result = service.create_manual_lead(body, by=current_agent(), agent_id=agent_id)
+    db.session.commit()
+    return _manual_response(result)
+
+
+def _manual_response(result: leads.IntakeResult) -> tuple[Any, int]:
+    """An agent's own entry: unlike the public receipt, it names the open lead it joined."""
+    lead = result.lead
+    body = {
+        "id": lead.id,
+        "reference": lead.reference,
+        "status": lead.status.value,
+        "created": result.created,
+    }
+    if not result.created:
+        body["message"] = "此电话已有进行中的需求，已并入原需求 / added to your open enquiry"
+    return jsonify(body), 201 if result.created else 200

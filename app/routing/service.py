@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Agent, Role, Team
-from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.leads import scoring
@@ -376,46 +375,6 @@ def create_manual_lead(
     # The assignment by hand: its checks, the status, the event and the notification.
     assign_to(by, str(lead.id), target_id)
     return leads.IntakeResult(lead, created=True)
-
-
-def pool(
-    by: Agent, *, team_id: int | None, limit: int, cursor: str | None
-) -> tuple[list[Lead], str | None]:
-    """Unassigned open leads, best score first, then oldest; keyset-paginated.
-
-    Agents and team leads see their own team's pool unless they name another team.
-    """
-    limit = page_size(limit)
-    if team_id is None and by.role is not Role.ADMIN:
-        team_id = by.team_id
-    if by.role is Role.AGENT and team_id != by.team_id:
-        # Agents claim only in their own team's pool; what they cannot claim they do not see.
-        raise Forbidden("agents see their own team's pool")
-    stmt = select(Lead).where(
-        Lead.agent_id.is_(None), Lead.status.in_(OPEN_STATUSES), Lead.merged_into_id.is_(None)
-    )
-    if by.role is Role.AGENT:
-        # As visible_leads: the agent's team's pool and leads no team has yet.
-        stmt = stmt.where(or_(Lead.team_id == team_id, Lead.team_id.is_(None)))
-    elif team_id is not None:
-        stmt = stmt.where(Lead.team_id == team_id)
-    if cursor:
-        score, created_at, last_id = decode_cursor("p", cursor, "int", "time", "id")
-        stmt = stmt.where(
-            or_(
-                Lead.score < score,
-                and_(Lead.score == score, Lead.created_at > created_at),
-                and_(Lead.score == score, Lead.created_at == created_at, Lead.id > last_id),
-            )
-        )
-    stmt = stmt.order_by(Lead.score.desc(), Lead.created_at, Lead.id).limit(limit + 1)
-    rows = list(db.session.scalars(stmt))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor("p", last.score, last.created_at, last.id)
-    return rows, next_cursor
 
 
 def open_leads_of(agent_ids: list[int]) -> dict[int, int]:

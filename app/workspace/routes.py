@@ -34,6 +34,7 @@ from app.leads.queue import (
     scope_query,
     scopes_for,
 )
+from app.leads.queue import pool as lead_pool
 from app.leads.requests import allow_upload, export_response, uploaded_file
 from app.leads.service import agents_by_id
 from app.notifications.models import NotificationChannel
@@ -165,7 +166,7 @@ def _queue_filters() -> dict[str, str]:
 def pool() -> PageResult:
     """My team's unassigned leads (admins: every team's), best score first, with claim."""
     try:
-        leads, next_cursor = routing.pool(
+        leads, next_cursor = lead_pool(
             me(), team_id=None, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
         )
     except AppError as exc:
