@@ -145,7 +145,7 @@ def build_apps() -> tuple[Any, dict[str, tuple[Any, str]]]:
             db.session.commit()
         finally:
             app.extensions["dispatcher"] = dispatcher
-        return intake_response(result)
+        return intake_response(service.Receipt(result.public.id, result.public.reference))
 
     csrf = app.extensions.get("csrf")  # the HTML forms' CSRF protection; the API is exempt
     if csrf is not None:

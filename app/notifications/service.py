@@ -715,6 +715,12 @@ def _webhooks_on() -> bool:
     return bool(current_app.config.get("WEBHOOK_URL"))
 
 
+def webhooks_on() -> bool:
+    """Whether lead events go out to a webhook: without one, a new lead queues nothing here
+    (`notify_lead_created`), which the intake's one-statement path relies on."""
+    return _webhooks_on()
+
+
 def queue_webhook(
     event: str,
     *,
