@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    Request,
     abort,
     flash,
     redirect,
@@ -22,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -176,7 +178,18 @@ def wechat_binding() -> str:
     )
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, without building the signing serializer for a request
+    that carries no session cookie (the API, landing-page POSTs, WeChat's callback)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_auth(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
