@@ -1,12 +1,13 @@
 """Handling one WeChat delivery: store it first, answer it exactly once, keep the conversation.
 
-`receive()` commits twice, on purpose (the one exception to "the request commits once"):
-1. the delivery is written to `inbound_message` and committed before anything else, so it is
-   in the audit trail even if handling fails, and its unique `dedupe_key` decides which of
-   WeChat's concurrent retries handles it;
-2. handling runs in a second transaction that locks that row, updates the follower's
-   conversation and the lead, and stores the reply on the row. A retry that lost the insert
-   waits on the row lock (briefly) and answers with the stored reply.
+`receive()` stores and handles a delivery in one transaction:
+1. the delivery is inserted into `inbound_message` unless its unique `dedupe_key` is known
+   (`INSERT ... ON CONFLICT DO NOTHING`), which decides which of WeChat's concurrent retries
+   handles it: a retry waits for the first one's transaction and then finds the key;
+2. handling runs inside a SAVEPOINT: it updates the follower's conversation and the lead and
+   stores the reply on the row. If it fails, only the SAVEPOINT is rolled back and the
+   delivery is committed all the same (unhandled, for the audit trail and a replay). A retry
+   locks the row (briefly) and answers with the stored reply.
 
 Nothing here waits on Celery or WeChat's API: routing is queued after the commit by
 `create_lead`, and the reply is WeChat's passive XML answer.
@@ -15,6 +16,7 @@ Nothing here waits on Celery or WeChat's API: routing is queued after the commit
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import replace
 from decimal import Decimal
@@ -22,7 +24,8 @@ from typing import Any
 
 from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.accounts import management
@@ -80,22 +83,57 @@ _WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scan
 def receive(delivery: Delivery) -> str:
     """Store `delivery`, handle it once, and return the plain reply XML ("" means none)."""
     key = delivery.dedupe_key
-    db.session.add(
-        InboundMessage(
-            dedupe_key=key,
-            openid=delivery.openid,
-            msg_type=delivery.msg_type,
-            event=delivery.event,
-            raw_xml=delivery.raw_xml,
-            received_at=utcnow(),
-        )
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    values = {
+        "dedupe_key": key,
+        "openid": delivery.openid,
+        "msg_type": delivery.msg_type,
+        "event": delivery.event,
+        "raw_xml": delivery.raw_xml,
+        "received_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    row_id = db.session.execute(_store_stmt(dialect), values).scalar()
+    if row_id is None:
         log.info("wechat retry of %s", key)
-    return _handle(key, delivery)
+        return _handle(key, delivery)
+    for attempt in (1, 2):
+        now = utcnow()
+        try:
+            with db.session.begin_nested():
+                text, lead_id = _converse(delivery, now)
+                reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
+                db.session.execute(
+                    update(InboundMessage)
+                    .where(InboundMessage.id == row_id)
+                    .values(reply_xml=reply, handled_at=now, lead_id=lead_id)
+                    .execution_options(synchronize_session=False)
+                )
+            db.session.commit()
+            return reply
+        except IntegrityError:
+            # A web form created the open lead for this phone between our check and our
+            # insert (the one-open-lead-per-phone index decided): once more, to join it.
+            if attempt == 2:
+                log.exception("wechat delivery %s could not be handled", key)
+        except Exception:
+            # WeChat would show the prospect an error and retry into the same failure;
+            # answer "success" instead. The stored row (no handled_at) can be replayed.
+            log.exception("wechat delivery %s could not be handled", key)
+            break
+    db.session.commit()  # the delivery, unhandled
+    return ""
+
+
+@functools.cache
+def _store_stmt(dialect: str) -> Any:
+    """Insert a delivery unless its dedupe key is stored; returns its id, or no row."""
+    table = InboundMessage.__table__
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.id)
+    )
 
 
 def _handle(key: str, delivery: Delivery) -> str:
@@ -368,6 +406,13 @@ def _opens_window(delivery: Delivery) -> bool:
 
 def _lock_user(openid: str) -> WechatUser:
     """The follower's row, locked so one follower's messages are handled one at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement, a new follower or a known one: the upsert locks the row it returns.
+        return db.session.scalars(
+            select(WechatUser)
+            .from_statement(_upsert_user_stmt().values(openid=openid, conversation={}))
+            .execution_options(populate_existing=True)
+        ).one()
     stmt = (
         select(WechatUser)
         .where(WechatUser.openid == openid)
@@ -383,6 +428,15 @@ def _lock_user(openid: str) -> WechatUser:
     except IntegrityError:
         pass  # a concurrent delivery created it; the select below waits for its commit
     return db.session.scalars(stmt).one()
+
+
+@functools.cache
+def _upsert_user_stmt() -> Any:
+    table = WechatUser.__table__
+    stmt = postgresql.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.openid], set_={"openid": stmt.excluded.openid}
+    ).returning(*table.c)
 
 
 def _track_subscription(user: WechatUser, incoming: Incoming, now: dt.datetime) -> None:
