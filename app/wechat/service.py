@@ -198,16 +198,9 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if incoming.kind is Kind.OTHER_EVENT:
         return None, None  # template receipts, menu links, location reports: nothing to say
     user = _lock_user(delivery.openid)
-    if _opens_window(delivery):
-        sent = delivery.sent_at
-        at = min(sent, now) if sent else now
-        # On the locked row: saved with the conversation, not by an UPDATE of its own.
-        if delivery.msg_type == "event":
-            client.open_event_window(user, at)
-        else:
-            client.open_window(user, at)
     if _is_binding(incoming):
         # An agent scanning their binding QR code: not a prospect, no conversation.
+        _open_window(user, delivery, now)
         _track_subscription(user, replace(incoming, key=None), now)
         return _bind_agent(delivery.openid, str(incoming.key)), None
     state = current_state(user, now)
@@ -233,6 +226,9 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if lead is not None and turn.lead_action is LeadAction.LOST:
         _mark_lost(lead, turn.lost_reason or "")
 
+    # The follower row's changes last, so that the lead's flushes above do not write it too:
+    # one UPDATE of the row per delivery.
+    _open_window(user, delivery, now)
     user.conversation = state.to_json()
     if incoming.kind is not Kind.UNSUBSCRIBE:
         user.conversation_expires_at = now + CONVERSATION_TTL
@@ -249,6 +245,19 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         line = _listings_line(lead, turn.reply.lang if turn.reply is not None else "zh")
         reply = "\n".join((reply, line)) if line else reply
     return reply, (lead.id if lead else None)
+
+
+def _open_window(user: WechatUser, delivery: Delivery, now: dt.datetime) -> None:
+    """The customer-service window this delivery opens, on the locked row (saved with the
+    conversation, not by an UPDATE of its own)."""
+    if not _opens_window(delivery):
+        return
+    sent = delivery.sent_at
+    at = min(sent, now) if sent else now
+    if delivery.msg_type == "event":
+        client.open_event_window(user, at)
+    else:
+        client.open_window(user, at)
 
 
 def _is_binding(incoming: Incoming) -> bool:
