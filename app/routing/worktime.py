@@ -76,12 +76,23 @@ def day_kind(day: dt.date) -> DayKind:
         if day in override.workdays:
             return DayKind.MAKEUP_WORKDAY if weekend else DayKind.WORKDAY
         return DayKind.WEEKEND if weekend else DayKind.WORKDAY
+    kind = _package_kind(day)
+    if kind is None:
+        _warn_outside_calendar(day.year)
+        return DayKind.WEEKEND if weekend else DayKind.WORKDAY
+    return kind
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_kind(day: dt.date) -> DayKind | None:
+    """The installed package's kind of `day`, None when it has no data for its year (kept: the
+    package does not change while the process runs, and every SLA asks for a few days)."""
+    weekend = day.weekday() >= 5
     try:
         workday = chinese_calendar.is_workday(day)
         _, holiday_name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
-        _warn_outside_calendar(day.year)
-        return DayKind.WEEKEND if weekend else DayKind.WORKDAY
+        return None
     if workday:
         return DayKind.MAKEUP_WORKDAY if weekend else DayKind.WORKDAY
     # A weekend inside a holiday block (国庆 on a Saturday) is a holiday, not a free weekend.
