@@ -486,7 +486,9 @@ def py_spy_recording(
         yield
         return
     fmt = {".svg": "flamegraph", ".json": "speedscope"}.get(Path(out).suffix, "raw")
-    argv = [exe, "record", "--pid", str(pid), "--subprocesses", "--idle", "--threads"]
+    # On-CPU samples only (no --idle: the idle threads of gthread's pool would drown them),
+    # without pausing the workers at each sample (--nonblocking), which would slow them.
+    argv = [exe, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--threads"]
     argv += ["--rate", "200", "--duration", str(seconds), "--format", fmt, "--output", out]
     spy = procs.start("py-spy", argv, dict(os.environ))
     time.sleep(1.0)  # let it attach before the load starts
