@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -417,11 +417,8 @@ def _lock_user(openid: str) -> WechatUser:
     """The follower's row, locked so one follower's messages are handled one at a time."""
     if db.session.get_bind().dialect.name == "postgresql":
         # One statement, a new follower or a known one: the upsert locks the row it returns.
-        return db.session.scalars(
-            select(WechatUser)
-            .from_statement(_upsert_user_stmt().values(openid=openid, conversation={}))
-            .execution_options(populate_existing=True)
-        ).one()
+        params = {"openid": openid, "conversation": {}}
+        return db.session.scalars(_upsert_user_stmt(), params).one()
     stmt = (
         select(WechatUser)
         .where(WechatUser.openid == openid)
@@ -441,11 +438,17 @@ def _lock_user(openid: str) -> WechatUser:
 
 @functools.cache
 def _upsert_user_stmt() -> Any:
+    """PostgreSQL: the follower's row, inserted if new, locked either way (a no-op update),
+    as a WechatUser; built once, the values are parameters."""
     table = WechatUser.__table__
-    stmt = postgresql.insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.openid], set_={"openid": stmt.excluded.openid}
+    insert = postgresql.insert(table).values(
+        openid=bindparam("openid"),
+        conversation=bindparam("conversation", type_=table.c.conversation.type),
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=[table.c.openid], set_={"openid": insert.excluded.openid}
     ).returning(*table.c)
+    return select(WechatUser).from_statement(upsert).execution_options(populate_existing=True)
 
 
 def _track_subscription(user: WechatUser, incoming: Incoming, now: dt.datetime) -> None:
