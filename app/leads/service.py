@@ -514,10 +514,12 @@ def update_fields(
     actor: str = "prospect",
     agent_id: int | None = None,
     data: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> list[str]:
     """Set `changes` on `lead`, one field_changed event per value that really changed.
 
-    Returns the names of the changed fields; the caller commits.
+    Returns the names of the changed fields; the caller commits. `flush=False` leaves the
+    writes to the caller's next flush (one UPDATE of the lead with what follows).
     """
     now = utcnow()
     changed = []
@@ -540,7 +542,8 @@ def update_fields(
     if changed:
         lead.last_activity_at = now
         scoring.rescore(lead)
-        db.session.flush()
+        if flush:
+            db.session.flush()
     return changed
 
 

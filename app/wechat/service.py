@@ -218,7 +218,10 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     elif lead is not None:
         ref = LeadRef(lead.reference, created=False)
         if turn.changes:
-            leads.update_fields(lead, _safe_changes(lead, turn.changes), data={"via": "wechat"})
+            # Written with the message's event below (or the follower's flush): one UPDATE.
+            leads.update_fields(
+                lead, _safe_changes(lead, turn.changes), data={"via": "wechat"}, flush=False
+            )
     if lead is not None and turn.record:
         leads.record_message(lead, {"channel": "wechat", **turn.record})
         if state.handover:
