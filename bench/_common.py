@@ -433,6 +433,44 @@ def run_wrk(
     return result
 
 
+def combine_runs(runs: Sequence[WrkRun]) -> WrkRun:
+    """The rounds of one target as one run: requests and seconds added up, CPU averaged over
+    the time, tallies added up; latency percentiles averaged over the rounds (wrk reports no
+    histogram to merge), the maximum the largest."""
+    if len(runs) == 1:
+        return runs[0]
+    seconds = sum(r.seconds for r in runs)
+
+    def mean(name: str) -> float:
+        return sum(getattr(r, name) for r in runs) / len(runs)
+
+    data: dict[str, Any] = {}
+    for r in runs:
+        for key, value in r.data.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                data[key] = data.get(key, 0) + value
+            elif isinstance(value, list) and value and isinstance(value[0], int | float):
+                data.setdefault(key, []).append(value)
+            else:
+                data[key] = value or data.get(key, value)
+    cpu: dict[str, float] = {}
+    for r in runs:
+        for key, cores in r.cpu.items():
+            cpu[key] = cpu.get(key, 0.0) + cores * r.seconds / seconds
+    return WrkRun(
+        requests=sum(r.requests for r in runs),
+        seconds=seconds,
+        p50_ms=mean("p50_ms"),
+        p90_ms=mean("p90_ms"),
+        p99_ms=mean("p99_ms"),
+        max_ms=max(r.max_ms for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+        data=data,
+        cpu=cpu,
+        busiest_others=runs[-1].busiest_others,
+    )
+
+
 @contextlib.contextmanager
 def py_spy_recording(
     procs: Procs,
@@ -448,7 +486,9 @@ def py_spy_recording(
         yield
         return
     fmt = {".svg": "flamegraph", ".json": "speedscope"}.get(Path(out).suffix, "raw")
-    argv = [exe, "record", "--pid", str(pid), "--subprocesses", "--idle", "--threads"]
+    # On-CPU samples only (no --idle: the idle threads of gthread's pool would drown them),
+    # without pausing the workers at each sample (--nonblocking), which would slow them.
+    argv = [exe, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--threads"]
     argv += ["--rate", "200", "--duration", str(seconds), "--format", fmt, "--output", out]
     spy = procs.start("py-spy", argv, dict(os.environ))
     time.sleep(1.0)  # let it attach before the load starts

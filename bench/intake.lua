@@ -1,12 +1,13 @@
 -- wrk script of the intake benchmark (bench/intake.py): POST /api/leads, one distinct lead per
 -- request, and a tally of the answers.
 --
---   wrk -t2 -c32 -d15s --latency -s bench/intake.lua http://127.0.0.1:PORT/api/leads -- RUN
+--   wrk -t2 -c32 -d15s --latency -s bench/intake.lua http://127.0.0.1:PORT/api/leads -- RUN [PREFIX]
 --
--- Phones are "139" + 8 digits: RUN (0-9) + wrk thread (0-9) + a per-thread counter (6 digits),
--- so no two requests of any run against the same database share a phone and dedupe never
--- turns an enquiry into an update of an open lead. The body is a realistic enquiry as a
--- landing page posts it. done() prints one line "WRK_RESULT {json}" for bench/intake.py.
+-- Phones are PREFIX ("139" unless given) + 8 digits: RUN (0-9) + wrk thread (0-9) + a
+-- per-thread counter (6 digits), so no two requests of any run against the same database share
+-- a phone and dedupe never turns an enquiry into an update of an open lead. bench/intake.py
+-- gives each app that stores leads a prefix of its own (the limit app 138, ParkLead 139).
+-- The body is a realistic enquiry as a landing page posts it. done() prints one line "WRK_RESULT {json}" for bench/intake.py.
 
 local threads = {}
 local next_tid = 0
@@ -33,9 +34,10 @@ local MESSAGES = {
   "注册一家科技公司，想问问园区有没有孵化器工位和注册地址，有哪些税收优惠？",
 }
 local TEMPLATE = '{"need_type":"%s","deal":"%s","area_min_m2":%d,"area_max_m2":%d,'
-  .. '"industry":"汽车零部件","company":"%s","contact_name":"%s","phone":"139%08d",'
+  .. '"industry":"汽车零部件","company":"%s","contact_name":"%s","phone":"%s%08d",'
   .. '"district":"zhuzhou","message":"%s","utm_source":"baidu","utm_medium":"cpc",'
   .. '"utm_campaign":"factory-2025"}'
+local prefix = "139"
 
 local base = 0
 local seq = 0
@@ -47,6 +49,7 @@ last_other = ""
 function init(args)
   local run = tonumber(args[1] or "0") % 10
   base = run * 10000000 + (tid % 10) * 1000000
+  prefix = args[2] or "139"
   wrk.headers["Content-Type"] = "application/json"
 end
 
@@ -61,6 +64,7 @@ function request()
     area * 2,
     COMPANIES[seq % #COMPANIES + 1],
     CONTACTS[seq % #CONTACTS + 1],
+    prefix,
     base + seq % 1000000,
     MESSAGES[seq % #MESSAGES + 1]
   )

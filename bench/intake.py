@@ -92,10 +92,18 @@ DB_NAME = "parklead_bench"
 QUEUE = "parklead-bench"
 
 LEAD_SCANS_SQL = "SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = 'lead'"
-ROUTED_SQL = "SELECT count(*) FROM lead WHERE routed_at IS NOT NULL"
-TOTAL_AND_ROUTED_SQL = "SELECT count(*), count(routed_at) FROM lead"
-TARGET_RATIO = 0.5
-TARGET_P99_MS = 25.0
+# The apps measured, in the order of each round: the bare app (bench/bare_app.py), the limit
+# app (bench/limit_app.py) and ParkLead. The apps that store leads post phones of their own.
+TARGETS = ("bare", "limit", "intake")
+PHONE_PREFIX = {"limit": "138", "intake": "139"}
+PARKLEAD_ROWS = "phone LIKE '+86139%'"  # ParkLead stores phones in E.164
+LEADS_SQL = f"SELECT count(*) FROM lead WHERE {PARKLEAD_ROWS}"
+ROUTED_SQL = f"SELECT count(*) FROM lead WHERE routed_at IS NOT NULL AND {PARKLEAD_ROWS}"
+TOTAL_AND_ROUTED_SQL = f"SELECT count(*), count(routed_at) FILTER (WHERE {PARKLEAD_ROWS}) FROM lead"
+# Issue 14: against the limit app, the least any store-first implementation must pay.
+TARGET_RATIO = 0.7
+TARGET_P99_MS = 50.0
+MAX_ROUNDS = 5  # each round uses two RUN digits of intake.lua's phones per storing app
 
 
 # --- services ---------------------------------------------------------------------------
@@ -134,6 +142,7 @@ def run_wrk(
     url: str,
     *,
     run: int,
+    prefix: str = "139",
     seconds: int,
     connections: int,
     threads: int,
@@ -142,9 +151,9 @@ def run_wrk(
     out = _common.run_wrk(
         procs,
         url,
-        name=f"wrk-run{run}",
+        name=f"wrk-{prefix}-run{run}",
         script=BENCH / "intake.lua",
-        script_args=[str(run)],
+        script_args=[str(run), prefix],
         seconds=seconds,
         connections=connections,
         threads=threads,
@@ -152,6 +161,16 @@ def run_wrk(
         cpu_groups=cpu_groups,
     )
     return WrkResult(**{f.name: getattr(out, f.name) for f in fields(out)})
+
+
+def combine(runs: list[WrkResult]) -> WrkResult:
+    out = _common.combine_runs(runs)
+    return WrkResult(**{f.name: getattr(out, f.name) for f in fields(out)})
+
+
+def cpu_ms(result: _common.WrkRun, part: str = "server") -> float:
+    """CPU milliseconds per request of one part (gunicorn's process group by default)."""
+    return 1000 * result.cpu.get(part, 0.0) / result.rps if result.rps else 0.0
 
 
 # --- main -------------------------------------------------------------------------------
@@ -164,6 +183,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=15, help="seconds measured per target")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per target")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help=f"interleaved rounds per app (<= {MAX_ROUNDS})"
+    )
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (<= 10)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
@@ -189,10 +211,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--wrk-threads must be between 1 and min(10, --connections)")
     if args.duration < 1 or args.warmup < 0 or args.workers < 1 or args.threads < 1:
         parser.error("--duration, --workers and --threads must be positive")
+    if not 1 <= args.rounds <= MAX_ROUNDS:
+        parser.error(f"--rounds must be between 1 and {MAX_ROUNDS}")
     return args
 
 
-def print_table(results: dict[str, WrkResult]) -> None:
+def print_table(results: dict[str, WrkResult], *, cpu: bool = True) -> None:
     print()
     head = f"{'target':<8}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
     print(head + f"{'201':>9}{'200':>6}{'other':>7}{'sock err':>10}")
@@ -201,8 +225,9 @@ def print_table(results: dict[str, WrkResult]) -> None:
             f"{name:<8}{r.rps:>10.0f}{r.p50_ms:>9.2f}{r.p90_ms:>9.2f}{r.p99_ms:>9.2f}"
             f"{r.max_ms:>9.1f}{r.created:>9}{r.joined:>6}{r.other:>7}{r.socket_errors:>10}"
         )
-    print()
-    print_cpu_table(results)
+    if cpu:
+        print()
+        print_cpu_table(results)
 
 
 def bench(args: argparse.Namespace, procs: Procs) -> int:
@@ -252,14 +277,12 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
         ],
         env,
     )
-    ports = {"bare": free_port(), "intake": free_port()}
+    specs = {"bare": "bare_app:create_app()", "limit": "limit_app:create_app()",
+             "intake": "app:create_app()"}  # fmt: skip
+    ports = {name: free_port() for name in TARGETS}
     servers = {
-        "bare": procs.start(
-            "gunicorn-bare", gunicorn_argv("bare_app:create_app()", ports["bare"], args), env
-        ),
-        "intake": procs.start(
-            "gunicorn-intake", gunicorn_argv("app:create_app()", ports["intake"], args), env
-        ),
+        name: procs.start(f"gunicorn-{name}", gunicorn_argv(specs[name], ports[name], args), env)
+        for name in TARGETS
     }
     for name, proc in servers.items():
         wait_http(procs, proc, f"http://127.0.0.1:{ports[name]}/healthz")
@@ -267,79 +290,99 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
     print(
         f"gunicorn gthread {args.workers} workers x {args.threads} threads, keep-alive 5s; "
         f"wrk {args.wrk_threads} threads x {args.connections} connections; "
-        f"{args.warmup}s warm-up + {args.duration}s per target; logs in {procs.logdir}"
+        f"{args.rounds} x ({args.warmup}s warm-up + {args.duration}s) per target; "
+        f"logs in {procs.logdir}"
     )
 
-    results: dict[str, WrkResult] = {}
+    rounds: dict[str, list[WrkResult]] = {name: [] for name in TARGETS}
     created_total = 0
-    # The bare app first: afterwards the worker is still routing the intake's leads.
     scans_before = query_row(db_url, LEAD_SCANS_SQL)
-    for run, name in enumerate(("bare", "intake")):
-        url = f"http://127.0.0.1:{ports[name]}/api/leads"
-        groups = {"server": servers[name].popen.pid, "celery": worker.popen.pid}
-        if args.warmup:
-            warm = run_wrk(
-                procs,
-                url,
-                run=2 * run,
-                seconds=args.warmup,
-                connections=args.connections,
-                threads=args.wrk_threads,
-            )
+    # Rounds interleaved (bare, limit, ParkLead, then again), so that a drifting load on the
+    # machine weighs on all three alike. Each storing app posts phones of its own prefix, each
+    # run of it its own RUN digit (intake.lua), so no two requests share a phone.
+    for round_no in range(args.rounds):
+        for name in TARGETS:
+            url = f"http://127.0.0.1:{ports[name]}/api/leads"
+            groups = {"server": servers[name].popen.pid, "celery": worker.popen.pid}
+            prefix = PHONE_PREFIX.get(name, "130")
+            if args.warmup:
+                warm = run_wrk(
+                    procs, url, run=2 * round_no, prefix=prefix, seconds=args.warmup,
+                    connections=args.connections, threads=args.wrk_threads,
+                )  # fmt: skip
+                if name == "intake":
+                    created_total += warm.created
+            print(f"round {round_no + 1}, {name}: measuring {args.duration}s "
+                  f"(load average {loadavg()})")  # fmt: skip
+            spy_out = args.py_spy if name == "intake" and round_no == 0 else None
+            with py_spy_recording(procs, spy_out, servers[name].popen.pid, args.duration):
+                result = run_wrk(
+                    procs, url, run=2 * round_no + 1, prefix=prefix, seconds=args.duration,
+                    connections=args.connections, threads=args.wrk_threads, cpu_groups=groups,
+                )  # fmt: skip
+            rounds[name].append(result)
             if name == "intake":
-                created_total += warm.created
-        print(f"{name}: measuring {args.duration}s (load average {loadavg()})")
-        spy_out = args.py_spy if name == "intake" else None
-        with py_spy_recording(procs, spy_out, servers[name].popen.pid, args.duration):
-            result = run_wrk(
-                procs,
-                url,
-                run=2 * run + 1,
-                seconds=args.duration,
-                connections=args.connections,
-                threads=args.wrk_threads,
-                cpu_groups=groups,
-            )
-        results[name] = result
-        if name == "intake":
-            created_total += result.created
-            # Leads and routed leads now (one scan of the table), then the table's scan
-            # statistics once the backends have reported them (at most a second late).
-            total_at_end, routed_at_end = query_row(db_url, TOTAL_AND_ROUTED_SQL)
-            time.sleep(1.5)
-            scans_after = query_row(db_url, LEAD_SCANS_SQL)
-        procs.check_alive(servers[name])
+                created_total += result.created
+            procs.check_alive(servers[name])
+    # ParkLead's leads and routed leads now (one scan of the table), then the table's scan
+    # statistics once the backends have reported them (at most a second late).
+    total_at_end, routed_at_end = query_row(db_url, TOTAL_AND_ROUTED_SQL)
+    time.sleep(1.5)
+    scans_after = query_row(db_url, LEAD_SCANS_SQL)
     load_stopped = time.monotonic()
 
     # wrk does not count the requests still in flight when it stops (at most one per
     # connection and run), but the server finishes them: wait until the count settles.
-    leads, settled = -1, query_one(db_url, "SELECT count(*) FROM lead")
+    leads, settled = -1, query_one(db_url, LEADS_SQL)
     while settled != leads and time.monotonic() - load_stopped < 10:
         time.sleep(0.5)
-        leads, settled = settled, query_one(db_url, "SELECT count(*) FROM lead")
-    phones = query_one(db_url, "SELECT count(DISTINCT phone) FROM lead")
-    in_flight = 2 * args.connections if args.warmup else args.connections
+        leads, settled = settled, query_one(db_url, LEADS_SQL)
+    phones = query_one(db_url, f"SELECT count(DISTINCT phone) FROM lead WHERE {PARKLEAD_ROWS}")
+    in_flight = (2 if args.warmup else 1) * args.rounds * args.connections
     routed = routed_at_end
     while routed < leads and time.monotonic() - load_stopped < args.route_wait:
         time.sleep(0.5)
         routed = query_one(db_url, ROUTED_SQL)
     waited = time.monotonic() - load_stopped
-    assigned = query_one(db_url, "SELECT count(*) FROM lead WHERE agent_id IS NOT NULL")
+    assigned = query_one(
+        db_url, f"SELECT count(*) FROM lead WHERE agent_id IS NOT NULL AND {PARKLEAD_ROWS}"
+    )
+    limit_leads, limit_events = query_row(
+        db_url,
+        "SELECT count(*), (SELECT count(*) FROM lead_event e JOIN lead l ON l.id = e.lead_id "
+        "WHERE l.phone LIKE '138%') FROM lead WHERE phone LIKE '138%'",
+    )
     # Without the benchmark's own count above.
     seq_scans = scans_after[0] - scans_before[0] - 1
     seq_rows = scans_after[1] - scans_before[1] - total_at_end
 
+    results = {name: combine(runs) for name, runs in rounds.items()}
+    if args.rounds > 1:
+        for round_no in range(args.rounds):
+            print(f"\nround {round_no + 1}:", end="")
+            print_table({name: runs[round_no] for name, runs in rounds.items()}, cpu=False)
+        print(f"\nall {args.rounds} rounds (percentiles averaged over the rounds):", end="")
     print_table(results)
-    bare, intake = results["bare"], results["intake"]
-    ratio = intake.rps / bare.rps if bare.rps else 0.0
+    bare, limit, intake = results["bare"], results["limit"], results["intake"]
+    ratio = intake.rps / limit.rps if limit.rps else 0.0
+    print(
+        f"\nthroughput ratios: intake/bare = {intake.rps / bare.rps if bare.rps else 0:.2f}, "
+        f"limit/bare = {limit.rps / bare.rps if bare.rps else 0:.2f}, intake/limit = {ratio:.2f}; "
+        f"server CPU per request: intake {cpu_ms(intake):.2f} ms, limit {cpu_ms(limit):.2f} ms, "
+        f"bare {cpu_ms(bare):.2f} ms"
+    )
     checks = [
-        (f"throughput ratio intake/bare = {ratio:.2f} (target >= {TARGET_RATIO})",
+        (f"throughput ratio intake/limit = {ratio:.2f} (target >= {TARGET_RATIO})",
          ratio >= TARGET_RATIO),
         (f"intake p99 = {intake.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f} ms)",
          intake.p99_ms < TARGET_P99_MS),
         (f"intake answered 201 to every request ({intake.joined} x 200, {intake.other} other, "
          f"{intake.socket_errors} socket errors)",
          intake.joined == 0 and intake.other == 0 and intake.socket_errors == 0),
+        (f"the limit app answered 201 to every request and stored each lead with its event "
+         f"({limit.created} x 201 measured, {limit_leads} leads, {limit_events} events)",
+         limit.joined == 0 and limit.other == 0 and limit.socket_errors == 0
+         and limit_leads == limit_events > 0),
         (f"every 201 is a lead: {created_total} x 201, {leads} leads "
          f"(+{leads - created_total} in flight when wrk stopped, at most {in_flight}), "
          f"{phones} distinct phones",
@@ -351,7 +394,7 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
     # An index probe per dedupe lookup reads no rows sequentially; a plan that scans the open
     # leads (see find_open_lead_by_phone) shows up here as rows read growing with the table.
     print(
-        f"\nlead table during the intake runs (web and worker): {seq_scans} sequential scans, "
+        f"\nlead table during the runs (web and worker): {seq_scans} sequential scans, "
         f"{seq_rows} rows read by them"
     )
     if intake.sample_other:

@@ -15,8 +15,11 @@ inner layers are charged to them):
     signature check        callback.check_signature (plain) or the msg_signature + AES
                            decryption inside crypto.decrypt_message (safe mode)
     XML parse              callback.parse_xml (defusedxml), both the envelope and the message
-    store-first commit     service.receive's INSERT of the inbound_message row and its COMMIT
-    lock the delivery      service._lock_inbound (SET LOCAL lock_timeout, SELECT ... FOR UPDATE)
+    store and commit       service.receive's own part: the INSERT of the inbound_message row,
+                           the SAVEPOINT around the handling and its RELEASE, the UPDATE that
+                           stores the reply, and the COMMIT (one transaction)
+    lock the delivery      a retry only: service._lock_inbound (SET LOCAL lock_timeout,
+                           SELECT ... FOR UPDATE)
     follower row           service._lock_user (and client.record_inbound, which older code
                            called), and the rest of service._converse: the customer-service
                            window and the flush of the follower's row
@@ -26,8 +29,7 @@ inner layers are charged to them):
     lead write             service._save_lead, leads.update_fields, leads.record_message,
                            the lead's SELECT ... FOR UPDATE
     reply build            callback.render_text_reply (+ encryption in safe mode)
-    final commit           the rest of service._handle: the flush of the follower and the
-                           delivery row, and the COMMIT
+    retry answer           a retry only: the rest of service._handle
     Flask + the rest       everything else of the request (routing, Werkzeug, the test client)
 
 with the SQL statements each layer sent per request (BEGIN is implicit). Deliveries are posted
@@ -61,14 +63,14 @@ QUEUE = "parklead-profile-callback"
 LAYERS = (
     "signature check",
     "XML parse",
-    "store-first commit",
+    "store and commit",
     "lock the delivery",
     "follower row",
     "parser",
     "conversation",
     "lead write",
     "reply build",
-    "final commit",
+    "retry answer",
     "Flask + the rest",
 )
 
@@ -129,8 +131,8 @@ def instrument(timers: Timers) -> None:
     timers.wrap(callback, "check_signature", "signature check")
     timers.wrap(WeChatCrypto, "decrypt_message", "signature check")
     timers.wrap(callback, "parse_xml", "XML parse")
-    timers.wrap(service, "receive", "store-first commit")
-    timers.wrap(service, "_handle", "final commit")
+    timers.wrap(service, "receive", "store and commit")
+    timers.wrap(service, "_handle", "retry answer")
     timers.wrap(service, "_lock_inbound", "lock the delivery")
     timers.wrap(service, "_converse", "follower row")
     timers.wrap(service, "to_incoming", "conversation")
@@ -169,6 +171,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=200, help="deliveries before measuring")
     parser.add_argument("--aes", action="store_true", help="safe mode: encrypted deliveries")
     parser.add_argument("--pyinstrument", action="store_true", help="also a pyinstrument profile")
+    parser.add_argument(
+        "--sql", action="store_true", help="also the statements sent, by their first words"
+    )
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis-url", default=bench_callback.DEFAULT_REDIS_URL)
     args = parser.parse_args()
@@ -229,9 +234,18 @@ def profile(args: argparse.Namespace) -> int:
     client = app.test_client()
     dispatcher = app.extensions["dispatcher"]
     timers = Timers()
+    shapes: collections.Counter[str] = collections.Counter()
+
+    def shape(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if measuring:
+            shapes[" ".join(statement.split())[:90]] += 1
+
+    measuring = False
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", timers.statement)
         event.listen(db.engine, "commit", timers.statement)  # COMMIT is not a cursor execute
+        if args.sql:
+            event.listen(db.engine, "before_cursor_execute", shape)
 
     feed = iter(deliveries)
 
@@ -250,12 +264,14 @@ def profile(args: argparse.Namespace) -> int:
     dispatcher.flush()
 
     instrument(timers)
+    measuring = True
     started, used, mine = time.perf_counter(), time.process_time(), time.thread_time()
     for _ in range(args.requests):
         timers.enter("Flask + the rest")
         post()
         timers.leave()
     own = time.thread_time() - mine
+    measuring = False
     dispatcher.flush()
     cpu, wall = time.process_time() - used, time.perf_counter() - started
     n = args.requests
@@ -276,6 +292,10 @@ def profile(args: argparse.Namespace) -> int:
         "thread). SQL: statements per request, COMMIT included"
     )
     print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    if args.sql:
+        print("statements per delivery (COMMIT not included):")
+        for statement, count in shapes.most_common():
+            print(f"  {count / n:6.2f}  {statement}")
 
     if args.pyinstrument:
         from pyinstrument import Profiler

@@ -10,6 +10,8 @@ the same enquiries as `bench/intake.py` to a ladder of endpoints, each adding on
 intake path, and prints the process CPU time per request of each rung and what the layer adds:
 
     bare Flask app                      the floor (what bench/bare_app.py does)
+    limit app                           bench/limit_app.py: Flask + psycopg, the lead and its
+                                        event in one statement and transaction (the anchor)
     ParkLead app, empty view            ParkLead's app object: extensions, error handlers
     + rate-limit decorator              flask-limiter with INTAKE_RATE_LIMIT=off
     + body and validation               JSON parsing, pydantic, phone normalisation
@@ -92,6 +94,10 @@ def build_apps() -> tuple[Any, dict[str, tuple[Any, str]]]:
 
     bare = Flask("bare")
     bare.add_url_rule("/x", "x", created, methods=["POST"])
+    sys.path.insert(0, str(ROOT / "bench"))
+    import limit_app
+
+    limit = limit_app.create_app()
 
     app = create_app()
 
@@ -138,14 +144,14 @@ def build_apps() -> tuple[Any, dict[str, tuple[Any, str]]]:
     @intake_limit
     def stored() -> Any:
         enquiry = parse_enquiry_payload(json_object())
-        result = service.submit_enquiry(enquiry, channel=Channel.WEB_FORM, source={"form": "api"})
+        receipt = service.receive_enquiry(enquiry, channel=Channel.WEB_FORM, source={"form": "api"})
         dispatcher = app.extensions["dispatcher"]
         app.extensions["dispatcher"] = NoDispatch()
         try:
             db.session.commit()
         finally:
             app.extensions["dispatcher"] = dispatcher
-        return intake_response(result)
+        return intake_response(receipt)
 
     csrf = app.extensions.get("csrf")  # the HTML forms' CSRF protection; the API is exempt
     if csrf is not None:
@@ -154,6 +160,7 @@ def build_apps() -> tuple[Any, dict[str, tuple[Any, str]]]:
 
     rungs = {
         "bare Flask app": (bare.test_client(), "/x"),
+        "limit app": (limit.test_client(), "/api/leads"),
         "ParkLead app, empty view": (app.test_client(), "/_ladder/empty"),
         "+ rate-limit decorator": (app.test_client(), "/_ladder/limited"),
         "+ body and validation": (app.test_client(), "/_ladder/validated"),
@@ -243,10 +250,13 @@ def ladder(args: argparse.Namespace) -> int:
             f"  {name:<32}{ms:9.3f}{ms - previous:+9.3f}{thread_ms:9.3f}{ms - thread_ms:9.3f}"
             f"{1000 * wall[name] / count:9.2f}"
         )
-        previous = ms
+        if name != "limit app":  # ParkLead's rungs add to the bare app, not to the limit
+            previous = ms
     bare = 1000 * cpu["bare Flask app"] / count
+    limit = 1000 * cpu["limit app"] / count
     full = 1000 * cpu["full intake (+ task hand-off)"] / count
     print(f"full intake / bare Flask: {full / bare:.1f}x the CPU per request")
+    print(f"full intake / limit app: {full / limit:.1f}x the CPU per request")
     print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
     if args.pyinstrument:

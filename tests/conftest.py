@@ -26,6 +26,8 @@ from app.core.limiter import limiter
 from app.leads import service as leads
 from app.leads.models import Channel, Lead
 from app.leads.schemas import EnquiryIn
+from app.routing import worktime
+from app.wechat import knowledge
 from tests.support import (  # noqa: F401 - re-exported for test modules
     IN_CI,
     TEST_PG_URL,
@@ -114,6 +116,8 @@ def _isolated_db(request: pytest.FixtureRequest) -> Iterator[None]:
         "join_transaction_mode": "create_savepoint",
     }
     limiter.reset()
+    worktime.forget_admin_years()  # what a rolled-back test read is gone
+    knowledge.forget()
     ctx = application.app_context()
     ctx.push()
     try:

@@ -14,6 +14,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from typing import Any
 
 from celery import Celery
@@ -77,6 +78,10 @@ def _inside(transaction: SessionTransaction | None, ancestor: SessionTransaction
 # The batch task takes the list of the single task's first arguments.
 _BATCHES: dict[str, str] = {}
 MAX_BATCH = 500
+# How long the publisher lets a batch gather after its first task: under load, many leads per
+# broker message instead of one or two (a message costs the web process ~0.3 ms of CPU, the
+# worker more); the routing of a lead starts at most this much later.
+BATCH_WINDOW_SECONDS = 0.02
 
 
 def publish_in_batches(single_task: str, batch_task: str) -> None:
@@ -135,9 +140,11 @@ class TaskDispatcher:
     def _publish_loop(self) -> None:
         while True:
             waiting = [self._queue.get()]
-            while len(waiting) < MAX_BATCH:
+            deadline = time.monotonic() + BATCH_WINDOW_SECONDS
+            # A flush marker ends the gathering: whoever waits on it wants the tasks out now.
+            while len(waiting) < MAX_BATCH and not isinstance(waiting[-1], threading.Event):
                 try:
-                    waiting.append(self._queue.get_nowait())
+                    waiting.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
             tasks = [item for item in waiting if not isinstance(item, threading.Event)]

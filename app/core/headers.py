@@ -35,13 +35,20 @@ HEADERS = {
 }
 
 
+_ITEMS = list(HEADERS.items())
+_NAMES = frozenset(name.lower() for name in HEADERS)
+
+
 def init_security_headers(app: Flask) -> None:
     hsts = f"max-age={app.config['HSTS_MAX_AGE_SECONDS']}; includeSubDomains"
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        if _NAMES.isdisjoint(name.lower() for name, _value in response.headers):
+            response.headers.extend(_ITEMS)  # the usual case, in one step
+        else:
+            for name, value in _ITEMS:
+                response.headers.setdefault(name, value)
         # Only over HTTPS (directly, or X-Forwarded-Proto with PARKLEAD_PROXY_COUNT set):
         # browsers ignore it on plain HTTP, and sending it there would be misleading.
         if request.is_secure and app.config["HSTS_MAX_AGE_SECONDS"]:

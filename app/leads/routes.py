@@ -20,11 +20,10 @@ from app.leads.schemas import EnquiryIn, parse_enquiry_payload
 from app.leads.shapes import LEAD_KEY, IntakeResult, Lead, TransitionIn
 
 
-def intake_response(result: service.IntakeResult) -> tuple[Any, int]:
+def intake_response(receipt: service.Receipt) -> tuple[Any, int]:
     """The public receipt of this enquiry: the same shape, status and code whether or not the
     phone was known, and never another lead's id or reference (docs/security.md). `status`
     is the enquiry's as received (routing may already have moved the lead on)."""
-    receipt = result.public
     body = {
         "id": receipt.id,
         "reference": receipt.reference,
@@ -57,9 +56,9 @@ def create_lead() -> tuple[Any, int]:
             fields={"website": "must be empty"},
         )
     # The JSON endpoint is the web-form channel: landing pages post to it (docs/leads.md).
-    result = service.submit_enquiry(enquiry, channel=Channel.WEB_FORM, source={"form": "api"})
+    receipt = service.receive_enquiry(enquiry, channel=Channel.WEB_FORM, source={"form": "api"})
     db.session.commit()
-    return intake_response(result)
+    return intake_response(receipt)
 
 
 @bp.get("/<lead_key>")

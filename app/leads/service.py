@@ -22,6 +22,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -48,15 +49,26 @@ from app.leads.models import (
     LeadEvent,
     LeadStatus,
     NeedType,
+    format_reference,
     lead_id_from_reference,
 )
 from app.leads.queue import LeadQuery, filtered_leads
 from app.leads.schemas import EnquiryIn
 from app.leads.serialize import lead_to_dict as lead_to_dict  # callers use service.lead_to_dict
 from app.leads.visibility import visible_leads as visible_leads  # and service.visible_leads
+from app.notifications.service import webhooks_on
 from app.settings.worktime import add_working_minutes
 
 ROUTE_TASK = "tasks.leads.route_lead"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the public answer to an enquiry names (docs/security.md): the new lead, or for a
+    repeat enquiry its receipt."""
+
+    id: int
+    reference: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +98,30 @@ def find_open_lead_by_phone(phone: str) -> Lead | None:
     # The id alone first (the usual answer is "none"); the lead is loaded only when there is one.
     lead_id = db.session.scalar(select(Lead.id).where(Lead.phone == phone, _IS_OPEN).limit(1))
     return db.session.get(Lead, lead_id) if lead_id is not None else None
+
+
+def receive_enquiry(
+    enquiry: EnquiryIn, *, channel: Channel, source: dict[str, Any] | None = None
+) -> Receipt:
+    """`submit_enquiry` for the public intake, which answers with the receipt alone.
+
+    The usual enquiry, a phone no open lead has, on PostgreSQL, costs one statement: the lead
+    and its `created` event in one INSERT (a data-modifying CTE; the open-phone unique index
+    decides, so the event is written only when the lead was), without an ORM object. Its
+    routing is queued for after the commit, as for any new lead; a lost hand-off is the outbox
+    sweeper's (`tasks.leads.sweep_unrouted`). A known phone (the statement inserted nothing),
+    a backend without such CTEs (SQLite) and a configured lead webhook take `submit_enquiry`:
+    the answer is the same either way (docs/leads.md "Intake and dedupe")."""
+    source = {**enquiry.source(), **(source or {})}
+    if enquiry.phone and _dialect() == "postgresql" and not webhooks_on():
+        values = _lead_values(enquiry.lead_fields(), channel, source)
+        values["event_data"] = {"channel": channel.value, "source": source}
+        lead_id = db.session.connection().execute(_insert_with_event_stmt(), values).scalar()
+        if lead_id is not None:
+            enqueue_after_commit(ROUTE_TASK, lead_id)
+            return Receipt(lead_id, format_reference(lead_id, values["created_at"]))
+    public = submit_enquiry(enquiry, channel=channel, source=source).public
+    return Receipt(public.id, public.reference)
 
 
 def submit_enquiry(
@@ -153,30 +189,52 @@ def _receipt(lead: Lead, enquiry: EnquiryIn, channel: Channel, source: dict[str,
 
 def _new_lead(fields: dict[str, Any], channel: Channel, source: dict[str, Any] | None) -> Lead:
     """A transient lead with every column set (defaults, SLA due time, score)."""
+    return Lead(**_lead_values(fields, channel, source))
+
+
+@functools.cache
+def _column_defaults() -> dict[str, Any]:
+    """Every column of a new lead but its id, at its static default (None for the others)."""
+    defaults = {}
+    for column in Lead.__table__.columns:
+        if column.key != "id":
+            default = column.default.arg if column.default is not None else None
+            defaults[column.key] = default if not callable(default) else None
+    return defaults
+
+
+class _Values:
+    """A new lead's column values seen as attributes, for scoring before there is a row."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+def _lead_values(
+    fields: dict[str, Any], channel: Channel, source: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The column values of a new lead: defaults, SLA due time and score."""
     now = utcnow()
     # Time to first contact counts working minutes only (China's calendar, office hours);
     # routing recomputes it when the lead's team has an SLA of its own.
     sla_due_at = add_working_minutes(
         now, current_app.config["SLA_MINUTES"], tz=current_app.config["TIMEZONE"]
     )
-    lead = Lead(
-        channel=channel,
-        source=source or {},
-        created_at=now,
-        last_activity_at=now,
-        sla_due_at=sla_due_at,
-        status=LeadStatus.NEW,
-        version=1,
-        stage_reached=0,
-        sla_level=0,
+    values = {
+        **_column_defaults(),
+        "channel": channel,
+        "source": source or {},
+        "created_at": now,
+        "last_activity_at": now,
+        "sla_due_at": sla_due_at,
+        "status": LeadStatus.NEW,
+        "version": 1,
+        "stage_reached": 0,
+        "sla_level": 0,
         **fields,
-    )
-    for column in Lead.__table__.columns:
-        if column.key not in lead.__dict__ and column.key != "id":
-            default = column.default.arg if column.default is not None else None
-            setattr(lead, column.key, default if not callable(default) else None)
-    scoring.rescore(lead)
-    return lead
+    }
+    values["score"] = scoring.score_lead(_Values(values))
+    return values
 
 
 def _after_create(lead: Lead, *, actor: str, agent_id: int | None) -> None:
@@ -286,6 +344,34 @@ def _insert_unless_open_stmt(dialect: str) -> Any:
 @functools.cache
 def _insert_event_stmt() -> Any:
     return insert(LeadEvent.__table__)
+
+
+@functools.cache
+def _insert_with_event_stmt() -> Any:
+    """PostgreSQL: a new lead unless its phone has an open lead, and its `created` event, in
+    one statement; returns the new lead's id, or no row. Parameters: the lead's columns
+    (`_lead_values`) and `event_data`."""
+    table, events = Lead.__table__, LeadEvent.__table__
+    columns = [c for c in table.columns if c.key != "id"]
+    new_lead = (
+        postgresql.insert(table)
+        .values({c: bindparam(c.key, type_=c.type) for c in columns})
+        .on_conflict_do_nothing(index_elements=[table.c.phone], index_where=text(OPEN_SQL))
+        .returning(table.c.id, table.c.created_at)
+        .cte("new_lead")
+    )
+    created = select(
+        new_lead.c.id,
+        literal(EventType.CREATED, events.c.type.type),
+        literal("prospect", events.c.actor.type),
+        new_lead.c.created_at,
+        bindparam("event_data", type_=events.c.data.type),
+    )
+    return (
+        insert(events)
+        .from_select(["lead_id", "type", "actor", "created_at", "data"], created)
+        .returning(events.c.lead_id)
+    )
 
 
 def _is_blank(name: str, value: Any) -> bool:
@@ -426,10 +512,12 @@ def update_fields(
     actor: str = "prospect",
     agent_id: int | None = None,
     data: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> list[str]:
     """Set `changes` on `lead`, one field_changed event per value that really changed.
 
-    Returns the names of the changed fields; the caller commits.
+    Returns the names of the changed fields; the caller commits. `flush=False` leaves the
+    writes to the caller's next flush (one UPDATE of the lead with what follows).
     """
     now = utcnow()
     changed = []
@@ -452,7 +540,8 @@ def update_fields(
     if changed:
         lead.last_activity_at = now
         scoring.rescore(lead)
-        db.session.flush()
+        if flush:
+            db.session.flush()
     return changed
 
 

@@ -30,12 +30,13 @@ import functools
 import itertools
 import logging
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 
 from app.settings import service as settings
 
@@ -75,12 +76,23 @@ def day_kind(day: dt.date) -> DayKind:
         if day in override.workdays:
             return DayKind.MAKEUP_WORKDAY if weekend else DayKind.WORKDAY
         return DayKind.WEEKEND if weekend else DayKind.WORKDAY
+    kind = _package_kind(day)
+    if kind is None:
+        _warn_outside_calendar(day.year)
+        return DayKind.WEEKEND if weekend else DayKind.WORKDAY
+    return kind
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_kind(day: dt.date) -> DayKind | None:
+    """The installed package's kind of `day`, None when it has no data for its year (kept: the
+    package does not change while the process runs, and every SLA asks for a few days)."""
+    weekend = day.weekday() >= 5
     try:
         workday = chinese_calendar.is_workday(day)
         _, holiday_name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
-        _warn_outside_calendar(day.year)
-        return DayKind.WEEKEND if weekend else DayKind.WORKDAY
+        return None
     if workday:
         return DayKind.MAKEUP_WORKDAY if weekend else DayKind.WORKDAY
     # A weekend inside a holiday block (国庆 on a Saturday) is a holiday, not a free weekend.
@@ -107,18 +119,30 @@ def holiday_setting_key(year: int) -> str:
     return f"holidays:{year}"
 
 
+# Seconds an admin calendar read stays in the process (docs/operations.md): the calendar
+# changes a few times a year, while every enquiry computes an SLA due time from it, and a
+# settings read per enquiry was a sixth of the intake's CPU (bench/intake.py).
+ADMIN_YEAR_TTL_SECONDS = 30.0
+# (app, year) -> (monotonic time the entry expires, the calendar or None)
+_admin_years: dict[tuple[int, int], tuple[float, YearCalendar | None]] = {}
+
+
 def admin_year(year: int) -> YearCalendar | None:
-    """The admin's calendar for `year`, read once per app context (request or task)."""
-    cache = g.setdefault("_holiday_years", {})
-    if year not in cache:
+    """The admin's calendar for `year`, read at most once per ADMIN_YEAR_TTL_SECONDS in each
+    process (at once again in the process that changes it)."""
+    key = (id(current_app._get_current_object()), year)  # type: ignore[attr-defined]
+    now = time.monotonic()
+    entry = _admin_years.get(key)
+    if entry is None or entry[0] <= now:
         raw = settings.get(holiday_setting_key(year))
-        cache[year] = None if raw is None else _year_from_setting(year, raw)
-    return cache[year]
+        calendar = None if raw is None else _year_from_setting(year, raw)
+        entry = _admin_years[key] = (now + ADMIN_YEAR_TTL_SECONDS, calendar)
+    return entry[1]
 
 
 def forget_admin_years() -> None:
-    if has_app_context():
-        g.pop("_holiday_years", None)
+    """Read the admin calendars again on next use (after a change, and between tests)."""
+    _admin_years.clear()
 
 
 def _year_from_setting(year: int, raw: dict[str, list[str]]) -> YearCalendar:

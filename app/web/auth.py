@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    Request,
     flash,
     redirect,
     render_template,
@@ -19,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -141,7 +143,18 @@ def wechat_binding() -> str:
     )
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, without building the signing serializer for a request
+    that carries no session cookie (the API, landing-page POSTs, WeChat's callback)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_auth(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     init_page_auth(app)
 
     @app.errorhandler(CSRFError)

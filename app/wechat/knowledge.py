@@ -6,8 +6,10 @@ table and the price lookup registered there. See docs/wechat-bot.md.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
@@ -20,17 +22,31 @@ from app.wechat.models import BotAnswer
 TOPICS = answers.TOPICS
 
 
+# Seconds the answers stay in the process (docs/wechat-bot.md): every text message reads
+# them, admins change them now and then.
+TTL_SECONDS = 30.0
+_loaded: dict[int, tuple[float, tuple[Entry, ...]]] = {}  # app -> (expires, entries)
+
+
 def load() -> Knowledge:
-    """The active answers and the registered price lookup."""
-    rows = db.session.scalars(
-        select(BotAnswer).where(BotAnswer.active.is_(True)).order_by(BotAnswer.id)
-    )
-    return Knowledge(
-        entries=tuple(
+    """The active answers (read at most once every TTL_SECONDS in each process, at once again
+    in the process that changes them) and the registered price lookup."""
+    app_key, now = id(current_app._get_current_object()), time.monotonic()  # type: ignore[attr-defined]
+    cached = _loaded.get(app_key)
+    if cached is None or cached[0] <= now:
+        rows = db.session.scalars(
+            select(BotAnswer).where(BotAnswer.active.is_(True)).order_by(BotAnswer.id)
+        )
+        entries = tuple(
             Entry(r.topic, split_keywords(r.keywords), r.answer_zh, r.answer_en) for r in rows
-        ),
-        price_lookup=answers.price_lookup(),
-    )
+        )
+        cached = _loaded[app_key] = (now + TTL_SECONDS, entries)
+    return Knowledge(entries=cached[1], price_lookup=answers.price_lookup())
+
+
+def forget() -> None:
+    """Read the answers again on next use (after a change, and between tests)."""
+    _loaded.clear()
 
 
 # --- admin: the answers' API and page share these ---------------------------------------------
@@ -93,6 +109,7 @@ def create_answer(data: AnswerIn) -> BotAnswer:
     row = BotAnswer(**data.model_dump())
     db.session.add(row)
     db.session.flush()
+    forget()
     return row
 
 
@@ -102,12 +119,14 @@ def update_answer(answer_id: int, data: AnswerPatch) -> BotAnswer:
         if value is not None:
             setattr(row, name, value)
     db.session.flush()
+    forget()
     return row
 
 
 def delete_answer(answer_id: int) -> None:
     db.session.delete(get_answer(answer_id))
     db.session.flush()
+    forget()
 
 
 def answer_to_dict(row: BotAnswer) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """Handling one WeChat delivery: store it first, answer it exactly once, keep the conversation.
 
-`receive()` commits twice, on purpose (the one exception to "the request commits once"):
-1. the delivery is written to `inbound_message` and committed before anything else, so it is
-   in the audit trail even if handling fails, and its unique `dedupe_key` decides which of
-   WeChat's concurrent retries handles it;
-2. handling runs in a second transaction that locks that row, updates the follower's
-   conversation and the lead, and stores the reply on the row. A retry that lost the insert
-   waits on the row lock (briefly) and answers with the stored reply.
+`receive()` stores and handles a delivery in one transaction:
+1. the delivery is inserted into `inbound_message` unless its unique `dedupe_key` is known
+   (`INSERT ... ON CONFLICT DO NOTHING`), which decides which of WeChat's concurrent retries
+   handles it: a retry waits for the first one's transaction and then finds the key;
+2. handling runs inside a SAVEPOINT: it updates the follower's conversation and the lead and
+   stores the reply on the row. If it fails, only the SAVEPOINT is rolled back and the
+   delivery is committed all the same (unhandled, for the audit trail and a replay). A retry
+   locks the row (briefly) and answers with the stored reply.
 
 Nothing here waits on Celery or WeChat's API: routing is queued after the commit by
 `create_lead`, and the reply is WeChat's passive XML answer.
@@ -15,6 +16,7 @@ Nothing here waits on Celery or WeChat's API: routing is queued after the commit
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import replace
 from decimal import Decimal
@@ -22,7 +24,8 @@ from typing import Any
 
 from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.accounts import management
@@ -80,22 +83,57 @@ _WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scan
 def receive(delivery: Delivery) -> str:
     """Store `delivery`, handle it once, and return the plain reply XML ("" means none)."""
     key = delivery.dedupe_key
-    db.session.add(
-        InboundMessage(
-            dedupe_key=key,
-            openid=delivery.openid,
-            msg_type=delivery.msg_type,
-            event=delivery.event,
-            raw_xml=delivery.raw_xml,
-            received_at=utcnow(),
-        )
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    values = {
+        "dedupe_key": key,
+        "openid": delivery.openid,
+        "msg_type": delivery.msg_type,
+        "event": delivery.event,
+        "raw_xml": delivery.raw_xml,
+        "received_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    row_id = db.session.execute(_store_stmt(dialect), values).scalar()
+    if row_id is None:
         log.info("wechat retry of %s", key)
-    return _handle(key, delivery)
+        return _handle(key, delivery)
+    for attempt in (1, 2):
+        now = utcnow()
+        try:
+            with db.session.begin_nested():
+                text, lead_id = _converse(delivery, now)
+                reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
+                db.session.execute(
+                    update(InboundMessage)
+                    .where(InboundMessage.id == row_id)
+                    .values(reply_xml=reply, handled_at=now, lead_id=lead_id)
+                    .execution_options(synchronize_session=False)
+                )
+            db.session.commit()
+            return reply
+        except IntegrityError:
+            # A web form created the open lead for this phone between our check and our
+            # insert (the one-open-lead-per-phone index decided): once more, to join it.
+            if attempt == 2:
+                log.exception("wechat delivery %s could not be handled", key)
+        except Exception:
+            # WeChat would show the prospect an error and retry into the same failure;
+            # answer "success" instead. The stored row (no handled_at) can be replayed.
+            log.exception("wechat delivery %s could not be handled", key)
+            break
+    db.session.commit()  # the delivery, unhandled
+    return ""
+
+
+@functools.cache
+def _store_stmt(dialect: str) -> Any:
+    """Insert a delivery unless its dedupe key is stored; returns its id, or no row."""
+    table = InboundMessage.__table__
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.id)
+    )
 
 
 def _handle(key: str, delivery: Delivery) -> str:
@@ -160,16 +198,9 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if incoming.kind is Kind.OTHER_EVENT:
         return None, None  # template receipts, menu links, location reports: nothing to say
     user = _lock_user(delivery.openid)
-    if _opens_window(delivery):
-        sent = delivery.sent_at
-        at = min(sent, now) if sent else now
-        # On the locked row: saved with the conversation, not by an UPDATE of its own.
-        if delivery.msg_type == "event":
-            client.open_event_window(user, at)
-        else:
-            client.open_window(user, at)
     if _is_binding(incoming):
         # An agent scanning their binding QR code: not a prospect, no conversation.
+        _open_window(user, delivery, now)
         _track_subscription(user, replace(incoming, key=None), now)
         return _bind_agent(delivery.openid, str(incoming.key)), None
     state = current_state(user, now)
@@ -187,7 +218,10 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     elif lead is not None:
         ref = LeadRef(lead.reference, created=False)
         if turn.changes:
-            leads.update_fields(lead, _safe_changes(lead, turn.changes), data={"via": "wechat"})
+            # Written with the message's event below (or the follower's flush): one UPDATE.
+            leads.update_fields(
+                lead, _safe_changes(lead, turn.changes), data={"via": "wechat"}, flush=False
+            )
     if lead is not None and turn.record:
         leads.record_message(lead, {"channel": "wechat", **turn.record})
         if state.handover:
@@ -195,6 +229,9 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if lead is not None and turn.lead_action is LeadAction.LOST:
         _mark_lost(lead, turn.lost_reason or "")
 
+    # The follower row's changes last, so that the lead's flushes above do not write it too:
+    # one UPDATE of the row per delivery.
+    _open_window(user, delivery, now)
     user.conversation = state.to_json()
     if incoming.kind is not Kind.UNSUBSCRIBE:
         user.conversation_expires_at = now + CONVERSATION_TTL
@@ -211,6 +248,19 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         line = _listings_line(lead, turn.reply.lang if turn.reply is not None else "zh")
         reply = "\n".join((reply, line)) if line else reply
     return reply, (lead.id if lead else None)
+
+
+def _open_window(user: WechatUser, delivery: Delivery, now: dt.datetime) -> None:
+    """The customer-service window this delivery opens, on the locked row (saved with the
+    conversation, not by an UPDATE of its own)."""
+    if not _opens_window(delivery):
+        return
+    sent = delivery.sent_at
+    at = min(sent, now) if sent else now
+    if delivery.msg_type == "event":
+        client.open_event_window(user, at)
+    else:
+        client.open_window(user, at)
 
 
 def _is_binding(incoming: Incoming) -> bool:
@@ -371,6 +421,10 @@ def _opens_window(delivery: Delivery) -> bool:
 
 def _lock_user(openid: str) -> WechatUser:
     """The follower's row, locked so one follower's messages are handled one at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement, a new follower or a known one: the upsert locks the row it returns.
+        params = {"openid": openid, "conversation": {}}
+        return db.session.scalars(_upsert_user_stmt(), params).one()
     stmt = (
         select(WechatUser)
         .where(WechatUser.openid == openid)
@@ -386,6 +440,21 @@ def _lock_user(openid: str) -> WechatUser:
     except IntegrityError:
         pass  # a concurrent delivery created it; the select below waits for its commit
     return db.session.scalars(stmt).one()
+
+
+@functools.cache
+def _upsert_user_stmt() -> Any:
+    """PostgreSQL: the follower's row, inserted if new, locked either way (a no-op update),
+    as a WechatUser; built once, the values are parameters."""
+    table = WechatUser.__table__
+    insert = postgresql.insert(table).values(
+        openid=bindparam("openid"),
+        conversation=bindparam("conversation", type_=table.c.conversation.type),
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=[table.c.openid], set_={"openid": insert.excluded.openid}
+    ).returning(*table.c)
+    return select(WechatUser).from_statement(upsert).execution_options(populate_existing=True)
 
 
 def _track_subscription(user: WechatUser, incoming: Incoming, now: dt.datetime) -> None:
