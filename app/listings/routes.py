@@ -320,7 +320,7 @@ def _describe() -> None:
     schema = ListingIn.model_json_schema(ref_template="#/components/schemas/{model}")
     defs = schema.pop("$defs", {})
     listing_ref = {"$ref": "#/components/schemas/Listing"}
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     listing_id = path_param("listing_id", {"type": "integer"})
     lead_key = path_param("lead_key", {"type": "string"}, "Lead id or reference (PL-20261124-0007)")
 
