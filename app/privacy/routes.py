@@ -74,7 +74,7 @@ def _text(body: dict[str, Any], name: str) -> str | None:
 
 
 def _document() -> None:
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     settings_shape = {
         "type": "object",
         "properties": {

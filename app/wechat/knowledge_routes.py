@@ -127,7 +127,7 @@ def save_answer() -> Response | tuple[str, int]:
 
 
 def _document() -> None:
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     answer = {
         "type": "object",
         "properties": {
