@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     String,
+    Table,
     cast,
     create_engine,
     event,
@@ -75,6 +76,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: UTCDateTime}
+
+    if TYPE_CHECKING:
+        # DeclarativeBase allows any FromClause; every model here maps a Table.
+        __table__: ClassVar[Table]
 
 
 def normalize_database_url(url: str) -> str:
