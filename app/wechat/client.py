@@ -44,7 +44,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.redisstorage import RedisStorage
 
-from app.core.db import db, utcnow
+from app.core.db import db, matched_rows, utcnow
 from app.wechat.models import WechatUser
 
 log = logging.getLogger(__name__)
@@ -314,7 +314,7 @@ class SharedTokenClient:
         kwargs["params"] = {**(params if isinstance(params, dict) else {}), "access_token": token}
         endpoint = url_or_endpoint.removeprefix(self.API_BASE_URL)
         try:
-            return super()._request(method, url_or_endpoint, **kwargs)  # type: ignore[misc]
+            return super()._request(method, url_or_endpoint, **kwargs)  # type: ignore[misc]  # a mixin: super() is the wechatpy client it is mixed into, unknown here
         except requests.ReadTimeout as exc:
             message = f"WeChat {endpoint} did not answer in time: {_redact(exc)}"
             if method.lower() == "post":
@@ -644,7 +644,7 @@ def _move_window(openid: str, at: dt.datetime) -> bool:
         .values(last_inbound_at=at, cs_sent_in_window=0)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return matched_rows(result) == 1
 
 
 def _reserve_window_slot(openid: str, now: dt.datetime) -> Window | None:
@@ -662,7 +662,7 @@ def _reserve_window_slot(openid: str, now: dt.datetime) -> Window | None:
             .values({counter: counter + 1})
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if matched_rows(result) == 1:
             return window
     return None
 
