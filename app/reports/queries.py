@@ -30,6 +30,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -80,7 +81,7 @@ def _group_key(query: ReportQuery) -> ColumnElement[Any]:
         "need_type": Lead.need_type,
         "district": Lead.district,
         "agent": Lead.agent_id,
-    }[query.group_by]
+    }[query.group_by].expression
 
 
 def _seconds_between(later: Any, earlier: Any) -> ColumnElement[float]:
@@ -260,22 +261,24 @@ def _first_contact_percentiles(query: ReportQuery) -> tuple[dict[Any, Percentile
     over all groups."""
     key = _group_key(query)
     seconds = _seconds_between(Lead.first_contacted_at, Lead.created_at)
-    # The literal predicate of ix_lead_first_contact (contacted, not merged, spam or duplicate).
-    contacted = (*_scope(query), text(FIRST_CONTACT_SQL))
+    # The literal predicate of ix_lead_first_contact (contacted, not merged, spam or duplicate);
+    # literal_column renders it as text() would, typed as an expression where() takes.
+    contacted = (*_scope(query), literal_column(FIRST_CONTACT_SQL))
+    per_key: dict[Any, Percentiles]
     if _dialect() != "postgresql":
         per_key = _window_percentiles(key, seconds, contacted)
         if query.group_by == "none":
             return per_key, per_key.get("all", dict(NO_PERCENTILES))
-        overall = _window_percentiles(literal("all"), seconds, contacted)
-        return per_key, overall.get("all", dict(NO_PERCENTILES))
+        all_leads = _window_percentiles(literal("all"), seconds, contacted)
+        return per_key, all_leads.get("all", dict(NO_PERCENTILES))
     # percentile_disc is the first value at or past the fraction: the nearest rank. It sorts
     # every contacted lead of the range; in memory, not on disk (4MB is PostgreSQL's default).
     db.session.execute(text(f"SET LOCAL work_mem = '{int(REPORT_SORT_MEMORY_MB)}MB'"))
     p50 = func.percentile_disc(0.5).within_group(seconds).label("p50")
     p90 = func.percentile_disc(0.9).within_group(seconds).label("p90")
     if query.group_by == "none":
-        row = db.session.execute(select(p50, p90).where(*contacted)).one()
-        overall = _minutes(row.p50, row.p90)
+        only = db.session.execute(select(p50, p90).where(*contacted)).one()
+        overall = _minutes(only.p50, only.p90)
         return {"all": overall}, overall
     stmt = (
         select(key.label("key"), func.grouping(key).label("is_total"), p50, p90)
