@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -48,12 +49,12 @@ from app.web.auth import csrf, role_required
 from app.workspace import present
 
 bp = Blueprint("workspace", __name__, url_prefix="/app", template_folder="templates")
-PageResult = Response | str | tuple[str, int]
+PageResult = ResponseReturnValue
 QUEUE_PAGE = 30
 
 
 def me() -> Agent:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 @bp.context_processor
@@ -168,7 +169,7 @@ def export() -> PageResult:
         return redirect(url_for("workspace.queue", **_queue_filters()))
 
 
-def _queue_filters() -> dict[str, str]:
+def _queue_filters() -> dict[str, Any]:  # Any, as url_for's **values
     keep = ("status", "need_type", "district", "q", "overdue", "scope", "agent")
     return {k: v for k, v in request.args.items() if k in keep and v}
 
