@@ -149,7 +149,7 @@ def _schema(model: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _document() -> None:
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     team_ref = {"$ref": "#/components/schemas/Team"}
     agent_ref = {"$ref": "#/components/schemas/Agent"}
     schemas: dict[str, Any] = {}

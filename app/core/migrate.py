@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic.config import Config
 from flask import Flask
+from sqlalchemy import MetaData
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -19,7 +20,7 @@ def alembic_config(app: Flask) -> Config:
     return cfg
 
 
-def model_metadata():
+def model_metadata() -> MetaData:
     """The metadata of every model, imported here so autogenerate and checks see them all."""
     import app.accounts.models
     import app.audit.models

@@ -98,7 +98,7 @@ def build_openapi() -> dict[str, Any]:
     enquiry = EnquiryIn.model_json_schema(ref_template="#/components/schemas/{model}")
     defs = enquiry.pop("$defs", {})
     lead_ref = {"$ref": "#/components/schemas/Lead"}
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     lead_key = {
         "name": "lead_key",
         "in": "path",

@@ -372,7 +372,7 @@ def export() -> Response:
 
 
 def _document() -> None:
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     lead_ref = {"$ref": "#/components/schemas/Lead"}
     event_ref = {"$ref": "#/components/schemas/LeadEvent"}
     lead_key = {

@@ -69,7 +69,7 @@ def retry(notification_id: int) -> Any:
 
 
 _NOTIFICATION = {"$ref": "#/components/schemas/Notification"}
-_BEARER = [{"bearer": []}]
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 _CHANNELS = [c.value for c in NotificationChannel]
 
 add_paths(

@@ -113,7 +113,7 @@ def assign(lead_key: str) -> Any:
 
 
 def _document() -> None:
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     rule_ref = {"$ref": "#/components/schemas/RoutingRule"}
     lead_ref = {"$ref": "#/components/schemas/Lead"}
     schemas: dict[str, Any] = {}
