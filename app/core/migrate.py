@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic.config import Config
 from flask import Flask
+from sqlalchemy import MetaData
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
