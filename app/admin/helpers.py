@@ -8,7 +8,7 @@ from flask import Blueprint
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Role
-from app.web.auth import role_required
+from app.accounts.pages_auth import role_required
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/app/admin", template_folder="templates")
 admin_only = role_required(Role.ADMIN)

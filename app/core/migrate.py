@@ -7,7 +7,6 @@ from pathlib import Path
 
 from alembic.config import Config
 from flask import Flask
-from sqlalchemy import MetaData
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -20,7 +19,7 @@ def alembic_config(app: Flask) -> Config:
     return cfg
 
 
-def include_object_for(dialect: str):
+def include_object_for(dialect: str) -> Callable[[object, str | None, str, bool, object], bool]:
     """Skip schema objects declared for another database (`Index(...).ddl_if(dialect=...)`),
     so autogenerate and the model check agree with what the migrations built there."""
 
