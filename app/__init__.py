@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
@@ -35,10 +36,12 @@ def create_app(config: dict[str, Any] | str | None = None) -> Flask:
     _use_fake_channels(app)
     _check_secret_key(app)
     _ensure_secret_key(app)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    json_provider = DefaultJSONProvider(app)
+    json_provider.ensure_ascii = False  # Chinese as it is in JSON answers, not \uXXXX
+    app.json = json_provider
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware: replace the wsgi_app method
 
     from app.core.logging import configure_logging
 

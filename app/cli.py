@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask.globals import app_ctx
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import create_app
@@ -31,7 +32,7 @@ main.add_command(routes_command)
 @with_appcontext
 def run_command(host: str, port: int, debug: bool) -> None:
     """Serve ParkLead (a threaded server; use gunicorn in production)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app  # the Flask object itself, not the current_app proxy
     mode = (
         "Redis " + app.config["REDIS_URL"]
         if app.config.get("REDIS_URL")
@@ -361,7 +362,7 @@ def backup_command(target: Path | None) -> None:
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     target = target or Path(f"parklead-backup-{stamp}.tar.gz")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app  # the Flask object itself, not the current_app proxy
     click.echo(f"backing up {_safe_url(app.config['DATABASE_URL'])}")
     try:
         create_backup(app, target, click.echo)
@@ -377,7 +378,7 @@ def restore_command(source: Path, force: bool) -> None:
     """Restore a `parklead backup` archive into DATABASE_URL and the instance folder."""
     from app.core.backup import BackupError, restore_backup
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app  # the Flask object itself, not the current_app proxy
     click.echo(f"restoring {source} into {_safe_url(app.config['DATABASE_URL'])}")
     try:
         restore_backup(app, source, click.echo, force=force)

@@ -62,8 +62,8 @@ def render() -> bytes:
         .group_by(Notification.status)
     )
     by_status = {status: n for status, n in rows}
-    for status in unsent:
-        outbox.labels(status.value).set(by_status.get(status, 0))
+    for outbox_status in unsent:
+        outbox.labels(outbox_status.value).set(by_status.get(outbox_status, 0))
 
     oldest_due = db.session.scalar(
         select(

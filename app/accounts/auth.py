@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import g, request
 
@@ -12,7 +12,8 @@ from app.accounts.models import Agent, Role
 from app.accounts.service import agent_for_token
 from app.core.errors import Forbidden, Unauthorized
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def current_agent() -> Agent:
@@ -27,18 +28,18 @@ def _bearer_token() -> str:
     return token.strip()
 
 
-def require_token(*roles: Role) -> Callable[[F], F]:
+def require_token(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Authenticate the bearer token; with `roles`, also require one of them."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             agent = agent_for_token(_bearer_token())
             if roles and agent.role not in roles:
                 raise Forbidden("your role may not do this")
             g.agent = agent
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator

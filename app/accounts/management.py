@@ -46,7 +46,7 @@ def agent_counts(team_ids: list[int]) -> dict[int, int]:
         .where(Agent.team_id.in_(team_ids))
         .group_by(Agent.team_id)
     )
-    counts: dict[int, int] = {team_id: n for team_id, n in db.session.execute(stmt)}
+    counts: dict[int | None, int] = {team_id: n for team_id, n in db.session.execute(stmt)}
     return {i: counts.get(i, 0) for i in team_ids}
 
 
@@ -230,7 +230,8 @@ def update_agent(agent_id: int, patch: AgentPatch) -> Agent:
     if agent.role is Role.ADMIN and agent.active and not stays_admin:
         _keep_an_admin(agent)
     if "team_id" in given:
-        agent.team_id = _team_for(patch.team_id).id if patch.team_id is not None else None
+        team = _team_for(patch.team_id)
+        agent.team_id = team.id if team is not None else None
     if patch.password is not None:
         accounts.set_password(agent, patch.password)  # also revokes their tokens
     if patch.skills is not None:
@@ -250,7 +251,7 @@ def update_agent(agent_id: int, patch: AgentPatch) -> Agent:
     return agent
 
 
-def set_alerts(agent: Agent, data: AgentIn, given: set[str]) -> None:
+def set_alerts(agent: Agent, data: AgentPatch, given: set[str]) -> None:
     """Where and about what the agent is alerted (docs/notifications.md), for the fields in
     `given`; unknown to notifications, which reads them when it queues an alert."""
     if "wecom_userid" in given:

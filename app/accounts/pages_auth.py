@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, abort, session
 from flask_login import LoginManager, current_user, login_required
@@ -22,7 +22,8 @@ from app.core.db import db
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 # Key of the server-side page session's id in the signed session cookie.
 PAGE_SESSION_KEY = "_page_session"
 
@@ -39,18 +40,18 @@ def _load_user(user_id: str) -> Agent | None:
     return agent
 
 
-def role_required(*roles: Role) -> Callable[[F], F]:
+def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Pages: log in first (302 to /login), then one of `roles` (403)."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
         @login_required
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             if roles and current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator
 

@@ -31,7 +31,7 @@ def token() -> Any:
         for k, v in (("login", login), ("password", password))
         if not isinstance(v, str) or not v
     }
-    if missing:
+    if missing or not isinstance(login, str) or not isinstance(password, str):
         raise ValidationFailed("login and password are required", fields=missing)
     try:
         agent = lockout.authenticate(login, password, request.remote_addr or "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 
@@ -22,24 +22,28 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOGIN = re.compile(r"^[A-Za-z0-9_.@-]+$")
 
 
-class TeamIn(Body):
-    name: Name
-    is_default: StrictBool = False
-    strategy: Strategy = Strategy.ROUND_ROBIN
+# A change names the fields it changes; a new team or agent (the *In body) is the change that
+# gives every field a value, so it narrows the patch's optional fields and keeps its checks.
+class TeamPatch(Body):
+    NOT_NULL: ClassVar[tuple[str, ...]] = ("name", "is_default", "strategy", "active")
+
+    name: Name | None = None
+    is_default: StrictBool | None = None
+    strategy: Strategy | None = None
     # Minutes of working time to first contact; null: the global SLA_MINUTES.
     sla_minutes: StrictInt | None = Field(default=None, ge=1, le=7 * 24 * 60)
     pool_after_days: StrictInt | None = Field(default=None, ge=1, le=3650)
     max_private_leads: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    active: StrictBool | None = None
+
+
+class TeamIn(TeamPatch):
+    NOT_NULL = ()
+
+    name: Name
+    is_default: StrictBool = False
+    strategy: Strategy = Strategy.ROUND_ROBIN
     active: StrictBool = True
-
-
-class TeamPatch(TeamIn):
-    NOT_NULL = ("name", "is_default", "strategy", "active")
-
-    name: Name | None = None  # type: ignore[assignment]
-    is_default: StrictBool | None = None  # type: ignore[assignment]
-    strategy: Strategy | None = None  # type: ignore[assignment]
-    active: StrictBool | None = None  # type: ignore[assignment]
 
 
 class Skills(Body):
@@ -50,11 +54,22 @@ class Skills(Body):
     industries: list[Short] = Field(default_factory=list, max_length=100)
 
 
-class AgentIn(Body):
-    login: Login
-    password: Password
+class AgentPatch(Body):
+    NOT_NULL: ClassVar[tuple[str, ...]] = (
+        "login",
+        "password",
+        "name",
+        "role",
+        "skills",
+        "capacity",
+        "weight",
+        "active",
+    )
+
+    login: Login | None = None
+    password: Password | None = None
     name: Name | None = None
-    role: Role = Role.AGENT
+    role: Role | None = None
     team_id: Id | None = None
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=254)
@@ -66,14 +81,14 @@ class AgentIn(Body):
     notify_channels: list[AlertChannel] | None = Field(default=None, max_length=len(AlertChannel))
     # {"sla_breach": false, ...}: events to hear nothing about; absent events are on.
     notify_events: dict[AlertEvent, StrictBool] | None = None
-    skills: Skills = Field(default_factory=Skills)
+    skills: Skills | None = None
     # Most open leads routing gives this agent.
-    capacity: StrictInt = Field(default=50, ge=0, le=100_000)
+    capacity: StrictInt | None = Field(default=None, ge=0, le=100_000)
     # Share of new leads under the `weighted` strategy.
-    weight: StrictInt = Field(default=1, ge=1, le=1000)
+    weight: StrictInt | None = Field(default=None, ge=1, le=1000)
     # {"mon": [["09:00", "18:00"]], ...}; null: always available.
     working_hours: dict[str, Any] | None = None
-    active: StrictBool = True
+    active: StrictBool | None = None
 
     @field_validator("login")
     @classmethod
@@ -116,13 +131,13 @@ class AgentIn(Body):
         }
 
 
-class AgentPatch(AgentIn):
-    NOT_NULL = ("login", "password", "name", "role", "skills", "capacity", "weight", "active")
+class AgentIn(AgentPatch):
+    NOT_NULL = ()
 
-    login: Login | None = None  # type: ignore[assignment]
-    password: Password | None = None  # type: ignore[assignment]
-    role: Role | None = None  # type: ignore[assignment]
-    skills: Skills | None = None  # type: ignore[assignment]
-    capacity: StrictInt | None = Field(default=None, ge=0, le=100_000)  # type: ignore[assignment]
-    weight: StrictInt | None = Field(default=None, ge=1, le=1000)  # type: ignore[assignment]
-    active: StrictBool | None = None  # type: ignore[assignment]
+    login: Login
+    password: Password
+    role: Role = Role.AGENT
+    skills: Skills = Field(default_factory=Skills)
+    capacity: StrictInt = Field(default=50, ge=0, le=100_000)
+    weight: StrictInt = Field(default=1, ge=1, le=1000)
+    active: StrictBool = True

@@ -418,8 +418,8 @@ def _rule_fields(form: Form) -> dict[str, Any]:
         "districts": form.words("districts") or None,
         "industries": form.words("industries") or None,
         "scenes": form.words("scenes") or None,
-        "min_area_m2": form.area("min_area", "area_unit"),
-        "max_area_m2": form.area("max_area", "area_unit"),
+        "min_area_m2": (low := form.area("min_area", "area_unit")),
+        "max_area_m2": (high := form.area("max_area", "area_unit")),
         "min_tax_wan": form.decimal("min_tax_wan"),
         "min_investment_wan": form.decimal("min_investment_wan"),
         "min_score": form.integer("min_score", maximum=100),
@@ -432,7 +432,6 @@ def _rule_fields(form: Form) -> dict[str, Any]:
         "agent_id": None,
         "strategy": None,
     }
-    low, high = conditions["min_area_m2"], conditions["max_area_m2"]
     if low and high and low > high:
         form.fail("min_area", _("最小面积不能大于最大面积"))
     if form.data.get("target") == "agent":
@@ -569,15 +568,14 @@ def _dry_run_payload(form: Form) -> dict[str, Any]:
         "need_type": form.choice("need_type", NeedType),
         "deal": form.choice("deal", Deal),
         "channel": form.choice("channel", Channel),
-        "area_min_m2": form.area("area_min", "area_unit"),
-        "area_max_m2": form.area("area_max", "area_unit"),
+        "area_min_m2": (low := form.area("area_min", "area_unit")),
+        "area_max_m2": (high := form.area("area_max", "area_unit")),
         "industry": form.text("industry"),
         "district": form.text("district"),
         "scene": form.text("scene"),
         "tax_wan": form.decimal("tax_wan"),
         "investment_wan": form.decimal("investment_wan"),
     }
-    low, high = fields["area_min_m2"], fields["area_max_m2"]
     if low and high and low > high:
         form.fail("area_min", _("最小面积不能大于最大面积"))
     payload.update({k: v for k, v in fields.items() if v is not None})

@@ -96,5 +96,5 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
     @classmethod
-    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
         return f"{params[0].__name__}Page"

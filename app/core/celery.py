@@ -25,7 +25,7 @@ def init_celery(app: Flask) -> Celery:
 
     redis_url = app.config.get("REDIS_URL")
     cfg = app.config
-    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery: Celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=redis_url or "memory://",
         task_always_eager=not redis_url,

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     String,
+    Table,
     cast,
     create_engine,
     event,
@@ -33,8 +34,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
@@ -75,6 +76,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: UTCDateTime}
+
+    if TYPE_CHECKING:
+        # DeclarativeBase allows any FromClause; every model here maps a Table.
+        __table__: ClassVar[Table]
 
 
 def normalize_database_url(url: str) -> str:
@@ -138,7 +143,16 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
 
 def _app_context_scope() -> int:
-    return id(app_ctx._get_current_object())
+    # The id of the AppContext object itself keys the session.
+    return id(app_ctx._get_current_object())  # type: ignore[attr-defined]  # flask types app_ctx as the AppContext, not the LocalProxy whose method returns it
+
+
+class _AppSessionmaker(sessionmaker[Session]):
+    """Sessions with the current app's options (its engine, or the tests' connection), read
+    when each session opens."""
+
+    def __call__(self, **local_kw: Any) -> Session:
+        return super().__call__(**current_app.extensions["db_session_options"], **local_kw)
 
 
 class Database:
@@ -148,7 +162,9 @@ class Database:
     """
 
     def __init__(self) -> None:
-        self.session: scoped_session[Session] = scoped_session(self._create_session, self._scope)
+        self.session: scoped_session[Session] = scoped_session(
+            _AppSessionmaker(expire_on_commit=False), self._scope
+        )
 
     @staticmethod
     def _scope() -> int:
@@ -156,11 +172,6 @@ class Database:
             return _app_context_scope()
         except RuntimeError:
             return threading.get_ident()
-
-    @staticmethod
-    def _create_session() -> Session:
-        options = current_app.extensions["db_session_options"]
-        return Session(expire_on_commit=False, **options)
 
     def init_app(self, app: Flask) -> None:
         url = app.config.get("DATABASE_URL") or default_sqlite_url(app.instance_path)
@@ -213,3 +224,13 @@ def union_of(selects: list[Select[Any]]) -> Executable:
     and LIMIT: each is wrapped as a subquery, which SQLite and PostgreSQL both accept."""
     wrapped = [select(*sub.subquery().c) for sub in selects]
     return wrapped[0] if len(wrapped) == 1 else union_all(*wrapped)
+
+
+def matched_rows(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE run through the session matched.
+
+    ``Session.execute()`` is typed to return a ``Result`` whatever it runs; for an UPDATE or a
+    DELETE it returns the ``CursorResult`` that carries the count."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count: not an UPDATE or DELETE")
+    return result.rowcount

@@ -90,10 +90,11 @@ def when(value: dt.datetime | str | None, *, now: dt.datetime | None = None) -> 
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
+        text = value
         try:
-            value = dt.datetime.fromisoformat(value)
+            value = dt.datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text  # not a moment: shown as it was written
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     zone = ZoneInfo(current_app.config["TIMEZONE"])

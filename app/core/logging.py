@@ -60,9 +60,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# The root logger has our handler: once per process, however many apps are made (tests).
+_configured = False
+
+
 def configure_logging(app: Flask) -> None:
+    global _configured
     root = logging.getLogger()
-    if getattr(root, "_parklead_configured", False):
+    if _configured:
         root.setLevel(app.config["LOG_LEVEL"])
         return
     handler = logging.StreamHandler(sys.stderr)
@@ -73,4 +78,4 @@ def configure_logging(app: Flask) -> None:
     handler.addFilter(PhoneMaskingFilter())
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
-    root._parklead_configured = True  # type: ignore[attr-defined]
+    _configured = True

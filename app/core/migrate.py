@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic.config import Config
@@ -18,7 +19,7 @@ def alembic_config(app: Flask) -> Config:
     return cfg
 
 
-def include_object_for(dialect: str):
+def include_object_for(dialect: str) -> Callable[[object, str | None, str, bool, object], bool]:
     """Skip schema objects declared for another database (`Index(...).ddl_if(dialect=...)`),
     so autogenerate and the model check agree with what the migrations built there."""
 

@@ -263,7 +263,7 @@ class SharedTokenClient:
         kwargs["params"] = {**(params if isinstance(params, dict) else {}), "access_token": token}
         endpoint = url_or_endpoint.removeprefix(self.API_BASE_URL)
         try:
-            return super()._request(method, url_or_endpoint, **kwargs)  # type: ignore[misc]
+            return super()._request(method, url_or_endpoint, **kwargs)  # type: ignore[misc]  # a mixin: super() is the wechatpy client it is mixed into, unknown here
         except requests.ReadTimeout as exc:
             message = f"WeChat {endpoint} did not answer in time: {_redact(exc)}"
             if method.lower() == "post":

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from markupsafe import escape
 from werkzeug.serving import make_server
 
@@ -195,7 +196,9 @@ def tc3_expected_signature(secret_key: str, headers: Any, body: bytes) -> tuple[
 
 def create_fake_app(state: FakeChannelsState) -> Flask:
     fake = Flask("parklead_fake_channels")
-    fake.json.ensure_ascii = False  # type: ignore[attr-defined]
+    json_provider = DefaultJSONProvider(fake)
+    json_provider.ensure_ascii = False  # Chinese as it is, not \uXXXX
+    fake.json = json_provider
 
     def body_json() -> dict[str, Any] | None:
         try:

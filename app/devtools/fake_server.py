@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from markupsafe import escape
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -249,7 +250,9 @@ def add_fault_routes(fake: Flask, lock: threading.Lock, faults: list[Fault]) -> 
 def create_fake_app(state: FakeWechatState) -> Flask:
     """The fake as a WSGI app over `state`."""
     fake = Flask("parklead_fake_wechat")
-    fake.json.ensure_ascii = False  # type: ignore[attr-defined]
+    json_provider = DefaultJSONProvider(fake)
+    json_provider.ensure_ascii = False  # Chinese as it is, not \uXXXX
+    fake.json = json_provider
 
     def _body() -> tuple[dict[str, Any] | None, Response | None]:
         raw = request.get_data(cache=True)

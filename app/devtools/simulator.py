@@ -81,7 +81,10 @@ def build_text_xml(
     msg_id: int | None = None,
     create_time: int | None = None,
 ) -> str:
-    fields = [("Content", content), ("MsgId", msg_id or new_msg_id())]
+    fields: list[tuple[str, str | int | float]] = [
+        ("Content", content),
+        ("MsgId", msg_id or new_msg_id()),
+    ]
     return _envelope(openid, "text", fields, account=account, create_time=create_time)
 
 
@@ -94,7 +97,7 @@ def build_image_xml(
     msg_id: int | None = None,
     create_time: int | None = None,
 ) -> str:
-    fields = [
+    fields: list[tuple[str, str | int | float]] = [
         ("PicUrl", pic_url),
         ("MediaId", media_id or f"media_{secrets.token_hex(8)}"),
         ("MsgId", msg_id or new_msg_id()),
@@ -113,7 +116,7 @@ def build_voice_xml(
     create_time: int | None = None,
 ) -> str:
     """A voice message as WeChat sends it with speech recognition on (`Recognition`)."""
-    fields = [
+    fields: list[tuple[str, str | int | float]] = [
         ("MediaId", media_id or f"media_{secrets.token_hex(8)}"),
         ("Format", audio_format),
         ("Recognition", recognition),
@@ -154,7 +157,7 @@ def build_link_xml(
     msg_id: int | None = None,
     create_time: int | None = None,
 ) -> str:
-    fields = [
+    fields: list[tuple[str, str | int | float]] = [
         ("Title", title),
         ("Description", description),
         ("Url", url),

@@ -408,10 +408,14 @@ class WechatWindow:
 class ServiceWindow(Protocol):
     """What the WeChat domain answers about one follower's windows."""
 
-    is_open: bool
-    expires_at: dt.datetime | None
-    remaining: int
-    rule: str
+    @property
+    def is_open(self) -> bool: ...
+    @property
+    def expires_at(self) -> dt.datetime | None: ...
+    @property
+    def remaining(self) -> int: ...
+    @property
+    def rule(self) -> str: ...
 
 
 WindowReader = Callable[[str, dt.datetime], ServiceWindow]

@@ -35,9 +35,10 @@ import tempfile
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
@@ -434,7 +435,7 @@ def parse_area(raw: Any) -> tuple[Decimal, Decimal]:
     return low, high
 
 
-def _choice(raw: Any, kind: type, words: dict[str, Any], what: str) -> Any:
+def _choice(raw: Any, kind: type[StrEnum], words: Mapping[str, StrEnum], what: str) -> str:
     text = unicodedata.normalize("NFKC", str(raw)).strip()
     for member in kind:
         if text.lower() == member.value:

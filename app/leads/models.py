@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
@@ -168,7 +168,7 @@ class Lead(Base):
     agent: Mapped[Agent | None] = relationship(lazy="raise", foreign_keys=[agent_id])
     team: Mapped[Team | None] = relationship(lazy="raise")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         # One open lead per phone: repeated enquiries attach to it (dedupe, race-proof).
         Index(

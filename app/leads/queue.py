@@ -103,7 +103,7 @@ def _search(text: str) -> ColumnElement[bool]:
     """Company or contact containing `text`, a phone containing its digits (139 7331 2345 and
     0731-2233 4455 find the stored +8613973312345 and +8673122334455), or the reference."""
     pattern = _like(text)
-    found = [
+    found: list[ColumnElement[bool]] = [
         Lead.company.ilike(pattern, escape="\\"),
         Lead.contact_name.ilike(pattern, escape="\\"),
         Lead.phone.like(pattern, escape="\\"),

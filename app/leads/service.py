@@ -10,10 +10,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import (
+    ColumnDefault,
+    ColumnElement,
     Enum,
     Select,
     String,
@@ -34,7 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent
 from app.core.cursors import decode_cursor, encode_cursor, page_size
-from app.core.db import db, plain_columns, union_of, utcnow
+from app.core.db import db, matched_rows, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import MAX_ROW_ID
@@ -198,7 +200,7 @@ def _column_defaults() -> dict[str, Any]:
     defaults = {}
     for column in Lead.__table__.columns:
         if column.key != "id":
-            default = column.default.arg if column.default is not None else None
+            default = column.default.arg if isinstance(column.default, ColumnDefault) else None
             defaults[column.key] = default if not callable(default) else None
     return defaults
 
@@ -233,7 +235,8 @@ def _lead_values(
         "sla_level": 0,
         **fields,
     }
-    values["score"] = scoring.score_lead(_Values(values))
+    # Scoring reads the lead's attributes only, so the values stand in for the row.
+    values["score"] = scoring.score_lead(cast(Lead, _Values(values)))
     return values
 
 
@@ -394,7 +397,7 @@ def _touch_open_lead(lead: Lead, enquiry: EnquiryIn) -> list[str] | None:
         if value is None or value == "" or name == "message":
             continue
         column = table.c[name]
-        blank = column.is_(None)
+        blank: ColumnElement[bool] = column.is_(None)
         if name == "need_type":
             blank = or_(blank, column == NeedType.OTHER.value)
         elif isinstance(column.type, String) and not isinstance(column.type, Enum):
@@ -405,9 +408,9 @@ def _touch_open_lead(lead: Lead, enquiry: EnquiryIn) -> list[str] | None:
     if filled:
         # The score as it will be once the blanks are filled (from the row as read).
         values["score"] = scoring.score_lead(_with(lead, filled))
-    done = db.session.execute(
-        update(table).where(table.c.id == lead.id, _IS_OPEN).values(**values)
-    ).rowcount
+    done = matched_rows(
+        db.session.execute(update(table).where(table.c.id == lead.id, _IS_OPEN).values(**values))
+    )
     if not done:
         return None
     # The in-memory lead learns the new values without becoming dirty (no versioned flush).
@@ -580,7 +583,7 @@ def get_visible_lead(agent: Agent, lead_key: str | int, *, for_update: bool = Fa
     lead = db.session.scalars(stmt).first() if lead_id is not None else None
     # A reference names one lead: its date part must match too, not only the id.
     is_reference = isinstance(lead_key, str) and not lead_key.isdigit()
-    if lead is not None and is_reference and lead.reference != lead_key.strip().upper():
+    if lead is not None and is_reference and lead.reference != str(lead_key).strip().upper():
         lead = None
     if lead is None:
         raise NotFound(f"no lead {lead_key} that you can see")
@@ -731,7 +734,7 @@ def open_lead_candidates(
 
 @functools.lru_cache(maxsize=64)
 def _candidates_stmt(
-    need_types: tuple[str, ...], per_need: int, base: Select[tuple[Lead]] | None = None
+    need_types: tuple[str, ...], per_need: int, base: Select[Lead] | None = None
 ) -> Any:
     """The open-lead candidates statement; bounds are parameters (neutral when the listing
     does not state the figure)."""

@@ -22,7 +22,7 @@ _INTAKE_FIELDS = {
 }
 
 # A lead as the API shows it: the enquiry's fields and the lead's own.
-Lead = create_model(
+Lead = create_model(  # type: ignore[call-overload]  # fields built at run time from another model; pydantic types each keyword
     "Lead",
     __doc__="The lead",
     id=(int, ...),
@@ -43,11 +43,11 @@ Lead = create_model(
     ),
     allowed_transitions=(list[str], []),
     events=(list[dict[str, Any]], Field([], description="GET one lead: its event timeline")),
-    **_INTAKE_FIELDS,  # type: ignore[arg-type]
+    **_INTAKE_FIELDS,
 )
 
 
-class LeadList(Page[Lead]):  # type: ignore[valid-type]
+class LeadList(Page[Lead]):  # type: ignore[valid-type]  # Lead is made by create_model at run time: a variable to mypy
     """A page of leads"""
 
     counts: dict[str, int] | None = Field(
@@ -142,11 +142,11 @@ class TransitionIn(BaseModel):
     version: int | None = Field(None, description="Optimistic lock")
 
 
-LeadPatch = create_model(
+LeadPatch = create_model(  # type: ignore[call-overload]  # fields built at run time from another model; pydantic types each keyword
     "LeadPatch",
     __doc__="The fields to change (the enquiry rules apply) and the version as read",
     version=(int, ...),
-    **{name: _INTAKE_FIELDS[name] for name in activity.EDITABLE_FIELDS},  # type: ignore[arg-type]
+    **{name: _INTAKE_FIELDS[name] for name in activity.EDITABLE_FIELDS},
 )
 
 

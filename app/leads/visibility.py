@@ -11,7 +11,7 @@ from app.accounts.models import Agent, Role
 from app.leads.models import Lead
 
 
-def visible_leads(agent: Agent) -> Select[tuple[Lead]]:
+def visible_leads(agent: Agent) -> Select[Lead]:
     """Leads `agent` may see: admins all, team leads their team's, agents their own; team
     leads also see the whole unassigned pool, agents only the part the pool view shows them
     (their team's and leads no team has yet), so no id, list or claim reveals another

@@ -161,8 +161,8 @@ def import_listings(data: bytes, *, by: Agent, dry_run: bool) -> dict[str, Any]:
     if not good:
         raise ValidationFailed(_("文件中没有数据行"), fields={"file": _("文件中没有数据行")})
     if not dry_run:
-        for values in good:
-            service.create_listing(values, by=by, reason="import")
+        for listing_in in good:
+            service.create_listing(listing_in, by=by, reason="import")
         report["created"] = len(good)
     return report
 
@@ -211,5 +211,7 @@ def export_response(query: service.ListingQuery, fmt: str) -> Response:
 
 
 def template_response(fmt: str) -> Response:
-    rows = iter([[c.zh for c in COLUMNS], [EXAMPLE.get(c.field, "") for c in COLUMNS]])
+    rows: Iterator[list[Any]] = iter(
+        [[c.zh for c in COLUMNS], [EXAMPLE.get(c.field, "") for c in COLUMNS]]
+    )
     return _download(rows, fmt, "parklead-listings-template")

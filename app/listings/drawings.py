@@ -41,7 +41,8 @@ def drawing(kind: str, accent: Color, *, width: int = 320, height: int = 240) ->
                 row[x] = color
 
     wall = accent
-    dark = tuple(max(0, c - 60) for c in accent)
+    red, green, blue = accent
+    dark: Color = (max(0, red - 60), max(0, green - 60), max(0, blue - 60))
     if kind == "land":
         box(0, horizon, width, height, (176, 140, 96))  # bare soil
         for x in range(20, width, 60):
@@ -50,7 +51,7 @@ def drawing(kind: str, accent: Color, *, width: int = 320, height: int = 240) ->
         box(30, horizon - 90, width - 30, horizon, wall)
         for n, x in enumerate(range(30, width - 30, 52)):  # saw-tooth roof
             for step in range(26):
-                box(x + step * 2, horizon - 90 - step, x + step * 2 + 2, horizon - 90, dark)  # type: ignore[arg-type]
+                box(x + step * 2, horizon - 90 - step, x + step * 2 + 2, horizon - 90, dark)
             if kind == "warehouse" or n % 2:
                 box(x + 12, horizon - 45, x + 40, horizon, (230, 230, 230))  # loading door
     else:  # office, incubator: a tower with windows

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from app.core.units import M2_PER_MU
 
@@ -164,6 +164,16 @@ def offered_area(listing: Any) -> tuple[float, float]:
     return (min(split, available) if split is not None else available), available
 
 
+class _Text(Protocol):
+    """A note's words, built only when they are shown.
+
+    The lambdas passed here bind loop variables as default arguments (``lambda zh=zh: ...``),
+    which ``Callable[[], str]`` rejects; this protocol still says "called with no arguments".
+    """
+
+    def __call__(self) -> str: ...
+
+
 class _Notes:
     """Collects notes; with explain=False it only counts (ranking many candidates)."""
 
@@ -174,11 +184,11 @@ class _Notes:
         self.reasons: list[Note] = []
         self.warnings: list[Note] = []
 
-    def reason(self, code: str, zh: Callable[[], str], en: Callable[[], str]) -> None:
+    def reason(self, code: str, zh: _Text, en: _Text) -> None:
         if self.explain:
             self.reasons.append(Note(code, zh(), en()))
 
-    def warn(self, code: str, zh: Callable[[], str], en: Callable[[], str]) -> None:
+    def warn(self, code: str, zh: _Text, en: _Text) -> None:
         if self.explain:
             self.warnings.append(Note(code, zh(), en()))
 

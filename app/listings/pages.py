@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -42,7 +43,7 @@ from app.listings.models import (
 )
 
 bp = Blueprint("listing_pages", __name__, url_prefix="/app", template_folder="templates")
-PageResult = Response | str | tuple[str, int]
+PageResult = ResponseReturnValue
 PAGE = 30
 
 # The fields of the listing form (docs/listings.md "The listing").
@@ -57,7 +58,7 @@ FLAGS = ("own_yard", "dormitory", "canteen", "truck_access")
 
 
 def me() -> Agent:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 @bp.app_context_processor
@@ -206,7 +207,9 @@ def render_detail(listing_id: int, status: int = 200, **extra: Any) -> tuple[str
         photos=service.listing_photos([listing.id]).get(listing.id, []),
         history=service.listing_events(listing),
         history_leads=leads.leads_by_id(sorted(lead_ids)),
-        agents=leads.agents_by_id({e.agent_id for e in service.listing_events(listing)} - {None}),
+        agents=leads.agents_by_id(
+            {e.agent_id for e in service.listing_events(listing) if e.agent_id is not None}
+        ),
         transitions=service.allowed_transitions(listing.status),
         fits=fits,
         language=current_language(),

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.functional_validators import BeforeValidator
+from pydantic_core import ErrorDetails
 
 from app.core.errors import ValidationFailed
 from app.leads.schemas import clean_text
@@ -197,7 +198,7 @@ class PhotoUrlIn(BaseModel):
         return value
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     """One Chinese sentence (translated to the request's language) per pydantic error."""
     kind = err["type"]
     ctx = err.get("ctx") or {}

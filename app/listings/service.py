@@ -101,7 +101,7 @@ def get_listing(listing_id: int | str, *, for_update: bool = False) -> Listing:
     return listing
 
 
-def filtered_listings(filters: ListingQuery) -> Select[tuple[Listing]]:
+def filtered_listings(filters: ListingQuery) -> Select[Listing]:
     stmt = select(Listing)
     if filters.kind is not None:
         stmt = stmt.where(Listing.kind == filters.kind)

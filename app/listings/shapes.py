@@ -46,7 +46,7 @@ class ListingPhoto(BaseModel):
     position: int
 
 
-Listing = create_model(
+Listing = create_model(  # type: ignore[call-overload]  # fields built at run time from another model; pydantic types each keyword
     "Listing",
     __doc__="The listing",
     id=(int, ...),
@@ -60,19 +60,19 @@ Listing = create_model(
     events=(list[dict[str, Any]], Field([], description="GET one listing: its history")),
     created_at=(dt.datetime, ...),
     updated_at=(dt.datetime, ...),
-    **_LISTING_FIELDS,  # type: ignore[arg-type]
+    **_LISTING_FIELDS,
 )
 
-ListingPatch = create_model(
+ListingPatch = create_model(  # type: ignore[call-overload]  # fields built at run time from another model; pydantic types each keyword
     "ListingPatch",
     __doc__="The fields to change (checked with the listing's other values) and the version",
     version=(int, ...),
-    **{name: (f.annotation, _optional(f)) for name, f in ListingIn.model_fields.items()},  # type: ignore[arg-type]
+    **{name: (f.annotation, _optional(f)) for name, f in ListingIn.model_fields.items()},
 )
 
 
 class LeadMatch(BaseModel):
-    lead: Lead  # type: ignore[valid-type]
+    lead: Lead
     score: int = Field(ge=0, le=100)
     reasons: list[str]
     warnings: list[str]
@@ -85,7 +85,7 @@ class LeadMatches(BaseModel):
 
 
 class ListingMatch(BaseModel):
-    listing: Listing  # type: ignore[valid-type]
+    listing: Listing  # type: ignore[valid-type]  # Listing is made by create_model at run time: a variable to mypy
     score: int = Field(ge=0, le=100)
     reasons: list[str]
     warnings: list[str]

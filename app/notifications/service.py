@@ -43,11 +43,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import BindParameter, and_, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
-from app.core.db import db, utcnow
+from app.core.db import db, matched_rows, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound
 from app.notifications import channels, signals
@@ -63,7 +63,7 @@ ADMIN_RETRYABLE = (Status.DEAD, Status.FAILED, Status.SKIPPED, Status.UNKNOWN)
 MAX_ERROR_LENGTH = 2000
 # Literal statuses (not bind parameters) so the query matches the partial index
 # ix_notification_due even in a prepared statement's generic plan.
-_UNFINISHED = bindparam(
+_UNFINISHED: BindParameter[list[NotificationStatus]] = bindparam(
     "unfinished",
     [Status.PENDING, Status.FAILED, Status.SENDING],
     expanding=True,
@@ -203,7 +203,7 @@ def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -
         )
         .execution_options(synchronize_session=False)
     )
-    if buried.rowcount == 1:  # type: ignore[attr-defined]
+    if matched_rows(buried) == 1:
         notification = db.session.get(Notification, notification_id, populate_existing=True)
         if notification is not None:
             signals.given_up.send(notification)
@@ -221,7 +221,7 @@ def _finish(notification: Notification, attempt: int, **values: Any) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if matched_rows(result) == 1:
         return True
     log.warning(
         "notification %s: attempt %s outlived its lease; a newer attempt owns the row",
@@ -514,7 +514,7 @@ def retry_notification(notification_id: int) -> Notification:
     notification = db.session.get(Notification, notification_id, populate_existing=True)
     if notification is None:
         raise NotFound(f"no notification {notification_id}")
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if matched_rows(result) != 1:
         raise Conflict(
             f"notification {notification_id} is {notification.status.value}; only "
             f"{', '.join(s.value for s in ADMIN_RETRYABLE)} ones can be retried"

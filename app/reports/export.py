@@ -88,6 +88,7 @@ def report_xlsx(reports: dict[str, dict[str, Any]], *, active: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from app.reports.present import GROUP_NAMES, group_label, stage_label
 
@@ -95,6 +96,7 @@ def report_xlsx(reports: dict[str, dict[str, Any]], *, active: str) -> bytes:
     head_fill = PatternFill("solid", fgColor="E8EEEB")
     book = Workbook()
     summary = book.active
+    assert isinstance(summary, Worksheet)  # a new workbook starts with one worksheet
     summary.title = _("汇总")
     any_report = next(iter(reports.values()))
     _write_summary(summary, any_report, bold)

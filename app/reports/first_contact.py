@@ -24,7 +24,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 
 from app.core.db import db
 from app.reports import rollup
@@ -61,9 +71,9 @@ _ALL = _AllGroups()
 
 @dataclass(frozen=True, slots=True)
 class _Source:
-    key: ColumnElement[Any]
-    seconds: ColumnElement[Any]
-    band: ColumnElement[Any]
+    key: SQLColumnExpression[Any]
+    seconds: SQLColumnExpression[Any]
+    band: SQLColumnExpression[Any]
     where: tuple[Any, ...]
     count: Any = None  # leads per row: one, or report_contact_block.n
 

@@ -74,7 +74,7 @@ def _group_key(query: ReportQuery) -> ColumnElement[Any]:
         "need_type": Lead.need_type,
         "district": Lead.district,
         "agent": Lead.agent_id,
-    }[query.group_by]
+    }[query.group_by].expression
 
 
 def _scope(

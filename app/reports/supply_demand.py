@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from markupsafe import Markup
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.core.spreadsheets import safe_cell
 from app.leads import labels
@@ -113,6 +114,7 @@ def as_xlsx(report: dict[str, Any]) -> bytes:
     header, body = table(report)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one worksheet
     sheet.title = "supply-demand"
     for line in (header, *body):
         sheet.append([safe_cell(v) for v in line])

@@ -216,7 +216,7 @@ def _recent_assignment_counts(team: Team, agent_ids: list[int], now: dt.datetime
         )
         .group_by(Lead.agent_id)
     )
-    return {agent_id: n for agent_id, n in db.session.execute(stmt)}
+    return {agent_id: n for agent_id, n in db.session.execute(stmt) if agent_id is not None}
 
 
 def _candidates(
@@ -265,7 +265,7 @@ def skip_reasons(agent: Agent, team: Team | None, open_leads: int, now: dt.datet
         at = localtime(now, "%Y-%m-%d %H:%M %a")
         reasons.append(Skip(OUTSIDE_WORKING_HOURS, f"outside working hours at {at}"))
     limit = team.max_private_leads if team is not None else None
-    if limit is not None and open_leads >= limit:
+    if team is not None and limit is not None and open_leads >= limit:
         reasons.append(
             Skip(
                 OVER_PRIVATE_LEAD_LIMIT,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Agent, Role, Team
-from app.core.db import db, utcnow
+from app.core.db import db, matched_rows, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.leads import scoring
 from app.leads import service as leads
@@ -283,7 +283,7 @@ def claim(by: Agent, lead_key: str) -> Lead:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(lead)
-    if taken.rowcount != 1:
+    if matched_rows(taken) != 1:
         raise _already_claimed(lead)
     # Counted again under the agent's row lock: another claim may have committed meanwhile.
     _check_private_limit(by, including_this=True, lock=True)

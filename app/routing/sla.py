@@ -55,14 +55,14 @@ def sla_due(start: dt.datetime, team: Team | None) -> dt.datetime:
     return add_working_minutes(start, sla_minutes(team), tz=current_app.config["TIMEZONE"])
 
 
-def _claim_rows(stmt: Select[tuple[Lead]], limit: int) -> list[Lead]:
+def _claim_rows(stmt: Select[Lead], limit: int) -> list[Lead]:
     stmt = stmt.order_by(Lead.sla_due_at, Lead.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=Lead)
     return list(db.session.scalars(stmt))
 
 
-def _overdue(level: int, now: dt.datetime) -> Select[tuple[Lead]]:
+def _overdue(level: int, now: dt.datetime) -> Select[Lead]:
     return select(Lead).where(
         Lead.first_contacted_at.is_(None),
         Lead.status.in_(UNCONTACTED),

@@ -74,7 +74,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 @bp.errorhandler(429)
-def too_many(exc: TooManyRequests) -> tuple[str, int]:
+def too_many(exc: TooManyRequests) -> Response:
     """The form again with what was typed, and when to try again (docs/i18n.md)."""
     if request.endpoint != "web.submit":
         raise exc
@@ -83,7 +83,7 @@ def too_many(exc: TooManyRequests) -> tuple[str, int]:
     for name, value in exc.get_headers():
         if name == "Retry-After":
             response.headers[name] = value
-    return response  # type: ignore[return-value]
+    return response
 
 
 @bp.get("/")

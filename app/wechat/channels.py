@@ -31,7 +31,7 @@ def send_template(notification: Notification) -> ChannelResult:
 
 
 def send_customer_service(notification: Notification) -> ChannelResult:
-    text = notification.payload.get("text")
+    text = notification.payload.get("text") or ""
     news = notification.payload.get("news")
     if not text and not isinstance(news, dict):
         raise PermanentError("customer-service message without text")

@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
-from app.core.db import db, utcnow
+from app.core.db import db, matched_rows, utcnow
 from app.core.token_client import (
     DEFAULT_TIMEOUT,
     LOCK_TIMEOUT_SECONDS,
@@ -369,7 +369,7 @@ def _move_window(openid: str, at: dt.datetime) -> bool:
         .values(last_inbound_at=at, cs_sent_in_window=0)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return matched_rows(result) == 1
 
 
 def _reserve_window_slot(openid: str, now: dt.datetime) -> Window | None:
@@ -387,7 +387,7 @@ def _reserve_window_slot(openid: str, now: dt.datetime) -> Window | None:
             .values({counter: counter + 1})
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if matched_rows(result) == 1:
             return window
     return None
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import delete, func, or_, select
 
-from app.core.db import db
+from app.core.db import db, matched_rows
 from app.wechat.models import InboundMessage, WechatUser
 
 
@@ -27,16 +27,20 @@ def erase_followers(openids: list[str], lead_ids: list[int] | None = None) -> di
     lead_ids = lead_ids or []
     if not openids and not lead_ids:
         return {"followers": 0, "messages": 0}
-    messages = db.session.execute(
-        delete(InboundMessage).where(
-            or_(InboundMessage.openid.in_(openids), InboundMessage.lead_id.in_(lead_ids))
+    messages = matched_rows(
+        db.session.execute(
+            delete(InboundMessage).where(
+                or_(InboundMessage.openid.in_(openids), InboundMessage.lead_id.in_(lead_ids))
+            )
         )
-    ).rowcount
-    followers = db.session.execute(
-        delete(WechatUser).where(
-            or_(WechatUser.openid.in_(openids), WechatUser.lead_id.in_(lead_ids))
+    )
+    followers = matched_rows(
+        db.session.execute(
+            delete(WechatUser).where(
+                or_(WechatUser.openid.in_(openids), WechatUser.lead_id.in_(lead_ids))
+            )
         )
-    ).rowcount
+    )
     db.session.flush()
     return {"followers": followers or 0, "messages": messages or 0}
 

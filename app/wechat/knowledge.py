@@ -7,10 +7,10 @@ table and the price lookup registered there. See docs/wechat-bot.md.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.core.db import db
@@ -52,46 +52,45 @@ def forget() -> None:
 # --- admin: the answers' API and page share these ---------------------------------------------
 
 
+def _known_topic(value: str) -> str:
+    if value not in TOPICS:
+        raise ValueError("must be one of: " + ", ".join(TOPICS))
+    return value
+
+
+def _some_keyword(value: str) -> str:
+    if not split_keywords(value):
+        raise ValueError("give at least one keyword")
+    return value
+
+
+# The checks a field gets whether it is given whole (AnswerIn) or changed (AnswerPatch).
+Topic = Annotated[str, AfterValidator(_known_topic)]
+Keywords = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_some_keyword)]
+AnswerZh = Annotated[str, Field(min_length=1, max_length=2000)]
+AnswerEn = Annotated[str, Field(max_length=2000)]
+
+
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    topic: str = "other"
-    keywords: str = Field(min_length=1, max_length=2000)
-    answer_zh: str = Field(min_length=1, max_length=2000)
-    answer_en: str = Field(default="", max_length=2000)
+    topic: Topic = "other"
+    keywords: Keywords
+    answer_zh: AnswerZh
+    answer_en: AnswerEn = ""
     active: bool = True
 
-    @field_validator("topic")
-    @classmethod
-    def _topic(cls, value: str) -> str:
-        if value not in TOPICS:
-            raise ValueError("must be one of: " + ", ".join(TOPICS))
-        return value
 
-    @field_validator("keywords")
-    @classmethod
-    def _keywords(cls, value: str) -> str:
-        if not split_keywords(value):
-            raise ValueError("give at least one keyword")
-        return value
+# The fields of AnswerIn to change; a field left out (or null) keeps its value. Not a subclass
+# of AnswerIn: a patch whose fields may be None is no valid AnswerIn.
+class AnswerPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-
-class AnswerPatch(AnswerIn):
-    topic: str | None = None  # type: ignore[assignment]
-    keywords: str | None = Field(default=None, min_length=1, max_length=2000)  # type: ignore[assignment]
-    answer_zh: str | None = Field(default=None, min_length=1, max_length=2000)  # type: ignore[assignment]
-    answer_en: str | None = Field(default=None, max_length=2000)  # type: ignore[assignment]
-    active: bool | None = None  # type: ignore[assignment]
-
-    @field_validator("topic")
-    @classmethod
-    def _topic(cls, value: str | None) -> str | None:
-        return None if value is None else AnswerIn._topic(value)
-
-    @field_validator("keywords")
-    @classmethod
-    def _keywords(cls, value: str | None) -> str | None:
-        return None if value is None else AnswerIn._keywords(value)
+    topic: Topic | None = None
+    keywords: Keywords | None = None
+    answer_zh: AnswerZh | None = None
+    answer_en: AnswerEn | None = None
+    active: bool | None = None
 
 
 def list_answers() -> list[BotAnswer]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -61,7 +62,7 @@ LEAD_FIELDS = (
 )  # fmt: skip
 # Requirements the parser reads under names of its own: draft key -> (lead column, factor),
 # kept on the lead for the matching of listings (docs/listings.md).
-REQUIREMENT_FIELDS = {
+REQUIREMENT_FIELDS: dict[str, tuple[str, int | Decimal]] = {
     "ceiling_height_m": ("ceiling_height_min_m", 1),
     "crane_tonnes": ("crane_t", 1),
     "power_kva": ("power_kva", 1),
@@ -328,7 +329,7 @@ def _record_receipt(delivery: Delivery, now: dt.datetime) -> None:
         record_template_receipt(msgid.strip(), status.strip(), delivery.sent_at or now)
 
 
-def _tell_agent(lead: Lead, delivery: Delivery, record: dict[str, Any]) -> None:
+def _tell_agent(lead: Lead, delivery: Delivery, record: Mapping[str, Any]) -> None:
     """After a hand-over the bot is silent: the agent hears of each message (once per
     delivery). A lead without an agent yet is told through its assignment notification."""
     if lead.agent_id is None:
@@ -486,10 +487,10 @@ def _lock_lead(lead_id: int | None) -> Lead | None:
 # --- saving the lead ----------------------------------------------------------------------------
 
 
-def lead_fields(draft: dict[str, Any]) -> dict[str, Any]:
+def lead_fields(draft: Mapping[str, Any]) -> dict[str, Any]:
     """Draft values as valid lead column values; a value that fails validation is left out."""
     fields: dict[str, Any] = {}
-    names = [(name, name, 1) for name in LEAD_FIELDS]
+    names: list[tuple[str, str, int | Decimal]] = [(name, name, 1) for name in LEAD_FIELDS]
     names += [(key, column, factor) for key, (column, factor) in REQUIREMENT_FIELDS.items()]
     for key, name, factor in names:
         value = draft.get(key)
@@ -555,7 +556,7 @@ def _record_requirements(lead: Lead, state: State) -> None:
     leads.record_message(lead, data)
 
 
-def _safe_changes(lead: Lead, changes: dict[str, Any]) -> dict[str, Any]:
+def _safe_changes(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Changes for an existing lead: validated, cleared values included, and no phone that
     belongs to another open lead (the one-open-lead-per-phone index would refuse it)."""
     valid = lead_fields(changes)

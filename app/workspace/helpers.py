@@ -19,7 +19,7 @@ PageResult = Response | str | tuple[str, int]
 
 
 def me() -> Agent:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def failed(exc: AppError) -> None:

@@ -137,13 +137,11 @@ def change_status(lead_id: int) -> PageResult:
 @bp.post("/leads/<int:lead_id>/notes")
 @role_required()
 def add_note(lead_id: int) -> PageResult:
-    return _act(
-        lead_id,
-        "note",
-        lambda lead: (
-            bool(activity.add_note(lead, request.form.get("text"), by=me())) and _("已添加备注")
-        ),
-    )
+    def action(lead: Lead) -> str:
+        activity.add_note(lead, request.form.get("text"), by=me())
+        return _("已添加备注")
+
+    return _act(lead_id, "note", action)
 
 
 @bp.post("/leads/<int:lead_id>/calls")

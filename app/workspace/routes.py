@@ -153,7 +153,7 @@ def export() -> PageResult:
         return redirect(url_for("workspace.queue", **_queue_filters()))
 
 
-def _queue_filters() -> dict[str, str]:
+def _queue_filters() -> dict[str, Any]:  # Any, as url_for's **values
     keep = ("status", "need_type", "district", "q", "overdue", "scope", "agent")
     return {k: v for k, v in request.args.items() if k in keep and v}
 

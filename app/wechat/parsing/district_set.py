@@ -40,12 +40,12 @@ class DistrictSet:
             if m:
                 return self.aliases[m.group()], m.start(), m.end()
         if self._suffix_re is not None:
-            return self._find_by_suffix(folded)
+            return self._find_by_suffix(folded, self._suffix_re)
         return None
 
-    def _find_by_suffix(self, text: str) -> tuple[str, int, int] | None:
+    def _find_by_suffix(self, text: str, suffix_re: re.Pattern[str]) -> tuple[str, int, int] | None:
         found: tuple[str, int, int] | None = None
-        for m in self._suffix_re.finditer(text):  # type: ignore[union-attr]
+        for m in suffix_re.finditer(text):
             start = self._name_start(text, m.start(), m.group())
             token = text[start : m.end()]
             name = text[start : m.start()]

@@ -389,6 +389,7 @@ _INDUSTRY_NOT_TRADE_EN = re.compile(
 
 def _extract_industry(st: _State) -> None:
     text = st.work
+    m: re.Match[str] | None  # the loops' matches, then a search that may find nothing
     for m in _INDUSTRY_TRIGGER.finditer(text):
         ind = m.group("ind")
         start, end = m.span("ind")

@@ -146,6 +146,7 @@ def _industry_residue(name: str) -> str:
 
 def _extract_company(st: _State) -> None:
     text = st.work
+    m: re.Match[str] | None  # the loop's matches, then the searches that may find nothing
     for m in _COMPANY_SUFFIX.finditer(text):
         start = m.start()
         while start > 0 and m.start() - start < 25:

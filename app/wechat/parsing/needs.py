@@ -78,15 +78,15 @@ def _extract_need_and_deal(st: _State) -> None:
         deals.sort()
     if len(needs) > 1 and "工厂" in text:
         # "我们是生产户外家具的外贸工厂，需要仓库": the firm describing itself is no need.
-        said = [
+        kept = [
             n
             for n in needs
             if not (
                 text[n[1] : n[2]] == "工厂" and _SELF.search(text, _clause_start(text, n[1]), n[1])
             )
         ]
-        if said:
-            needs = said
+        if kept:
+            needs = kept
     chosen = _choose_need(needs)
     land = st.land_area
     custom_built = land_said = False
@@ -116,11 +116,11 @@ def _extract_need_and_deal(st: _State) -> None:
             st.inferred.add("need_type")  # 投资/注册 beside a place already asked for
     if deals:
         _choose_deal(st, deals)
-    need = st.fields.get("need_type")
-    if need is not None and need.value == "land" and "deal" not in st.fields:
+    need_field = st.fields.get("need_type")
+    if need_field is not None and need_field.value == "land" and "deal" not in st.fields:
         # Industrial land is bought (出让) unless renting is said (docs/parser.md, deals).
-        start = st.original.find(need.source)
-        st.put("deal", "buy", start, start + len(need.source))
+        start = st.original.find(need_field.source)
+        st.put("deal", "buy", start, start + len(need_field.source))
         st.inferred.add("deal")
 
 

@@ -192,10 +192,10 @@ def parse_number(text: str) -> tuple[float, float] | None:
         low_d, high_d = CN_DIGITS[s[0]], CN_DIGITS[s[1]]
         if 0 < low_d < high_d:
             return float(low_d), float(high_d)
-    value = _parse_big(s)
-    if value is None:
+    big = _parse_big(s)
+    if big is None:
         return None
-    return value, value
+    return big, big
 
 
 def digits_to_int(text: str) -> int | None:

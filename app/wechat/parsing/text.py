@@ -149,7 +149,7 @@ def _trie_pattern(words: list[str], guards: dict[str, str] | None = None) -> str
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
-        node[""] = {"": guards.get(word, "")}  # type: ignore[dict-item]
+        node[""] = {"": guards.get(word, "")}
 
     def build(node: dict[str, dict]) -> str:
         alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]

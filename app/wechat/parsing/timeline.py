@@ -114,8 +114,8 @@ def _timeline_value(m: re.Match[str]) -> str | None:
     if m.group("en"):
         unit = m.group("enunit").rstrip("s")
         n = m.group("en")
-        count = int(n) if n.isdigit() else _EN_NUMBERS[n]
-        return f"{count}{_EN_UNITS[unit]}内"
+        how_many = int(n) if n.isdigit() else _EN_NUMBERS[n]
+        return f"{how_many}{_EN_UNITS[unit]}内"
     return None
 
 
