@@ -75,6 +75,13 @@ class RecordingDispatcher:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=400)
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=50,
+        help="leads routed and notifications delivered together, as the worker's batch tasks "
+        "do (1: one at a time, as the single tasks do)",
+    )
     parser.add_argument("--cprofile", choices=("route", "send"))
     parser.add_argument("--top", type=int, default=40, help="cProfile lines to print")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/")
@@ -226,9 +233,14 @@ def profile(args: argparse.Namespace) -> None:
                 held.append(time.perf_counter() - lock_taken[0])
 
     def send_all(ids: list[int]) -> None:
-        for notification_id in ids:
+        if args.batch == 1:
+            for notification_id in ids:
+                with app.app_context():
+                    notifications.deliver(notification_id)
+            return
+        for start in range(0, len(ids), args.batch):
             with app.app_context():
-                notifications.deliver(notification_id)
+                notifications.deliver_many(ids[start : start + args.batch])
 
     route = measure(route_all, len(lead_ids), statements, args.cprofile == "route")
     engine._default_team, engine._lock = real_default_team, real_lock  # type: ignore[assignment]

@@ -7,7 +7,8 @@ claim, retry and dead-letter rules live in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from app.notifications.channels import dingtalk, email, sms, webhook, wechat, wecom
 from app.notifications.channels.base import (
@@ -25,6 +26,7 @@ __all__ = [
     "DeliveryError",
     "PermanentError",
     "RetryableError",
+    "batch",
     "send",
 ]
 
@@ -42,3 +44,11 @@ SENDERS: dict[NotificationChannel, Callable[[Notification], ChannelResult]] = {
 
 def send(notification: Notification) -> ChannelResult:
     return SENDERS[notification.channel](notification)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Sends inside share what a channel can keep open between messages: one SMTP connection.
+    (WeChat's API client keeps its HTTP connections alive on its own, batch or not.)"""
+    with email.connection_per_batch():
+        yield

@@ -3,6 +3,11 @@
 The Message-ID is derived from the row's idempotency key, so a message sent again after a
 crash (see `app.notifications.service`) carries the same Message-ID and mail clients and
 many servers show it once.
+
+Outside a batch every message has a connection of its own. Inside `connection_per_batch()`
+(the outbox's batch delivery) the first message opens a connection and the next ones reuse
+it, so a batch pays one connect, STARTTLS and login; a connection that failed a message is
+closed and the next message opens a fresh one.
 """
 
 from __future__ import annotations
@@ -10,13 +15,45 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Any
 
 from flask import current_app
 
 from app.notifications.channels.base import ChannelResult, PermanentError, RetryableError
 from app.notifications.models import Notification
+
+
+class _Held:
+    """The connection a batch shares, with the settings it was opened for."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+        self.settings: tuple[Any, ...] = ()
+
+    def drop(self) -> None:
+        if self.smtp is not None:
+            _close(self.smtp)
+        self.smtp = None
+
+
+_held: ContextVar[_Held | None] = ContextVar("parklead_smtp_held", default=None)
+
+
+@contextmanager
+def connection_per_batch() -> Iterator[None]:
+    """Let the e-mails sent inside share one SMTP connection, QUIT at the end."""
+    held = _Held()
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        held.drop()
 
 
 def message_id(idempotency_key: str, sender: str) -> str:
@@ -42,16 +79,60 @@ def send(notification: Notification) -> ChannelResult:
     if not host:
         raise PermanentError("SMTP_HOST is not set: e-mail cannot be sent")
     message = build_message(notification, cfg["SMTP_FROM"])
+    held = _held.get()
+    settings = _settings(cfg)
+    if held is not None and held.smtp is not None and held.settings == settings:
+        smtp = held.smtp
+    else:
+        if held is not None:
+            held.drop()
+        smtp = _open(cfg)
+    try:
+        with _errors():
+            smtp.send_message(message)
+    except BaseException:
+        # Its state after a failed message is unknown: never reused.
+        if held is not None and held.smtp is smtp:
+            held.smtp = None
+        _close(smtp)
+        raise
+    if held is not None:
+        held.smtp, held.settings = smtp, settings
+    else:
+        _close(smtp)
+    return ChannelResult.sent()
+
+
+def _settings(cfg: Mapping[str, Any]) -> tuple[Any, ...]:
+    names = ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USER", "SMTP_PASSWORD")
+    return tuple(cfg.get(name) for name in names)
+
+
+def _open(cfg: Mapping[str, Any]) -> smtplib.SMTP:
+    """A connection ready for messages: connected, upgraded and logged in as configured."""
+    host = cfg["SMTP_HOST"]
     try:
         smtp = smtplib.SMTP(host, int(cfg["SMTP_PORT"]), timeout=cfg["SMTP_TIMEOUT_SECONDS"])
     except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, or a 4xx/5xx greeting
         raise RetryableError(f"SMTP {host}:{cfg['SMTP_PORT']} unreachable: {exc}") from exc
     try:
-        if cfg.get("SMTP_STARTTLS"):
-            smtp.starttls(context=ssl.create_default_context())
-        if cfg.get("SMTP_USER"):
-            smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
-        smtp.send_message(message)
+        with _errors():
+            if cfg.get("SMTP_STARTTLS"):
+                smtp.starttls(context=ssl.create_default_context())
+            if cfg.get("SMTP_USER"):
+                smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
+    except BaseException:
+        _close(smtp)
+        raise
+    return smtp
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """smtplib's failures as the outbox's: final (5xx, refused, unsupported, untrusted) or
+    worth another attempt later (4xx, a dropped connection)."""
+    try:
+        yield
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         error = f"SMTP refused the recipient: {_reply(*next(iter(exc.recipients.values())))}"
@@ -71,9 +152,6 @@ def send(notification: Notification) -> ChannelResult:
         raise PermanentError(f"SMTP certificate not trusted: {exc.verify_message}") from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise RetryableError(f"SMTP failed: {type(exc).__name__}: {exc}") from exc
-    finally:
-        _close(smtp)
-    return ChannelResult.sent()
 
 
 def _close(smtp: smtplib.SMTP) -> None:
