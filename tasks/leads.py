@@ -35,6 +35,8 @@ def route_lead(lead_id: int) -> dict[str, object] | None:
 # Leads routed in one transaction (`engine.route_leads`): the team's rows stay locked for the
 # batch, so it is kept short enough for claims and the SLA check not to wait long.
 ROUTE_CHUNK = 100
+# A chunk smaller than ROUTE_CHUNK takes along other leads still owed a routing, up to it
+# (`engine.route_leads(more=...)`): under load the queue holds many small batches.
 
 
 @shared_task(
@@ -56,7 +58,7 @@ def route_leads(self: Task, lead_ids: list[int]) -> int:
         chunk = lead_ids[start : start + ROUTE_CHUNK]
         try:
             with db.transaction():
-                routed += len(engine.route_leads(chunk))
+                routed += len(engine.route_leads(chunk, more=ROUTE_CHUNK - len(chunk)))
             continue
         except Exception:
             log.warning("routing %d leads together failed; one by one", len(chunk), exc_info=True)

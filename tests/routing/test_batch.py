@@ -3,6 +3,7 @@ same choices as one by one, each lead once, and a failing lead costs the others 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from app.accounts.models import Strategy
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.leads.models import EventType, Lead, LeadEvent, LeadStatus
 from app.notifications.models import Notification
 from app.routing import engine
@@ -173,3 +174,19 @@ def test_a_lead_whose_database_work_fails_is_retried_alone(team_of_three, monkey
         db.session.refresh(lead)
         assert lead.agent_id is not None
         assert assigned_events(lead) == 1
+
+
+def test_a_small_batch_takes_along_other_recent_leads_owed_a_routing(team_of_three, app):
+    leads = [unrouted_lead() for _ in range(4)]
+    old = unrouted_lead()
+    old.created_at = utcnow() - dt.timedelta(seconds=app.config["ROUTING_SWEEP_AFTER_SECONDS"] + 5)
+    db.session.commit()
+
+    outcomes = engine.route_leads([leads[0].id], more=10)
+    db.session.commit()
+
+    assert sorted(o.lead_id for o in outcomes) == sorted(lead.id for lead in leads)
+    db.session.refresh(old)
+    assert old.routed_at is None  # the sweeper's
+    # Their own tasks find them routed.
+    assert engine.route_leads([lead.id for lead in leads[1:]]) == []
