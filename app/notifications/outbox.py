@@ -105,14 +105,16 @@ def one_insert() -> Iterator[None]:
     rows = [{name: getattr(n, name) for name in _COLUMNS} for n in pending.values()]
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A Core statement executed with the list of rows: SQLAlchemy sends it as multi-row
+    # INSERTs ("insertmanyvalues") from one cached compilation, without the ORM's bulk path.
+    table = Notification.__table__
     stmt = (
-        insert(Notification)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=[Notification.idempotency_key])
-        .returning(Notification.id, Notification.idempotency_key)
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .returning(table.c.id, table.c.idempotency_key)
     )
     with db.session.no_autoflush:
-        for notification_id, key in db.session.execute(stmt):
+        for notification_id, key in db.session.connection().execute(stmt, rows):
             pending[key].id = notification_id
             enqueue_after_commit(SEND_TASK, notification_id)
 
