@@ -12,6 +12,7 @@ closed and the next message opens a fresh one.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import smtplib
 import ssl
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from email.header import Header
 from email.mime.text import MIMEText
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any
 
 from flask import current_app
@@ -75,12 +76,41 @@ def build_message(notification: Notification, sender: str) -> MIMEText:
     return message
 
 
+def render(notification: Notification, sender: str) -> bytes | None:
+    """`build_message`'s message as the bytes sent, written directly (a tenth of the CPU of
+    the email package's generator); None when an address is not plain ASCII on one line, which
+    `build_message` and `send_message` handle (SMTPUTF8)."""
+    recipient = notification.recipient
+    if not _plain(sender) or not _plain(recipient):
+        return None
+    payload = notification.payload
+    subject = Header(payload.get("subject") or "ParkLead", "utf-8").encode(linesep="\r\n")
+    body = base64.encodebytes((payload.get("body") or "").encode()).replace(b"\n", b"\r\n")
+    head = (
+        'Content-Type: text/plain; charset="utf-8"\r\n'
+        "MIME-Version: 1.0\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        f"Subject: {subject}\r\n"
+        f"From: {sender}\r\n"
+        f"To: {recipient}\r\n"
+        f"Date: {formatdate(localtime=False, usegmt=True)}\r\n"
+        f"Message-ID: {message_id(notification.idempotency_key, sender)}\r\n"
+        "\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def _plain(address: str) -> bool:
+    return address.isascii() and "\r" not in address and "\n" not in address
+
+
 def send(notification: Notification) -> ChannelResult:
     cfg = current_app.config
     host = cfg.get("SMTP_HOST")
     if not host:
         raise PermanentError("SMTP_HOST is not set: e-mail cannot be sent")
-    message = build_message(notification, cfg["SMTP_FROM"])
+    sender = cfg["SMTP_FROM"]
+    data = render(notification, sender)
     held = _held.get()
     settings = _settings(cfg)
     if held is not None and held.smtp is not None and held.settings == settings:
@@ -91,7 +121,10 @@ def send(notification: Notification) -> ChannelResult:
         smtp = _open(cfg)
     try:
         with _errors():
-            smtp.send_message(message)
+            if data is None:
+                smtp.send_message(build_message(notification, sender))
+            else:
+                smtp.sendmail(parseaddr(sender)[1], [notification.recipient], data)
     except BaseException:
         # Its state after a failed message is unknown: never reused.
         if held is not None and held.smtp is smtp:
