@@ -77,7 +77,9 @@ def send_notifications(notification_ids: list[int]) -> int:
     return sent
 
 
-publish_in_batches(SEND_TASK, "tasks.notifications.send_notifications")
+# One chunk a message, so that the rows of a large routing batch are sent by several threads
+# and workers at once rather than one after the other.
+publish_in_batches(SEND_TASK, "tasks.notifications.send_notifications", size=CLAIM_CHUNK)
 
 
 def retry_countdown(seconds: float) -> float:

@@ -85,9 +85,14 @@ MAX_BATCH = 500
 LINGER_SECONDS = 0.05
 
 
-def publish_in_batches(single_task: str, batch_task: str) -> None:
-    """Let the publisher send queued `single_task(id)` calls as `batch_task([ids])`."""
+_BATCH_SIZES: dict[str, int] = {}
+
+
+def publish_in_batches(single_task: str, batch_task: str, *, size: int = MAX_BATCH) -> None:
+    """Let the publisher send queued `single_task(id)` calls as `batch_task([ids])`, at most
+    `size` ids a message (smaller messages let several workers share a large batch)."""
     _BATCHES[single_task] = batch_task
+    _BATCH_SIZES[batch_task] = size
 
 
 class TaskDispatcher:
@@ -161,7 +166,9 @@ class TaskDispatcher:
                 batches.setdefault(_BATCHES[name], []).append(args[0])
             else:
                 messages.append((name, args))
-        messages.extend((batch_name, (ids,)) for batch_name, ids in batches.items())
+        for batch_name, ids in batches.items():
+            size = _BATCH_SIZES.get(batch_name, MAX_BATCH)
+            messages.extend((batch_name, (ids[i : i + size],)) for i in range(0, len(ids), size))
         for name, args in messages:
             try:
                 self.celery.send_task(name, args=args, retry=False)
