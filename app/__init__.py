@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -112,6 +113,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     init_limiter(app)
     celery = init_celery(app)
+    # The worker's tasks and beat schedule are said by the top-level `tasks` package, which
+    # imports the app (`celery -A tasks.celery_app`): named here, not imported at module level.
+    importlib.import_module("tasks").configure(celery, app)
     app.extensions["dispatcher"] = TaskDispatcher(celery)
     register_error_handlers(app)
     init_security_headers(app)
@@ -122,20 +126,34 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app)
     init_auth(app)  # session login and CSRF for the pages
 
-    from app.core.routes import register_health_warning
-    from app.routing.worktime import calendar_warning
+    from app.core.routes import register_health_warning, register_metrics
+    from app.metrics import render as render_metrics
+    from app.settings.worktime import calendar_warning
 
     register_health_warning(app, "calendar", calendar_warning)
+    register_metrics(app, render_metrics)
+
+
+def _hang_views() -> None:
+    """Import the modules that hang their views on a blueprint defined in a plain module of
+    their package (`requests`, `helpers`), so that route modules never import each other."""
+    from app.admin import routes as admin_routes  # noqa: F401
+    from app.admin import settings_pages  # noqa: F401
+    from app.leads import routes as lead_routes  # noqa: F401
+    from app.leads import work_routes  # noqa: F401
+    from app.workspace import lead_pages  # noqa: F401
+    from app.workspace import routes as workspace_routes  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.accounts.admin_routes import bp as accounts_api
+    _hang_views()
     from app.accounts.routes import bp as auth_api
+    from app.admin.accounts_routes import bp as accounts_api
+    from app.admin.notifications_api import bp as notifications_api
     from app.core.routes import bp as core
-    from app.leads.routes import bp as leads_api
+    from app.leads.requests import bp as leads_api
     from app.listings.routes import bp as listings_api
     from app.listings.routes import files as listing_photos
-    from app.notifications.routes import bp as notifications_api
     from app.reports.routes import bp as reports_api
     from app.routing.routes import bp as routing_api
     from app.web.auth import bp as auth_pages
@@ -143,7 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.routes import bp as web
     from app.wechat.knowledge_routes import api as bot_answers_api
     from app.wechat.routes import bp as wechat
-    from app.workspace.routes import bp as workspace
+    from app.workspace.helpers import bp as workspace
 
     app.register_blueprint(notifications_api)
     app.register_blueprint(routing_api)
@@ -151,19 +169,26 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(listings_api)
     app.register_blueprint(listing_photos)
     # The bot answers price questions from the inventory (docs/wechat-bot.md).
-    from app.listings.answers import price_answer
-    from app.wechat.answers import set_price_lookup
+    from app.listings.answers import bot_shortlist, price_answer
+    from app.wechat.answers import set_price_lookup, set_shortlist_lookup
 
     set_price_lookup(price_answer)
+    set_shortlist_lookup(bot_shortlist)
+    # The customer-service window rule is the WeChat domain's (docs/notifications.md).
+    from app.leads.activity import set_wechat_window_reader
+    from app.wechat.client import service_window
+
+    set_wechat_window_reader(service_window)
+    _connect_outbox()
     app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):
         app.register_blueprint(blueprint)
     exempt_blueprints(app)
 
     # Pages for admins and team leads (session login, CSRF on every form).
-    from app.admin.routes import bp as admin_pages
+    from app.accounts.pages_auth import csrf
+    from app.admin.helpers import bp as admin_pages
     from app.reports.pages import bp as report_pages
-    from app.web.auth import csrf
 
     app.register_blueprint(report_pages)
     app.register_blueprint(admin_pages)
@@ -184,6 +209,20 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(listing_pages)
     app.register_blueprint(listing_public)
-    from app.web.auth import csrf
+    from app.accounts.pages_auth import csrf
 
     csrf.exempt(listing_public)
+
+
+def _connect_outbox() -> None:
+    """The generic outbox learns about the rooms above it by registration, never by import
+    (docs/architecture.md "The outbox contract"): the official account's channels come from
+    the WeChat domain, and the rooms whose alerts need a follow-up hear the outbox's signals.
+    Registering again (every `create_app`) changes nothing."""
+    from app.accounts.alerts import connect_signals as connect_agent_alerts
+    from app.leads.alerts import connect_signals as connect_lead_alerts
+    from app.wechat.channels import register_channels as register_wechat_channels
+
+    register_wechat_channels()
+    connect_agent_alerts()
+    connect_lead_alerts()

@@ -235,7 +235,7 @@ def reports_refresh(full: bool) -> None:
 def fake_wechat_command(host: str, port: int, appid: str | None, secret: str | None) -> None:
     """Serve a fake WeChat API (point WECHAT_API_BASE_URL at it); WeChat is not reachable
     from a demo or test machine."""
-    from app.wechat.fake_server import DEFAULT_APPID, DEFAULT_SECRET, serve
+    from app.devtools.fake_server import DEFAULT_APPID, DEFAULT_SECRET, serve
 
     appid = appid or current_app.config.get("WECHAT_APP_ID") or DEFAULT_APPID
     secret = secret or current_app.config.get("WECHAT_APP_SECRET") or DEFAULT_SECRET
@@ -311,7 +311,7 @@ def simulate_wechat_command(
     timeout: float,
 ) -> None:
     """Play a WeChat prospect against a running ParkLead (interactive, or --script FILE)."""
-    from app.wechat.simulator import Simulator, random_openid
+    from app.devtools.simulator import Simulator, random_openid
 
     cfg = current_app.config
     token = token or cfg.get("WECHAT_TOKEN")

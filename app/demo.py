@@ -23,7 +23,7 @@ from app.leads.activity import CallOutcome
 from app.leads.history import Call, PastLead, Step
 from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
-from app.routing.worktime import add_working_minutes
+from app.settings.worktime import add_working_minutes
 
 DEMO_PASSWORD = "parklead-demo"  # noqa: S105 - printed to the user, demo databases only
 # Each demo agent's alert channels, first choice first, so the fake channels show each one

@@ -252,7 +252,7 @@ class Plan:
 def write_deliveries(path: Path, count: int, *, aes: bool) -> Plan:
     """Write `count` signed deliveries, one line each ("query string<TAB>body")."""
     sys.path.insert(0, str(ROOT))
-    from app.wechat.simulator import build_text_xml, sign_delivery
+    from app.devtools.simulator import build_text_xml, sign_delivery
 
     rng = random.Random(20240601)  # the same messages every run
     plan = Plan(path)

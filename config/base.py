@@ -100,9 +100,9 @@ class BaseConfig:
     LOGIN_LOCKOUT_WINDOW_SECONDS: int = 900
     LOGIN_LOCKOUT_SECONDS: int = 900
 
-    # Page sessions (app/web/auth.py): the cookie is HttpOnly and SameSite=Lax everywhere and
-    # Secure in production; the session ends after this many seconds whatever happens, and at
-    # logout on the server too. CSRF tokens live as long as the session.
+    # Page sessions (app/accounts/pages_auth.py): the cookie is HttpOnly and SameSite=Lax
+    # everywhere and Secure in production; the session ends after this many seconds whatever
+    # happens, and at logout on the server too. CSRF tokens live as long as the session.
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = False
@@ -131,7 +131,7 @@ class BaseConfig:
     # Office hours on official working days (China's calendar, 调休 included), local time.
     WORKING_HOURS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("13:30", "18:00"))
     # Lead score (0-100): relative weight of each factor; a factor left out keeps its weight
-    # here, 0 switches it off (app/routing/scoring.py; env PARKLEAD_SCORING_WEIGHTS as JSON).
+    # here, 0 switches it off (app/leads/scoring.py; env PARKLEAD_SCORING_WEIGHTS as JSON).
     SCORING_WEIGHTS: dict[str, float] = {
         "tax": 35,
         "investment": 20,

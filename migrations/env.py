@@ -1,10 +1,12 @@
-"""Alembic environment: the engine comes from the ParkLead app (see app/core/migrate.py)."""
+"""Alembic environment: the engine comes from the ParkLead app (see app/core/migrate.py), the
+tables from every room (app/models.py)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from app.core.migrate import include_object_for, model_metadata
+from app.core.migrate import include_object_for
+from app.models import model_metadata
 
 config = context.config
 target_metadata = model_metadata()

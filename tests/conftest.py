@@ -231,10 +231,10 @@ def _forget_in_process_api_tokens() -> None:
     """Embedded mode keeps WeChat and 企业微信 tokens per (base URL, account) for the process.
     A test's fake server may get the port of an earlier test's fake; without this, a client
     would send the earlier fake's token and meet 40014 where the test expects otherwise."""
-    from app.wechat import client
+    from app.core import token_client
 
-    with client._memory_stores_guard:
-        for store in client._memory_stores.values():  # also those cached clients hold
+    with token_client._memory_stores_guard:
+        for store in token_client._memory_stores.values():  # also those cached clients hold
             for key in list(store._data):
                 store.delete(key)
-        client._memory_stores.clear()
+        token_client._memory_stores.clear()

@@ -11,8 +11,8 @@ from flask import Flask
 
 from app import doctor
 from app.devtools.fake_channels import FakeChannelsServer
+from app.devtools.fake_server import FakeWechatServer
 from app.doctor import Finding, Level
-from app.wechat.fake_server import FakeWechatServer
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ Passwords go in and never come out: `agent_to_dict` has no hash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,11 +13,11 @@ from sqlalchemy import func, select
 from app.accounts import service as accounts
 from app.accounts.models import Agent, Role, Team
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
+from app.core.cursors import page_size
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 
 MAX_ID = 2**31 - 1
-MAX_PAGE = 200
 
 
 def _unknown(field: str, what: str, row_id: int) -> ValidationFailed:
@@ -117,11 +118,9 @@ def update_team(team_id: int, patch: TeamPatch) -> Team:
     return team
 
 
-def delete_team(team_id: int) -> None:
-    """Delete an empty team; 409 while agents, rules or leads still refer to it."""
-    from app.leads.models import Lead  # leads depend on accounts, not the other way round
-    from app.routing import service as routing
-
+def delete_team(team_id: int, *, refuse_referred: Callable[[Team], None]) -> None:
+    """Delete an empty team; 409 while agents still belong to it, or while `refuse_referred`
+    (the caller's check of the rooms above accounts: routing rules, leads) raises."""
     team = get_team(team_id)
     if team.is_default:
         raise Conflict("the default team cannot be deleted", code="default_team")
@@ -132,19 +131,7 @@ def delete_team(team_id: int) -> None:
             code="team_has_agents",
             extra={"agents": agents},
         )
-    rules = routing.rules_naming_team(team.id)
-    if rules:
-        names = ", ".join(r.name for r in rules)
-        raise Conflict(
-            f"routing rules send leads to team {team.name} ({names}); change them first",
-            code="team_has_rules",
-        )
-    leads = db.session.scalar(select(func.count()).where(Lead.team_id == team.id)) or 0
-    if leads:
-        raise Conflict(
-            f"team {team.name} has {leads} lead(s) on record; deactivate it instead",
-            code="team_has_leads",
-        )
+    refuse_referred(team)
     db.session.delete(team)
     db.session.flush()
 
@@ -183,7 +170,7 @@ def list_agents(
     cursor: int | None = None,
 ) -> tuple[list[Agent], int | None]:
     """Agents by id, keyset-paginated (the cursor is the last id of the previous page)."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = select(Agent)
     if team_id is not None:
         stmt = stmt.where(Agent.team_id == team_id)

@@ -5,6 +5,8 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from app.accounts import lockout, service
+from app.accounts.shapes import Token, TokenIn
+from app.core.apidoc import api_doc
 from app.core.errors import ValidationFailed, error_body
 from app.core.http import json_object
 from app.core.limiter import limiter
@@ -13,6 +15,13 @@ bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
 
 
 @bp.post("/token")
+@api_doc(
+    "Exchange login and password for a bearer token",
+    tags="auth",
+    body=TokenIn,
+    responses={200: Token},
+    errors=(400, 401, 429),
+)
 @limiter.limit("30/minute")
 def token() -> Any:
     body = json_object()

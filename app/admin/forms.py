@@ -19,8 +19,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.core import messages
 from app.core.errors import AppError
-from app.core.i18n import M2_PER_MU
-from app.routing.worktime import WEEKDAYS, parse_intervals
+from app.core.units import mu_to_m2
+from app.settings.worktime import WEEKDAYS, parse_intervals
 
 E = TypeVar("E", bound=enum.Enum)
 M = TypeVar("M", bound=BaseModel)
@@ -104,7 +104,7 @@ class Form:
             self.fail(name, _("面积应大于 0"))
             return None
         if self._raw(unit_field) == "mu":
-            value = (value * M2_PER_MU).quantize(Decimal("0.01"))
+            value = mu_to_m2(value)
         return value
 
     def flag(self, name: str) -> bool:

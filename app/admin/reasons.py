@@ -15,8 +15,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.accounts.models import Strategy
+from app.leads import labels
 from app.leads.models import Channel, Deal, NeedType
-from app.web import labels
 
 Words = Callable[[re.Match[str]], str]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -22,25 +22,22 @@ from werkzeug.wrappers import Response
 
 from app.accounts import management
 from app.accounts.models import Agent, AlertChannel, AlertEvent, Role, Strategy, Team
+from app.accounts.pages_auth import role_required
 from app.accounts.schemas import AgentIn, AgentPatch, TeamIn, TeamPatch
 from app.admin import reasons
 from app.admin.forms import Form, FormInvalid, explain, validated, week_texts, words_text
+from app.admin.helpers import PageResult, admin_only, bp
 from app.core.db import db
 from app.core.errors import AppError, NotFound
-from app.core.i18n import M2_PER_MU
+from app.core.units import m2_to_mu
+from app.leads import labels
 from app.leads.models import Channel, Deal, NeedType, lead_id_from_reference
 from app.notifications import service as notifications
 from app.notifications.models import NotificationStatus
 from app.routing import service as routing
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch
-from app.routing.worktime import WEEKDAYS
-from app.web import labels
-from app.web.auth import role_required
-
-bp = Blueprint("admin_pages", __name__, url_prefix="/app/admin", template_folder="templates")
-admin_only = role_required(Role.ADMIN)
-PageResult = Response | tuple[str, int]
+from app.settings.worktime import WEEKDAYS
 
 
 @bp.context_processor
@@ -363,7 +360,7 @@ def edit_team(team_id: int) -> PageResult:
 
 def _area_text(m2: Any) -> str:
     value = float(m2)
-    return _("%(m2)s ㎡（%(mu)s 亩）", m2=f"{value:,.0f}", mu=f"{value / float(M2_PER_MU):,.1f}")
+    return _("%(m2)s ㎡（%(mu)s 亩）", m2=f"{value:,.0f}", mu=f"{m2_to_mu(value):,.1f}")
 
 
 def conditions_text(conditions: dict[str, Any]) -> list[str]:

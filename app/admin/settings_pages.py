@@ -11,14 +11,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin.routes import PageResult, admin_only, bp
+from app.admin.helpers import PageResult, admin_only, bp
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.core.db import db
 from app.core.errors import NotFound, ValidationFailed
 from app.leads.service import agents_by_id
 from app.privacy import service as privacy
-from app.routing import worktime
+from app.settings import privacy_notice, worktime
 
 
 @bp.context_processor
@@ -95,7 +95,7 @@ def save_holidays(year: int) -> PageResult:
 
 
 def _privacy_page(status: int = 200, **context: Any) -> tuple[str, int]:
-    context.setdefault("values", privacy.current())
+    context.setdefault("values", privacy_notice.current())
     context.setdefault("errors", {})
     return render_template("admin/privacy.html", **context), status
 

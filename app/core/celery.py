@@ -1,5 +1,8 @@
 """Celery configured from the Flask config; every task runs inside an app context.
 
+Which tasks exist and when beat runs them is said by `tasks/` (`tasks.configure`), which the
+factory calls: core knows no task.
+
 With `REDIS_URL` unset (embedded mode) tasks run eagerly in the web process right after the
 commit that queued them, so a single machine needs no broker.
 """
@@ -9,47 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
-from celery.schedules import crontab
 from flask import Flask
-
-TASK_MODULES = [
-    "tasks.leads",
-    "tasks.listings",
-    "tasks.notifications",
-    "tasks.privacy",
-    "tasks.reports",
-    "tasks.routing",
-]
-
-
-def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
-    return {
-        "sweep-unrouted-leads": {
-            "task": "tasks.leads.sweep_unrouted",
-            "schedule": float(app.config["ROUTING_SWEEP_AFTER_SECONDS"]),
-        },
-        "sweep-notification-outbox": {
-            "task": "tasks.notifications.sweep_outbox",
-            "schedule": float(app.config["NOTIFY_SWEEP_INTERVAL_SECONDS"]),
-        },
-        "check-sla": {"task": "tasks.routing.check_sla", "schedule": 60.0},
-        "refresh-report-rollup": {
-            "task": "tasks.reports.refresh_rollup",
-            "schedule": float(app.config["REPORT_ROLLUP_INTERVAL_SECONDS"]),
-        },
-        "remind-follow-ups": {"task": "tasks.routing.remind_follow_ups", "schedule": 300.0},
-        "release-inactive-leads": {"task": "tasks.routing.release_inactive", "schedule": 3600.0},
-        # 03:00 in Shanghai: erase closed leads past the retention period (docs/security.md).
-        "erase-expired-personal-data": {
-            "task": "tasks.privacy.erase_expired",
-            "schedule": crontab(hour=19, minute=0),
-        },
-        # 08:30 in Shanghai (beat runs on UTC).
-        "daily-digest": {
-            "task": "tasks.routing.daily_digest",
-            "schedule": crontab(hour=0, minute=30),
-        },
-    }
 
 
 def init_celery(app: Flask) -> Celery:
@@ -93,12 +56,7 @@ def init_celery(app: Flask) -> Celery:
         task_default_queue=cfg["CELERY_QUEUE"],
         worker_hijack_root_logger=False,
         enable_utc=True,
-        beat_schedule=beat_schedule(app),
-        include=TASK_MODULES,
     )
     celery.set_default()
     app.extensions["celery"] = celery
-    # Register the tasks now so the dispatcher (and eager mode) can find them by name.
-    for module in TASK_MODULES:
-        __import__(module)
     return celery

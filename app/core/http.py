@@ -70,3 +70,20 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 200) ->
             fields={name: f"{minimum}..{maximum}"},
         )
     return value
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def bool_arg(name: str) -> bool | None:
+    """A true/false query parameter: None when absent or blank, else 1/true/yes/on or
+    0/false/no/off (any case); anything else is a 400 naming the parameter."""
+    raw = (request.args.get(name) or "").strip().lower()
+    if not raw:
+        return None
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValidationFailed(f"{name} must be true or false", fields={name: "true or false"})

@@ -19,10 +19,10 @@ from flask_babel import Babel, get_locale, gettext, refresh
 from werkzeug.exceptions import HTTPException
 
 from app.core.phones import display_phone, tel_href
+from app.core.units import m2_to_mu
 
 LANGUAGES = ("zh", "en")
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
-M2_PER_MU = Decimal("666.67")
 
 
 def current_language() -> str:
@@ -72,9 +72,11 @@ def compile_catalogues(target: Path) -> None:
         tmp.replace(mo_path)  # atomic: several workers may start at once
 
 
-def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M", *, empty: str = "—") -> str:
+    """A moment in the office's time zone (Beijing time, config TIMEZONE) as `fmt`; `empty`
+    for no moment. The one place stored UTC becomes local text (docs/i18n.md)."""
     if value is None:
-        return "—"
+        return empty
     return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
 
 
@@ -132,7 +134,7 @@ def area(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
     m2 = Decimal(value)
-    return gettext("%(m2)s ㎡ (%(mu)s 亩)", m2=f"{m2:,.0f}", mu=f"{m2 / M2_PER_MU:,.1f}")
+    return gettext("%(m2)s ㎡ (%(mu)s 亩)", m2=f"{m2:,.0f}", mu=f"{m2_to_mu(m2):,.1f}")
 
 
 def init_i18n(app: Flask) -> None:

@@ -64,6 +64,7 @@ _MESSAGE_PATTERNS: list[Pattern] = [
     ),
     (re.compile(r"^the body must be a JSON object"), lambda m: _("请求内容应为 JSON 对象")),
     (re.compile(r"^send at least one field"), lambda m: _("请至少修改一项内容")),
+    (re.compile(r"^invalid cursor$"), lambda m: _("翻页游标无效")),
 ]
 
 _FIELD_PATTERNS: list[Pattern] = [

@@ -18,22 +18,6 @@ def alembic_config(app: Flask) -> Config:
     return cfg
 
 
-def model_metadata():
-    """The metadata of every model, imported here so autogenerate and checks see them all."""
-    import app.accounts.models
-    import app.audit.models
-    import app.leads.models
-    import app.listings.models
-    import app.notifications.models
-    import app.reports.models
-    import app.routing.models
-    import app.settings.models
-    import app.wechat.models  # noqa: F401
-    from app.core.db import Base
-
-    return Base.metadata
-
-
 def include_object_for(dialect: str):
     """Skip schema objects declared for another database (`Index(...).ddl_if(dialect=...)`),
     so autogenerate and the model check agree with what the migrations built there."""

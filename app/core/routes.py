@@ -10,15 +10,32 @@ from typing import Any
 import redis
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.apidoc import api_doc
 from app.core.db import db
 from app.core.errors import Forbidden, Unauthorized
 from app.core.openapi import build_openapi
 
 bp = Blueprint("core", __name__)
 log = logging.getLogger(__name__)
+
+
+class Health(BaseModel):
+    """All dependencies answer"""
+
+    status: str
+    checks: dict[str, str]
+    failed: list[str]
+    warnings: dict[str, str]
+
+
+class OpenApiDocument(BaseModel):
+    """OpenAPI 3.1 document"""
+
+    model_config = ConfigDict(extra="allow")
 
 
 def check_database() -> tuple[bool, str]:
@@ -53,6 +70,12 @@ def register_health_warning(app: Flask, name: str, check: Callable[[], str | Non
     app.extensions.setdefault("health_warnings", {})[name] = check
 
 
+def register_metrics(app: Flask, render: Callable[[], bytes]) -> None:
+    """What `GET /metrics` answers: the Prometheus text the top level assembles (app/metrics.py);
+    core counts no domain's rows itself."""
+    app.extensions["metrics"] = render
+
+
 def health_warnings() -> dict[str, str]:
     found = {}
     for name, check in current_app.extensions.get("health_warnings", {}).items():
@@ -68,6 +91,11 @@ def health_warnings() -> dict[str, str]:
 
 
 @bp.get("/healthz")
+@api_doc(
+    "Database and broker health",
+    tags="ops",
+    responses={200: Health, 503: (Health, "A dependency is down")},
+)
 def healthz() -> tuple[Any, int]:
     db_ok, db_detail = check_database()
     broker_ok, broker_detail = check_broker()
@@ -89,8 +117,6 @@ def healthz() -> tuple[Any, int]:
 def metrics() -> Any:
     """Prometheus metrics: with `METRICS_TOKEN` set, for `Authorization: Bearer <token>`;
     without it, for callers on this machine only (a scraper beside the app)."""
-    from app.core import metrics as collected
-
     token = current_app.config.get("METRICS_TOKEN")
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -98,9 +124,14 @@ def metrics() -> Any:
             raise Unauthorized("metrics need Authorization: Bearer <METRICS_TOKEN>")
     elif request.remote_addr not in ("127.0.0.1", "::1"):
         raise Forbidden("metrics are served to this machine only; set METRICS_TOKEN to scrape")
-    return Response(collected.render(), content_type=CONTENT_TYPE_LATEST)
+    return Response(current_app.extensions["metrics"](), content_type=CONTENT_TYPE_LATEST)
 
 
 @bp.get("/api/openapi.json")
+@api_doc(
+    "This document",
+    tags="ops",
+    responses={200: OpenApiDocument},
+)
 def openapi() -> Any:
-    return jsonify(build_openapi())
+    return jsonify(build_openapi(current_app))

@@ -1,6 +1,6 @@
 """Fakes of the alert channels' APIs, served over real HTTP (`parklead fake-channels`).
 
-Like the fake WeChat API (app/wechat/fake_server.py), each fake answers with its real
+Like the fake WeChat API (app/devtools/fake_server.py), each fake answers with its real
 service's shapes and error codes and checks what the real one checks, so tests and the demo
 exercise ParkLead's real HTTP code:
 
@@ -47,7 +47,7 @@ from flask import Flask, Response, jsonify, request
 from markupsafe import escape
 from werkzeug.serving import make_server
 
-from app.wechat.fake_server import (
+from app.devtools.fake_server import (
     Fault,
     ThreadedFake,
     add_fault_routes,

@@ -1,5 +1,6 @@
 """What agents do on a lead (docs/leads.md, docs/workspace.md): edit fields, notes, calls,
-follow-ups, merges, WeChat replies, leads taken by phone, and the timeline that shows it all.
+follow-ups, merges, WeChat replies, and the timeline that shows it all (a lead taken by
+phone is `app.routing.service.create_manual_lead`: intake, then assignment by hand).
 
 Every change writes its lead_event in the same transaction and moves `last_activity_at`.
 Functions here `flush()`; the request commits once.
@@ -10,35 +11,32 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from pydantic import ValidationError, ValidationInfo, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Agent, Role
+from app.accounts.models import Agent
 from app.core.db import db, utcnow
-from app.core.errors import Conflict, Forbidden, ValidationFailed
-from app.leads import lifecycle, service
+from app.core.errors import Conflict, ValidationFailed
+from app.core.validation import validation_error
+from app.leads import alerts, lifecycle, scoring, service
 from app.leads.models import (
     REQUIREMENT_FIELDS,
-    Channel,
     EventType,
     Lead,
     LeadEvent,
     LeadStatus,
     NeedType,
 )
-from app.leads.schemas import EnquiryIn, clean_text, parse_enquiry_payload, validation_error
+from app.leads.schemas import EnquiryIn, clean_text
 from app.notifications import service as notifications
-from app.notifications.models import Notification, NotificationChannel, NotificationStatus
-from app.routing import scoring
-from app.routing import service as routing
-from app.wechat.client import CS_EVENT_WINDOW, CS_MAX_AFTER_EVENT, CS_MAX_PER_WINDOW, CS_WINDOW
-from app.wechat.models import WechatUser
+from app.notifications.models import Notification
 
 # The lead's own fields an agent may change (the intake fields of docs/api.md plus the rest of
 # what a prospect tells us). Status, owner and timestamps change through their own actions.
@@ -396,52 +394,47 @@ def lock_leads(*leads: Lead) -> None:
 
 @dataclass(frozen=True, slots=True)
 class WechatWindow:
-    """WeChat's customer-service windows for the lead's prospect, together: 48 h after their
-    last message (CS_MAX_PER_WINDOW messages) and a minute after a click, follow or scan
-    (CS_MAX_AFTER_EVENT)."""
+    """WeChat's customer-service windows for the lead's prospect, together (the rule is the
+    WeChat domain's, docs/notifications.md): whether a message may be sent now, until when,
+    how many slots are left, and the rule in words for a refusal."""
 
     openid: str | None
     is_open: bool
     expires_at: dt.datetime | None
     remaining: int
+    rule: str = ""
+
+
+class ServiceWindow(Protocol):
+    """What the WeChat domain answers about one follower's windows."""
+
+    is_open: bool
+    expires_at: dt.datetime | None
+    remaining: int
+    rule: str
+
+
+WindowReader = Callable[[str, dt.datetime], ServiceWindow]
+_window_reader: WindowReader | None = None
+
+
+def set_wechat_window_reader(reader: WindowReader | None) -> None:
+    """Registered by `create_app` (`app.wechat.client.service_window`): the WeChat domain
+    owns the customer-service window rule and its counters, and sits above leads, so leads
+    ask through this function instead of importing it. Without one, no window is open."""
+    global _window_reader
+    _window_reader = reader
 
 
 def wechat_window(lead: Lead, *, now: dt.datetime | None = None) -> WechatWindow:
-    now = now or utcnow()
     if not lead.wechat_openid:
         return WechatWindow(None, False, None, 0)
-    user = db.session.scalars(
-        select(WechatUser).where(WechatUser.openid == lead.wechat_openid)
-    ).first()
-    windows = []  # (opened, closes, slots left)
-    if user is not None and user.last_inbound_at and user.last_inbound_at + CS_WINDOW > now:
-        left = CS_MAX_PER_WINDOW - (user.cs_sent_in_window or 0)
-        windows.append((user.last_inbound_at, user.last_inbound_at + CS_WINDOW, left))
-    if user is not None and user.last_event_at and user.last_event_at + CS_EVENT_WINDOW > now:
-        left = CS_MAX_AFTER_EVENT - (user.cs_sent_after_event or 0)
-        windows.append((user.last_event_at, user.last_event_at + CS_EVENT_WINDOW, left))
-    if not windows:
+    if _window_reader is None:
         return WechatWindow(lead.wechat_openid, False, None, 0)
-    # Queued replies not sent yet count too: they will use the windows' slots.
-    queued = db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(
-            Notification.channel == NotificationChannel.WECHAT_CS,
-            Notification.recipient == lead.wechat_openid,
-            Notification.status.in_(
-                [NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED]
-            ),
-            Notification.created_at >= min(opened for opened, _closes, _left in windows),
-        )
+    window = _window_reader(lead.wechat_openid, now or utcnow())
+    return WechatWindow(
+        lead.wechat_openid, window.is_open, window.expires_at, window.remaining, window.rule
     )
-    remaining = max(0, sum(max(0, left) for *_times, left in windows) - (queued or 0))
-    # The later close of a window with slots left (of any window when none has).
-    closes = max(
-        (closes for _opened, closes, left in windows if left > 0),
-        default=max(closes for _opened, closes, _left in windows),
-    )
-    return WechatWindow(lead.wechat_openid, remaining > 0, closes, remaining)
 
 
 def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, Notification]:
@@ -461,13 +454,11 @@ def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, N
         )
     if window.remaining <= 0:
         raise Conflict(
-            "the customer-service messages WeChat allows now are used up "
-            f"({CS_MAX_PER_WINDOW} in 48 hours after a message, {CS_MAX_AFTER_EVENT} in a minute "
-            "after a click, follow or scan)",
+            f"the customer-service messages WeChat allows now are used up ({window.rule})",
             code="wechat_quota_used",
         )
     cause = f"agent_reply:{lead.id}:{uuid.uuid4().hex}"
-    notification = notifications.queue_prospect_message(lead, body, cause=cause, agent_id=by.id)
+    notification = alerts.queue_prospect_message(lead, body, cause=cause, agent_id=by.id)
     assert notification is not None  # the lead has an openid
     event = _event(
         lead,
@@ -477,48 +468,6 @@ def send_wechat_reply(lead: Lead, text: Any, *, by: Agent) -> tuple[LeadEvent, N
     )
     db.session.flush()
     return event, notification
-
-
-# --- leads taken by phone --------------------------------------------------------------------
-
-MAX_AGENT_ID = 2**31 - 1
-
-
-def create_manual_lead(
-    payload: dict[str, Any], *, by: Agent, agent_id: int | None = None
-) -> service.IntakeResult:
-    """A lead an agent took by phone (channel `phone`), assigned to the agent who enters it,
-    or to `agent_id` when a team lead or admin names someone. A phone with an open lead
-    joins that lead instead (docs/leads.md "Intake and dedupe"), which keeps its owner."""
-    if agent_id is not None and not 0 < agent_id <= MAX_AGENT_ID:
-        raise ValidationFailed(f"no agent {agent_id}", fields={"agent_id": "no such agent"})
-    target_id = agent_id if agent_id is not None else by.id
-    if by.role is Role.AGENT and target_id != by.id:
-        raise Forbidden("agents enter leads for themselves; a team lead or admin may pick someone")
-    enquiry = parse_enquiry_payload(payload)
-    source = {"entered_by": by.login}
-    existing = service.find_open_lead_by_phone(enquiry.phone) if enquiry.phone else None
-    if existing is not None:
-        lead = service.attach_enquiry(existing, enquiry, Channel.PHONE, source)
-        return service.IntakeResult(lead, created=False)
-    try:
-        with db.session.begin_nested():
-            lead = service.create_lead(
-                enquiry.lead_fields(),
-                channel=Channel.PHONE,
-                source=source,
-                actor="agent",
-                agent_id=by.id,
-            )
-    except IntegrityError:
-        existing = service.find_open_lead_by_phone(enquiry.phone or "")
-        if existing is None:
-            raise
-        lead = service.attach_enquiry(existing, enquiry, Channel.PHONE, source)
-        return service.IntakeResult(lead, created=False)
-    # Routing's assignment by hand: its checks, the status, the event and the notification.
-    routing.assign_to(by, str(lead.id), target_id)
-    return service.IntakeResult(lead, created=True)
 
 
 # --- the timeline ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ Any filtered list, as CSV (UTF-8 with BOM, so Excel opens it right) or XLSX, at 
 EXPORT_MAX_ROWS rows (beyond: 400 asking for narrower filters). The column headers are the
 import's, so an export can be edited and imported again. Cells that a spreadsheet would run
 as a formula (=, +, -, @, tab, CR at the start) are prefixed with an apostrophe, unless they
-are plain numbers such as +8613812345678.
+are plain numbers such as +8613812345678 (`app.core.spreadsheets.safe_cell`).
 """
 
 from __future__ import annotations
@@ -39,9 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
@@ -50,12 +48,15 @@ from sqlalchemy import Select, func, select
 from app.accounts.models import Agent
 from app.core.db import db
 from app.core.errors import AppError, ValidationFailed
+from app.core.i18n import localtime
 from app.core.logging import mask_phones
+from app.core.spreadsheets import safe_cell
+from app.core.units import mu_to_m2
+from app.core.validation import validation_error
 from app.leads import service
 from app.leads.models import OPEN_STATUSES, Channel, Deal, Lead, NeedType
-from app.leads.schemas import EnquiryIn, validation_error
+from app.leads.schemas import EnquiryIn
 
-M2_PER_MU = Decimal("666.67")
 MAX_IMPORT_ROWS = 5000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # A 5 MB XLSX may unpack to far more; refuse archives that would (zip bombs).
@@ -429,7 +430,7 @@ def parse_area(raw: Any) -> tuple[Decimal, Decimal]:
     except InvalidOperation:
         raise ValueError("is not an area (e.g. 5000, 3000-5000, 30亩)") from None
     if match.group(3) == "亩":
-        low, high = ((v * M2_PER_MU).quantize(Decimal("0.01")) for v in (low, high))
+        low, high = mu_to_m2(low), mu_to_m2(high)
     return low, high
 
 
@@ -479,30 +480,12 @@ def _drop_duplicates(rows: list[_Row], report: ImportReport) -> list[_Row]:
 
 # --- the export --------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell value no spreadsheet will run as a formula (OWASP CSV injection)."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value.lstrip(" ").startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
-
 
 @dataclass(frozen=True, slots=True)
 class ExportColumn:
     zh: str
     en: str
     value: Callable[[Lead, str | None, Callable[[Any], str]], Any]
-
-
-def _local(at: dt.datetime | None) -> str:
-    if at is None:
-        return ""
-    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
 
 
 def _field(name: str) -> Callable[[Lead, str | None, Callable[[Any], str]], Any]:
@@ -518,7 +501,7 @@ def _labelled(name: str) -> Callable[[Lead, str | None, Callable[[Any], str]], A
 
 
 def _at(name: str) -> Callable[[Lead, str | None, Callable[[Any], str]], Any]:
-    return lambda lead, _agent, _label: _local(getattr(lead, name))
+    return lambda lead, _agent, _label: localtime(getattr(lead, name), empty="")
 
 
 EXPORT_COLUMNS: tuple[ExportColumn, ...] = (

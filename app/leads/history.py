@@ -23,7 +23,7 @@ from app.leads.lifecycle import change_status
 from app.leads.models import Channel, EventType, Lead, LeadEvent, LeadStatus
 from app.leads.schemas import EnquiryIn
 from app.leads.service import _new_lead
-from app.routing.worktime import add_working_minutes
+from app.settings.worktime import add_working_minutes
 
 
 @dataclass(frozen=True, slots=True)

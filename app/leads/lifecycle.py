@@ -126,13 +126,35 @@ def change_status(
     if note:
         payload["note"] = note
     payload.update(data or {})
+    return record_event(
+        lead.id, EventType.STATUS_CHANGED, actor=actor, agent_id=agent_id, data=payload, at=now
+    )
+
+
+def record_event(
+    lead_id: int,
+    type_: EventType,
+    *,
+    actor: str,
+    data: dict[str, Any],
+    agent_id: int | None = None,
+    at: dt.datetime | None = None,
+) -> LeadEvent:
+    """Add one event to the lead's history, in the caller's transaction (the caller commits).
+
+    The one way other rooms write a lead's history (docs/architecture.md "Who owns which
+    table"): routing records assignments and the pool, the SLA check its breaches, the outbox
+    a sent alert. It only adds the row: whether the event also moves `last_activity_at` is the
+    caller's rule. Takes the lead's id, so a caller that holds only the id (an outbox row)
+    need not load the lead.
+    """
     event = LeadEvent(
-        lead_id=lead.id,
-        type=EventType.STATUS_CHANGED,
+        lead_id=lead_id,
+        type=type_,
         agent_id=agent_id,
         actor=actor,
-        data=payload,
-        created_at=now,
+        data=data,
+        created_at=at or utcnow(),
     )
     db.session.add(event)
     return event

@@ -1,5 +1,5 @@
-"""Reading a list's scope and agent filter from the query string, for the pages and the JSON
-API alike (docs/workspace.md)."""
+"""Reading a list's filters, scope and agent filter from the query string, for the pages and
+the JSON API alike (docs/workspace.md, docs/api.md "HTTP")."""
 
 from __future__ import annotations
 
@@ -9,7 +9,60 @@ from flask import request
 
 from app.accounts.models import Agent
 from app.core.errors import Forbidden, ValidationFailed
+from app.core.http import bool_arg
+from app.core.phones import normalize_phone
+from app.leads.models import LeadStatus, NeedType
 from app.leads.queue import LeadQuery, Scope, scopes_for
+
+
+def status_filter() -> list[LeadStatus] | None:
+    """?status=new,assigned (comma-separated); None when absent."""
+    raw = request.args.get("status")
+    if not raw:
+        return None
+    statuses = []
+    for part in raw.split(","):
+        try:
+            statuses.append(LeadStatus(part.strip()))
+        except ValueError:
+            raise ValidationFailed(
+                f"unknown status {part!r}",
+                fields={"status": "one of " + ", ".join(s.value for s in LeadStatus)},
+            ) from None
+    return statuses
+
+
+def need_type_filter() -> NeedType | None:
+    raw = (request.args.get("need_type") or "").strip()
+    if not raw:
+        return None
+    try:
+        return NeedType(raw)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown need_type {raw!r}",
+            fields={"need_type": "one of " + ", ".join(n.value for n in NeedType)},
+        ) from None
+
+
+def lead_query_from_args() -> LeadQuery:
+    """The list filters of docs/api.md "HTTP" from the query string (API and pages alike)."""
+    phone = (request.args.get("phone") or "").strip()
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except ValueError as exc:
+            raise ValidationFailed(f"phone {exc}", fields={"phone": str(exc)}) from None
+    status = status_filter()
+    return LeadQuery(
+        status=tuple(status) if status else None,
+        need_type=need_type_filter(),
+        district=(request.args.get("district") or "").strip() or None,
+        q=(request.args.get("q") or "").strip()[:100] or None,
+        phone=phone or None,
+        overdue=bool(bool_arg("overdue")),
+        unassigned=bool(bool_arg("unassigned")),
+    )
 
 
 def scope_from_args(viewer: Agent) -> Scope:

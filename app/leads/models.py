@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import Agent, Team
 from app.core.db import Base, utcnow
 from app.core.types import JSONType, str_enum
+from app.core.vocab import NeedType
 
 REFERENCE_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -24,17 +25,6 @@ class Channel(enum.StrEnum):
     PHONE = "phone"
     IMPORT = "import"
     API = "api"
-
-
-class NeedType(enum.StrEnum):
-    LAND = "land"
-    FACTORY = "factory"
-    WAREHOUSE = "warehouse"
-    OFFICE = "office"
-    INCUBATOR = "incubator"
-    REGISTRATION = "registration"
-    INVESTMENT = "investment"
-    OTHER = "other"
 
 
 class Deal(enum.StrEnum):

@@ -15,19 +15,18 @@ too: company, contact, phone (as people type it) and reference.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import enum
-import json
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from app.accounts.models import Agent, Role
+from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, utcnow
-from app.core.errors import ValidationFailed
+from app.core.errors import Forbidden
+from app.core.http import MAX_ROW_ID as MAX_LEAD_ID
 from app.leads.models import (
     OPEN_STATUSES,
     Lead,
@@ -35,9 +34,8 @@ from app.leads.models import (
     NeedType,
     lead_id_from_reference,
 )
-from app.leads.service import MAX_LEAD_ID, visible_leads
+from app.leads.visibility import visible_leads
 
-MAX_PAGE = 200
 MAX_QUERY = 100
 # Literal statuses, not bind parameters: a partial index on open leads then matches even in
 # the generic plan of a prepared statement (as the dedupe lookup in app.leads.service does).
@@ -190,7 +188,7 @@ def list_scope(
     cursor: str | None = None,
 ) -> tuple[list[Lead], str | None]:
     """One page of the leads of `scope`, in queue order, and the next page's cursor."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = filtered_leads(viewer, scope_query(viewer, scope, query))
     if cursor:
         stmt = stmt.where(_after(decode_queue_cursor(cursor)))
@@ -216,31 +214,11 @@ def _after(key: QueueKey) -> ColumnElement[bool]:
 
 
 def encode_queue_cursor(key: QueueKey) -> str:
-    due = key.sla_due_at.isoformat() if key.sla_due_at is not None else None
-    raw = json.dumps({"q": [due, key.score, key.id]}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor("q", key.sla_due_at, key.score, key.id)
 
 
 def decode_queue_cursor(cursor: str) -> QueueKey:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due, score, lead_id = json.loads(raw)["q"]
-        if not (_is_int(score) and _is_int(lead_id) and 0 < lead_id <= MAX_LEAD_ID):
-            raise ValueError(cursor)
-        if abs(score) > 2**31:
-            raise ValueError(cursor)
-        due_at = None if due is None else dt.datetime.fromisoformat(due)
-        if due_at is not None and due_at.tzinfo is None:
-            raise ValueError(cursor)  # a naive time cannot be compared with stored UTC
-        return QueueKey(due_at, score, lead_id)
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", fields={"cursor": "use next_cursor as given"}
-        ) from None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return QueueKey(*decode_cursor("q", cursor, "time?", "int", "id"))
 
 
 def queue_counts(agent: Agent, query: LeadQuery) -> dict[LeadStatus, int]:
@@ -256,3 +234,43 @@ def scope_counts(viewer: Agent, scope: Scope, query: LeadQuery) -> dict[LeadStat
     stmt = select(matching.c.status, func.count()).group_by(matching.c.status)
     found = {LeadStatus(status): n for status, n in db.session.execute(stmt)}
     return {status: found.get(status, 0) for status in LeadStatus}
+
+
+def pool(
+    by: Agent, *, team_id: int | None, limit: int, cursor: str | None
+) -> tuple[list[Lead], str | None]:
+    """Unassigned open leads, best score first, then oldest; keyset-paginated.
+
+    Agents and team leads see their own team's pool unless they name another team.
+    """
+    limit = page_size(limit)
+    if team_id is None and by.role is not Role.ADMIN:
+        team_id = by.team_id
+    if by.role is Role.AGENT and team_id != by.team_id:
+        # Agents claim only in their own team's pool; what they cannot claim they do not see.
+        raise Forbidden("agents see their own team's pool")
+    stmt = select(Lead).where(
+        Lead.agent_id.is_(None), Lead.status.in_(OPEN_STATUSES), Lead.merged_into_id.is_(None)
+    )
+    if by.role is Role.AGENT:
+        # As visible_leads: the agent's team's pool and leads no team has yet.
+        stmt = stmt.where(or_(Lead.team_id == team_id, Lead.team_id.is_(None)))
+    elif team_id is not None:
+        stmt = stmt.where(Lead.team_id == team_id)
+    if cursor:
+        score, created_at, last_id = decode_cursor("p", cursor, "int", "time", "id")
+        stmt = stmt.where(
+            or_(
+                Lead.score < score,
+                and_(Lead.score == score, Lead.created_at > created_at),
+                and_(Lead.score == score, Lead.created_at == created_at, Lead.id > last_id),
+            )
+        )
+    stmt = stmt.order_by(Lead.score.desc(), Lead.created_at, Lead.id).limit(limit + 1)
+    rows = list(db.session.scalars(stmt))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor("p", last.score, last.created_at, last.id)
+    return rows, next_cursor

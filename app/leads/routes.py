@@ -1,22 +1,23 @@
-"""JSON API for leads: public intake and the authenticated lead list/detail/transitions."""
+"""JSON API for leads: public intake, one lead and its transitions. The list and working on
+leads are in `work_routes`, on the same `leads_api` blueprint (`app.leads.requests`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify
 
 from app.accounts.auth import current_agent, require_token
+from app.core.apidoc import api_doc
 from app.core.db import db
 from app.core.errors import ValidationFailed
-from app.core.http import int_arg, json_object
+from app.core.http import json_object
 from app.core.limiter import intake_limit
 from app.leads import service
-from app.leads.models import Channel, LeadStatus, NeedType
-from app.leads.queue import LeadQuery
-from app.leads.schemas import normalize_phone, parse_enquiry_payload
-
-bp = Blueprint("leads_api", __name__, url_prefix="/api/leads")
+from app.leads.models import Channel, LeadStatus
+from app.leads.requests import bp, lead_detail
+from app.leads.schemas import EnquiryIn, parse_enquiry_payload
+from app.leads.shapes import LEAD_KEY, IntakeResult, Lead, TransitionIn
 
 
 def intake_response(result: service.IntakeResult) -> tuple[Any, int]:
@@ -34,6 +35,17 @@ def intake_response(result: service.IntakeResult) -> tuple[Any, int]:
 
 
 @bp.post("")
+@api_doc(
+    "Submit an enquiry (public)",
+    description="Answers 201 with a receipt of this enquiry, the same whether or not the "
+    "phone has an open lead: for a new phone the new lead's id and reference; for a known "
+    "phone a receipt (a lead row of its own, merged at once into the open lead), never that "
+    "lead's id, reference or data.",
+    tags="leads",
+    body=EnquiryIn,
+    responses={201: IntakeResult},
+    errors=(400, 413, 415, 429),
+)
 @intake_limit
 def create_lead() -> tuple[Any, int]:
     payload = json_object()
@@ -50,81 +62,30 @@ def create_lead() -> tuple[Any, int]:
     return intake_response(result)
 
 
-def _status_filter() -> list[LeadStatus] | None:
-    raw = request.args.get("status")
-    if not raw:
-        return None
-    statuses = []
-    for part in raw.split(","):
-        try:
-            statuses.append(LeadStatus(part.strip()))
-        except ValueError:
-            raise ValidationFailed(
-                f"unknown status {part!r}",
-                fields={"status": "one of " + ", ".join(s.value for s in LeadStatus)},
-            ) from None
-    return statuses
-
-
-def _need_type_filter() -> NeedType | None:
-    raw = (request.args.get("need_type") or "").strip()
-    if not raw:
-        return None
-    try:
-        return NeedType(raw)
-    except ValueError:
-        raise ValidationFailed(
-            f"unknown need_type {raw!r}",
-            fields={"need_type": "one of " + ", ".join(n.value for n in NeedType)},
-        ) from None
-
-
-@bp.get("")
-@require_token()
-def list_leads() -> Any:
-    view = request.args.get("view")
-    if view:
-        return work_routes.list_view(view)  # the agent's queue or the team's pool
-    phone = request.args.get("phone")
-    if phone and phone[0] == " " and phone.strip()[:1].isdigit():
-        phone = "+" + phone.strip()  # ?phone=+852...: an unencoded "+" arrives as a space
-    if phone:
-        try:
-            phone = normalize_phone(phone)
-        except ValueError as exc:
-            raise ValidationFailed(f"phone {exc}", fields={"phone": str(exc)}) from None
-    statuses = _status_filter()
-    filters = LeadQuery(
-        status=tuple(statuses) if statuses else None,
-        need_type=_need_type_filter(),
-        district=request.args.get("district") or None,
-        phone=phone,
-        q=(request.args.get("q") or "").strip()[:100] or None,
-        unassigned=request.args.get("unassigned") in ("1", "true"),
-    )
-    leads, next_cursor = service.list_leads(
-        current_agent(), filters, limit=int_arg("limit", 50), cursor=request.args.get("cursor")
-    )
-    agents = service.agents_by_id({lead.agent_id for lead in leads if lead.agent_id})
-    items = [service.lead_to_dict(lead, agent=agents.get(lead.agent_id or 0)) for lead in leads]
-    return jsonify({"items": items, "next_cursor": next_cursor})
-
-
-def _lead_detail(lead_key: str) -> dict[str, Any]:
-    lead = service.get_visible_lead(current_agent(), lead_key)
-    agents = service.agents_by_id({lead.agent_id} if lead.agent_id else set())
-    data = service.lead_to_dict(lead, agent=agents.get(lead.agent_id or 0))
-    data["events"] = [service.event_to_dict(e) for e in service.lead_events(lead)]
-    return data
-
-
 @bp.get("/<lead_key>")
+@api_doc(
+    "One lead with its event timeline",
+    tags="leads",
+    auth=True,
+    path=LEAD_KEY,
+    responses={200: Lead},
+    errors=(401, 404),
+)
 @require_token()
 def get_lead(lead_key: str) -> Any:
-    return jsonify(_lead_detail(lead_key))
+    return jsonify(lead_detail(lead_key))
 
 
 @bp.post("/<lead_key>/transitions")
+@api_doc(
+    "Move a lead to another stage (docs/leads.md, Lifecycle)",
+    tags="leads",
+    auth=True,
+    path=LEAD_KEY,
+    body=TransitionIn,
+    responses={200: (Lead, "The lead after the change")},
+    errors=(400, 401, 404, 409),
+)
 @require_token()
 def transition(lead_key: str) -> Any:
     body = json_object()
@@ -147,8 +108,4 @@ def transition(lead_key: str) -> Any:
         expected_version=version,
     )
     db.session.commit()
-    return jsonify(_lead_detail(str(lead.id)))
-
-
-# Working on leads (queue and pool views, edits, notes, calls, import, export): same blueprint.
-from app.leads import work_routes  # noqa: E402
+    return jsonify(lead_detail(str(lead.id)))

@@ -7,23 +7,15 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
-import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.functional_validators import BeforeValidator
 
-from app.core.errors import ValidationFailed
+from app.core.phones import normalize_phone
+from app.core.validation import parse
 from app.leads.models import Deal, NeedType
 
 # Control characters break PostgreSQL (NUL) and log lines; newlines and tabs are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ALLOWED_PHONE_TYPES = {
-    phonenumbers.PhoneNumberType.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE,
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    phonenumbers.PhoneNumberType.TOLL_FREE,  # 800
-    phonenumbers.PhoneNumberType.SHARED_COST,  # 400
-    phonenumbers.PhoneNumberType.UAN,
-}
 
 
 def clean_text(value: Any) -> Any:
@@ -31,30 +23,6 @@ def clean_text(value: Any) -> Any:
         value = _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
         return value or None
     return value
-
-
-def normalize_phone(raw: str) -> str:
-    """E.164 form of any number ``phonenumbers`` validates; ValueError with a reason otherwise.
-
-    +86 is the default region: a number without a country code is read as Chinese (13812345678,
-    0731-28881234). A number from elsewhere needs its code (+886 912 345 678, 00852 9123 4567).
-    See docs/parser.md (phones).
-    """
-    text = unicodedata.normalize("NFKC", raw).strip()
-    if len(text) > 40:
-        raise ValueError("is too long to be a phone number")
-    # phonenumbers reads letters as keypad digits (138abcd5678 -> 13822235678); we don't.
-    if any(ch.isalpha() for ch in text):
-        raise ValueError("is not a phone number: it contains letters")
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        raise ValueError("is not a phone number (e.g. 13812345678 or +852 9123 4567)") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("is not a valid phone number (e.g. 13812345678 or +852 9123 4567)")
-    if phonenumbers.number_type(number) not in _ALLOWED_PHONE_TYPES:
-        raise ValueError("must be a mobile or landline number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 Text = Annotated[str | None, BeforeValidator(clean_text)]
@@ -148,49 +116,5 @@ class EnquiryIn(BaseModel):
         return {k: v for k, v in self.model_dump().items() if k not in skip}
 
 
-_FRIENDLY = {
-    "enum": "must be one of: {expected}",
-    "extra_forbidden": "is not a field of this endpoint",
-    "decimal_parsing": "must be a number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "decimal_type": "must be a number",
-    "greater_than": "must be greater than {gt}",
-    "greater_than_equal": "must be {ge} or more",
-    "less_than_equal": "must be at most {le}",
-    "string_too_long": "must be at most {max_length} characters",
-    "string_type": "must be text",
-    "decimal_max_places": "may have at most {decimal_places} decimal places",
-}
-
-
-def validation_error(exc: ValidationError) -> ValidationFailed:
-    """Turn pydantic's errors into our `fields` map, one clear sentence per field."""
-    fields: dict[str, str] = {}
-    general: list[str] = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        template = _FRIENDLY.get(err["type"])
-        ctx = err.get("ctx") or {}
-        if template:
-            try:
-                message = template.format(**ctx)
-            except (KeyError, IndexError):
-                message = err["msg"]
-        else:
-            message = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
-        if loc:
-            fields.setdefault(loc, message)
-        else:
-            general.append(message)
-    summary = "; ".join(general) if general else "some fields are not valid"
-    return ValidationFailed(summary, fields=fields)
-
-
 def parse_enquiry_payload(payload: Any) -> EnquiryIn:
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    try:
-        return EnquiryIn.model_validate(payload)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    return parse(EnquiryIn, payload)

@@ -5,14 +5,12 @@ Functions here `flush()`; the caller commits once.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import functools
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
@@ -33,12 +31,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.accounts.models import Agent, Role
+from app.accounts.models import Agent
+from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import MAX_ROW_ID
-from app.leads import lifecycle
+from app.leads import alerts, lifecycle, scoring
 from app.leads.models import (
     OPEN_SQL,
     OPEN_STATUSES,
@@ -51,13 +50,11 @@ from app.leads.models import (
     NeedType,
     lead_id_from_reference,
 )
+from app.leads.queue import LeadQuery, filtered_leads
 from app.leads.schemas import EnquiryIn
-from app.notifications import service as notifications
-from app.routing import scoring
-from app.routing.worktime import add_working_minutes
-
-if TYPE_CHECKING:
-    from app.leads.queue import LeadQuery
+from app.leads.serialize import lead_to_dict as lead_to_dict  # callers use service.lead_to_dict
+from app.leads.visibility import visible_leads as visible_leads  # and service.visible_leads
+from app.settings.worktime import add_working_minutes
 
 ROUTE_TASK = "tasks.leads.route_lead"
 
@@ -196,7 +193,7 @@ def _after_create(lead: Lead, *, actor: str, agent_id: int | None) -> None:
             "data": {"channel": lead.channel.value, "source": lead.source},
         },
     )
-    notifications.notify_lead_created(lead)
+    alerts.notify_lead_created(lead)
     enqueue_after_commit(ROUTE_TASK, lead.id)
 
 
@@ -245,7 +242,7 @@ def create_leads(
         ],
     )
     for lead in leads:
-        notifications.notify_lead_created(lead)
+        alerts.notify_lead_created(lead)
         enqueue_after_commit(ROUTE_TASK, lead.id)
     return leads
 
@@ -386,7 +383,7 @@ def attach_enquiry(
             "data": _jsonable(data),
         },
     )
-    notifications.notify_duplicate_enquiry(lead, submitted)
+    alerts.notify_duplicate_enquiry(lead, submitted)
     return lead
 
 
@@ -485,21 +482,6 @@ def _jsonable(value: Any) -> Any:
 # --- reading ---------------------------------------------------------------------------
 
 
-def visible_leads(agent: Agent) -> Select[tuple[Lead]]:
-    """Leads `agent` may see: admins all, team leads their team's, agents their own; team
-    leads also see the whole unassigned pool, agents only the part the pool view shows them
-    (their team's and leads no team has yet), so no id, list or claim reveals another
-    team's pool (docs/security.md)."""
-    stmt = select(Lead).where(Lead.merged_into_id.is_(None))
-    if agent.role is Role.ADMIN:
-        return stmt
-    unassigned = Lead.agent_id.is_(None)
-    if agent.role is Role.LEAD and agent.team_id is not None:
-        return stmt.where(or_(Lead.team_id == agent.team_id, Lead.agent_id == agent.id, unassigned))
-    own_pool = and_(unassigned, or_(Lead.team_id.is_(None), Lead.team_id == agent.team_id))
-    return stmt.where(or_(Lead.agent_id == agent.id, own_pool))
-
-
 def get_visible_lead(agent: Agent, lead_key: str | int, *, for_update: bool = False) -> Lead:
     """A lead by id or reference, or 404 (also when it exists but is not `agent`'s)."""
     lead_id = _lead_id(lead_key)
@@ -527,19 +509,15 @@ def _lead_id(key: str | int) -> int | None:
     return lead_id if lead_id is not None and lead_id <= MAX_LEAD_ID else None
 
 
-MAX_PAGE = 200
-
-
 def list_leads(
     agent: Agent, filters: LeadQuery, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Lead], str | None]:
     """Newest first, keyset-paginated on (created_at, id)."""
-    from app.leads.queue import filtered_leads  # the one place filters become SQL
-
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = filtered_leads(agent, filters)
     if cursor:
-        created_at, last_id = decode_cursor(cursor)
+        # The leads list's cursor predates list prefixes: its prefix is empty.
+        created_at, last_id = decode_cursor("", cursor, "time", "id")
         stmt = stmt.where(
             or_(
                 Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < last_id)
@@ -550,28 +528,8 @@ def list_leads(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+        next_cursor = encode_cursor("", rows[-1].created_at, rows[-1].id)
     return rows, next_cursor
-
-
-def encode_cursor(created_at: dt.datetime, lead_id: int) -> str:
-    raw = f"{created_at.isoformat()}|{lead_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, _, lead_id = raw.partition("|")
-        created_at, last_id = dt.datetime.fromisoformat(created), int(lead_id)
-        # A naive time cannot be compared with stored UTC; an id out of range overflows.
-        if created_at.tzinfo is None or not 0 < last_id <= MAX_LEAD_ID:
-            raise ValueError(cursor)
-        return created_at, last_id
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", fields={"cursor": "use next_cursor as given"}
-        ) from None
 
 
 def lead_events(lead: Lead) -> list[LeadEvent]:
@@ -724,50 +682,6 @@ def leads_by_id(ids: list[int]) -> dict[int, Lead]:
 
 # --- serialising -----------------------------------------------------------------------
 
-_PUBLIC_FIELDS = (
-    "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
-    "employees", "timeline", "company", "contact_name", "phone", "wechat_id", "district",
-    "message", *REQUIREMENT_FIELDS,
-)  # fmt: skip
-_UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
-_TIMESTAMPS = (
-    "created_at", "assigned_at", "first_contacted_at", "last_activity_at", "next_follow_up_at",
-    "sla_due_at", "routed_at",
-)  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "value"):
-        return value.value
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if value is not None and type(value).__name__ == "Decimal":
-        return float(value)
-    return value
-
-
-def lead_to_dict(lead: Lead, *, agent: Agent | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": lead.id, "reference": lead.reference}
-    data.update({name: _plain(getattr(lead, name)) for name in _PUBLIC_FIELDS})
-    # The lead JSON uses the intake field names, UTM included (stored in `source`): see
-    # docs/api.md "Field names".
-    data.update({name: (lead.source or {}).get(name) for name in _UTM_FIELDS})
-    data.update(
-        status=lead.status.value,
-        channel=lead.channel.value,
-        source=lead.source,
-        score=lead.score,
-        team_id=lead.team_id,
-        agent=({"id": agent.id, "name": agent.name, "login": agent.login} if agent else None),
-        lost_reason=lead.lost_reason,
-        merged_into_id=lead.merged_into_id,
-        possible_duplicate_of_id=lead.possible_duplicate_of_id,
-        version=lead.version,
-        allowed_transitions=[s.value for s in lifecycle.allowed_transitions(lead.status)],
-    )
-    data.update({name: _plain(getattr(lead, name)) for name in _TIMESTAMPS})
-    return data
-
 
 def event_to_dict(event: LeadEvent) -> dict[str, Any]:
     return {
@@ -815,3 +729,8 @@ def open_demand(bands: Sequence[tuple[str, float | None]]) -> list[dict[str, Any
         {"need_type": n, "district": d, "band": b, "leads": int(c), "area_m2": round(a, 2)}
         for (n, d, b), (c, a) in sorted(totals.items())
     ]
+
+
+def count_team_leads(team_id: int) -> int:
+    """Leads on record (open or closed) that name team `team_id`."""
+    return db.session.scalar(select(func.count()).where(Lead.team_id == team_id)) or 0

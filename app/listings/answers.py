@@ -1,6 +1,7 @@
 """The WeChat bot's answer to "租金多少 / 多少钱一亩 / is there a factory" from the inventory.
 
-Registered with `app.wechat.answers.set_price_lookup` when the app starts: the bot asks the
+Registered with `app.wechat.answers.set_price_lookup` (and the bot's shortlist offer,
+`bot_shortlist`, with `set_shortlist_lookup`) when the app starts: the bot asks the
 listings domain, which reads its own table, and the conversation stays free of SQL. The
 answer counts the published, available listings of the kinds the need can take (in the
 district when one is known) and gives the range of their prices; with none it answers None
@@ -14,6 +15,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.core.db import db
+from app.leads.models import Lead
+from app.listings import service
 from app.listings.matching import ALL_KINDS, KINDS_FOR_NEED
 from app.listings.models import Listing, ListingStatus
 from app.wechat.answers import PriceQuestion
@@ -83,3 +86,10 @@ def price_answer(question: PriceQuestion) -> str | None:
             "phone and an agent will quote you."
         )
     return f"{where_zh}现有 {count} 处合适的载体，价格按具体房源而定。留下电话，专员会给您报价。"
+
+
+def bot_shortlist(lead: Lead) -> tuple[int, str | None]:
+    """How many listings fit `lead`, and the token of a shortlist of its best published ones
+    (None when none is published) for the bot's message (docs/listings.md "The WeChat bot")."""
+    count, shortlist = service.shortlist_for_bot(lead)
+    return count, shortlist.token if shortlist is not None else None

@@ -3,7 +3,7 @@
 The import checks every row first and lists every error (row, column, message); only a file
 without errors is imported, all rows in one transaction. The file is read by the leads'
 reader (`app.leads.bulk.read_sheet`: CSV or XLSX by content, size limits) and cells written by
-its writers with the same spreadsheet formula guard (`safe_cell`).
+the spreadsheet formula guard of every export (`app.core.spreadsheets.safe_cell`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from app.accounts.models import Agent
 from app.core.db import db
 from app.core.errors import ValidationFailed
+from app.core.spreadsheets import safe_cell
 from app.leads import bulk as sheets
 from app.listings import service
 from app.listings.labels import listing_label
@@ -190,7 +191,7 @@ def export_rows(query: service.ListingQuery) -> Iterator[list[Any]]:
     for listing in db.session.scalars(stmt.execution_options(yield_per=500)):
         row = [listing.id, listing_label(listing.status, ListingStatus)]
         row += [_cell(listing, c.field) for c in COLUMNS]
-        yield [sheets.safe_cell(v) for v in row]
+        yield [safe_cell(v) for v in row]
 
 
 def _download(rows: Iterator[list[Any]], fmt: str, name: str) -> Response:

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from app.core.units import m2_to_mu
 from app.listings.models import (
-    M2_PER_MU,
     LandUse,
     ListingDeal,
     ListingEventType,
@@ -86,7 +86,7 @@ def mu(area_m2: Any) -> str:
     """An area in 亩 (1 亩 = 666.67 ㎡), two decimals."""
     if area_m2 is None:
         return "—"
-    return f"{(Decimal(area_m2) / M2_PER_MU).quantize(Decimal('0.01')):,}"
+    return f"{m2_to_mu(area_m2).quantize(Decimal('0.01')):,}"
 
 
 def num(value: Any) -> str:

@@ -19,7 +19,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-M2_PER_MU = 666.67
+from app.core.units import M2_PER_MU
+
 # A listing may be this much smaller than the need's minimum (whole) or its smallest part this
 # much larger than the need's maximum and still be offered, with a warning.
 AREA_TOLERANCE = 0.2
@@ -123,7 +124,7 @@ def _num(value: float) -> str:
 
 
 def _mu(m2: float) -> str:
-    return _num(round(m2 / M2_PER_MU, 1))
+    return _num(round(m2 / float(M2_PER_MU), 1))
 
 
 def norm(text: str | None) -> str:
@@ -446,7 +447,7 @@ def _admission_part(lead: Any, listing: Any, notes: _Notes) -> float | None:
     )  # fmt: skip
     if all(threshold is None for _, threshold, *_rest in thresholds):
         return None
-    mu = taken_area_m2(lead, listing) / M2_PER_MU
+    mu = taken_area_m2(lead, listing) / float(M2_PER_MU)
     scores: list[float] = []
     for lead_field, threshold, zh, en, unit in thresholds:
         if threshold is None:

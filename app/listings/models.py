@@ -15,8 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
 from app.core.types import JSONType, str_enum
-
-M2_PER_MU = Decimal("666.67")
+from app.core.units import m2_to_mu
 
 
 class ListingKind(enum.StrEnum):
@@ -209,7 +208,7 @@ class Listing(Base):
 
     @property
     def area_mu(self) -> Decimal:
-        return (self.area_m2 / M2_PER_MU).quantize(Decimal("0.01"))
+        return m2_to_mu(self.area_m2).quantize(Decimal("0.01"))
 
 
 class ListingEvent(Base):

@@ -24,10 +24,11 @@ from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import ValidationError as CsrfInvalid
 
 from app.accounts.models import Agent, Role
+from app.accounts.pages_auth import csrf, role_required
+from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError, NotFound, ValidationFailed
 from app.core.i18n import current_language
-from app.leads import activity
 from app.leads import service as leads
 from app.leads.models import Lead
 from app.listings import bulk, service
@@ -39,15 +40,10 @@ from app.listings.models import (
     ListingKind,
     ListingStatus,
 )
-from app.web.auth import csrf, role_required
-from app.workspace import present
-from app.workspace.lead_pages import render_lead
-from app.workspace.routes import _helpers as workspace_helpers
 
 bp = Blueprint("listing_pages", __name__, url_prefix="/app", template_folder="templates")
 PageResult = Response | str | tuple[str, int]
 PAGE = 30
-PANEL_TOP = 8
 
 # The fields of the listing form (docs/listings.md "The listing").
 TEXT_FIELDS = ("title", "title_en", "description", "park", "district", "address")
@@ -66,30 +62,29 @@ def me() -> Agent:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    """`listing_label`, `mu`, `num` everywhere; `listing_panel(lead)` for the lead page."""
+    """`listing_label`, `mu`, `num` everywhere."""
     return {
         "listing_label": listing_label,
         "mu": mu,
         "num": num,
         "field_names": FIELD_NAMES,
-        "listing_panel": listing_panel,
     }
-
-
-# The lead page is shown again after a refused panel action: the workspace's helpers too.
-bp.context_processor(workspace_helpers)
 
 
 def failed(exc: AppError) -> None:
     """Flash what went wrong. The listings domain's messages are already in the user's
-    language; a lead the user cannot see gets the workspace's sentence."""
+    language; a lead the user cannot see gets the catalogue's sentence (app/core/messages.py)."""
     db.session.rollback()
-    message = present.explain(exc) if exc.code in LEAD_CODES else exc.message
+    message = (
+        messages.error_text(exc.code, exc.message, exc.status)
+        if exc.code in LEAD_CODES
+        else exc.message
+    )
     fields = [str(v) for v in exc.fields.values() if str(v) != message]
     flash("；".join([message, *fields]) if fields else message, "error")
 
 
-# Errors raised by app.leads (English messages) explained by the workspace's sentences.
+# Errors raised by app.leads (English messages) explained by the catalogue's sentences.
 LEAD_CODES = ("forbidden",)
 
 
@@ -192,7 +187,7 @@ def new_listing() -> PageResult:
         failed(exc)
         return render_template(
             "listings/form.html",
-            **_form_context(values=request.form, errors=present.field_errors(exc)),
+            **_form_context(values=request.form, errors=messages.fields_text(exc.fields)),
         ), exc.status
     flash(_("已创建载体 %(title)s", title=listing.title), "info")
     return redirect(url_for("listing_pages.detail", listing_id=listing.id), 303)
@@ -244,7 +239,7 @@ def _listing_act(
     except AppError as exc:
         failed(exc)
         if refill:
-            errors = present.field_errors(exc)
+            errors = messages.fields_text(exc.fields)
             return render_detail(listing_id, exc.status, values=request.form, errors=errors)
         return render_detail(listing_id, exc.status)
     flash(message, "info")
@@ -388,101 +383,3 @@ def import_listings() -> PageResult:
         db.session.commit()
         flash(_("已导入 %(n)s 个载体", n=report["created"]), "info")
     return render_template("listings/import.html", report=report, columns=bulk.COLUMNS)
-
-
-# --- the 匹配载体 panel of the lead page -----------------------------------------------------
-
-
-def listing_panel(lead: Lead) -> dict[str, Any]:
-    """What the lead page's 匹配载体 panel shows: the best listings with score, reasons and
-    warnings, the listings reserved for the lead, its shortlists and the WeChat window."""
-    matches = service.match_listings_for_lead(lead, limit=PANEL_TOP)
-    reserved = service.reserved_for_lead(lead.id)
-    language = current_language()
-    return {
-        "matches": [(listing, service.match_to_dict(m, language)) for listing, m in matches],
-        "reserved": reserved,
-        "shortlists": service.shortlists_for_lead(lead.id)[:5],
-        "window": activity.wechat_window(lead),
-        "won": lead.status in service.SIGNED_STATUSES,
-    }
-
-
-def _lead_act(lead_id: int, action: Any) -> PageResult:
-    """Run `action(lead)` for a lead the user may see; commit; back to the lead page."""
-    try:
-        lead = _visible_lead(lead_id, for_update=True)
-        message = action(lead)
-        db.session.commit()
-    except AppError as exc:
-        failed(exc)
-        try:
-            lead = _visible_lead(lead_id)
-        except AppError as missing:
-            return render_template("error.html", status=404, message=missing.message), 404
-        return render_lead(lead, exc.status)
-    flash(message, "info")
-    return redirect(url_for("workspace.lead", lead_id=lead_id) + "#listings", 303)
-
-
-@bp.post("/leads/<int:lead_id>/listings/reserve")
-@role_required()
-def reserve(lead_id: int) -> PageResult:
-    def action(lead: Lead) -> str:
-        raw = (request.form.get("listing_id") or "").strip()
-        if not raw.isdigit():
-            raise ValidationFailed(_("请选择载体"), fields={"listing_id": _("必填")})
-        service.reserve_for_lead(raw, lead, by=me(), reason=request.form.get("reason"))
-        return _("已为该线索预留载体")
-
-    return _lead_act(lead_id, action)
-
-
-@bp.post("/leads/<int:lead_id>/listings/close")
-@role_required()
-def close_deal(lead_id: int) -> PageResult:
-    """The lead has signed: its reserved listing is let or sold to it."""
-
-    def action(lead: Lead) -> str:
-        raw = (request.form.get("listing_id") or "").strip()
-        to = request.form.get("to") or ""
-        if not raw.isdigit():
-            raise ValidationFailed(_("请选择载体"), fields={"listing_id": _("必填")})
-        listing = service.get_listing(raw, for_update=True)
-        if listing.reserved_for_lead_id != lead.id:
-            service.require_manager(me(), listing)
-        service.mark_let_or_sold(listing, to, by=me(), lead=lead)
-        return _("载体已标记为 %(status)s", status=listing_label(listing.status))
-
-    return _lead_act(lead_id, action)
-
-
-@bp.post("/leads/<int:lead_id>/listings/shortlist")
-@role_required()
-def shortlist(lead_id: int) -> PageResult:
-    """Make a shortlist of the ticked listings; with `send`, deliver it as a news card."""
-
-    def action(lead: Lead) -> str:
-        made = service.create_shortlist(lead, request.form.getlist("listing_ids"), by=me())
-        link = url_for("listing_public.shortlist", token=made.token, _external=True)
-        if request.form.get("send"):
-            sent = service.send_shortlist(lead, made, link, by=me())
-            if sent:
-                return _("推荐清单已进入微信发送队列")
-            return _(
-                "客户不在微信48小时服务窗口内，无法发送微信消息，请复制链接通过其他渠道发送：%(link)s",
-                link=link,
-            )
-        return _("已生成推荐清单链接：%(link)s", link=link)
-
-    return _lead_act(lead_id, action)
-
-
-@bp.post("/leads/<int:lead_id>/listings/shortlist/<int:shortlist_id>/revoke")
-@role_required()
-def revoke(lead_id: int, shortlist_id: int) -> PageResult:
-    def action(lead: Lead) -> str:
-        service.revoke_shortlist(shortlist_id, lead, by=me())
-        return _("推荐清单链接已作废")
-
-    return _lead_act(lead_id, action)

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError, NotFound, ValidationFailed
 from app.core.limiter import intake_limit
@@ -23,7 +24,6 @@ from app.leads.models import Channel
 from app.leads.schemas import parse_enquiry_payload
 from app.listings import service
 from app.listings.models import Listing, ListingKind, ListingStatus, Shortlist
-from app.workspace.present import field_message
 
 bp = Blueprint("listing_public", __name__, template_folder="templates")
 PAGE = 20
@@ -169,7 +169,7 @@ def interest(listing_id: int) -> tuple[str, int]:
             raise ValidationFailed(_("请填写手机号"), fields={"phone": _("请填写手机号")})
         enquiry = parse_enquiry_payload({k: v for k, v in payload.items() if v is not None})
     except ValidationFailed as exc:
-        errors = {name: field_message(message) for name, message in exc.fields.items()}
+        errors = messages.fields_text(exc.fields)
         return _render_listing(found, status=400, errors=errors)
     leads.submit_enquiry(
         enquiry, channel=Channel.WEB_FORM, source={"form": "listing", "listing_id": found.id}

@@ -15,24 +15,31 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from app.accounts.auth import current_agent, require_token
 from app.accounts.models import Role
+from app.core.apidoc import Page, api_doc
 from app.core.db import db
 from app.core.errors import NotFound, ValidationFailed
-from app.core.http import int_arg, json_object
+from app.core.http import bool_arg, int_arg, json_object
 from app.core.i18n import current_language
-from app.core.openapi import (
-    add_paths,
-    error_responses,
-    json_body,
-    json_response,
-    page_of,
-    path_param,
-    query_param,
-)
 from app.leads import service as leads
 from app.leads.models import Lead
+from app.leads.shapes import LEAD_KEY
 from app.listings import service
 from app.listings.models import ListingKind, ListingStatus
 from app.listings.schemas import ListingIn
+from app.listings.shapes import (
+    LISTING_ID,
+    LeadMatches,
+    Listing,
+    ListingMatches,
+    ListingPatch,
+    ListingPhoto,
+    ListingQuery,
+    MatchQuery,
+    PhotoLink,
+    PhotoUpload,
+    ReserveIn,
+    StatusIn,
+)
 
 bp = Blueprint("listings_api", __name__)
 files = Blueprint("listing_photos", __name__)
@@ -75,14 +82,9 @@ def _statuses() -> tuple[ListingStatus, ...] | None:
 
 
 def _published() -> bool | None:
-    raw = (request.args.get("published") or "").strip().lower()
-    if raw in ("", "any"):
+    if (request.args.get("published") or "").strip().lower() == "any":
         return None
-    if raw in ("1", "true", "yes"):
-        return True
-    if raw in ("0", "false", "no"):
-        return False
-    raise ValidationFailed(_("部分字段不正确"), fields={"published": "true, false"})
+    return bool_arg("published")
 
 
 def _version(body: dict[str, Any], *, required: bool) -> int | None:
@@ -113,6 +115,14 @@ def _detail(listing_id: int) -> dict[str, Any]:
 
 
 @bp.get("/api/listings")
+@api_doc(
+    "Listings, newest first",
+    tags="listings",
+    auth=True,
+    query=ListingQuery,
+    responses={200: (Page[Listing], "A page of listings")},
+    errors=(400, 401),
+)
 @require_token()
 def list_listings() -> Any:
     filters = service.ListingQuery(
@@ -132,6 +142,14 @@ def list_listings() -> Any:
 
 
 @bp.post("/api/listings")
+@api_doc(
+    "Add a listing (team lead or admin); its best open leads' agents are told",
+    tags="listings",
+    auth=True,
+    body=ListingIn,
+    responses={201: Listing},
+    errors=(400, 401, 403, 415),
+)
 @require_token(Role.LEAD, Role.ADMIN)
 def create_listing() -> tuple[Any, int]:
     body = json_object()
@@ -141,12 +159,29 @@ def create_listing() -> tuple[Any, int]:
 
 
 @bp.get("/api/listings/<listing_id>")
+@api_doc(
+    "One listing with photos and history",
+    tags="listings",
+    auth=True,
+    path=LISTING_ID,
+    responses={200: Listing},
+    errors=(401, 404),
+)
 @require_token()
 def get_listing(listing_id: str) -> Any:
     return jsonify(_detail(service.get_listing(listing_id).id))
 
 
 @bp.patch("/api/listings/<listing_id>")
+@api_doc(
+    ("Change a listing's fields (validated with its other values); a stale version answers 409"),
+    tags="listings",
+    auth=True,
+    path=LISTING_ID,
+    body=ListingPatch,
+    responses={200: Listing},
+    errors=(400, 401, 403, 404, 409),
+)
 @require_token()
 def edit_listing(listing_id: str) -> Any:
     body = json_object()
@@ -162,6 +197,16 @@ def edit_listing(listing_id: str) -> Any:
 
 
 @bp.post("/api/listings/<listing_id>/status")
+@api_doc(
+    "Change the status (available, reserved, let, sold, withdrawn); recorded with who, why "
+    "and which lead",
+    tags="listings",
+    auth=True,
+    path=LISTING_ID,
+    body=StatusIn,
+    responses={200: Listing},
+    errors=(400, 401, 403, 404, 409),
+)
 @require_token()
 def change_status(listing_id: str) -> Any:
     """Any status change; `reserved` takes `lead_id`, `let`/`sold` an optional one."""
@@ -198,6 +243,15 @@ def _agent_of_lead(agent: Any, lead: Lead | None, listing: Any) -> bool:
 
 
 @bp.post("/api/listings/<listing_id>/reserve")
+@api_doc(
+    ("Reserve the listing for a lead you can see; of two at once one wins, the other gets 409"),
+    tags="listings",
+    auth=True,
+    path=LISTING_ID,
+    body=ReserveIn,
+    responses={200: Listing},
+    errors=(400, 401, 404, 409),
+)
 @require_token()
 def reserve(listing_id: str) -> Any:
     """Hold the listing for a lead; of two at once, one wins and the other gets 409."""
@@ -217,6 +271,16 @@ def reserve(listing_id: str) -> Any:
 
 
 @bp.post("/api/listings/<listing_id>/photos")
+@api_doc(
+    "Add a photo: multipart `file` (JPEG, PNG or WebP by content; 413 over "
+    "LISTINGS_PHOTO_MAX_BYTES) and `caption`, or JSON {url, caption}",
+    tags="listings",
+    auth=True,
+    path=LISTING_ID,
+    body_media={"multipart/form-data": PhotoUpload, "application/json": PhotoLink},
+    responses={201: ListingPhoto},
+    errors=(400, 401, 403, 404, 413, 415),
+)
 @require_token()
 def add_photo(listing_id: str) -> tuple[Any, int]:
     """multipart/form-data with `file` (and `caption`), or JSON {"url", "caption"}."""
@@ -246,6 +310,14 @@ def add_photo(listing_id: str) -> tuple[Any, int]:
 
 
 @bp.delete("/api/listings/<listing_id>/photos/<int:photo_id>")
+@api_doc(
+    "Remove a photo",
+    tags="listings",
+    auth=True,
+    path=LISTING_ID,
+    responses={200: Listing},
+    errors=(401, 403, 404),
+)
 @require_token()
 def remove_photo(listing_id: str, photo_id: int) -> Any:
     listing = service.get_listing(listing_id, for_update=True)
@@ -256,6 +328,15 @@ def remove_photo(listing_id: str, photo_id: int) -> Any:
 
 
 @bp.get("/api/listings/<listing_id>/matches")
+@api_doc(
+    "The open leads this listing fits best (that you can see), best first",
+    tags="listings",
+    auth=True,
+    path=LISTING_ID,
+    query=MatchQuery,
+    responses={200: LeadMatches},
+    errors=(400, 401, 404),
+)
 @require_token()
 def listing_matches(listing_id: str) -> Any:
     """The open leads this listing fits best (of those the agent may see)."""
@@ -276,6 +357,15 @@ def listing_matches(listing_id: str) -> Any:
 
 
 @bp.get("/api/leads/<lead_key>/matches")
+@api_doc(
+    ("The available listings that fit this lead best, best first; excluded listings absent"),
+    tags="listings",
+    auth=True,
+    path=LEAD_KEY,
+    query=MatchQuery,
+    responses={200: ListingMatches},
+    errors=(400, 401, 404),
+)
 @require_token()
 def lead_matches(lead_key: str) -> Any:
     """The available listings that fit this lead best, best first."""
@@ -311,258 +401,3 @@ def photo_file(name: str) -> Response:
     response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- OpenAPI ---------------------------------------------------------------------------------
-
-
-def _describe() -> None:
-    schema = ListingIn.model_json_schema(ref_template="#/components/schemas/{model}")
-    defs = schema.pop("$defs", {})
-    listing_ref = {"$ref": "#/components/schemas/Listing"}
-    bearer = [{"bearer": []}]
-    listing_id = path_param("listing_id", {"type": "integer"})
-    lead_key = path_param("lead_key", {"type": "string"}, "Lead id or reference (PL-20261124-0007)")
-
-    def op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {
-            "summary": summary,
-            "tags": ["listings"],
-            "security": bearer,
-            "responses": responses,
-            **extra,
-        }
-
-    def matches(item_key: str, item: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "required": ["items"],
-            "properties": {
-                "items": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": [item_key, "score", "reasons", "warnings"],
-                        "properties": {
-                            item_key: item,
-                            "score": {"type": "integer", "minimum": 0, "maximum": 100},
-                            "reasons": {"type": "array", "items": {"type": "string"}},
-                            "warnings": {"type": "array", "items": {"type": "string"}},
-                        },
-                    },
-                }
-            },
-        }
-
-    status_body = {
-        "to": {"type": "string", "enum": [s.value for s in ListingStatus]},
-        "reason": {"type": "string", "maxLength": 500},
-        "lead_id": {
-            "type": ["integer", "string"],
-            "description": "reserved: required; let/sold: the signed lead (default: reserved)",
-        },
-        "version": {"type": "integer", "description": "Optimistic lock"},
-    }
-    listing_props = {k: v for k, v in schema["properties"].items()}
-    add_paths(
-        {
-            "/api/listings": {
-                "get": op(
-                    "Listings, newest first",
-                    {
-                        "200": json_response(page_of(listing_ref), "A page of listings"),
-                        **error_responses(400, 401),
-                    },
-                    parameters=[
-                        query_param(
-                            "kind", {"type": "string", "enum": [k.value for k in ListingKind]}
-                        ),
-                        query_param("district", {"type": "string"}),
-                        query_param("status", {"type": "string"}, "Comma-separated statuses"),
-                        query_param("q", {"type": "string"}, "Search title, park, address"),
-                        query_param("published", {"type": "boolean"}),
-                        query_param("agent_id", {"type": "integer"}),
-                        query_param("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
-                        query_param("cursor", {"type": "string"}),
-                    ],
-                ),
-                "post": op(
-                    "Add a listing (team lead or admin); its best open leads' agents are told",
-                    {
-                        "201": json_response(listing_ref, "The listing"),
-                        **error_responses(400, 401, 403, 415),
-                    },
-                    requestBody={
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ListingIn"}
-                            }
-                        },
-                    },
-                ),
-            },
-            "/api/listings/{listing_id}": {
-                "get": op(
-                    "One listing with photos and history",
-                    {"200": json_response(listing_ref, "The listing"), **error_responses(401, 404)},
-                    parameters=[listing_id],
-                ),
-                "patch": op(
-                    "Change a listing's fields (validated with its other values); a stale "
-                    "version answers 409",
-                    {
-                        "200": json_response(listing_ref, "The listing"),
-                        **error_responses(400, 401, 403, 404, 409),
-                    },
-                    parameters=[listing_id],
-                    requestBody=json_body(
-                        {**listing_props, "version": {"type": "integer"}}, required=["version"]
-                    ),
-                ),
-            },
-            "/api/listings/{listing_id}/status": {
-                "post": op(
-                    "Change the status (available, reserved, let, sold, withdrawn); "
-                    "recorded with who, why and which lead",
-                    {
-                        "200": json_response(listing_ref, "The listing"),
-                        **error_responses(400, 401, 403, 404, 409),
-                    },
-                    parameters=[listing_id],
-                    requestBody=json_body(status_body, required=["to"]),
-                ),
-            },
-            "/api/listings/{listing_id}/reserve": {
-                "post": op(
-                    "Reserve the listing for a lead you can see; of two at once one wins, "
-                    "the other gets 409",
-                    {
-                        "200": json_response(listing_ref, "The listing"),
-                        **error_responses(400, 401, 404, 409),
-                    },
-                    parameters=[listing_id],
-                    requestBody=json_body(
-                        {k: status_body[k] for k in ("lead_id", "reason", "version")},
-                        required=["lead_id"],
-                    ),
-                ),
-            },
-            "/api/listings/{listing_id}/photos": {
-                "post": op(
-                    "Add a photo: multipart `file` (JPEG, PNG or WebP by content; 413 over "
-                    "LISTINGS_PHOTO_MAX_BYTES) and `caption`, or JSON {url, caption}",
-                    {
-                        "201": json_response(
-                            {"$ref": "#/components/schemas/ListingPhoto"}, "Photo"
-                        ),
-                        **error_responses(400, 401, 403, 404, 413, 415),
-                    },
-                    parameters=[listing_id],
-                    requestBody={
-                        "required": True,
-                        "content": {
-                            "multipart/form-data": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["file"],
-                                    "properties": {
-                                        "file": {"type": "string", "format": "binary"},
-                                        "caption": {"type": "string"},
-                                    },
-                                }
-                            },
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["url"],
-                                    "properties": {
-                                        "url": {"type": "string", "format": "uri"},
-                                        "caption": {"type": "string"},
-                                    },
-                                }
-                            },
-                        },
-                    },
-                ),
-            },
-            "/api/listings/{listing_id}/photos/{photo_id}": {
-                "delete": op(
-                    "Remove a photo",
-                    {
-                        "200": json_response(listing_ref, "The listing"),
-                        **error_responses(401, 403, 404),
-                    },
-                    parameters=[
-                        listing_id,
-                        path_param("photo_id", {"type": "integer"}),
-                    ],
-                ),
-            },
-            "/api/listings/{listing_id}/matches": {
-                "get": op(
-                    "The open leads this listing fits best (that you can see), best first",
-                    {
-                        "200": json_response(
-                            matches("lead", {"$ref": "#/components/schemas/Lead"}), "Matches"
-                        ),
-                        **error_responses(400, 401, 404),
-                    },
-                    parameters=[
-                        listing_id,
-                        query_param("limit", {"type": "integer", "maximum": 50}),
-                    ],
-                ),
-            },
-            "/api/leads/{lead_key}/matches": {
-                "get": op(
-                    "The available listings that fit this lead best, best first; excluded "
-                    "listings absent",
-                    {
-                        "200": json_response(matches("listing", listing_ref), "Matches"),
-                        **error_responses(400, 401, 404),
-                    },
-                    parameters=[lead_key, query_param("limit", {"type": "integer", "maximum": 50})],
-                ),
-            },
-        },
-        {
-            **defs,
-            "ListingIn": schema,
-            "Listing": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    **listing_props,
-                    "status": {"type": "string", "enum": [s.value for s in ListingStatus]},
-                    "area_mu": {"type": "number"},
-                    "reserved_for_lead_id": {"type": ["integer", "null"]},
-                    "closed_with_lead_id": {"type": ["integer", "null"]},
-                    "version": {"type": "integer"},
-                    "allowed_transitions": {"type": "array", "items": {"type": "string"}},
-                    "photos": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/ListingPhoto"},
-                    },
-                    "events": {"type": "array", "items": {"type": "object"}},
-                    "created_at": {"type": "string", "format": "date-time"},
-                    "updated_at": {"type": "string", "format": "date-time"},
-                },
-            },
-            "ListingPhoto": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "url": {"type": "string"},
-                    "uploaded": {"type": "boolean"},
-                    "content_type": {"type": ["string", "null"]},
-                    "size_bytes": {"type": ["integer", "null"]},
-                    "caption": {"type": ["string", "null"]},
-                    "position": {"type": "integer"},
-                },
-            },
-        },
-    )
-
-
-_describe()

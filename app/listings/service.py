@@ -24,14 +24,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, Select, and_, bindparam, case, func, not_, or_, select
 
+from app.accounts.alerts import notify_agent
 from app.accounts.models import Agent, Role
-from app.core.cursors import decode_id_cursor, encode_id_cursor
+from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
 from app.core.db import db, plain_columns, union_of, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.http import MAX_ROW_ID
 from app.leads import activity
 from app.leads import service as leads
+from app.leads.alerts import queue_prospect_news
 from app.leads.models import Lead, LeadStatus
 from app.listings import matching
 from app.listings.models import (
@@ -44,10 +46,8 @@ from app.listings.models import (
     Shortlist,
 )
 from app.listings.schemas import ListingIn, parse_listing, parse_photo_url
-from app.notifications import service as notifications
 
 NOTIFY_TASK = "tasks.listings.notify_matching_leads"
-MAX_PAGE = 200
 MAX_MATCHES = 50
 
 # --- the lifecycle (docs/listings.md "Status") ---------------------------------------------
@@ -131,7 +131,7 @@ def list_listings(
     filters: ListingQuery, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Listing], str | None]:
     """Newest first, keyset-paginated on id; returns (listings, next_cursor)."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = filtered_listings(filters)
     if cursor:
         stmt = stmt.where(Listing.id < decode_id_cursor("l", cursor))
@@ -776,9 +776,7 @@ def notify_matching_leads(listing_id: int) -> int:
         agent = db.session.get(Agent, lead.agent_id)
         if agent is None or not agent.active:
             continue
-        from app.notifications import service as notifications
-
-        notifications.notify_agent(
+        notify_agent(
             agent,
             kind="listing_match",
             cause=f"listing_match:{listing.id}:{lead.id}",
@@ -1082,9 +1080,7 @@ def send_shortlist(
         photos = listing_photos([first[0].id]).get(first[0].id, []) if first else []
         image = urljoin(link, photo_url(photos[0])) if photos else None
     article = shortlist_article(shortlist, link, image)
-    notifications.queue_prospect_news(
-        lead, article, cause=f"shortlist:{shortlist.id}", agent_id=by.id
-    )
+    queue_prospect_news(lead, article, cause=f"shortlist:{shortlist.id}", agent_id=by.id)
     leads.record_listing_activity(
         lead,
         "shortlist_sent",

@@ -1,5 +1,9 @@
-"""Sending the notification outbox, the causes that fill it, and its admin view
-(docs/notifications.md).
+"""Sending the notification outbox, and its admin view (docs/notifications.md).
+
+The outbox knows no domain: the rooms queue rows with plain data (`queue_notification`,
+`queue_webhook`) and hear back through `app.notifications.signals`. The messages themselves
+live with their rooms: the agent's channel choice and fallback in `app.accounts.alerts`, the
+messages about leads in `app.leads.alerts`.
 
 Delivery (`deliver`), one row at a time:
 
@@ -34,37 +38,29 @@ import enum
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, bindparam, case, or_, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.accounts.models import Agent, AlertChannel, AlertEvent
-from app.core.cursors import decode_id_cursor, encode_id_cursor
+from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
 from app.core.db import db, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound
-from app.core.logging import mask_phones
-from app.leads.models import EventType, Lead, LeadEvent
-from app.notifications import channels
+from app.notifications import channels, signals
 from app.notifications.channels import (
     AnswerUnknown,
     DeliveryError,
     PermanentError,
     RetryableError,
 )
-from app.notifications.channels.sms import template_setting as sms_template_setting
-from app.notifications.channels.wechat import template_setting
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.notifications.outbox import SEND_TASK, queue_notification
-from app.web.labels import label
 
 log = logging.getLogger(__name__)
 
@@ -168,9 +164,10 @@ def deliver(notification_id: int) -> Delivery:
     return _sent(notification, attempt, result.remote_id)
 
 
-# A WeChat customer-service send counts against the prospect's 48-hour window in the
-# delivery's own transaction (app.wechat.client), so those rows go through `deliver` one at a
-# time; every other channel's sender writes nothing and its rows can be delivered in batches.
+# A customer-service message's sender (registered by the WeChat room) counts it against the
+# prospect's 48-hour window in the delivery's own transaction, so those rows go through
+# `deliver` one at a time; the other senders write nothing and their rows can be delivered in
+# batches.
 _ONE_AT_A_TIME = (NotificationChannel.WECHAT_CS,)
 
 
@@ -186,8 +183,8 @@ def deliver_many(notification_ids: Sequence[int]) -> BatchDelivery:
     """`deliver` for many rows at once, with the same claim, lease and fence: one UPDATE
     claims every claimable row and commits; the rows are sent one after the other through
     `channels.batch()` (one SMTP connection for the batch's e-mails); the sent ones are
-    recorded in one UPDATE fenced on each row's attempt, with their lead events, and one
-    commit. A row that failed, is dead, skipped or unknown is recorded on its own as in
+    recorded in one UPDATE fenced on each row's attempt, announced (`signals.sent`) and
+    committed once. A row that failed, is dead, skipped or unknown is recorded on its own as in
     `deliver`; rows not claimed here (a customer-service message, or one already sent, busy
     or abandoned) go through `deliver`. One row's failure changes nothing for the others.
 
@@ -278,8 +275,9 @@ def _claim_many(
 
 
 def _sent_many(sent: Sequence[tuple[Notification, int, str | None]]) -> list[Delivery]:
-    """Record rows sent in a batch: one UPDATE fenced on (id, attempt) as `_finish` is, a lead
-    event for each row recorded, one commit. A row a newer attempt took over is superseded."""
+    """Record rows sent in a batch: one UPDATE fenced on (id, attempt) as `_finish` is,
+    `signals.sent` for each row recorded, one commit. A row a newer attempt took over is
+    superseded."""
     now = utcnow()
     remote_ids = {n.id: remote_id for n, _, remote_id in sent if remote_id is not None}
     stmt = (
@@ -299,8 +297,8 @@ def _sent_many(sent: Sequence[tuple[Notification, int, str | None]]) -> list[Del
     )
     recorded = set(db.session.scalars(stmt))
     for notification, attempt, _ in sent:
-        if notification.id in recorded and notification.lead_id is not None:
-            db.session.add(_notification_event(notification, attempt, now))
+        if notification.id in recorded:
+            signals.sent.send(notification, attempt=attempt, at=now)
     db.session.commit()
     deliveries = []
     for notification, attempt, _ in sent:
@@ -369,8 +367,8 @@ def _claim(
 
 def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -> None:
     """A row whose last allowed attempt lost its worker (crash, kill, time limit) is dead;
-    without this a message that kills the worker would be handed out for ever. The agent's
-    next channel, if any, is queued as for any dead alert."""
+    without this a message that kills the worker would be handed out for ever. Announced as
+    given up, as any dead row is (an agent's alert then goes to their next channel)."""
     buried = db.session.execute(
         update(Notification)
         .where(
@@ -389,7 +387,7 @@ def _bury_abandoned(notification_id: int, now: dt.datetime, max_attempts: int) -
     if buried.rowcount == 1:  # type: ignore[attr-defined]
         notification = db.session.get(Notification, notification_id, populate_existing=True)
         if notification is not None:
-            _fall_back(notification)
+            signals.given_up.send(notification)
 
 
 def _finish(notification: Notification, attempt: int, **values: Any) -> bool:
@@ -420,28 +418,12 @@ def _sent(notification: Notification, attempt: int, remote_id: str | None = None
     if not _finish(notification, attempt, **sent):
         db.session.commit()
         return Delivery(notification.id, Outcome.SUPERSEDED)
-    if notification.lead_id is not None:
-        db.session.add(_notification_event(notification, attempt, now))
+    signals.sent.send(notification, attempt=attempt, at=now)
     db.session.commit()
     log.info(
         "notification %s sent (%s, attempt %s)", notification.id, notification.channel, attempt
     )
     return Delivery(notification.id, Outcome.SENT)
-
-
-def _notification_event(notification: Notification, attempt: int, now: dt.datetime) -> LeadEvent:
-    return LeadEvent(
-        lead_id=notification.lead_id,
-        type=EventType.NOTIFICATION,
-        actor="system",
-        created_at=now,
-        data={
-            "notification_id": notification.id,
-            "channel": notification.channel.value,
-            "kind": notification.kind,
-            "attempts": attempt,
-        },
-    )
 
 
 def record_template_receipt(msgid: str, status: str, at: dt.datetime) -> Notification | None:
@@ -507,7 +489,7 @@ def _dead(notification: Notification, attempt: int, error: str) -> Delivery:
         notification, attempt, status=Status.DEAD, last_error=_clip(error), next_attempt_at=None
     )
     if recorded:
-        _fall_back(notification)
+        signals.given_up.send(notification)
     db.session.commit()
     if not recorded:
         return Delivery(notification.id, Outcome.SUPERSEDED, error=error)
@@ -534,8 +516,11 @@ def _unknown(notification: Notification, attempt: int, error: str) -> Delivery:
 
 def _skipped(notification: Notification, attempt: int, reason: str) -> Delivery:
     told = ""
-    if notification.channel is NotificationChannel.WECHAT_CS:
-        fallbacks = _tell_agent_prospect_unreachable(notification, reason)
+    # A receiver that tells someone instead (the agent, for a prospect's message) answers
+    # with what it queued; receivers with nothing to do for this row answer None.
+    answers = [queued for _, queued in signals.skipped.send(notification, reason=reason)]
+    if any(queued is not None for queued in answers):
+        fallbacks = [n for queued in answers for n in (queued or ())]
         told = (
             "; agent told by " + ", ".join(sorted({n.channel.value for n in fallbacks}))
             if fallbacks
@@ -551,7 +536,7 @@ def _skipped(notification: Notification, attempt: int, reason: str) -> Delivery:
     if not recorded:
         db.session.rollback()  # the newer attempt decides, and tells the agent if need be
         return Delivery(notification.id, Outcome.SUPERSEDED)
-    _fall_back(notification)
+    signals.given_up.send(notification)
     db.session.commit()
     log.info("notification %s skipped: %s%s", notification.id, reason, told)
     return Delivery(notification.id, Outcome.SKIPPED, error=reason)
@@ -615,175 +600,7 @@ def sweep_batch(grace: dt.timedelta, limit: int) -> list[int]:
     return ids
 
 
-# --- causes: called in the transaction of the change that causes them ------------------------
-
-
-def notify_lead_assigned(lead: Lead, agent: Agent) -> list[Notification]:
-    """Tell `agent` about a lead just assigned to them; webhook `lead.assigned`."""
-    assigned_at = lead.assigned_at or utcnow()
-    cause = f"lead_assigned:{lead.id}:{agent.id}:{assigned_at.isoformat()}"
-    due = f"请在 {_local(lead.sla_due_at)} 前联系客户。" if lead.sla_due_at else "请尽快联系客户。"
-    queued = notify_agent(
-        agent,
-        kind="lead_assigned",
-        cause=cause,
-        template="lead_assigned",
-        title=f"新线索 {lead.reference} 已分配给您",
-        lines=[
-            ("编号", lead.reference),
-            ("客户", _customer(lead)),
-            ("需求", _need_summary(lead)),
-            ("分配时间", _local(assigned_at)),
-        ],
-        remark=due,
-        lead_id=lead.id,
-        sms_params=[lead.reference, _local(lead.sla_due_at) if lead.sla_due_at else "尽快"],
-    )
-    if _webhooks_on():
-        queued.append(
-            queue_webhook(
-                "lead.assigned",
-                cause=cause,
-                data=_lead_data(lead, agent),
-                occurred_at=assigned_at,
-                lead_id=lead.id,
-                agent_id=agent.id,
-            )
-        )
-    return queued
-
-
-def notify_lead_created(lead: Lead) -> Notification | None:
-    """Webhook `lead.created` (when a webhook is configured)."""
-    if not _webhooks_on():
-        return None
-    return queue_webhook(
-        "lead.created",
-        cause=f"lead_created:{lead.id}",
-        data=_lead_data(lead, None),
-        lead_id=lead.id,
-        occurred_at=lead.created_at,
-    )
-
-
-def notify_duplicate_enquiry(
-    lead: Lead, submitted: dict[str, Any] | None = None
-) -> list[Notification]:
-    """Tell the lead's agent that its prospect enquired again
-    (docs/leads.md "Intake and dedupe")."""
-    if lead.agent_id is None:
-        return []  # in the pool: whoever claims it sees the enquiry on the timeline
-    agent = db.session.get(Agent, lead.agent_id)
-    if agent is None:
-        return []
-    at = lead.last_activity_at or utcnow()
-    message = str((submitted or {}).get("message") or "").strip()
-    lines = [("编号", lead.reference), ("客户", _customer(lead)), ("时间", _local(at))]
-    if message:
-        lines.append(("留言", _shorten(message, 60)))
-    return notify_agent(
-        agent,
-        kind="duplicate_enquiry",
-        cause=f"duplicate_enquiry:{lead.id}:{at.isoformat()}",
-        template="notice",
-        title=f"您跟进的客户再次提交了需求（{lead.reference}）",
-        lines=lines,
-        remark="已并入原线索，请及时跟进。",
-        lead_id=lead.id,
-    )
-
-
-def queue_prospect_message(
-    lead: Lead, text: str, *, cause: str, agent_id: int | None = None
-) -> Notification | None:
-    """A WeChat customer-service message to the lead's prospect. Sent only inside WeChat's
-    48-hour window and its 5-message quota; otherwise the row ends `skipped` and the agent
-    is told instead."""
-    return _queue_prospect(lead, {"text": text}, cause=cause, agent_id=agent_id)
-
-
-def _queue_prospect(
-    lead: Lead, payload: dict[str, Any], *, cause: str, agent_id: int | None
-) -> Notification | None:
-    if not lead.wechat_openid:
-        return None
-    return queue_notification(
-        channel=NotificationChannel.WECHAT_CS,
-        kind="prospect_message",
-        recipient=lead.wechat_openid,
-        idempotency_key=f"{cause}:wechat_cs",
-        payload=payload,
-        lead_id=lead.id,
-        agent_id=agent_id if agent_id is not None else lead.agent_id,
-    )
-
-
-# The agent's channels (AlertChannel) as outbox channels.
-ALERT_CHANNELS = {c.value: NotificationChannel(c.value) for c in AlertChannel}
-# Without a choice of their own an agent hears on every configured channel of these at once.
-DEFAULT_CHANNELS = (NotificationChannel.WECHAT_TEMPLATE, NotificationChannel.EMAIL)
-_MOBILE = re.compile(r"^\+861\d{10}$")
-
-
-EVENT_KINDS = frozenset(e.value for e in AlertEvent)
-
-
-def alerts_wanted(agent: Agent, kind: str) -> bool:
-    """Whether `agent` wants alerts of this kind (only AlertEvent kinds can be switched off)."""
-    return kind not in EVENT_KINDS or (agent.notify_events or {}).get(kind) is not False
-
-
-def notify_agent(
-    agent: Agent,
-    *,
-    kind: str,
-    cause: str,
-    template: str,
-    title: str,
-    lines: Sequence[tuple[str, str]],
-    remark: str = "",
-    lead_id: int | None = None,
-    sms_params: Sequence[str] | None = None,
-) -> list[Notification]:
-    """Queue a message to an agent (docs/notifications.md).
-
-    An agent who chose channels (`notify_channels`) hears on the first of them that can
-    reach them; when that one fails for good (dead, or skipped), the next is queued, and so
-    on. An agent who did not choose hears on every configured default channel at once: a
-    WeChat template message (their openid, WECHAT_APP_ID and WECHAT_TEMPLATE_<template> set)
-    and an e-mail (their address and SMTP_HOST set). Kinds the agent switched off
-    (`notify_events`) queue nothing. `lines` are (label, value) pairs, which fill the
-    template's keyword1..N in order; `sms_params` fill an SMS template (default: the title).
-    """
-    if not alerts_wanted(agent, kind):
-        return []
-    alert = {
-        "kind": kind,
-        "cause": cause,
-        "template": template.lower(),
-        "title": title,
-        "lines": [[label, value] for label, value in lines],
-        "remark": remark,
-        "sms_params": list(sms_params) if sms_params else [_sms_text(title)],
-    }
-    if agent.notify_channels is None:
-        chain = [c for c in DEFAULT_CHANNELS if _reachable(agent, c, alert)]
-        return [_queue_alert(agent, c, alert, [], lead_id) for c in chain]
-    chain = _chain(agent, agent.notify_channels, alert)
-    if not chain:
-        log.warning("agent %s: none of their alert channels can reach them (%s)", agent.id, kind)
-        return []
-    return [_queue_alert(agent, chain[0], alert, chain[1:], lead_id)]
-
-
-def _chain(agent: Agent, names: Sequence[str], alert: dict[str, Any]) -> list[NotificationChannel]:
-    channels_ = [ALERT_CHANNELS[n] for n in names if n in ALERT_CHANNELS]
-    return [c for c in channels_ if _reachable(agent, c, alert)]
-
-
-def _mobile(agent: Agent) -> str | None:
-    """The agent's mainland mobile as 11 digits, or None."""
-    return agent.phone[3:] if agent.phone and _MOBILE.match(agent.phone) else None
+# --- webhooks and channel settings ----------------------------------------------------------
 
 
 # The settings without which a channel sends nothing at all.
@@ -803,96 +620,7 @@ def channel_configured(channel: NotificationChannel) -> bool:
     return bool(names) and all(cfg.get(name) for name in names or ())
 
 
-def _reachable(agent: Agent, channel: NotificationChannel, alert: dict[str, Any]) -> bool:
-    """Whether `channel` is configured and knows how to reach `agent`."""
-    if not channel_configured(channel):
-        return False
-    cfg = current_app.config
-    C = NotificationChannel
-    if channel is C.WECHAT_TEMPLATE:
-        return bool(agent.wechat_openid and cfg.get(template_setting(alert["template"])))
-    if channel is C.EMAIL:
-        return bool(agent.email)
-    if channel is C.WECOM_APP:
-        return bool(agent.wecom_userid)
-    if channel is C.SMS:
-        return bool(_mobile(agent) and cfg.get(sms_template_setting(_sms_template(alert))))
-    return channel in (C.WECOM_ROBOT, C.DINGTALK_ROBOT)
-
-
-def _sms_template(alert: dict[str, Any]) -> str:
-    return "lead_assigned" if alert["template"] == "lead_assigned" else "notice"
-
-
-def _sms_text(title: str, limit: int = 30) -> str:
-    # The Chinese half of "中文 / English" titles; SMS template variables are short.
-    return _shorten(title.split(" / ")[0], limit)
-
-
-def _queue_alert(
-    agent: Agent,
-    channel: NotificationChannel,
-    alert: dict[str, Any],
-    fallback: Sequence[NotificationChannel],
-    lead_id: int | None,
-) -> Notification:
-    C = NotificationChannel
-    recipient = agent.login
-    payload: dict[str, Any] = {"alert": alert, "fallback": [c.value for c in fallback]}
-    title, lines, remark = alert["title"], alert["lines"], alert["remark"]
-    if channel is C.WECHAT_TEMPLATE:
-        recipient = str(agent.wechat_openid)
-        data = {"first": title}
-        data.update({f"keyword{i}": value for i, (_, value) in enumerate(lines, start=1)})
-        data["remark"] = remark
-        payload["data"] = data
-    elif channel is C.EMAIL:
-        recipient = str(agent.email)
-        body = "\n".join([f"{agent.name}，您好：", "", title, "", *(f"{k}：{v}" for k, v in lines)])
-        if remark:
-            body += f"\n\n{remark}"
-        payload["subject"] = f"[ParkLead] {title}"
-        payload["body"] = body + "\n\n— ParkLead\n"
-    elif channel is C.WECOM_APP:
-        recipient = str(agent.wecom_userid)
-    elif channel in (C.WECOM_ROBOT, C.DINGTALK_ROBOT):
-        recipient = _mobile(agent) or agent.login
-        payload["mention"] = _mobile(agent)
-    elif channel is C.SMS:
-        recipient = str(_mobile(agent))
-        payload["sms"] = {"template": _sms_template(alert), "params": alert["sms_params"]}
-    if channel in (C.WECOM_APP, C.WECOM_ROBOT, C.DINGTALK_ROBOT):
-        payload.update(title=title, lines=lines, remark=remark)
-    return queue_notification(
-        channel=channel,
-        kind=alert["kind"],
-        recipient=recipient[:254],
-        template=alert["template"] if channel is C.WECHAT_TEMPLATE else None,
-        idempotency_key=f"{alert['cause']}:{channel.value}",
-        payload=payload,
-        lead_id=lead_id,
-        agent_id=agent.id,
-    )
-
-
-def _fall_back(notification: Notification) -> Notification | None:
-    """The next of the agent's channels, after `notification` failed for good; None when
-    there is none left. The caller commits."""
-    payload = notification.payload or {}
-    alert, rest = payload.get("alert"), payload.get("fallback") or []
-    if not alert or not rest or notification.agent_id is None:
-        return None
-    agent = db.session.get(Agent, notification.agent_id)
-    if agent is None:
-        return None
-    chain = _chain(agent, rest, alert)
-    if not chain:
-        return None
-    log.info("notification %s failed for good; falling back to %s", notification.id, chain[0])
-    return _queue_alert(agent, chain[0], alert, chain[1:], notification.lead_id)
-
-
-def _webhooks_on() -> bool:
+def webhooks_on() -> bool:
     return bool(current_app.config.get("WEBHOOK_URL"))
 
 
@@ -918,83 +646,11 @@ def queue_webhook(
     )
 
 
-_SKIP_REASONS = {
-    "outside_48h_window": "客户48小时内没有给公众号发消息，无法发送客服消息",
-    "window_quota_used": "本次48小时窗口内的5条客服消息已用完",
-}
-
-
-def _tell_agent_prospect_unreachable(notification: Notification, reason: str) -> list[Notification]:
-    lead = db.session.get(Lead, notification.lead_id) if notification.lead_id else None
-    agent_id = notification.agent_id or (lead.agent_id if lead else None)
-    agent = db.session.get(Agent, agent_id) if agent_id else None
-    if agent is None:
-        return []
-    reference = lead.reference if lead else "—"
-    text = str(notification.payload.get("text") or "")
-    return notify_agent(
-        agent,
-        kind="prospect_unreachable",
-        cause=f"prospect_unreachable:{notification.id}",
-        template="notice",
-        title=f"未能通过公众号联系客户（{reference}）",
-        lines=[
-            ("编号", reference),
-            ("原因", _SKIP_REASONS.get(reason, reason)),
-            ("未发出的消息", _shorten(text, 60)),
-        ],
-        remark="请改用电话或企业微信联系客户。",
-        lead_id=lead.id if lead else None,
-    )
-
-
-def _lead_data(lead: Lead, agent: Agent | None) -> dict[str, Any]:
-    # The lead as GET /api/leads/<id> shows it, which integrators already read. Imported
-    # here because app.leads.service calls into this module.
-    from app.leads.service import lead_to_dict
-
-    return lead_to_dict(lead, agent=agent)
-
-
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def _local(at: dt.datetime) -> str:
-    return at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
-
-
-def _customer(lead: Lead) -> str:
-    parts = [p for p in (lead.company, lead.contact_name) if p]
-    if lead.phone:
-        parts.append(mask_phones(lead.phone))
-    return " ".join(parts) or "—"
-
-
-def _need_summary(lead: Lead) -> str:
-    need = label(lead.need_type)
-    parts = [need]
-    low, high = lead.area_min_m2, lead.area_max_m2
-    if low is not None or high is not None:
-        if low is not None and high is not None and low != high:
-            parts.append(f"{low:.0f}-{high:.0f}㎡")
-        else:
-            parts.append(f"{(low if low is not None else high):.0f}㎡")
-    for extra in (lead.district, lead.industry):
-        if extra:
-            parts.append(extra)
-    if lead.tax_wan is not None:
-        parts.append(f"年税收{lead.tax_wan:.0f}万")
-    return "，".join(parts)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --- admin: the list and retry ---------------------------------------------------------------
-
-MAX_PAGE = 200
 
 
 def list_notifications(
@@ -1007,7 +663,7 @@ def list_notifications(
     cursor: str | None = None,
 ) -> tuple[list[Notification], str | None]:
     """Newest first, keyset-paginated on id."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = page_size(limit)
     stmt = select(Notification)
     if statuses:
         stmt = stmt.where(Notification.status.in_(list(statuses)))
@@ -1071,13 +727,3 @@ def notification_to_dict(notification: Notification) -> dict[str, Any]:
         "receipt": notification.receipt,
         "receipt_at": iso(notification.receipt_at),
     }
-
-
-def queue_prospect_news(
-    lead: Lead, article: dict[str, str], *, cause: str, agent_id: int | None = None
-) -> Notification | None:
-    """One news card (title, description, url, image) to the lead's prospect as a
-    customer-service message, under the same window rule as `queue_prospect_message`
-    (the listings' shortlist, docs/listings.md)."""
-    payload = {"news": article, "text": article.get("title", "")}
-    return _queue_prospect(lead, payload, cause=cause, agent_id=agent_id)

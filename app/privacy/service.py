@@ -1,5 +1,8 @@
 """The privacy settings an admin edits, erasure of a person on request, and retention.
 
+What the settings say (the consent notice, the policy's text and link) is read through
+app/settings/privacy_notice.py, below the domains that show it (the form, the WeChat bot).
+
 Each step calls the owning domain (leads, wechat, notifications) and writes one audit entry
 in the same transaction; the caller commits."""
 
@@ -10,64 +13,26 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import has_request_context, request, url_for
-
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.logging import mask_phones
+from app.core.phones import normalize_phone
 from app.leads import erasure as lead_erasure
-from app.leads.schemas import normalize_phone
 from app.notifications.erasure import erase_notifications
+from app.settings import privacy_notice
 from app.settings import service as settings
 from app.wechat import erasure as wechat_erasure
 
 log = logging.getLogger(__name__)
 
-SETTING_KEY = "privacy"
-DEFAULTS: dict[str, Any] = {
-    "notice_zh": (
-        "提交即表示您同意我们为联系您、跟进您的招商需求而收集和使用您提供的信息"
-        "（联系人、电话、公司和需求）。"
-    ),
-    "notice_en": (
-        "By sending this you agree that we collect and use the details you give (contact, "
-        "phone, company and needs) to contact you about your enquiry."
-    ),
-    # Empty: our own page /privacy with `policy_text`.
-    "policy_url": "",
-    "policy_text": (
-        "个人信息保护说明\n\n"
-        "我们收集您主动提供的联系人、电话、公司名称、需求信息以及您在公众号中发送的消息，"
-        "仅用于联系您、跟进招商需求和统计招商工作。信息只在本招商办公室内部使用，不向第三方提供。"
-        "需求结束后，个人信息按保存期限删除，仅保留不含个人信息的统计数据。"
-        "您可以联系招商办公室查询、更正或删除您的个人信息。"
-    ),
-    "policy_text_en": (
-        "Privacy notice\n\n"
-        "We collect the contact name, phone, company name and needs you give us, and the "
-        "messages you send to our official account, only to contact you, follow up your "
-        "enquiry and count our investment-promotion work. The information stays inside this "
-        "investment-promotion office and is not given to third parties. When your enquiry is "
-        "over, personal information is erased after the retention period; only statistics "
-        "without personal information are kept. You may ask the office to show, correct or "
-        "erase your personal information."
-    ),
-    # Days after a closed lead's last activity before its personal data is erased; 0 keeps it.
-    "retention_days": 1095,
-}
 MAX_TEXT = 4000
-
-
-def current() -> dict[str, Any]:
-    stored = settings.get(SETTING_KEY) or {}
-    return {**DEFAULTS, **{k: v for k, v in stored.items() if k in DEFAULTS}}
 
 
 def update(values: dict[str, Any], *, by_agent_id: int) -> dict[str, Any]:
     """Validate and store the privacy settings; audited."""
-    merged = current()
+    merged = privacy_notice.current()
     errors: dict[str, str] = {}
     for name in ("notice_zh", "notice_en", "policy_text", "policy_text_en", "policy_url"):
         if name in values:
@@ -90,44 +55,12 @@ def update(values: dict[str, Any], *, by_agent_id: int) -> dict[str, Any]:
         merged["retention_days"] = days
     if errors:
         raise ValidationFailed("the privacy settings are not valid", fields=errors)
-    settings.put(SETTING_KEY, merged, by_agent_id=by_agent_id)
+    settings.put(privacy_notice.SETTING_KEY, merged, by_agent_id=by_agent_id)
     audit.record(
-        AuditAction.SETTING_CHANGED, agent_id=by_agent_id, setting=SETTING_KEY,
+        AuditAction.SETTING_CHANGED, agent_id=by_agent_id, setting=privacy_notice.SETTING_KEY,
         retention_days=merged["retention_days"], policy_url=merged["policy_url"],
     )  # fmt: skip
     return merged
-
-
-def policy_link() -> str:
-    """Where the notice links: the admin's address, else our /privacy page (absolute inside a
-    request, so it works in a WeChat message too)."""
-    url = current()["policy_url"]
-    if url.startswith("/") and has_request_context():
-        return request.url_root.rstrip("/") + url
-    if url:
-        return url
-    return url_for("privacy.policy", _external=True) if has_request_context() else "/privacy"
-
-
-def notice(lang: str) -> str:
-    values = current()
-    return (values["notice_en"] or values["notice_zh"]) if lang == "en" else values["notice_zh"]
-
-
-def policy_text(lang: str) -> str:
-    """The /privacy page's text in `lang` (English falls back to the Chinese text)."""
-    values = current()
-    return (
-        (values["policy_text_en"] or values["policy_text"])
-        if lang == "en"
-        else values["policy_text"]
-    )
-
-
-def bot_notice(lang: str = "zh") -> str:
-    """The consent notice the bot appends to its greeting, in the prospect's language."""
-    label = "Privacy notice: " if lang == "en" else "个人信息保护说明："
-    return f"{notice(lang)}\n{label}{policy_link()}"
 
 
 # --- erasure ------------------------------------------------------------------------------------
@@ -195,7 +128,7 @@ def erase_person(*, phone: str | None, openid: str | None, by_agent_id: int) -> 
 def run_retention(now: dt.datetime | None = None, batch: int = 500) -> Erasure:
     """Erase the personal data of closed leads idle for longer than the retention setting,
     and WeChat followers who never became a lead and have been silent as long."""
-    days = int(current()["retention_days"])
+    days = int(privacy_notice.current()["retention_days"])
     if days <= 0:
         return Erasure()
     now = now or utcnow()

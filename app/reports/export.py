@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.core.db import db
+from app.core.spreadsheets import looks_like_formula, safe_cell
 from app.reports.queries import GROUPS, STAGES, ReportQuery, funnel_report
 
 
@@ -72,8 +73,7 @@ def report_csv(report: dict[str, Any], *, people: bool = False) -> str:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for values in rows:
-        # Neutralise spreadsheet formulas in text cells (CSV injection).
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in values])
+        writer.writerow([safe_cell(v) for v in values])
     return "\ufeff" + buffer.getvalue()  # BOM so Excel opens UTF-8 Chinese correctly
 
 
@@ -188,11 +188,11 @@ def local_days(report: dict[str, Any]) -> tuple[dt.date, dt.date]:
 
 
 def _append_row(sheet: Any, values: list[Any]) -> None:
-    """Append `values`; text from users (reasons, districts, names) stays text even when it
-    starts with '=' (openpyxl would store it as a formula)."""
+    """Append `values`; text from users (reasons, districts, names) that looks like a formula
+    stays text, unchanged, in a cell marked as text (openpyxl would store '=…' as a formula)."""
     sheet.append(values)
     for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
+        if looks_like_formula(cell.value):
             cell.data_type = "s"
 
 

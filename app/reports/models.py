@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, Index, Numeric, String
+from sqlalchemy import Date, Double, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
@@ -75,3 +75,48 @@ class ReportState(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     materialized_through: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     refreshed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class ReportContact(Base):
+    """One contacted lead of a materialized day (docs/reports.md "Time to first contact"): its
+    grouping values and its seconds to first contact, with the minute band they fall in, so the
+    exact percentiles count bands and then read only the leads of the bands holding each rank."""
+
+    __tablename__ = "report_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)  # local day of the lead's creation
+    week: Mapped[dt.date] = mapped_column(Date)  # the Monday of that day
+    team_id: Mapped[int | None] = mapped_column(nullable=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    need_type: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    agent_id: Mapped[int | None] = mapped_column(nullable=True)
+    # Exactly the report's value: the database's own difference of the two timestamps.
+    seconds: Mapped[float] = mapped_column(Double)
+    band: Mapped[int]  # seconds / 60 cast to an integer, as rollup.contact_band computes it
+
+    __table_args__ = (
+        # Counting the leftover days by band (ungrouped) reads this index alone.
+        Index("ix_report_contact_day_band", "day", "band"),
+        Index("ix_report_contact_band_day", "band", "day"),
+    )
+
+
+class ReportContactBlock(Base):
+    """Contacted leads of a whole local month (dims as `report_day`'s but "lost_reason") or of a
+    whole week (dim "week", the week's own group), counted by team, value and minute band: what
+    a report counts by band for a period lying inside its materialized days, in far fewer rows
+    than the period's `report_contact` rows. Rebuilt with any of the period's days."""
+
+    __tablename__ = "report_contact_block"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_day: Mapped[dt.date] = mapped_column(Date)  # the month's or the week's first day
+    team_id: Mapped[int | None] = mapped_column(nullable=True)
+    dim: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    band: Mapped[int]
+    n: Mapped[int]
+
+    __table_args__ = (Index("ix_report_contact_block_dim_first_day", "dim", "first_day"),)

@@ -18,11 +18,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Agent, Role
+from app.accounts.pages_auth import role_required
 from app.reports import charts, present, supply_demand
 from app.reports.export import XLSX_MIMETYPE, csv_response, record_export, xlsx_response
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
 from app.reports.routes import MAX_RANGE_DAYS, report_query_from_args
-from app.web.auth import role_required
 
 bp = Blueprint("reports_pages", __name__, url_prefix="/app/reports", template_folder="templates")
 readers_only = role_required(Role.ADMIN, Role.LEAD)

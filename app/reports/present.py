@@ -11,10 +11,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.leads.labels import label_of
 from app.leads.models import Channel, LeadStatus, NeedType
 from app.reports.charts import FunnelStep, Pair
 from app.reports.queries import STAGES
-from app.web.labels import label_of
 
 GROUP_NAMES = {
     "none": _l("不分组"),

@@ -24,29 +24,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     and_,
     case,
-    cast,
     func,
     literal,
     or_,
     select,
-    text,
-    tuple_,
 )
 
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
 from app.leads.lifecycle import STAGE_ORDER
-from app.leads.models import FIRST_CONTACT_SQL, Lead, LeadStatus
+from app.leads.models import Lead, LeadStatus
 from app.reports import rollup
+from app.reports.first_contact import NO_PERCENTILES, Percentiles, first_contact_percentiles
 from app.reports.models import EXCLUDED, LANDED, STAGES, WON
 
 GROUPS = ("none", "channel", "need_type", "district", "agent", "week")
-Percentiles = dict[str, float | None]
-NO_PERCENTILES: Percentiles = {"median": None, "p90": None}
-REPORT_SORT_MEMORY_MB = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +77,6 @@ def _group_key(query: ReportQuery) -> ColumnElement[Any]:
     }[query.group_by]
 
 
-def _seconds_between(later: Any, earlier: Any) -> ColumnElement[float]:
-    if _dialect() == "postgresql":
-        # date_part is double precision; extract() has been numeric since PostgreSQL 14.
-        return func.date_part("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-
-
 def _scope(
     query: ReportQuery, intervals: list[tuple[dt.datetime, dt.datetime]] | None = None
 ) -> list[ColumnElement[bool]]:
@@ -111,6 +98,8 @@ def _key_value(key: Any) -> Any:
         return key.value
     if isinstance(key, dt.datetime):
         return key.date().isoformat()
+    if isinstance(key, dt.date):
+        return key.isoformat()
     return key
 
 
@@ -167,7 +156,7 @@ def funnel_report(query: ReportQuery) -> dict[str, Any]:
         if row.stage_reached >= WON and row.tax is not None:
             group.won_tax += row.tax
     _add_rolled(query, parts.rolled, counts, reasons)
-    percentiles, overall = _first_contact_percentiles(query)
+    percentiles, overall = _first_contact_percentiles(query, parts)
     groups = [_group_row(key, c, percentiles.get(key)) for key, c in counts.items()]
     groups.sort(key=lambda g: str(g["key"]) if g["key"] is not None else "")
     _label_groups(query.group_by, groups)
@@ -255,63 +244,20 @@ def _minutes(p50: Any, p90: Any) -> Percentiles:
     }
 
 
-def _first_contact_percentiles(query: ReportQuery) -> tuple[dict[Any, Percentiles], Percentiles]:
+def _first_contact_percentiles(
+    query: ReportQuery, parts: rollup.Split
+) -> tuple[dict[Any, Percentiles], Percentiles]:
     """Nearest-rank median and p90 minutes from creation to first contact, per group and
-    over all groups."""
-    key = _group_key(query)
-    seconds = _seconds_between(Lead.first_contacted_at, Lead.created_at)
-    # The literal predicate of ix_lead_first_contact (contacted, not merged, spam or duplicate).
-    contacted = (*_scope(query), text(FIRST_CONTACT_SQL))
-    if _dialect() != "postgresql":
-        per_key = _window_percentiles(key, seconds, contacted)
-        if query.group_by == "none":
-            return per_key, per_key.get("all", dict(NO_PERCENTILES))
-        overall = _window_percentiles(literal("all"), seconds, contacted)
-        return per_key, overall.get("all", dict(NO_PERCENTILES))
-    # percentile_disc is the first value at or past the fraction: the nearest rank. It sorts
-    # every contacted lead of the range; in memory, not on disk (4MB is PostgreSQL's default).
-    db.session.execute(text(f"SET LOCAL work_mem = '{int(REPORT_SORT_MEMORY_MB)}MB'"))
-    p50 = func.percentile_disc(0.5).within_group(seconds).label("p50")
-    p90 = func.percentile_disc(0.9).within_group(seconds).label("p90")
-    if query.group_by == "none":
-        row = db.session.execute(select(p50, p90).where(*contacted)).one()
-        overall = _minutes(row.p50, row.p90)
-        return {"all": overall}, overall
-    stmt = (
-        select(key.label("key"), func.grouping(key).label("is_total"), p50, p90)
-        .where(*contacted)
-        .group_by(func.grouping_sets(key, tuple_()))
+    over all groups (app/reports/first_contact.py)."""
+    return first_contact_percentiles(
+        query.group_by,
+        runs=parts.rolled,
+        team_id=query.team_id,
+        live_key=_group_key(query),
+        live_scope=_scope(query, parts.live) if parts.live else None,
+        normalize=_key_value,
+        minutes=_minutes,
     )
-    per_key, overall = {}, dict(NO_PERCENTILES)
-    for row in db.session.execute(stmt):
-        if row.is_total:
-            overall = _minutes(row.p50, row.p90)
-        else:
-            per_key[_key_value(row.key)] = _minutes(row.p50, row.p90)
-    return per_key, overall
-
-
-def _window_percentiles(
-    key: ColumnElement[Any], seconds: ColumnElement[float], where: tuple[Any, ...]
-) -> dict[Any, Percentiles]:
-    """The same nearest ranks with window functions, for databases without percentile_disc."""
-    contacted = select(key.label("key"), seconds.label("secs")).where(*where).subquery()
-    ranked = select(
-        contacted.c.key,
-        contacted.c.secs,
-        func.row_number().over(partition_by=contacted.c.key, order_by=contacted.c.secs).label("rn"),
-        func.count().over(partition_by=contacted.c.key).label("n"),
-    ).subquery()
-
-    def nearest_rank(percent: int) -> ColumnElement[Any]:
-        # ceil(percent/100 * n) in integer arithmetic, portable across dialects.
-        rank = cast((ranked.c.n * percent + 99) // 100, Integer)
-        return func.max(case((ranked.c.rn == rank, ranked.c.secs)))
-
-    stmt = select(
-        ranked.c.key, nearest_rank(50).label("p50"), nearest_rank(90).label("p90")
-    ).group_by(ranked.c.key)
-    return {_key_value(row.key): _minutes(row.p50, row.p90) for row in db.session.execute(stmt)}
 
 
 def _totals(

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy import (
     Date,
+    Integer,
     String,
     and_,
     case,
@@ -37,17 +38,20 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.db import db, utcnow
-from app.leads.models import Lead, LeadStatus
+from app.leads.models import FIRST_CONTACT_SQL, Lead, LeadStatus
 from app.reports.models import (
     EXCLUDED,
     STAGES,
     WON,
+    ReportContact,
+    ReportContactBlock,
     ReportDay,
     ReportDirtyDay,
     ReportState,
@@ -96,6 +100,35 @@ def _local_day(zone: ZoneInfo) -> Any:
     if _dialect() == "postgresql":
         return cast(func.timezone(zone.key, Lead.created_at), Date)
     return func.date(Lead.created_at, sqlite_offset(zone))
+
+
+def _local_week(zone: ZoneInfo) -> Any:
+    """The Monday of the local day of a lead's creation, as SQL."""
+    if _dialect() == "postgresql":
+        return cast(func.date_trunc("week", func.timezone(zone.key, Lead.created_at)), Date)
+    return func.date(Lead.created_at, sqlite_offset(zone), "-6 days", "weekday 1")
+
+
+def contact_seconds() -> Any:
+    """Seconds from a lead's creation to its first contact, as the database computes them (the
+    report's percentiles are of these exact values)."""
+    if _dialect() == "postgresql":
+        # date_part is double precision; extract() has been numeric since PostgreSQL 14.
+        return func.date_part("epoch", Lead.first_contacted_at - Lead.created_at)
+    return (func.julianday(Lead.first_contacted_at) - func.julianday(Lead.created_at)) * 86400.0
+
+
+def contact_band(seconds: Any) -> Any:
+    """The minute band of a number of seconds: any SQL function that never decreases as the
+    seconds grow will do, as long as the rollup and the live leads use the same one."""
+    return cast(seconds / 60, Integer)
+
+
+def contacted() -> Any:
+    """Leads whose first contact counts in the report: contacted, not merged, spam or duplicate;
+    the literal predicate of ix_lead_first_contact, so that even a prepared statement's generic
+    plan can use that index."""
+    return text(FIRST_CONTACT_SQL)
 
 
 # --- marking ----------------------------------------------------------------------------
@@ -189,6 +222,8 @@ def refresh(
     rebuild = full or state.timezone != tz or state.materialized_through is None
     if rebuild:
         db.session.execute(delete(ReportDay))
+        db.session.execute(delete(ReportContact))
+        db.session.execute(delete(ReportContactBlock))
         db.session.execute(delete(ReportDirtyDay))
         first_created = db.session.scalar(select(func.min(Lead.created_at)))
         first = first_created.astimezone(zone).date() if first_created else through
@@ -214,6 +249,7 @@ def refresh(
         state.materialized_through = through
     else:
         state.materialized_through = max(state.materialized_through, through)
+    _rebuild_blocks(days, state.materialized_through)
     state.refreshed_at = utcnow()
     db.session.flush()
     return RefreshResult(rebuilt=rebuild, days=len(days), through=state.materialized_through)
@@ -253,6 +289,109 @@ def _materialize(first: dt.date, last: dt.date, zone: ZoneInfo) -> None:
         )
         columns = ["day", "team_id", "dim", "value", *SUM_COLUMNS]
         db.session.execute(insert(ReportDay).from_select(columns, rows))
+    _materialize_contacts(first, last, zone)
+
+
+def _materialize_contacts(first: dt.date, last: dt.date, zone: ZoneInfo) -> None:
+    """Replace the report_contact rows of the local days first..last."""
+    in_days = (ReportContact.day >= first, ReportContact.day <= last)
+    db.session.execute(delete(ReportContact).where(*in_days))
+    seconds = contact_seconds()
+    rows = select(
+        _local_day(zone), _local_week(zone), Lead.team_id, cast(Lead.channel, String),
+        cast(Lead.need_type, String), Lead.district, Lead.agent_id, seconds,
+        contact_band(seconds),
+    ).where(
+        Lead.created_at >= midnight(first, zone),
+        Lead.created_at < midnight(last + dt.timedelta(days=1), zone),
+        contacted(),
+    )  # fmt: skip
+    columns = ["day", "week", "team_id", "channel", "need_type", "district", "agent_id"]
+    columns += ["seconds", "band"]
+    db.session.execute(insert(ReportContact).from_select(columns, rows))
+
+
+# Periods counted whole in report_contact_block: months (for every grouping but weeks) and weeks.
+BLOCK_DIMS: dict[str, Any] = {
+    "all": literal(None, String),
+    "channel": ReportContact.channel,
+    "need_type": ReportContact.need_type,
+    "district": ReportContact.district,
+    "agent": cast(ReportContact.agent_id, String),
+}
+
+
+def month_last(first: dt.date) -> dt.date:
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def _rebuild_blocks(days: Iterable[dt.date], through: dt.date) -> None:
+    """Recount the whole months and weeks holding any of `days` that end by `through`."""
+    days = set(days)
+    months = sorted({d.replace(day=1) for d in days if month_last(d.replace(day=1)) <= through})
+    weeks = {d - dt.timedelta(days=d.weekday()) for d in days}
+    weeks = {w for w in weeks if w + dt.timedelta(days=6) <= through}
+    block = ReportContactBlock
+    if months:
+        db.session.execute(delete(block).where(block.dim != "week", block.first_day.in_(months)))
+    for month in months:
+        in_month = (ReportContact.day >= month, ReportContact.day <= month_last(month))
+        for dim, value in BLOCK_DIMS.items():
+            rows = (
+                select(
+                    literal(month, Date), ReportContact.team_id, literal(dim, String), value,
+                    ReportContact.band, func.count(),
+                )
+                .where(*in_month)
+                .group_by(ReportContact.team_id, value, ReportContact.band)
+            )  # fmt: skip
+            columns = ["first_day", "team_id", "dim", "value", "band", "n"]
+            db.session.execute(insert(block).from_select(columns, rows))
+    ordered = sorted(weeks)
+    for chunk in (ordered[i : i + 100] for i in range(0, len(ordered), 100)):
+        db.session.execute(delete(block).where(block.dim == "week", block.first_day.in_(chunk)))
+        rows = (
+            select(
+                ReportContact.week, ReportContact.team_id, literal("week", String),
+                literal(None, String), ReportContact.band, func.count(),
+            )
+            .where(ReportContact.week.in_(chunk))
+            .group_by(ReportContact.week, ReportContact.team_id, ReportContact.band)
+        )  # fmt: skip
+        columns = ["first_day", "team_id", "dim", "value", "band", "n"]
+        db.session.execute(insert(block).from_select(columns, rows))
+
+
+def _period_start(day: dt.date, weeks: bool) -> dt.date:
+    """The first month or week starting on or after `day`."""
+    if weeks:
+        return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+    return day if day.day == 1 else month_last(day.replace(day=1)) + dt.timedelta(days=1)
+
+
+def _period_end(start: dt.date, weeks: bool) -> dt.date:
+    return start + dt.timedelta(days=6) if weeks else month_last(start)
+
+
+def whole_periods(
+    runs: list[tuple[dt.date, dt.date]], *, weeks: bool
+) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+    """The months (or weeks) lying wholly inside the runs of days, by their first day, and the
+    days of the runs left over, as runs."""
+    firsts: list[dt.date] = []
+    rest: list[tuple[dt.date, dt.date]] = []
+    for first, last in runs:
+        cursor = first
+        start = _period_start(first, weeks)
+        while _period_end(start, weeks) <= last:
+            if cursor < start:
+                rest.append((cursor, start - dt.timedelta(days=1)))
+            firsts.append(start)
+            cursor = start = _period_end(start, weeks) + dt.timedelta(days=1)
+        if cursor <= last:
+            rest.append((cursor, last))
+    return firsts, rest
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -10,11 +10,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.accounts.auth import current_agent, require_token
 from app.accounts.models import Agent, Role
+from app.core.apidoc import api_doc
 from app.core.errors import ValidationFailed
-from app.core.openapi import add_paths, error_responses
 from app.reports.export import XLSX_MIMETYPE, record_export, report_csv, xlsx_response
 from app.reports.queries import GROUPS, ReportQuery, funnel_report
 from app.reports.rollup import midnight
+from app.reports.shapes import FunnelQuery, FunnelReport, SupplyDemand
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/reports")
 MAX_RANGE_DAYS = 3 * 366
@@ -59,6 +60,22 @@ def report_query_from_args(agent: Agent | None = None) -> ReportQuery:
 
 
 @bp.get("/funnel")
+@api_doc(
+    "Conversion funnel, SLA and won tax for a date range",
+    tags="reports",
+    description="Admins see every lead, team leads their team's. Dates are local "
+    "(PARKLEAD_TIMEZONE), `to` inclusive; default the last 30 days.",
+    auth=True,
+    query=FunnelQuery,
+    responses={
+        200: {
+            "application/json": FunnelReport,
+            "text/csv": {"type": "string"},
+            XLSX_MIMETYPE: {"type": "string", "format": "binary"},
+        }
+    },
+    errors=(400, 401, 403),
+)
 @require_token(Role.ADMIN, Role.LEAD)
 def funnel() -> Any:
     query = report_query_from_args()
@@ -77,50 +94,17 @@ def funnel() -> Any:
     return jsonify(report)
 
 
-add_paths(
-    {
-        "/api/reports/funnel": {
-            "get": {
-                "summary": "Conversion funnel, SLA and won tax for a date range",
-                "tags": ["reports"],
-                "security": [{"bearer": []}],
-                "description": "Admins see every lead, team leads their team's. Dates are local "
-                "(PARKLEAD_TIMEZONE), `to` inclusive; default the last 30 days.",
-                "parameters": [
-                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
-                    {
-                        "name": "group_by",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": list(GROUPS), "default": "none"},
-                    },
-                    {
-                        "name": "format",
-                        "in": "query",
-                        "description": "csv: one row per group and a totals row; xlsx: a "
-                        "summary sheet (totals, lost reasons) and one sheet per grouping, each "
-                        "with its totals row, the requested grouping's sheet open",
-                        "schema": {"type": "string", "enum": ["csv", "xlsx"]},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "The report (JSON, or the file `format` asks for)",
-                        "content": {
-                            "application/json": {"schema": {"type": "object"}},
-                            "text/csv": {"schema": {"type": "string"}},
-                            XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}},
-                        },
-                    },
-                    **error_responses(400, 401, 403),
-                },
-            }
-        },
-    }
-)
-
-
 @bp.get("/supply-demand")
+@api_doc(
+    "Open demand against available supply by kind, district, area band",
+    tags="reports",
+    description="Open leads (by need type, first district, area band of the larger end of "
+    "the need) against available listings (by kind, district, band of the available area); "
+    "`gap` where leads wait and nothing is available.",
+    auth=True,
+    responses={200: SupplyDemand},
+    errors=(401, 403),
+)
 @require_token(Role.ADMIN, Role.LEAD)
 def supply_demand_report() -> Any:
     """Open demand against available supply by kind, district and area band
@@ -128,27 +112,3 @@ def supply_demand_report() -> Any:
     from app.reports.supply_demand import supply_demand
 
     return jsonify(supply_demand())
-
-
-add_paths(
-    {
-        "/api/reports/supply-demand": {
-            "get": {
-                "summary": "Open demand against available supply by kind, district, area band",
-                "tags": ["reports"],
-                "security": [{"bearer": []}],
-                "description": "Open leads (by need type, first district, area band of the "
-                "larger end of the need) against available listings (by kind, district, band "
-                "of the available area); `gap` where leads wait and nothing is available.",
-                "responses": {
-                    "200": {
-                        "description": "{bands, rows: [{kind, district, band, demand_leads, "
-                        "demand_m2, supply_listings, supply_m2, gap}]}",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    **error_responses(401, 403),
-                },
-            }
-        },
-    }
-)

@@ -13,14 +13,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from openpyxl import Workbook
 
-from app.leads import bulk
+from app.core.spreadsheets import safe_cell
+from app.leads import labels
 from app.leads import service as leads
 from app.leads.models import NeedType
 from app.listings import service as listings
 from app.listings.labels import listing_label
 from app.listings.models import ListingKind
 from app.reports import charts
-from app.web import labels
 
 KINDS = tuple(k.value for k in ListingKind)
 BANDS = tuple(name for name, _upper in listings.AREA_BANDS)
@@ -105,7 +105,7 @@ def as_csv(report: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for line in (header, *body):
-        writer.writerow([bulk.safe_cell(v) for v in line])
+        writer.writerow([safe_cell(v) for v in line])
     return "\ufeff" + out.getvalue()
 
 
@@ -115,7 +115,7 @@ def as_xlsx(report: dict[str, Any]) -> bytes:
     sheet = book.active
     sheet.title = "supply-demand"
     for line in (header, *body):
-        sheet.append([bulk.safe_cell(v) for v in line])
+        sheet.append([safe_cell(v) for v in line])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

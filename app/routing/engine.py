@@ -32,20 +32,21 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, func, select
 
 from app.accounts.models import Agent, Role, Strategy, Team
 from app.core.db import db, utcnow
-from app.leads import lifecycle
-from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
+from app.core.i18n import localtime
+from app.leads import alerts, lifecycle
+from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadStatus
 from app.notifications import outbox
 from app.routing import rules as conditions
-from app.routing import strategies, worktime
+from app.routing import strategies
 from app.routing.models import RoutingRule
 from app.routing.strategies import Candidate, Skip
+from app.settings import worktime
 
 log = logging.getLogger(__name__)
 
@@ -370,7 +371,8 @@ def skip_reasons(agent: Agent, team: Team | None, open_leads: int, now: dt.datet
     if open_leads >= agent.capacity:
         reasons.append(Skip(AT_CAPACITY, f"{open_leads} open leads, capacity {agent.capacity}"))
     if agent.working_hours is not None and not _working(agent, now):
-        reasons.append(Skip(OUTSIDE_WORKING_HOURS, f"outside working hours at {_local(now)}"))
+        at = localtime(now, "%Y-%m-%d %H:%M %a")
+        reasons.append(Skip(OUTSIDE_WORKING_HOURS, f"outside working hours at {at}"))
     limit = team.max_private_leads if team is not None else None
     if limit is not None and open_leads >= limit:
         reasons.append(
@@ -390,11 +392,6 @@ def _working(agent: Agent, now: dt.datetime) -> bool:
         # Validated on write; a hand-edited row must not stop routing.
         log.warning("agent %s has invalid working hours (%s); treated as off", agent.id, exc)
         return False
-
-
-def _local(now: dt.datetime) -> str:
-    tz = current_app.config.get("TIMEZONE", worktime.DEFAULT_TZ)
-    return now.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %a")
 
 
 def _still_available(candidate: Candidate, team: Team | None, now: dt.datetime) -> bool:
@@ -483,22 +480,20 @@ def _route_locked(lead: Lead) -> RoutingOutcome:
     rule_id = plan.rule.id if plan.rule is not None else None
     lead.team_id = plan.team.id if plan.team is not None else None
     if plan.agent is None:
-        db.session.add(
-            LeadEvent(
-                lead_id=lead.id,
-                type=EventType.UNASSIGNED,
-                actor="system",
-                created_at=now,
-                data={
-                    "reason": plan.reason,
-                    "pool": lead.team_id,
-                    "rule_id": rule_id,
-                    "skipped": [
-                        {"agent_id": c.agent.id, "reasons": [s.code for s in c.skipped]}
-                        for c in plan.skipped
-                    ],
-                },
-            )
+        lifecycle.record_event(
+            lead.id,
+            EventType.UNASSIGNED,
+            actor="system",
+            at=now,
+            data={
+                "reason": plan.reason,
+                "pool": lead.team_id,
+                "rule_id": rule_id,
+                "skipped": [
+                    {"agent_id": c.agent.id, "reasons": [s.code for s in c.skipped]}
+                    for c in plan.skipped
+                ],
+            },
         )
         return RoutingOutcome(lead.id, None, lead.team_id, plan.reason, rule_id)
 
@@ -544,25 +539,21 @@ def assign(
             agent_id=by_agent_id,
             data={"agent_id": agent.id},
         )
-    db.session.add(
-        LeadEvent(
-            lead_id=lead.id,
-            type=EventType.REASSIGNED if previous else EventType.ASSIGNED,
-            actor=actor,
-            agent_id=by_agent_id,
-            created_at=now,
-            data={
-                "agent_id": agent.id,
-                "agent": agent.name,
-                "from_agent_id": previous,
-                "reason": reason,
-                **(data or {}),
-            },
-        )
+    lifecycle.record_event(
+        lead.id,
+        EventType.REASSIGNED if previous else EventType.ASSIGNED,
+        actor=actor,
+        agent_id=by_agent_id,
+        at=now,
+        data={
+            "agent_id": agent.id,
+            "agent": agent.name,
+            "from_agent_id": previous,
+            "reason": reason,
+            **(data or {}),
+        },
     )
-    from app.notifications.service import notify_lead_assigned
-
-    notify_lead_assigned(lead, agent)
+    alerts.notify_lead_assigned(lead, agent)
 
 
 def unrouted_lead_ids(older_than_seconds: int, limit: int = 500) -> list[int]:

@@ -3,43 +3,24 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
     StringConstraints,
-    ValidationError,
 )
 
 from app.accounts.models import Strategy
 from app.core.errors import ValidationFailed
+from app.core.validation import Body, Id
 from app.leads.models import Channel, Deal, NeedType
-from app.leads.schemas import validation_error
 from app.routing.rules import RuleConditions
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # Fields that a change may leave out but not set to null.
-    NOT_NULL: ClassVar[tuple[str, ...]] = ()
-
-    def field_errors(self) -> dict[str, str]:
-        """Checks across fields, as {field: message}; `parse` turns them into a 400."""
-        return {
-            name: "may not be null"
-            for name in self.NOT_NULL
-            if name in self.model_fields_set and getattr(self, name) is None
-        }
 
 
 class RuleIn(Body):
@@ -143,51 +124,6 @@ class DryRunIn(Body):
 
 class AssignIn(Body):
     agent_id: Id
-
-
-B = TypeVar("B", bound=Body)
-
-# Messages for pydantic errors the intake schema's table does not word.
-_MORE_FRIENDLY = {
-    "string_too_short": "must be at least {min_length} characters",
-    "too_short": "must have at least {min_length} item(s)",
-    "too_long": "must have at most {max_length} items",
-    "string_pattern_mismatch": "has characters that are not allowed here",
-    "bool_type": "must be true or false",
-    "int_type": "must be a whole number",
-    "list_type": "must be a list",
-    "dict_type": "must be an object",
-    "model_type": "must be an object",
-    "model_attributes_type": "must be an object",
-    "timezone_aware": "must include a time zone, e.g. 2025-10-01T10:00:00+08:00",
-    "datetime_from_date_parsing": "must be a date and time like 2025-10-01T10:00:00+08:00",
-    "datetime_parsing": "must be a date and time like 2025-10-01T10:00:00+08:00",
-    "datetime_type": "must be a date and time like 2025-10-01T10:00:00+08:00",
-}
-
-
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    failed = validation_error(exc)
-    for err in exc.errors(include_url=False):
-        template = _MORE_FRIENDLY.get(err["type"])
-        loc = ".".join(str(p) for p in err["loc"])
-        if template and loc in failed.fields:
-            failed.fields[loc] = template.format(**(err.get("ctx") or {}))
-    return failed
-
-
-def parse(model: type[B], payload: Any) -> B:
-    """Validate `payload` as `model`, or raise a 400 naming each bad field."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    try:
-        body = model.model_validate(payload)
-    except ValidationError as exc:
-        raise _validation_failed(exc) from None
-    errors = body.field_errors()
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
-    return body
 
 
 def reject(field: str, message: str) -> ValidationFailed:

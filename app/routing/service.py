@@ -5,16 +5,15 @@ Plain functions for the routes; they `flush()` and the request commits.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import json
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Agent, Role, Team
 from app.core.db import db, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.leads import scoring
 from app.leads import service as leads
 from app.leads.models import (
     OPEN_STATUSES,
@@ -23,7 +22,8 @@ from app.leads.models import (
     LeadStatus,
     NeedType,
 )
-from app.routing import engine, scoring
+from app.leads.schemas import parse_enquiry_payload
+from app.routing import engine
 from app.routing.models import RoutingRule
 from app.routing.schemas import DryRunIn, RuleIn, RulePatch, target_errors
 from app.routing.strategies import Candidate
@@ -333,62 +333,48 @@ def assign_to(by: Agent, lead_key: str, agent_id: int) -> Lead:
     return lead
 
 
-def pool(
-    by: Agent, *, team_id: int | None, limit: int, cursor: str | None
-) -> tuple[list[Lead], str | None]:
-    """Unassigned open leads, best score first, then oldest; keyset-paginated.
+# --- leads taken by phone --------------------------------------------------------------------
 
-    Agents and team leads see their own team's pool unless they name another team.
-    """
-    if team_id is None and by.role is not Role.ADMIN:
-        team_id = by.team_id
-    if by.role is Role.AGENT and team_id != by.team_id:
-        # Agents claim only in their own team's pool; what they cannot claim they do not see.
-        raise Forbidden("agents see their own team's pool")
-    stmt = select(Lead).where(
-        Lead.agent_id.is_(None), Lead.status.in_(OPEN_STATUSES), Lead.merged_into_id.is_(None)
-    )
-    if by.role is Role.AGENT:
-        # As visible_leads: the agent's team's pool and leads no team has yet.
-        stmt = stmt.where(or_(Lead.team_id == team_id, Lead.team_id.is_(None)))
-    elif team_id is not None:
-        stmt = stmt.where(Lead.team_id == team_id)
-    if cursor:
-        score, created_at, last_id = _decode_pool_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                Lead.score < score,
-                and_(Lead.score == score, Lead.created_at > created_at),
-                and_(Lead.score == score, Lead.created_at == created_at, Lead.id > last_id),
-            )
-        )
-    stmt = stmt.order_by(Lead.score.desc(), Lead.created_at, Lead.id).limit(limit + 1)
-    rows = list(db.session.scalars(stmt))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = _encode_pool_cursor(last.score, last.created_at, last.id)
-    return rows, next_cursor
+MAX_AGENT_ID = 2**31 - 1
 
 
-def _encode_pool_cursor(score: int, created_at: dt.datetime, lead_id: int) -> str:
-    raw = json.dumps([score, created_at.isoformat(), lead_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_pool_cursor(cursor: str) -> tuple[int, dt.datetime, int]:
+def create_manual_lead(
+    payload: dict[str, Any], *, by: Agent, agent_id: int | None = None
+) -> leads.IntakeResult:
+    """A lead an agent took by phone (channel `phone`), assigned to the agent who enters it,
+    or to `agent_id` when a team lead or admin names someone. A phone with an open lead
+    joins that lead instead (docs/leads.md "Intake and dedupe"), which keeps its owner.
+    Routing's, not the leads', because it takes the lead in through the leads' intake and
+    then assigns it by hand, which only routing may do."""
+    if agent_id is not None and not 0 < agent_id <= MAX_AGENT_ID:
+        raise ValidationFailed(f"no agent {agent_id}", fields={"agent_id": "no such agent"})
+    target_id = agent_id if agent_id is not None else by.id
+    if by.role is Role.AGENT and target_id != by.id:
+        raise Forbidden("agents enter leads for themselves; a team lead or admin may pick someone")
+    enquiry = parse_enquiry_payload(payload)
+    source = {"entered_by": by.login}
+    existing = leads.find_open_lead_by_phone(enquiry.phone) if enquiry.phone else None
+    if existing is not None:
+        lead = leads.attach_enquiry(existing, enquiry, Channel.PHONE, source)
+        return leads.IntakeResult(lead, created=False)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        score, created, lead_id = json.loads(raw)
-        created_at = dt.datetime.fromisoformat(created)
-        if created_at.tzinfo is None or not all(isinstance(v, int) for v in (score, lead_id)):
-            raise ValueError("bad cursor")
-        return score, created_at, lead_id
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", fields={"cursor": "use next_cursor as given"}
-        ) from None
+        with db.session.begin_nested():
+            lead = leads.create_lead(
+                enquiry.lead_fields(),
+                channel=Channel.PHONE,
+                source=source,
+                actor="agent",
+                agent_id=by.id,
+            )
+    except IntegrityError:
+        existing = leads.find_open_lead_by_phone(enquiry.phone or "")
+        if existing is None:
+            raise
+        lead = leads.attach_enquiry(existing, enquiry, Channel.PHONE, source)
+        return leads.IntakeResult(lead, created=False)
+    # The assignment by hand: its checks, the status, the event and the notification.
+    assign_to(by, str(lead.id), target_id)
+    return leads.IntakeResult(lead, created=True)
 
 
 def open_leads_of(agent_ids: list[int]) -> dict[int, int]:

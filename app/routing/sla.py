@@ -22,13 +22,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 
+from app.accounts.alerts import notify_agent
 from app.accounts.models import Agent, Role, Team
 from app.core.db import db, utcnow
+from app.core.i18n import localtime
 from app.leads import lifecycle
-from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadEvent, LeadStatus
-from app.notifications.service import notify_agent
+from app.leads.models import OPEN_STATUSES, EventType, Lead, LeadStatus
 from app.routing import engine, strategies
-from app.routing.worktime import add_working_minutes
+from app.settings.worktime import add_working_minutes
 
 UNCONTACTED = (LeadStatus.NEW, LeadStatus.ASSIGNED)
 
@@ -88,9 +89,7 @@ def check_sla(now: dt.datetime | None = None, limit: int = 200) -> SlaRun:
 
 
 def _event(lead: Lead, type_: EventType, now: dt.datetime, **data: Any) -> None:
-    db.session.add(
-        LeadEvent(lead_id=lead.id, type=type_, actor="system", created_at=now, data=data)
-    )
+    lifecycle.record_event(lead.id, type_, actor="system", at=now, data=data)
 
 
 def _first_breach(lead: Lead, now: dt.datetime) -> None:
@@ -118,7 +117,7 @@ def _first_breach(lead: Lead, now: dt.datetime) -> None:
             lines=[
                 ("线索", lead.reference),
                 ("负责人", owner.name if owner else "未分配"),
-                ("应联系时间", _local(missed)),
+                ("应联系时间", localtime(missed)),
             ],
             remark="请尽快联系客户；再次超时将转给其他专员。",
             lead_id=lead.id,
@@ -241,7 +240,7 @@ def remind_follow_ups(
             lines=[
                 ("线索", lead.reference),
                 ("客户", lead.company or lead.contact_name or "—"),
-                ("约定跟进时间", _local(due)),
+                ("约定跟进时间", localtime(due)),
             ],
             lead_id=lead.id,
         )
@@ -320,9 +319,3 @@ def _team_leads(team_id: int | None) -> list[Agent]:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _local(value: dt.datetime | None) -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")

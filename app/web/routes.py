@@ -14,15 +14,15 @@ from app.core.db import db
 from app.core.errors import ValidationFailed
 from app.core.i18n import current_language
 from app.core.limiter import intake_limit
+from app.core.units import mu_to_m2
 from app.leads import service
 from app.leads.models import Channel, Deal, NeedType
 from app.leads.schemas import parse_enquiry_payload
-from app.privacy import service as privacy
+from app.settings import privacy_notice
 from app.web.i18n import t
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-M2_PER_MU = Decimal("666.67")
 # The lead's requirements, in the form's 更多要求 section (docs/listings.md).
 REQUIREMENT_FIELDS = (
     "ceiling_height_min_m", "crane_t", "power_kva", "floor_load_t_m2", "eia_category",
@@ -43,7 +43,7 @@ def _area_in_m2(raw: str | None, unit: str) -> Any:
     if unit != "mu":
         return raw.strip()
     try:
-        return str((Decimal(raw.strip()) * M2_PER_MU).quantize(Decimal("0.01")))
+        return str(mu_to_m2(Decimal(raw.strip())))
     except InvalidOperation:
         return raw.strip()
 
@@ -67,8 +67,8 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         requirement_fields=REQUIREMENT_FIELDS,
         form=request.form,
         # The consent notice (个人信息保护法), as the admin wrote it (docs/security.md).
-        privacy_notice=privacy.notice(lang),
-        privacy_url=privacy.policy_link(),
+        privacy_notice=privacy_notice.notice(lang),
+        privacy_url=privacy_notice.policy_link(),
         **context,
     ), status
 

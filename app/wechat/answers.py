@@ -4,7 +4,7 @@
 and the price lookup. The price hook: the listings domain registers a function with
 `set_price_lookup(fn)`; ``fn(PriceQuestion)`` returns an answer text in the question's language
 from the listings that fit, or None, and then the bot gives the admin's "price" answer (the
-FAQ). See docs/wechat-bot.md.
+FAQ). The shortlist hook (`set_shortlist_lookup`) works the same way. See docs/wechat-bot.md.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.wechat.parsing import fold
+
+if TYPE_CHECKING:
+    from app.leads.models import Lead
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,23 @@ def set_price_lookup(lookup: PriceLookup | None) -> None:
 
 def price_lookup() -> PriceLookup | None:
     return _registered[0] if _registered else None
+
+
+# The shortlist hook: once a lead's need and area are known the bot offers the listings that
+# fit. The listings domain registers ``fn(lead)`` with `set_shortlist_lookup`; it returns how
+# many listings fit and the token of a shortlist of the best published ones (None: none is
+# published). Nothing registered: the bot says nothing about listings.
+ShortlistLookup = Callable[["Lead"], tuple[int, str | None]]
+_shortlists: list[ShortlistLookup] = []
+
+
+def set_shortlist_lookup(lookup: ShortlistLookup | None) -> None:
+    """Register the function that counts the listings fitting a lead and makes a shortlist."""
+    _shortlists[:] = [lookup] if lookup is not None else []
+
+
+def shortlist_lookup() -> ShortlistLookup | None:
+    return _shortlists[0] if _shortlists else None
 
 
 @dataclass(frozen=True, slots=True)

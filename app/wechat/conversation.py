@@ -38,9 +38,10 @@ from typing import Any
 
 import phonenumbers
 
+from app.core.units import M2_PER_MU, m2_to_mu
 from app.leads.models import Deal, NeedType
 from app.wechat.answers import Knowledge
-from app.wechat.parsing import SQM_PER_MU, ParseResult
+from app.wechat.parsing import ParseResult
 from app.wechat.parsing.questions import question_topic
 
 # --- what the bot offers ------------------------------------------------------------------------
@@ -673,7 +674,7 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         value = Decimal(match.group(1))
         unit = match.group(2)
         if unit == "亩" or (unit is None and draft.get("need_type") == NeedType.LAND.value):
-            value *= Decimal(str(SQM_PER_MU))
+            value *= M2_PER_MU
         if value <= 0:
             return None
         area = _plain(value)
@@ -798,7 +799,7 @@ def area_text(low: Any, high: Any, context: Mapping[str, Any], lang: str = "zh")
 
     def show(value: Any) -> str:
         if in_mu:
-            mu = Decimal(str(value)) / Decimal(str(SQM_PER_MU))
+            mu = m2_to_mu(value)
             return _number(mu.quantize(Decimal("0.1"))) + (" mu" if en else "亩")
         return _number(value) + (" m²" if en else "㎡")
 

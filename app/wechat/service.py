@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.accounts import management
 from app.accounts import service as accounts
+from app.accounts.alerts import notify_agent
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
 from app.core.errors import AppError
@@ -34,10 +35,9 @@ from app.leads import lifecycle
 from app.leads import service as leads
 from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
-from app.listings import service as listings
-from app.notifications.service import notify_agent, record_template_receipt
-from app.privacy import service as privacy
-from app.wechat import client, conversation, knowledge
+from app.notifications.service import record_template_receipt
+from app.settings import privacy_notice
+from app.wechat import answers, client, conversation, knowledge
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
 from app.wechat.models import InboundMessage, WechatUser
@@ -202,7 +202,7 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         user.lead_id = lead.id
     db.session.flush()
     notice = (
-        privacy.bot_notice(turn.reply.lang)
+        privacy_notice.bot_notice(turn.reply.lang)
         if turn.reply is not None and turn.reply.privacy
         else None
     )
@@ -255,14 +255,17 @@ def _listings_line(lead: Lead, lang: str = "zh") -> str:
     """Once need and area are known: how many listings fit, and a shortlist link."""
     if lead.need_type is None or (lead.area_min_m2 is None and lead.area_max_m2 is None):
         return ""
-    count, shortlist = listings.shortlist_for_bot(lead)
-    if shortlist is None:
+    lookup = answers.shortlist_lookup()
+    if lookup is None:
+        return ""
+    count, token = lookup(lead)
+    if token is None:
         if count:
             return ""
         if lang == "en":
             return "Nothing in our inventory fits exactly yet; an agent will keep looking for you."
         return "暂时没有完全符合的载体，招商专员会继续为您寻找。"
-    link = url_for("listing_public.shortlist", token=shortlist.token, _external=True)
+    link = url_for("listing_public.shortlist", token=token, _external=True)
     if lang == "en":
         return f"{count} of our listings fit your needs; here is a shortlist: {link}"
     return f"有 {count} 个载体符合您的需求，为您挑选了几个：{link}"

@@ -11,15 +11,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.accounts.models import Role
+from app.accounts.pages_auth import role_required
+from app.core import messages
 from app.core.db import db
-from app.core.errors import AppError, ValidationFailed
-from app.leads import activity, lifecycle, service
+from app.core.errors import AppError, NotFound, ValidationFailed
+from app.core.i18n import current_language
+from app.leads import activity, labels, lifecycle, service
 from app.leads.models import Lead, LeadStatus
+from app.listings import service as listings
+from app.listings.labels import listing_label
 from app.routing import service as routing
-from app.web import labels
-from app.web.auth import role_required
 from app.workspace import present
-from app.workspace.routes import PageResult, _assignable_agents, bp, failed, me
+from app.workspace.helpers import PageResult, assignable_agents, bp, failed, me
 
 
 def _stage_choices(lead: Lead) -> list[LeadStatus]:
@@ -52,7 +55,7 @@ def render_lead(
         timeline=activity.timeline(lead),
         stages=_stage_choices(lead),
         window=activity.wechat_window(lead),
-        agents=_assignable_agents() if user.role in (Role.ADMIN, Role.LEAD) else [],
+        agents=assignable_agents() if user.role in (Role.ADMIN, Role.LEAD) else [],
         can_merge=user.role is Role.ADMIN,
         offer_contacted=request.args.get("offer") == "contacted"
         and lead.status is LeadStatus.ASSIGNED,
@@ -224,3 +227,131 @@ def wechat_reply(lead_id: int) -> PageResult:
         return _("回复已进入发送队列")
 
     return _act(lead_id, "wechat", action)
+
+
+# --- the 匹配载体 panel: listings matched, reserved and sent to the lead (docs/listings.md) ---
+
+
+PANEL_TOP = 8
+# Errors raised by app.leads (English messages) explained by the catalogue's sentences; the
+# listings domain's messages are already in the user's language.
+LEAD_CODES = ("forbidden",)
+
+
+@bp.context_processor
+def _panel_helpers() -> dict[str, Any]:
+    return {"listing_panel": listing_panel}
+
+
+def _panel_failed(exc: AppError) -> None:
+    db.session.rollback()
+    message = (
+        messages.error_text(exc.code, exc.message, exc.status)
+        if exc.code in LEAD_CODES
+        else exc.message
+    )
+    fields = [str(v) for v in exc.fields.values() if str(v) != message]
+    flash("；".join([message, *fields]) if fields else message, "error")
+
+
+def _panel_lead(key: str | int, *, for_update: bool = False) -> Lead:
+    """A lead the user may see, or 404 with the sentence in the user's language."""
+    try:
+        return service.get_visible_lead(me(), key, for_update=for_update)
+    except NotFound:
+        raise NotFound(_("找不到这条线索")) from None
+
+
+def listing_panel(lead: Lead) -> dict[str, Any]:
+    """What the lead page's 匹配载体 panel shows: the best listings with score, reasons and
+    warnings, the listings reserved for the lead, its shortlists and the WeChat window."""
+    matches = listings.match_listings_for_lead(lead, limit=PANEL_TOP)
+    reserved = listings.reserved_for_lead(lead.id)
+    language = current_language()
+    return {
+        "matches": [(listing, listings.match_to_dict(m, language)) for listing, m in matches],
+        "reserved": reserved,
+        "shortlists": listings.shortlists_for_lead(lead.id)[:5],
+        "window": activity.wechat_window(lead),
+        "won": lead.status in listings.SIGNED_STATUSES,
+    }
+
+
+def _lead_act(lead_id: int, action: Any) -> PageResult:
+    """Run `action(lead)` for a lead the user may see; commit; back to the lead page."""
+    try:
+        lead = _panel_lead(lead_id, for_update=True)
+        message = action(lead)
+        db.session.commit()
+    except AppError as exc:
+        _panel_failed(exc)
+        try:
+            lead = _panel_lead(lead_id)
+        except AppError as missing:
+            return render_template("error.html", status=404, message=missing.message), 404
+        return render_lead(lead, exc.status)
+    flash(message, "info")
+    return redirect(url_for("workspace.lead", lead_id=lead_id) + "#listings", 303)
+
+
+@bp.post("/leads/<int:lead_id>/listings/reserve")
+@role_required()
+def reserve(lead_id: int) -> PageResult:
+    def action(lead: Lead) -> str:
+        raw = (request.form.get("listing_id") or "").strip()
+        if not raw.isdigit():
+            raise ValidationFailed(_("请选择载体"), fields={"listing_id": _("必填")})
+        listings.reserve_for_lead(raw, lead, by=me(), reason=request.form.get("reason"))
+        return _("已为该线索预留载体")
+
+    return _lead_act(lead_id, action)
+
+
+@bp.post("/leads/<int:lead_id>/listings/close")
+@role_required()
+def close_deal(lead_id: int) -> PageResult:
+    """The lead has signed: its reserved listing is let or sold to it."""
+
+    def action(lead: Lead) -> str:
+        raw = (request.form.get("listing_id") or "").strip()
+        to = request.form.get("to") or ""
+        if not raw.isdigit():
+            raise ValidationFailed(_("请选择载体"), fields={"listing_id": _("必填")})
+        listing = listings.get_listing(raw, for_update=True)
+        if listing.reserved_for_lead_id != lead.id:
+            listings.require_manager(me(), listing)
+        listings.mark_let_or_sold(listing, to, by=me(), lead=lead)
+        return _("载体已标记为 %(status)s", status=listing_label(listing.status))
+
+    return _lead_act(lead_id, action)
+
+
+@bp.post("/leads/<int:lead_id>/listings/shortlist")
+@role_required()
+def shortlist(lead_id: int) -> PageResult:
+    """Make a shortlist of the ticked listings; with `send`, deliver it as a news card."""
+
+    def action(lead: Lead) -> str:
+        made = listings.create_shortlist(lead, request.form.getlist("listing_ids"), by=me())
+        link = url_for("listing_public.shortlist", token=made.token, _external=True)
+        if request.form.get("send"):
+            sent = listings.send_shortlist(lead, made, link, by=me())
+            if sent:
+                return _("推荐清单已进入微信发送队列")
+            return _(
+                "客户不在微信48小时服务窗口内，无法发送微信消息，请复制链接通过其他渠道发送：%(link)s",
+                link=link,
+            )
+        return _("已生成推荐清单链接：%(link)s", link=link)
+
+    return _lead_act(lead_id, action)
+
+
+@bp.post("/leads/<int:lead_id>/listings/shortlist/<int:shortlist_id>/revoke")
+@role_required()
+def revoke(lead_id: int, shortlist_id: int) -> PageResult:
+    def action(lead: Lead) -> str:
+        listings.revoke_shortlist(shortlist_id, lead, by=me())
+        return _("推荐清单链接已作废")
+
+    return _lead_act(lead_id, action)

@@ -17,11 +17,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.core import i18n, messages
 from app.core.errors import AppError
-from app.core.i18n import M2_PER_MU
 from app.core.phones import display_phone
+from app.core.units import mu_to_m2
+from app.leads import labels
 from app.leads.activity import EDITABLE_FIELDS, CallOutcome
 from app.leads.models import Channel, Deal, EventType, LeadStatus, NeedType
-from app.web import labels
 
 FIELD_LABELS = {
     "need_type": _l("需求类型"),
@@ -170,7 +170,7 @@ def _area(raw: str, unit: str) -> str | None:
     if unit != "mu":
         return raw
     try:
-        return str((Decimal(raw) * M2_PER_MU).quantize(Decimal("0.01")))
+        return str(mu_to_m2(Decimal(raw)))
     except InvalidOperation:
         return raw
 

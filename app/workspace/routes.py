@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -22,10 +21,11 @@ from wtforms import ValidationError as CsrfInvalid
 
 from app.accounts import management
 from app.accounts.models import Agent, Role
+from app.accounts.pages_auth import csrf, role_required
 from app.core.db import db, utcnow
 from app.core.errors import AppError, NotFound
-from app.leads import activity, bulk
-from app.leads.list_args import scope_from_args, with_agent_filter
+from app.leads import bulk, labels
+from app.leads.list_args import lead_query_from_args, scope_from_args, with_agent_filter
 from app.leads.models import OPEN_STATUSES, Channel, Deal, LeadStatus, NeedType
 from app.leads.queue import (
     Scope,
@@ -34,26 +34,15 @@ from app.leads.queue import (
     scope_query,
     scopes_for,
 )
+from app.leads.queue import pool as lead_pool
+from app.leads.requests import allow_upload, export_response, uploaded_file
 from app.leads.service import agents_by_id
-from app.leads.work_routes import (
-    allow_upload,
-    export_response,
-    lead_query_from_args,
-    uploaded_file,
-)
 from app.notifications.models import NotificationChannel
 from app.routing import service as routing
-from app.web import labels
-from app.web.auth import csrf, role_required
 from app.workspace import present
+from app.workspace.helpers import PageResult, assignable_agents, bp, failed, me
 
-bp = Blueprint("workspace", __name__, url_prefix="/app", template_folder="templates")
-PageResult = Response | str | tuple[str, int]
 QUEUE_PAGE = 30
-
-
-def me() -> Agent:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 @bp.context_processor
@@ -83,12 +72,6 @@ def _helpers() -> dict[str, Any]:
         "now": utcnow(),
         "Role": Role,
     }
-
-
-def failed(exc: AppError) -> None:
-    """Flash what went wrong; the caller shows the page again with exc.status."""
-    db.session.rollback()
-    flash(present.explain(exc), "error")
 
 
 @bp.get("/")
@@ -162,7 +145,9 @@ def export() -> PageResult:
         if as_queue and scope is not Scope.MINE:
             # A team's or the office's list, as filtered on the page (docs/workspace.md).
             query, as_queue = scope_query(me(), scope, with_agent_filter(query, scope)), False
-        return export_response(me(), request.args.get("format", "csv"), query, queue=as_queue)
+        return export_response(
+            me(), request.args.get("format", "csv"), query, queue=as_queue, label=labels.label
+        )
     except AppError as exc:
         failed(exc)
         return redirect(url_for("workspace.queue", **_queue_filters()))
@@ -181,7 +166,7 @@ def _queue_filters() -> dict[str, str]:
 def pool() -> PageResult:
     """My team's unassigned leads (admins: every team's), best score first, with claim."""
     try:
-        leads, next_cursor = routing.pool(
+        leads, next_cursor = lead_pool(
             me(), team_id=None, limit=QUEUE_PAGE, cursor=request.args.get("cursor") or None
         )
     except AppError as exc:
@@ -211,27 +196,17 @@ def claim(lead_id: int) -> PageResult:
 # --- a lead taken by phone -------------------------------------------------------------------
 
 
-def _assignable_agents() -> list[Agent]:
-    """Whom the current user may give a lead to: team leads their team, admins everyone."""
-    user = me()
-    if user.role is Role.AGENT:
-        return []
-    team_id = user.team_id if user.role is Role.LEAD else None
-    agents, _next = management.list_agents(team_id=team_id, active=True, limit=200)
-    return [a for a in agents if a.role is not Role.ADMIN or a.id == user.id]
-
-
 @bp.route("/leads/new", methods=["GET", "POST"])
 @role_required()
 def new_lead() -> PageResult:
-    agents = _assignable_agents()
+    agents = assignable_agents()
     if request.method == "GET":
         return render_template("workspace/new.html", values={}, errors={}, agents=agents)
     payload = present.lead_form_changes(request.form)
     payload = {k: v for k, v in payload.items() if v is not None}
     agent_id = (request.form.get("agent_id") or "").strip()
     try:
-        result = activity.create_manual_lead(
+        result = routing.create_manual_lead(
             payload, by=me(), agent_id=int(agent_id) if agent_id.isdigit() else None
         )
     except AppError as exc:

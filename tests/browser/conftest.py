@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from app.core.migrate import model_metadata
+from app.models import model_metadata
 from tests.browser.helpers import PHONE, LiveServer, shoot, watch_csp
 from tests.support import make_app, migrate, unavailable
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.core.logging import JsonFormatter, PhoneMaskingFilter, mask_phones
-from app.leads.schemas import normalize_phone
+from app.core.phones import normalize_phone
 
 # (as written in a log line, digits that must not survive)
 PHONES = [

@@ -18,7 +18,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from app.core.migrate import MIGRATIONS_DIR, alembic_config, include_object_for, model_metadata
+from app.core.migrate import MIGRATIONS_DIR, alembic_config, include_object_for
+from app.models import model_metadata
 from tests.support import make_app, recreate_pg_database, scratch_pg_url, unavailable
 
 # YYYY_MM_DD_<12-hex revision>-<lower_snake_slug>.py, the file_template of app.core.migrate.

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from app.core.migrate import model_metadata
+from app.models import model_metadata
 from tests.support import make_app, migrate, recreate_pg_database, scratch_pg_url, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from app.accounts import service as accounts
 from app.core.db import db
-from app.wechat.fake_server import FakeWechatServer
+from app.devtools.fake_server import FakeWechatServer
 from tests.e2e.conftest import LiveStack, PrivateRedis, build_stack, wait_until
 from tests.notifications.servers import SmtpCapture
 

@@ -12,8 +12,8 @@ import requests
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.core.db import db
+from app.devtools.simulator import build_text_xml, deliver
 from app.listings import service as listings
-from app.wechat.simulator import build_text_xml, deliver
 from tests.e2e.conftest import LiveStack, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]

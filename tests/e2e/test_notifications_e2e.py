@@ -19,11 +19,11 @@ import requests
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.core.db import db, utcnow
+from app.devtools.fake_server import FakeWechatServer
 from app.leads.models import format_reference
 from app.notifications import service
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.notifications.outbox import SEND_TASK, queue_notification
-from app.wechat.fake_server import FakeWechatServer
 from tests.e2e.conftest import LiveStack, wait_until
 from tests.notifications.helpers import RecordingDispatcher
 from tests.notifications.servers import SmtpCapture

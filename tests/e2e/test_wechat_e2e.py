@@ -13,13 +13,13 @@ import pytest
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.core.db import db
-from app.leads.models import format_reference
-from app.wechat.simulator import (
+from app.devtools.simulator import (
     Reply,
     build_subscribe_xml,
     build_text_xml,
     deliver,
 )
+from app.leads.models import format_reference
 from tests.e2e.conftest import LiveStack, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]

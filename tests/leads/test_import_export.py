@@ -368,13 +368,3 @@ def test_exported_csv_imports_again_as_the_same_leads(client, lead, admin_header
 
 def test_export_with_an_unknown_format_is_400(client, admin_headers):
     assert_error(client.get("/api/leads/export?format=pdf", headers=admin_headers), 400)
-
-
-@pytest.mark.parametrize(
-    ("value", "safe"),
-    [("=1+1", "'=1+1"), ("+SUM(1)", "'+SUM(1)"), ("-1+1", "'-1+1"), ("@x", "'@x"),
-     ("\tcmd", "'\tcmd"), ("＝1", "'＝1"), (" =1", "' =1"), ("+8613812345678", "+8613812345678"),
-     ("-5", "-5"), ("湘能", "湘能"), (300, 300)],
-)  # fmt: skip
-def test_safe_cell(value, safe):
-    assert bulk.safe_cell(value) == safe

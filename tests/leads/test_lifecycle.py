@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from app.core.db import db
 from app.core.errors import Conflict, ValidationFailed
 from app.core.limiter import limiter
 from app.leads import service as leads
-from app.leads.lifecycle import TRANSITIONS, change_status
+from app.leads.lifecycle import TRANSITIONS, change_status, record_event
 from app.leads.models import Channel, EventType, Lead, LeadEvent, LeadStatus
 from app.leads.schemas import EnquiryIn
 from tests.conftest import PASSWORD
@@ -113,6 +114,27 @@ def test_disallowed_transition_is_refused_naming_allowed_targets(lead, pair):
     assert lead.status is source
     assert lead.version == version
     assert len(status_events(lead)) == events_before
+
+
+def test_record_event_adds_one_event_in_the_callers_transaction(lead):
+    at = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+    activity = lead.last_activity_at
+
+    event = record_event(lead.id, EventType.SLA_BREACHED, actor="system", data={"level": 1}, at=at)
+    db.session.flush()
+
+    stored = db.session.get(LeadEvent, event.id)
+    assert (stored.lead_id, stored.type, stored.actor, stored.agent_id) == (
+        lead.id,
+        EventType.SLA_BREACHED,
+        "system",
+        None,
+    )
+    assert stored.data == {"level": 1}
+    assert stored.created_at.replace(tzinfo=dt.UTC) == at
+    assert lead.last_activity_at == activity  # moving it is the caller's rule
+    db.session.rollback()
+    assert db.session.get(LeadEvent, event.id) is None
 
 
 def test_every_status_has_a_transition_entry():

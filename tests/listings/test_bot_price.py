@@ -4,8 +4,8 @@ through the WeChat callback, and falls back to the admin's FAQ when nothing fits
 from __future__ import annotations
 
 from app.core.db import db
+from app.devtools.simulator import build_text_xml
 from app.listings import service as listings
-from app.wechat.simulator import build_text_xml
 from tests.wechat.test_callback import OPENID, post, text_of
 
 

@@ -12,9 +12,9 @@ from flask import Flask
 
 from app.accounts.models import Agent
 from app.core.db import db
+from app.devtools.fake_server import FakeWechatServer
 from app.notifications.models import Notification, NotificationChannel
 from app.notifications.outbox import queue_notification
-from app.wechat.fake_server import FakeWechatServer
 from tests.notifications.helpers import (
     TEMPLATE_ASSIGNED,
     TEMPLATE_NOTICE,

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.accounts.alerts import notify_agent
 from app.accounts.models import Agent, Role
 from app.core.db import db
 from app.devtools.fake_channels import SMS_TEMPLATES, FakeChannelsServer, dingtalk_sign
 from app.notifications import service
 from app.notifications.channels import dingtalk, sms
 from app.notifications.models import NotificationChannel, NotificationStatus
-from app.notifications.service import Outcome, notify_agent
+from app.notifications.service import Outcome
 from tests.notifications.helpers import reload
 
 Status = NotificationStatus

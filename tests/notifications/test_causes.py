@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Agent
 from app.core.db import db
+from app.leads import alerts
 from app.leads import service as leads
 from app.leads.models import Channel, Lead
 from app.leads.schemas import EnquiryIn
@@ -174,7 +175,7 @@ def wechat_lead(create_lead, reachable_agent: Agent) -> Lead:
 
 
 def test_prospect_message_is_queued_for_the_leads_openid(dispatched, wechat_lead: Lead):
-    notification = service.queue_prospect_message(wechat_lead, "您好", cause="handover:1")
+    notification = alerts.queue_prospect_message(wechat_lead, "您好", cause="handover:1")
     db.session.commit()
 
     assert notification is not None
@@ -184,7 +185,7 @@ def test_prospect_message_is_queued_for_the_leads_openid(dispatched, wechat_lead
 
 
 def test_prospect_message_without_an_openid_is_not_queued(dispatched, lead: Lead):
-    assert service.queue_prospect_message(lead, "您好", cause="handover:1") is None
+    assert alerts.queue_prospect_message(lead, "您好", cause="handover:1") is None
 
 
 def test_embedded_mode_sends_the_assignment_email_right_after_the_request(

@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
+from app.devtools.fake_server import FakeWechatServer
 from app.leads.models import EventType, Lead, LeadEvent
 from app.notifications import service
 from app.notifications.channels.email import message_id
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.notifications.service import Outcome
 from app.wechat.client import record_inbound
-from app.wechat.fake_server import FakeWechatServer
 from tests.notifications.helpers import TEMPLATE_ASSIGNED, WEBHOOK_SECRET, reload
 from tests.notifications.servers import SmtpCapture, WebhookReceiver, make_tls_files
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.devtools.fake_server import FakeWechatServer
 from app.notifications import service
 from app.notifications.models import NotificationChannel, NotificationStatus
 from app.notifications.service import Outcome
-from app.wechat.fake_server import FakeWechatServer
 from tests.notifications.helpers import reload
 
 pytestmark = pytest.mark.slow

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from app.devtools.simulator import build_template_receipt_xml, sign_delivery
 from app.leads.models import Channel, Lead
 from app.notifications import service
 from app.notifications.models import NotificationChannel
 from app.notifications.service import Outcome
-from app.wechat.simulator import build_template_receipt_xml, sign_delivery
 from tests.notifications.helpers import reload
 from tests.web.pages import page_client
 

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.audit.models import AuditAction, AuditEntry
-from app.core.celery import TASK_MODULES, beat_schedule
 from app.core.db import db, utcnow
+from app.devtools.simulator import build_subscribe_xml, build_text_xml, reply_text, sign_delivery
 from app.leads.models import EventType, Lead, LeadEvent, LeadStatus
 from app.wechat.models import InboundMessage, WechatUser
-from app.wechat.simulator import build_subscribe_xml, build_text_xml, reply_text, sign_delivery
+from tasks import TASK_MODULES, beat_schedule
 from tasks.privacy import erase_expired
 from tests.web.pages import csrf_token, page_client
 

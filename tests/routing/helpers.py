@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Agent
 from app.core.db import db, utcnow
+from app.leads import scoring
 from app.leads.models import Channel, EventType, Lead, LeadEvent, LeadStatus, NeedType
-from app.routing import scoring
 from app.routing.engine import RoutingOutcome, route_lead
 from tests.conftest import fresh_phone
 

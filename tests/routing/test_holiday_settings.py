@@ -10,8 +10,8 @@ import pytest
 
 from app.audit import service as audit
 from app.audit.models import AuditAction
-from app.routing import worktime
-from app.routing.worktime import DayKind, add_working_minutes, day_kind
+from app.settings import worktime
+from app.settings.worktime import DayKind, add_working_minutes, day_kind
 from tests.web.pages import csrf_token, page_client
 
 SH = ZoneInfo("Asia/Shanghai")

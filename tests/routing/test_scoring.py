@@ -1,4 +1,4 @@
-"""Lead score (app.routing.scoring): each factor, the weights from config, and when it is stored."""
+"""Lead score (app.leads.scoring): each factor, the weights from config, and when it is stored."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from app.core.db import db
 from app.leads import service as leads
 from app.leads.models import Channel, Lead, NeedType
 from app.leads.schemas import EnquiryIn
-from app.routing.scoring import factors, score_lead, weights
+from app.leads.scoring import factors, score_lead, weights
 from config import load_config
 
 

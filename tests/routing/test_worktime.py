@@ -1,4 +1,4 @@
-"""Working time on China's official calendar (app.routing.worktime) with real dates."""
+"""Working time on China's official calendar (app.settings.worktime) with real dates."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from app.routing.worktime import (
+from app.settings.worktime import (
     DayKind,
     add_working_minutes,
     day_kind,
@@ -49,7 +49,7 @@ def test_ordinary_tuesday_is_a_workday():
 
 
 def test_year_outside_the_package_falls_back_to_monday_to_friday_with_a_warning(caplog):
-    with caplog.at_level(logging.WARNING, logger="app.routing.worktime"):
+    with caplog.at_level(logging.WARNING, logger="app.settings.worktime"):
         assert day_kind(dt.date(2099, 1, 1)) is DayKind.WORKDAY  # a Thursday; no holiday known
         assert day_kind(dt.date(2099, 1, 3)) is DayKind.WEEKEND
     assert "2099" in caplog.text

@@ -13,9 +13,9 @@ from flask import Flask
 from app.accounts import service as accounts
 from app.accounts.models import Agent
 from app.core.db import db
+from app.devtools.fake_server import FakeWechatServer
+from app.devtools.simulator import build_scan_xml, build_subscribe_xml
 from app.wechat import client as wechat
-from app.wechat.fake_server import FakeWechatServer
-from app.wechat.simulator import build_scan_xml, build_subscribe_xml
 from tests.web.pages import page_client
 from tests.wechat.test_callback import post, text_of
 

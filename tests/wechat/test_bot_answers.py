@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.core.db import db
+from app.devtools.simulator import build_text_xml, build_voice_xml
 from app.leads.models import Channel, Lead, LeadStatus
 from app.wechat import answers
-from app.wechat.simulator import build_text_xml, build_voice_xml
 from tests.web.pages import csrf_token, page_client
 from tests.wechat.test_callback import OPENID, post, text_of
 

@@ -15,10 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from app.core.db import db
-from app.leads.models import Channel, Lead
-from app.wechat import conversation
-from app.wechat.models import InboundMessage, WechatUser
-from app.wechat.simulator import (
+from app.devtools.simulator import (
     build_click_xml,
     build_event_xml,
     build_image_xml,
@@ -34,6 +31,9 @@ from app.wechat.simulator import (
     sign,
     sign_delivery,
 )
+from app.leads.models import Channel, Lead
+from app.wechat import conversation
+from app.wechat.models import InboundMessage, WechatUser
 
 URL = "/wechat/callback"
 TOKEN = "testtoken"  # config/testing.py

@@ -18,8 +18,10 @@ import pytest
 import redis
 from flask import Flask
 from sqlalchemy import select
+from wechatpy.session.redisstorage import RedisStorage
 
 from app.core.db import db
+from app.devtools.fake_server import DEFAULT_APPID, DEFAULT_SECRET, FakeWechatServer
 from app.wechat import client as wechat
 from app.wechat.client import (
     MemoryTokenStorage,
@@ -35,7 +37,6 @@ from app.wechat.client import (
     send_customer_service_text,
     send_template_message,
 )
-from app.wechat.fake_server import DEFAULT_APPID, DEFAULT_SECRET, FakeWechatServer
 from app.wechat.models import WechatUser
 from tests.support import make_app, migrate
 
@@ -112,7 +113,7 @@ def test_two_clients_share_one_token_through_redis(
     first.message.send_text("o-1", "a")
     second.message.send_text("o-2", "b")
     assert fake.token_fetches == 1
-    assert isinstance(first.session, wechat.RedisStorage)
+    assert isinstance(first.session, RedisStorage)
 
 
 def test_embedded_mode_keeps_the_token_in_process_memory(fake: FakeWechatServer) -> None:

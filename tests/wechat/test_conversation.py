@@ -11,6 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from app.core.db import db, utcnow
+from app.devtools.simulator import (
+    build_click_xml,
+    build_scan_xml,
+    build_subscribe_xml,
+    build_text_xml,
+    reply_text,
+)
 from app.leads.models import Channel, EventType, Lead, LeadEvent
 from app.wechat import conversation as conv
 from app.wechat import service
@@ -26,13 +33,6 @@ from app.wechat.conversation import (
 )
 from app.wechat.models import WechatUser
 from app.wechat.parsing import load_districts, parse_enquiry
-from app.wechat.simulator import (
-    build_click_xml,
-    build_scan_xml,
-    build_subscribe_xml,
-    build_text_xml,
-    reply_text,
-)
 
 DISTRICTS = load_districts("zhuzhou")
 OPENID = "oProspect000000000000000001"
@@ -414,9 +414,9 @@ def test_agent_is_told_when_a_prospect_asks_for_a_human(client, app, agent, monk
     from sqlalchemy import select
 
     from app.core.db import db
+    from app.devtools.simulator import build_text_xml, sign_delivery
     from app.leads.models import Lead
     from app.notifications.models import Notification
-    from app.wechat.simulator import build_text_xml, sign_delivery
 
     agent.email = "zhang@example.com"
     db.session.commit()

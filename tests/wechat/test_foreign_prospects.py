@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from app.core.db import db
+from app.devtools.simulator import build_text_xml
 from app.leads.models import Channel, Lead, LeadEvent
-from app.wechat.simulator import build_text_xml
 from tests.wechat.test_callback import OPENID, post, text_of
 
 

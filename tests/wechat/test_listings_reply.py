@@ -8,9 +8,9 @@ import re
 from sqlalchemy import select
 
 from app.core.db import db
+from app.devtools.simulator import build_text_xml
 from app.leads.models import Lead
 from app.listings.models import Shortlist
-from app.wechat.simulator import build_text_xml
 from tests.wechat.test_callback import OPENID, post, text_of
 
 LINK = re.compile(r"http://localhost/s/([A-Za-z0-9_-]+)")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Flask
 
 from app.core.db import db
+from app.devtools.fake_server import FakeWechatServer
 from app.wechat.client import WechatApiClient, send_customer_service_news
-from app.wechat.fake_server import FakeWechatServer
 from tests.wechat.test_client import (  # noqa: F401 - fixtures
     CUSTOM,
     add_prospect,

@@ -8,8 +8,8 @@ import itertools
 from sqlalchemy import select
 
 from app.core.db import db
+from app.devtools.simulator import build_text_xml, reply_text, sign_delivery
 from app.leads.models import Channel, EventType, Lead, LeadEvent
-from app.wechat.simulator import build_text_xml, reply_text, sign_delivery
 
 _msg_ids = itertools.count(7_000_000_000)
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.db import db
+from app.devtools.simulator import build_text_xml, decrypt_reply, reply_text, sign, sign_delivery
 from app.wechat.models import InboundMessage
-from app.wechat.simulator import build_text_xml, decrypt_reply, reply_text, sign, sign_delivery
 
 URL = "/wechat/callback"
 TOKEN = "testtoken"  # config/testing.py

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.core.db import db
+from app.devtools.simulator import build_text_xml
 from app.leads.models import Lead
-from app.wechat.simulator import build_text_xml
 from tests.wechat.test_callback import OPENID, post, text_of
 
 

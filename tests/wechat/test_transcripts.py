@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.wechat.simulator import build_subscribe_xml, build_text_xml, build_voice_xml
+from app.devtools.simulator import build_subscribe_xml, build_text_xml, build_voice_xml
 from tests.wechat.test_callback import OPENID, post, text_of
 
 DIR = Path(__file__).with_name("transcripts")

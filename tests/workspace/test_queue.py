@@ -208,6 +208,19 @@ def test_api_queue_view_filters_overdue(client, agent, mine, token_for):
     assert [item["id"] for item in body["items"]] == [late.id]
 
 
+def test_api_list_without_a_view_filters_overdue(client, agent, mine, token_for):
+    late = mine(-5)
+    mine(30)
+    body = client.get("/api/leads?overdue=true", headers=token_for(agent)).get_json()
+    assert [item["id"] for item in body["items"]] == [late.id]
+
+
+def test_api_list_refuses_an_overdue_that_is_not_true_or_false(client, agent, token_for):
+    response = client.get("/api/leads?overdue=maybe", headers=token_for(agent))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"overdue": "true or false"}
+
+
 def test_api_queue_view_needs_a_token(client, agent):
     assert_error(client.get("/api/leads?view=queue"), 401)
 

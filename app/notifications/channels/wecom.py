@@ -2,7 +2,7 @@
 
 Application messages need an access token from `gettoken` (corp id + the application's
 secret). It is shared and refreshed exactly like the official account's: the same
-`SharedTokenClient` (app/wechat/client.py) keeps it in Redis (in process memory in embedded
+`SharedTokenClient` (app/core/token_client.py) keeps it in Redis (in process memory in embedded
 mode), lets one process refresh at a time, and on 40014/42001 refreshes once and retries once.
 
 The group robot needs no token: POST to `webhook/send?key=KEY`. It mentions the agent by
@@ -20,11 +20,11 @@ from flask import current_app
 from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.session import SessionStorage
 
+from app.core import token_client
 from app.notifications.channels.base import ChannelResult, PermanentError, RetryableError
 from app.notifications.channels.http import errcode_result, post_json, text_of
 from app.notifications.channels.wechat import call_api
 from app.notifications.models import Notification
-from app.wechat import client as wechat
 
 DEFAULT_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
 STORAGE_PREFIX = "parklead:wecom"
@@ -35,7 +35,7 @@ EXPIRED_TOKEN_ERRCODES = frozenset({40014, 42001})
 RETRYABLE_ERRCODES = frozenset({-1, 45009, 45033, *EXPIRED_TOKEN_ERRCODES})
 
 
-class WecomApiClient(wechat.SharedTokenClient, EnterpriseClient):
+class WecomApiClient(token_client.SharedTokenClient, EnterpriseClient):
     """wechatpy's 企业微信 client with a configurable base URL and the shared token."""
 
     TOKEN_ENDPOINT = "gettoken"  # noqa: S105 - a path, not a password
@@ -48,12 +48,12 @@ class WecomApiClient(wechat.SharedTokenClient, EnterpriseClient):
         *,
         base_url: str = DEFAULT_BASE_URL,
         session: SessionStorage | None = None,
-        timeout: tuple[float, float] | float = wechat.DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | float = token_client.DEFAULT_TIMEOUT,
     ) -> None:
         base_url = base_url if base_url.endswith("/") else base_url + "/"
         # One store per (API, corp, application secret) in embedded mode.
         digest = hashlib.sha256(secret.encode()).hexdigest()[:12]
-        storage = session or wechat.memory_storage_for(base_url, f"{corp_id}:{digest}")
+        storage = session or token_client.memory_storage_for(base_url, f"{corp_id}:{digest}")
         super().__init__(corp_id, secret, session=storage, timeout=timeout, auto_retry=False)
         self.API_BASE_URL = base_url
         self._secret_digest = digest
@@ -75,14 +75,14 @@ def make_client(config: Mapping[str, Any]) -> WecomApiClient:
         corp_id,
         secret,
         base_url=config.get("WECOM_API_BASE_URL") or DEFAULT_BASE_URL,
-        session=wechat.shared_token_storage(config, prefix=STORAGE_PREFIX),
+        session=token_client.shared_token_storage(config, prefix=STORAGE_PREFIX),
     )
 
 
 def get_client() -> WecomApiClient:
     """The current app's 企业微信 client."""
     settings = ("WECOM_API_BASE_URL", "WECOM_CORP_ID", "WECOM_SECRET")
-    return wechat.app_client("wecom", settings, make_client)
+    return token_client.app_client("wecom", settings, make_client)
 
 
 def send_app_message(notification: Notification) -> ChannelResult:

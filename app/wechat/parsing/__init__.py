@@ -33,22 +33,17 @@ import logging
 from collections.abc import Callable
 
 from app.wechat.parsing.amounts import _extract_quantities
+from app.wechat.parsing.district_set import DistrictSet
 from app.wechat.parsing.form import _extract_form
 from app.wechat.parsing.industry import _extract_industry
 from app.wechat.parsing.names import _extract_company, _extract_contact
 from app.wechat.parsing.needs import _extract_eia, _extract_need_and_deal
 from app.wechat.parsing.phones import _extract_phones
-from app.wechat.parsing.places import (
-    DistrictListError,
-    DistrictSet,
-    _extract_district,
-    load_districts,
-)
+from app.wechat.parsing.places import DistrictListError, _extract_district, load_districts
 from app.wechat.parsing.questions import says_no_longer_looking
 from app.wechat.parsing.result import (
     FIELD_NAMES,
     MAX_CHARS,
-    SQM_PER_MU,
     ParsedField,
     ParseResult,
     _State,
@@ -59,7 +54,6 @@ from app.wechat.parsing.timeline import _extract_timeline
 __all__ = [
     "FIELD_NAMES",
     "MAX_CHARS",
-    "SQM_PER_MU",
     "DistrictListError",
     "DistrictSet",
     "ParseResult",

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from app.wechat.parsing.district_set import DistrictSet
 from app.wechat.parsing.text import _HAS_LATIN, _MASK, _display, fold
 
-if TYPE_CHECKING:
-    from app.wechat.parsing.places import DistrictSet
-
 MAX_CHARS = 10_000
-SQM_PER_MU = 666.67
 _MAX_AREA = 1e8  # 100 km²: anything larger is a misread figure, not a site
 
 FIELD_NAMES = (

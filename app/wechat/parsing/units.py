@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from app.core.units import M2_PER_MU
 from app.wechat.parsing.numerals import parse_number
-from app.wechat.parsing.result import SQM_PER_MU
 from app.wechat.parsing.text import _trie_pattern
 
 _NUM = (
@@ -55,8 +55,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "sqft": (_AREA, 0.092903),
     "sq ft": (_AREA, 0.092903),
     "square feet": (_AREA, 0.092903),
-    "亩": (_AREA, SQM_PER_MU),
-    "mu": (_AREA, SQM_PER_MU),
+    "亩": (_AREA, float(M2_PER_MU)),
+    "mu": (_AREA, float(M2_PER_MU)),
     "公顷": (_AREA, 10000.0),
     "hectares": (_AREA, 10000.0),
     "hectare": (_AREA, 10000.0),

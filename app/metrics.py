@@ -1,6 +1,9 @@
 """Prometheus metrics (`GET /metrics`, docs/operations.md): the state of the pipeline, read from the
 database and the broker at each scrape, so every web process answers the same figures.
 
+The figures count several rooms' tables, so they are gathered here at the top level; the
+factory registers `render` with `app.core.routes.register_metrics`, which serves it.
+
 Each figure is one indexed query: leads by status, leads the worker still owes a routing
 (ix_lead_unrouted), open leads past their SLA due time and not contacted
 (ix_lead_sla_pending), the notification outbox by status (ix_notification_status_created_at,

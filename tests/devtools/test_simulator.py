@@ -21,8 +21,8 @@ from wechatpy.utils import check_signature
 from werkzeug.serving import make_server
 
 from app.cli import main
-from app.wechat import simulator as sim
-from app.wechat.simulator import (
+from app.devtools import simulator as sim
+from app.devtools.simulator import (
     Command,
     ScriptError,
     Simulator,

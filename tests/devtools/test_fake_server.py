@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from app.wechat.fake_server import DEFAULT_APPID, DEFAULT_SECRET, FakeWechatServer
+from app.devtools.fake_server import DEFAULT_APPID, DEFAULT_SECRET, FakeWechatServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
