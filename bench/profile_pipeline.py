@@ -75,6 +75,13 @@ class RecordingDispatcher:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=400)
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=50,
+        help="leads routed and notifications delivered together, as the worker's batch tasks "
+        "do (1: one at a time, as the single tasks do)",
+    )
     parser.add_argument("--cprofile", choices=("route", "send"))
     parser.add_argument("--top", type=int, default=40, help="cProfile lines to print")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/")
@@ -219,16 +226,28 @@ def profile(args: argparse.Namespace) -> None:
     held: list[float] = []
 
     def route_all() -> None:
-        for lead_id in lead_ids:
+        if args.batch == 1:
+            for lead_id in lead_ids:
+                with app.app_context():
+                    with db.transaction():
+                        engine.route_lead(lead_id)
+                    held.append(time.perf_counter() - lock_taken[0])
+            return
+        for start in range(0, len(lead_ids), args.batch):
             with app.app_context():
                 with db.transaction():
-                    engine.route_lead(lead_id)
+                    engine.route_leads(lead_ids[start : start + args.batch])
                 held.append(time.perf_counter() - lock_taken[0])
 
     def send_all(ids: list[int]) -> None:
-        for notification_id in ids:
+        if args.batch == 1:
+            for notification_id in ids:
+                with app.app_context():
+                    notifications.deliver(notification_id)
+            return
+        for start in range(0, len(ids), args.batch):
             with app.app_context():
-                notifications.deliver(notification_id)
+                notifications.deliver_many(ids[start : start + args.batch])
 
     route = measure(route_all, len(lead_ids), statements, args.cprofile == "route")
     engine._default_team, engine._lock = real_default_team, real_lock  # type: ignore[assignment]
@@ -239,7 +258,8 @@ def profile(args: argparse.Namespace) -> None:
 
     print(f"\nrouting, per lead ({len(lead_ids)} leads, one default team of 4 agents):")
     print(f"  {route['cpu']:.2f} ms CPU, {route['wall']:.2f} ms wall; SQL: {route['sql']}")
-    print(f"  team lock held: median {1000 * statistics.median(held):.2f} ms, "
+    per = "per lead" if args.batch == 1 else f"per batch of {args.batch}"
+    print(f"  team lock held {per}: median {1000 * statistics.median(held):.2f} ms, "
           f"90th percentile {1000 * statistics.quantiles(held, n=10)[-1]:.2f} ms")  # fmt: skip
     print(f"delivery, per notification ({len(ids)}: a WeChat template message and an e-mail per "
           f"lead, to the fake servers):")  # fmt: skip

@@ -32,6 +32,13 @@ def route_lead(lead_id: int) -> dict[str, object] | None:
     return {"lead_id": lead_id, "agent_id": outcome.agent_id, "reason": outcome.reason}
 
 
+# Leads routed in one transaction (`engine.route_leads`): the team's rows stay locked for the
+# batch, so it is kept short enough for claims and the SLA check not to wait long.
+ROUTE_CHUNK = 100
+# A chunk smaller than ROUTE_CHUNK takes along other leads still owed a routing, up to it
+# (`engine.route_leads(more=...)`): under load the queue holds many small batches.
+
+
 @shared_task(
     name="tasks.leads.route_leads",
     bind=True,
@@ -41,17 +48,29 @@ def route_lead(lead_id: int) -> dict[str, object] | None:
     max_retries=10,
 )
 def route_leads(self: Task, lead_ids: list[int]) -> int:
-    """Route a batch the web process published at once; each lead in its own transaction,
-    so one failure does not hold back the rest. Failed ones are retried with backoff."""
+    """Route a batch the web process published at once, `ROUTE_CHUNK` leads per transaction.
+    A chunk that fails is rolled back and its leads are routed one by one, each in its own
+    transaction, so one lead's failure holds back or doubles none of the others; those that
+    fail on their own are retried with backoff (a database error) or left to the sweeper."""
     failed: list[int] = []
     routed = 0
-    for lead_id in lead_ids:
+    for start in range(0, len(lead_ids), ROUTE_CHUNK):
+        chunk = lead_ids[start : start + ROUTE_CHUNK]
         try:
             with db.transaction():
-                routed += engine.route_lead(lead_id) is not None
-        except OperationalError:
-            log.warning("routing lead %s failed; will retry", lead_id, exc_info=True)
-            failed.append(lead_id)
+                routed += len(engine.route_leads(chunk, more=ROUTE_CHUNK - len(chunk)))
+            continue
+        except Exception:
+            log.warning("routing %d leads together failed; one by one", len(chunk), exc_info=True)
+        for lead_id in chunk:
+            try:
+                with db.transaction():
+                    routed += engine.route_lead(lead_id) is not None
+            except OperationalError:
+                log.warning("routing lead %s failed; will retry", lead_id, exc_info=True)
+                failed.append(lead_id)
+            except Exception:
+                log.exception("routing lead %s failed; left to the sweeper", lead_id)
     if failed:
         raise self.retry(args=(failed,))
     return routed

@@ -36,35 +36,50 @@ def send_notification(self: Task, notification_id: int) -> dict[str, Any]:
 # A batch hands the rows it has not reached back as a new batch after this long, so a slow
 # remote cannot keep a batch running into the task time limit.
 BATCH_BUDGET_SECONDS = 60.0
+# Rows claimed, sent and recorded together (`service.deliver_many`): one claim, one SMTP
+# connection and one record per chunk. Bounded so that a worker lost mid-chunk leaves few
+# rows sent but not recorded (sent again once their lease expires, docs/notifications.md).
+CLAIM_CHUNK = 50
 
 
 @shared_task(name="tasks.notifications.send_notifications")
 def send_notifications(notification_ids: list[int]) -> int:
-    """Deliver a batch the publisher sent as one message (`publish_in_batches`): what
-    `send_notification` does for each row, one after the other, each in an app context (and
-    so a session) of its own. A row to retry goes back as its own `send_notification` at its
-    backoff; a row whose delivery raised is left to the outbox sweeper, as a failed task's."""
+    """Deliver a batch the publisher sent as one message (`publish_in_batches`), in chunks of
+    `CLAIM_CHUNK` rows, each delivered by `service.deliver_many` in an app context (and so a
+    session) of its own. A row to retry goes back as its own `send_notification` at its
+    backoff; a chunk whose delivery raised is left to the outbox sweeper, as a failed task's;
+    rows released by a slow chunk and rows not reached within the budget go back as a new
+    batch."""
     started = time.monotonic()
     sent = 0
-    for index, notification_id in enumerate(notification_ids):
+    for index in range(0, len(notification_ids), CLAIM_CHUNK):
         if time.monotonic() - started > BATCH_BUDGET_SECONDS:
             send_notifications.apply_async((notification_ids[index:],))
             break
+        chunk = notification_ids[index : index + CLAIM_CHUNK]
         try:
             with current_app.app_context():
-                delivery = service.deliver(notification_id)
-                if delivery.retry_in is not None:
-                    send_notification.apply_async(
-                        (notification_id,), countdown=retry_countdown(delivery.retry_in)
-                    )
+                batch = service.deliver_many(chunk)
+                for delivery in batch.deliveries:
+                    if delivery.retry_in is not None:
+                        send_notification.apply_async(
+                            (delivery.notification_id,),
+                            countdown=retry_countdown(delivery.retry_in),
+                        )
         except Exception:
-            log.exception("notification %s: delivery failed; left to the sweeper", notification_id)
+            log.exception("notifications %s: delivery failed; left to the sweeper", chunk)
             continue
-        sent += delivery.outcome is service.Outcome.SENT
+        sent += sum(d.outcome is service.Outcome.SENT for d in batch.deliveries)
+        if batch.released:
+            rest = batch.released + notification_ids[index + CLAIM_CHUNK :]
+            send_notifications.apply_async((rest,))
+            break
     return sent
 
 
-publish_in_batches(SEND_TASK, "tasks.notifications.send_notifications")
+# One chunk a message, so that the rows of a large routing batch are sent by several threads
+# and workers at once rather than one after the other.
+publish_in_batches(SEND_TASK, "tasks.notifications.send_notifications", size=CLAIM_CHUNK)
 
 
 def retry_countdown(seconds: float) -> float:

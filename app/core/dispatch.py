@@ -78,15 +78,21 @@ def _inside(transaction: SessionTransaction | None, ancestor: SessionTransaction
 # The batch task takes the list of the single task's first arguments.
 _BATCHES: dict[str, str] = {}
 MAX_BATCH = 500
-# How long the publisher lets a batch gather after its first task: under load, many leads per
-# broker message instead of one or two (a message costs the web process ~0.3 ms of CPU, the
-# worker more); the routing of a lead starts at most this much later.
-BATCH_WINDOW_SECONDS = 0.02
+# After the first task arrives the publisher waits this long for more before it sends, so a
+# steady trickle (a web process answering a few hundred enquiries a second) leaves as one
+# batch message per interval, not one per request: each Celery message costs the worker
+# about a millisecond of its own. A flush (tests, shutdown) does not wait.
+LINGER_SECONDS = 0.05
 
 
-def publish_in_batches(single_task: str, batch_task: str) -> None:
-    """Let the publisher send queued `single_task(id)` calls as `batch_task([ids])`."""
+_BATCH_SIZES: dict[str, int] = {}
+
+
+def publish_in_batches(single_task: str, batch_task: str, *, size: int = MAX_BATCH) -> None:
+    """Let the publisher send queued `single_task(id)` calls as `batch_task([ids])`, at most
+    `size` ids a message (smaller messages let several workers share a large batch)."""
     _BATCHES[single_task] = batch_task
+    _BATCH_SIZES[batch_task] = size
 
 
 class TaskDispatcher:
@@ -140,11 +146,10 @@ class TaskDispatcher:
     def _publish_loop(self) -> None:
         while True:
             waiting = [self._queue.get()]
-            deadline = time.monotonic() + BATCH_WINDOW_SECONDS
-            # A flush marker ends the gathering: whoever waits on it wants the tasks out now.
+            until = time.monotonic() + LINGER_SECONDS
             while len(waiting) < MAX_BATCH and not isinstance(waiting[-1], threading.Event):
                 try:
-                    waiting.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    waiting.append(self._queue.get(timeout=max(0.0, until - time.monotonic())))
                 except queue.Empty:
                     break
             tasks = [item for item in waiting if not isinstance(item, threading.Event)]
@@ -161,7 +166,9 @@ class TaskDispatcher:
                 batches.setdefault(_BATCHES[name], []).append(args[0])
             else:
                 messages.append((name, args))
-        messages.extend((batch_name, (ids,)) for batch_name, ids in batches.items())
+        for batch_name, ids in batches.items():
+            size = _BATCH_SIZES.get(batch_name, MAX_BATCH)
+            messages.extend((batch_name, (ids[i : i + size],)) for i in range(0, len(ids), size))
         for name, args in messages:
             try:
                 self.celery.send_task(name, args=args, retry=False)

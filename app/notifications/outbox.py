@@ -8,10 +8,17 @@ row by its `next_attempt_at`.
 The INSERT is a statement of its own, not a flush: queuing a notification in the middle of a
 change (routing, for one) must not write the caller's pending changes early, which would turn
 one UPDATE of a lead into two.
+
+A change that queues many notifications at once (routing a batch of leads) wraps itself in
+`one_insert()`: the rows queued inside are written by one multi-row INSERT when it ends, still
+in the caller's transaction and with the same ON CONFLICT rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Insert, select
@@ -48,6 +55,13 @@ def queue_notification(
         "status": NotificationStatus.PENDING,
         "next_attempt_at": utcnow(),
     }
+    pending = _pending.get()
+    if pending is not None:
+        # Inside `one_insert()`: the row is written when it ends (its id set then; a key
+        # queued before leaves the returned row without one).
+        if idempotency_key not in pending:
+            pending[idempotency_key] = Notification(**values)
+        return pending[idempotency_key]
     with db.session.no_autoflush:
         # RETURNING the whole row: the new notification in one round trip, no SELECT after.
         notification = db.session.scalar(_insert_unless_exists(values))
@@ -57,6 +71,52 @@ def queue_notification(
             ).one()
         enqueue_after_commit(SEND_TASK, notification.id)
     return notification
+
+
+_pending: ContextVar[dict[str, Notification] | None] = ContextVar(
+    "parklead_outbox_pending", default=None
+)
+_COLUMNS = (
+    "channel",
+    "kind",
+    "recipient",
+    "idempotency_key",
+    "payload",
+    "template",
+    "lead_id",
+    "agent_id",
+    "status",
+    "next_attempt_at",
+)
+
+
+@contextmanager
+def one_insert() -> Iterator[None]:
+    """Write the notifications queued inside with one INSERT when the block ends (nothing
+    when it raises: the caller's transaction is rolled back anyway). Caller commits."""
+    pending: dict[str, Notification] = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if not pending:
+        return
+    rows = [{name: getattr(n, name) for name in _COLUMNS} for n in pending.values()]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A Core statement executed with the list of rows: SQLAlchemy sends it as multi-row
+    # INSERTs ("insertmanyvalues") from one cached compilation, without the ORM's bulk path.
+    table = Notification.__table__
+    stmt = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .returning(table.c.id, table.c.idempotency_key)
+    )
+    with db.session.no_autoflush:
+        for notification_id, key in db.session.connection().execute(stmt, rows):
+            pending[key].id = notification_id
+            enqueue_after_commit(SEND_TASK, notification_id)
 
 
 def _insert_unless_exists(values: dict[str, Any]) -> Insert:

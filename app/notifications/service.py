@@ -38,12 +38,24 @@ import enum
 import json
 import logging
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import BindParameter, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
@@ -51,7 +63,12 @@ from app.core.db import db, matched_rows, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound
 from app.notifications import channels, signals
-from app.notifications.channels import AnswerUnknown, PermanentError, RetryableError
+from app.notifications.channels import (
+    AnswerUnknown,
+    DeliveryError,
+    PermanentError,
+    RetryableError,
+)
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 from app.notifications.outbox import SEND_TASK, queue_notification
 
@@ -157,12 +174,179 @@ def deliver(notification_id: int) -> Delivery:
     return _sent(notification, attempt, result.remote_id)
 
 
-def _claim(
-    notification_id: int, now: dt.datetime, lease_until: dt.datetime, max_attempts: int
-) -> Notification | None:
-    """The row, now ours with its new attempt number, or None when it is not ours to send.
-    A row whose last allowed attempt was abandoned is not claimable: `_bury_abandoned`."""
-    claimable = or_(
+# A customer-service message's sender (registered by the WeChat room) counts it against the
+# prospect's 48-hour window in the delivery's own transaction, so those rows go through
+# `deliver` one at a time; the other senders write nothing and their rows can be delivered in
+# batches.
+_ONE_AT_A_TIME = (NotificationChannel.WECHAT_CS,)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchDelivery:
+    deliveries: list[Delivery]
+    # Claimed but not sent before half the lease had passed: handed back (still `pending`,
+    # the attempt not counted) for the caller to queue again.
+    released: list[int]
+
+
+def deliver_many(notification_ids: Sequence[int]) -> BatchDelivery:
+    """`deliver` for many rows at once, with the same claim, lease and fence: one UPDATE
+    claims every claimable row and commits; the rows are sent one after the other through
+    `channels.batch()` (one SMTP connection for the batch's e-mails); the sent ones are
+    recorded in one UPDATE fenced on each row's attempt, announced (`signals.sent`) and
+    committed once. A row that failed, is dead, skipped or unknown is recorded on its own as in
+    `deliver`; rows not claimed here (a customer-service message, or one already sent, busy
+    or abandoned) go through `deliver`. One row's failure changes nothing for the others.
+
+    Rows not reached before half the lease has passed (a slow remote) are released, so no
+    row is sent after its lease could have expired."""
+    cfg = current_app.config
+    now = utcnow()
+    max_attempts = int(cfg["NOTIFY_MAX_ATTEMPTS"])
+    lease = float(cfg["NOTIFY_LEASE_SECONDS"])
+    claimed = _claim_many(notification_ids, now, now + dt.timedelta(seconds=lease), max_attempts)
+    db.session.commit()
+    send_until = time.monotonic() + lease / 2
+    deliveries: list[Delivery] = []
+    ours = {n.id for n in claimed}
+    for notification_id in notification_ids:
+        if notification_id not in ours:
+            deliveries.append(deliver(notification_id))
+
+    sent: list[tuple[Notification, int, str | None]] = []
+    others: list[Callable[[], Delivery]] = []
+    released: list[Notification] = []
+    with channels.batch():
+        for notification in sorted(claimed, key=lambda n: (n.channel.value, n.id)):
+            if time.monotonic() > send_until:
+                released.append(notification)
+                continue
+            attempt = notification.attempts
+            try:
+                result = channels.send(notification)
+            except DeliveryError as exc:
+                others.append(_recorder(notification, attempt, exc))
+                continue
+            except SQLAlchemyError:
+                # Not from these senders (they write nothing); as in `deliver`, the row is
+                # left `sending` and handed out again when its lease has expired.
+                log.exception("notification %s: database failed mid-send", notification.id)
+                continue
+            except Exception as exc:
+                log.exception("notification %s: sender raised", notification.id)
+                error = f"unexpected {type(exc).__name__}: {exc}"
+                others.append(partial(_failed, notification, attempt, error))
+                continue
+            if result.skipped:
+                reason = result.detail or "skipped"
+                others.append(partial(_skipped, notification, attempt, reason))
+            else:
+                sent.append((notification, attempt, result.remote_id))
+    if sent:
+        deliveries.extend(_sent_many(sent))
+    deliveries.extend(record() for record in others)
+    if released:
+        _release(released)
+    return BatchDelivery(deliveries, [n.id for n in released])
+
+
+def _recorder(
+    notification: Notification, attempt: int, exc: DeliveryError
+) -> Callable[[], Delivery]:
+    if isinstance(exc, AnswerUnknown):
+        return partial(_unknown, notification, attempt, str(exc))
+    if isinstance(exc, RetryableError):
+        return partial(_failed, notification, attempt, str(exc), retry_after=exc.retry_after)
+    return partial(_dead, notification, attempt, str(exc))
+
+
+def _claim_many(
+    notification_ids: Sequence[int], now: dt.datetime, lease_until: dt.datetime, max_attempts: int
+) -> list[Notification]:
+    """`_claim` for many rows in one statement, leaving out the rows sent one at a time."""
+    if not notification_ids:
+        return []
+    stmt = (
+        update(Notification)
+        .where(
+            Notification.id.in_(list(notification_ids)),
+            Notification.channel.not_in(_ONE_AT_A_TIME),
+            _claimable(now, max_attempts),
+        )
+        .values(
+            status=Status.SENDING,
+            attempts=Notification.attempts + 1,
+            next_attempt_at=lease_until,
+        )
+        .returning(Notification)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _sent_many(sent: Sequence[tuple[Notification, int, str | None]]) -> list[Delivery]:
+    """Record rows sent in a batch: one UPDATE fenced on (id, attempt) as `_finish` is,
+    `signals.sent` for each row recorded, one commit. A row a newer attempt took over is
+    superseded."""
+    now = utcnow()
+    remote_ids = {n.id: remote_id for n, _, remote_id in sent if remote_id is not None}
+    stmt = (
+        update(Notification)
+        .where(
+            tuple_(Notification.id, Notification.attempts).in_([(n.id, a) for n, a, _ in sent]),
+            Notification.status == Status.SENDING,
+        )
+        .values(
+            status=Status.SENT,
+            sent_at=now,
+            next_attempt_at=None,
+            remote_id=case(remote_ids, value=Notification.id, else_=None) if remote_ids else None,
+        )
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    )
+    recorded = set(db.session.scalars(stmt))
+    for notification, attempt, _ in sent:
+        if notification.id in recorded:
+            signals.sent.send(notification, attempt=attempt, at=now)
+    db.session.commit()
+    deliveries = []
+    for notification, attempt, _ in sent:
+        if notification.id in recorded:
+            deliveries.append(Delivery(notification.id, Outcome.SENT))
+        else:
+            log.warning(
+                "notification %s: attempt %s outlived its lease; a newer attempt owns the row",
+                notification.id,
+                attempt,
+            )
+            deliveries.append(Delivery(notification.id, Outcome.SUPERSEDED))
+    log.info("notifications sent in a batch: %s", len(recorded))
+    return deliveries
+
+
+def _release(notifications: Sequence[Notification]) -> None:
+    """Give back claimed rows that were not sent: `pending` again, the attempt not counted."""
+    for notification in notifications:
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification.id,
+                Notification.status == Status.SENDING,
+                Notification.attempts == notification.attempts,
+            )
+            .values(
+                status=Status.PENDING,
+                attempts=Notification.attempts - 1,
+                next_attempt_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+def _claimable(now: dt.datetime, max_attempts: int) -> ColumnElement[bool]:
+    return or_(
         Notification.status.in_([Status.PENDING, Status.FAILED]),
         and_(
             Notification.status == Status.SENDING,
@@ -170,9 +354,16 @@ def _claim(
             Notification.attempts < max_attempts,
         ),
     )
+
+
+def _claim(
+    notification_id: int, now: dt.datetime, lease_until: dt.datetime, max_attempts: int
+) -> Notification | None:
+    """The row, now ours with its new attempt number, or None when it is not ours to send.
+    A row whose last allowed attempt was abandoned is not claimable: `_bury_abandoned`."""
     stmt = (
         update(Notification)
-        .where(Notification.id == notification_id, claimable)
+        .where(Notification.id == notification_id, _claimable(now, max_attempts))
         .values(
             status=Status.SENDING,
             attempts=Notification.attempts + 1,

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 import redis
+import requests
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from wechatpy import WeChatClient
@@ -136,6 +138,7 @@ class WechatApiClient(SharedTokenClient, WeChatClient):
         super().__init__(appid, secret, session=storage, timeout=timeout, auto_retry=False)
         # wechatpy's _request reads API_BASE_URL from the instance, so this redirects every API.
         self.API_BASE_URL = base_url
+        pin_environment(self._http, base_url)
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
 
@@ -145,6 +148,19 @@ class WechatApiClient(SharedTokenClient, WeChatClient):
 
     def token_query(self) -> dict[str, str]:
         return {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+
+
+def pin_environment(http: requests.Session, base_url: str) -> None:
+    """Read the proxy and CA-bundle settings of the environment once, for the client's base
+    URL, instead of on every call: requests scans the whole environment per request when it
+    trusts it, a third of a template message's CPU. The environment of a running process does
+    not change, so the proxies (and NO_PROXY) used are the same."""
+    proxies = requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    http.trust_env = False
+    http.proxies.update(proxies)
+    if bundle:
+        http.verify = bundle
 
 
 # --- construction ----------------------------------------------------------------------------

@@ -71,6 +71,30 @@ def test_publisher_sends_queued_routing_calls_as_one_batch():
     assert published == [("tasks.other", (9,)), ("tasks.leads.route_leads", ([1, 2, 3],))]
 
 
+def test_publisher_splits_a_batch_into_messages_of_the_tasks_size(monkeypatch):
+    from types import SimpleNamespace
+
+    from app.core import dispatch
+    from app.core.dispatch import TaskDispatcher, publish_in_batches
+
+    monkeypatch.setattr(dispatch, "_BATCHES", dict(dispatch._BATCHES))
+    monkeypatch.setattr(dispatch, "_BATCH_SIZES", dict(dispatch._BATCH_SIZES))
+    publish_in_batches("tasks.test.single", "tasks.test.batch", size=2)
+    published: list[tuple[str, tuple]] = []
+    celery = SimpleNamespace(
+        conf=SimpleNamespace(task_always_eager=False),
+        send_task=lambda name, args, retry: published.append((name, args)),
+    )
+    dispatcher = TaskDispatcher(celery)  # type: ignore[arg-type]
+    dispatcher._publish([("tasks.test.single", (n,)) for n in range(5)])
+
+    assert published == [
+        ("tasks.test.batch", ([0, 1],)),
+        ("tasks.test.batch", ([2, 3],)),
+        ("tasks.test.batch", ([4],)),
+    ]
+
+
 def test_publisher_survives_a_broker_failure():
     from types import SimpleNamespace
 

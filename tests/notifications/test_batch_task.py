@@ -78,14 +78,15 @@ def test_batch_retries_a_failed_row_on_its_own_at_its_backoff(events, webhook, p
 def test_batch_leaves_a_row_whose_delivery_raised_to_the_sweeper(
     events, webhook, published, monkeypatch
 ):
-    real = service.deliver
+    real = service.deliver_many
+    monkeypatch.setattr(tasks, "CLAIM_CHUNK", 1)
 
-    def deliver(notification_id: int) -> service.Delivery:
-        if notification_id == events[1].id:
+    def deliver_many(notification_ids: list[int]) -> service.BatchDelivery:
+        if events[1].id in notification_ids:
             raise OperationalError("UPDATE notification", {}, Exception("connection lost"))
-        return real(notification_id)
+        return real(notification_ids)
 
-    monkeypatch.setattr(service, "deliver", deliver)
+    monkeypatch.setattr(service, "deliver_many", deliver_many)
 
     assert tasks.send_notifications.run([e.id for e in events]) == 2
     assert reload(events[1]).status is Status.PENDING

@@ -155,3 +155,79 @@ def test_workers_and_claiming_agents_racing_assign_each_lead_exactly_once(race_a
         )
         assert changes == ITERATIONS
     print(f"\n{ITERATIONS} races: won by {dict(tally)}")
+
+
+BATCH_ROUNDS = 10
+BATCH = 12
+
+
+def batch_race(
+    app: Flask, ids: list[int], claimers: list[tuple[int, dict[str, str]]]
+) -> dict[str, Any]:
+    """Two workers route overlapping batches of `ids` (in opposite orders) while each
+    claimer claims every third lead, all starting at once; what each got."""
+    start = threading.Barrier(2 + len(claimers))
+    results: dict[str, Any] = {}
+
+    def worker(name: str, lead_ids: list[int]) -> None:
+        start.wait()
+        try:
+            with app.app_context(), db.transaction():
+                results[name] = engine.route_leads(lead_ids)
+        except Exception as exc:  # reported by the test, not lost in the thread
+            results[name] = exc
+
+    def claimer(name: str, headers: dict[str, str], lead_ids: list[int]) -> None:
+        client = app.test_client()
+        start.wait()
+        results[name] = [
+            client.post(f"/api/leads/{i}/claim", headers=headers).status_code for i in lead_ids
+        ]
+
+    threads = [
+        threading.Thread(target=worker, args=("worker0", ids[: len(ids) * 2 // 3])),
+        threading.Thread(target=worker, args=("worker1", ids[len(ids) // 3 :][::-1])),
+    ]
+    threads += [
+        threading.Thread(target=claimer, args=(f"claimer{n}", headers, ids[n::3]))
+        for n, (_, headers) in enumerate(claimers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(t.is_alive() for t in threads), "a contender is stuck (deadlock?)"
+    return results
+
+
+def test_overlapping_batches_and_claims_racing_assign_each_lead_exactly_once(race_app, claimers):
+    """Two workers route overlapping batches (`engine.route_leads`: every lead, the team and
+    its agents locked) while the agents claim some of the same leads: no deadlock, one winner
+    per lead, one `assigned` and one status change each."""
+    first_id = None
+    for round_ in range(BATCH_ROUNDS):
+        ids = [committed_unrouted_lead(race_app, 10_000 + round_ * BATCH + i) for i in range(BATCH)]
+        first_id = first_id or ids[0]
+        results = batch_race(race_app, ids, claimers)
+        errors = {k: v for k, v in results.items() if isinstance(v, Exception)}
+        assert not errors, errors
+        routed = [o.lead_id for name in ("worker0", "worker1") for o in results[name]]
+        assert len(routed) == len(set(routed)), f"a lead routed twice: {routed}"
+
+    with race_app.app_context():
+        leads = db.session.scalars(select(Lead).where(Lead.id >= first_id)).all()
+        assert len(leads) == BATCH_ROUNDS * BATCH
+        per_lead = (
+            select(LeadEvent.lead_id, func.count())
+            .where(LeadEvent.type == EventType.ASSIGNED, LeadEvent.lead_id >= first_id)
+            .group_by(LeadEvent.lead_id)
+        )
+        counts = dict(db.session.execute(per_lead).all())
+        assert all(counts.get(lead.id) == 1 for lead in leads), counts
+        assert all(lead.status is LeadStatus.ASSIGNED and lead.agent_id for lead in leads)
+        changes = db.session.scalar(
+            select(func.count()).where(
+                LeadEvent.type == EventType.STATUS_CHANGED, LeadEvent.lead_id >= first_id
+            )
+        )
+        assert changes == len(leads)

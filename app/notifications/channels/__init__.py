@@ -13,7 +13,8 @@ imports the WeChat domain (docs/architecture.md "The outbox contract").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from app.notifications.channels import dingtalk, email, sms, webhook, wecom
 from app.notifications.channels.base import (
@@ -32,6 +33,7 @@ __all__ = [
     "PermanentError",
     "RetryableError",
     "Sender",
+    "batch",
     "register",
     "send",
 ]
@@ -70,3 +72,11 @@ def send(notification: Notification) -> ChannelResult:
         # sender): the row is dead, visible and retryable by an admin once that is fixed.
         raise PermanentError(f"no sender is registered for channel {notification.channel.value}")
     return sender(notification)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Sends inside share what a channel can keep open between messages: one SMTP connection.
+    (The WeChat API client keeps its HTTP connections alive on its own, batch or not.)"""
+    with email.connection_per_batch():
+        yield
