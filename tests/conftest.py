@@ -26,7 +26,7 @@ from app.core.limiter import limiter
 from app.leads import service as leads
 from app.leads.models import Channel, Lead
 from app.leads.schemas import EnquiryIn
-from app.routing import worktime
+from app.settings import worktime
 from app.wechat import knowledge
 from tests.support import (  # noqa: F401 - re-exported for test modules
     IN_CI,

@@ -8,7 +8,7 @@ import random
 import phonenumbers
 import pytest
 
-from app.leads.schemas import normalize_phone
+from app.core.phones import normalize_phone
 
 ALLOWED = {
     phonenumbers.PhoneNumberType.MOBILE,
