@@ -130,7 +130,7 @@ _admin_years: dict[tuple[int, int], tuple[float, YearCalendar | None]] = {}
 def admin_year(year: int) -> YearCalendar | None:
     """The admin's calendar for `year`, read at most once per ADMIN_YEAR_TTL_SECONDS in each
     process (at once again in the process that changes it)."""
-    key = (id(current_app._get_current_object()), year)  # type: ignore[attr-defined]
+    key = (id(current_app._get_current_object()), year)  # type: ignore[attr-defined]  # Flask types current_app as the Flask object, not the proxy that has this method
     now = time.monotonic()
     entry = _admin_years.get(key)
     if entry is None or entry[0] <= now:

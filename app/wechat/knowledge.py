@@ -31,7 +31,7 @@ _loaded: dict[int, tuple[float, tuple[Entry, ...]]] = {}  # app -> (expires, ent
 def load() -> Knowledge:
     """The active answers (read at most once every TTL_SECONDS in each process, at once again
     in the process that changes them) and the registered price lookup."""
-    app_key, now = id(current_app._get_current_object()), time.monotonic()  # type: ignore[attr-defined]
+    app_key, now = id(current_app._get_current_object()), time.monotonic()  # type: ignore[attr-defined]  # Flask types current_app as the Flask object, not the proxy that has this method
     cached = _loaded.get(app_key)
     if cached is None or cached[0] <= now:
         rows = db.session.scalars(
