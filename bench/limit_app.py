@@ -35,15 +35,18 @@ from flask import Flask, Response, request
 OPEN = "('new','assigned','contacted','qualified','site_visit','negotiating')"
 
 # The lead and its "created" event in one statement: the event is inserted only when the lead
-# was (ON CONFLICT DO NOTHING on the open-phone index returns no row for a known phone).
+# was (ON CONFLICT DO NOTHING on the open-phone index returns no row for a known phone). Its
+# leads are marked routed so that ParkLead's worker, which routes young unrouted leads along
+# with its own batches, leaves them alone and spends nothing of the measurement on them.
 INTAKE_SQL = f"""
 WITH new_lead AS (
     INSERT INTO lead (channel, source, need_type, deal, area_min_m2, area_max_m2, industry,
                       district, company, contact_name, phone, message, status, score,
-                      created_at, last_activity_at, version, sla_level, stage_reached)
+                      created_at, last_activity_at, version, sla_level, stage_reached,
+                      routed_at)
     VALUES ('web_form', %(source)s, %(need_type)s, %(deal)s, %(area_min_m2)s, %(area_max_m2)s,
             %(industry)s, %(district)s, %(company)s, %(contact_name)s, %(phone)s, %(message)s,
-            'new', 0, now(), now(), 1, 0, 0)
+            'new', 0, now(), now(), 1, 0, 0, now())
     ON CONFLICT (phone) WHERE status IN {OPEN} DO NOTHING
     RETURNING id, created_at
 )
