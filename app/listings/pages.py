@@ -33,6 +33,7 @@ from app.core.i18n import current_language
 from app.leads import service as leads
 from app.leads.models import Lead
 from app.listings import bulk, service
+from app.listings.flashes import flash_failure
 from app.listings.labels import FIELD_NAMES, listing_label, mu, num
 from app.listings.models import (
     SUBTYPES_BY_KIND,
@@ -70,23 +71,6 @@ def _helpers() -> dict[str, Any]:
         "num": num,
         "field_names": FIELD_NAMES,
     }
-
-
-def failed(exc: AppError) -> None:
-    """Flash what went wrong. The listings domain's messages are already in the user's
-    language; a lead the user cannot see gets the catalogue's sentence (app/core/messages.py)."""
-    db.session.rollback()
-    message = (
-        messages.error_text(exc.code, exc.message, exc.status)
-        if exc.code in LEAD_CODES
-        else exc.message
-    )
-    fields = [str(v) for v in exc.fields.values() if str(v) != message]
-    flash("；".join([message, *fields]) if fields else message, "error")
-
-
-# Errors raised by app.leads (English messages) explained by the catalogue's sentences.
-LEAD_CODES = ("forbidden",)
 
 
 def _visible_lead(key: str | int, *, for_update: bool = False) -> Lead:
@@ -130,7 +114,7 @@ def listings() -> PageResult:
             query, limit=PAGE, cursor=request.args.get("cursor") or None
         )
     except AppError as exc:
-        failed(exc)
+        flash_failure(exc)
         return redirect(url_for("listing_pages.listings"))
     keep = [(k, v) for k, v in request.args.items() if k != "cursor" and v]
     return render_template(
@@ -185,7 +169,7 @@ def new_listing() -> PageResult:
         listing = service.create_listing(form_payload(request.form), by=me())
         db.session.commit()
     except AppError as exc:
-        failed(exc)
+        flash_failure(exc)
         return render_template(
             "listings/form.html",
             **_form_context(values=request.form, errors=messages.fields_text(exc.fields)),
@@ -240,7 +224,7 @@ def _listing_act(
         message = action(listing)
         db.session.commit()
     except AppError as exc:
-        failed(exc)
+        flash_failure(exc)
         if refill:
             errors = messages.fields_text(exc.fields)
             return render_detail(listing_id, exc.status, values=request.form, errors=errors)
@@ -346,7 +330,7 @@ def export() -> PageResult:
     try:
         return bulk.export_response(_query(), request.args.get("format", "csv"))
     except AppError as exc:
-        failed(exc)
+        flash_failure(exc)
         return redirect(url_for("listing_pages.listings"))
 
 
@@ -376,7 +360,7 @@ def import_listings() -> PageResult:
             upload.read(bulk.MAX_IMPORT_BYTES + 1), by=me(), dry_run=dry_run
         )
     except AppError as exc:
-        failed(exc)
+        flash_failure(exc)
         return render_template(
             "listings/import.html",
             report=exc.extra.get("report"),

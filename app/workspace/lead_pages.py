@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 
 from app.accounts.models import Role
 from app.accounts.pages_auth import role_required
-from app.core import messages
 from app.core.db import db
 from app.core.errors import AppError, NotFound, ValidationFailed
 from app.core.i18n import current_language
 from app.leads import activity, labels, lifecycle, service
 from app.leads.models import Lead, LeadStatus
 from app.listings import service as listings
+from app.listings.flashes import flash_failure
 from app.listings.labels import listing_label
 from app.routing import service as routing
 from app.workspace import present
@@ -231,25 +231,11 @@ def wechat_reply(lead_id: int) -> PageResult:
 
 
 PANEL_TOP = 8
-# Errors raised by app.leads (English messages) explained by the catalogue's sentences; the
-# listings domain's messages are already in the user's language.
-LEAD_CODES = ("forbidden",)
 
 
 @bp.context_processor
 def _panel_helpers() -> dict[str, Any]:
     return {"listing_panel": listing_panel}
-
-
-def _panel_failed(exc: AppError) -> None:
-    db.session.rollback()
-    message = (
-        messages.error_text(exc.code, exc.message, exc.status)
-        if exc.code in LEAD_CODES
-        else exc.message
-    )
-    fields = [str(v) for v in exc.fields.values() if str(v) != message]
-    flash("；".join([message, *fields]) if fields else message, "error")
 
 
 def _panel_lead(key: str | int, *, for_update: bool = False) -> Lead:
@@ -282,7 +268,7 @@ def _lead_act(lead_id: int, action: Any) -> PageResult:
         message = action(lead)
         db.session.commit()
     except AppError as exc:
-        _panel_failed(exc)
+        flash_failure(exc)
         try:
             lead = _panel_lead(lead_id)
         except AppError as missing:
