@@ -37,7 +37,8 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -202,6 +203,84 @@ class Database:
 
 
 db = Database()
+
+
+def _sql_compiler(compiled: Any) -> SQLCompiler:
+    """A compiled Core statement as the SQL compiler it is."""
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError(f"not a SQL statement: {type(compiled).__name__}")
+    return compiled
+
+
+class PlainStatement:
+    """A Core statement run as a transaction of its own on the pool's DBAPI connection,
+    without the ORM session.
+
+    For the few hot paths that are one statement (the public intake's lead and event): the
+    session's bookkeeping around a transaction (the session, its transaction objects, the
+    execution context, the ORM commit and its hooks) costs more CPU than the statement, and
+    a statement that is its own transaction needs no BEGIN and COMMIT round trips: PostgreSQL
+    commits it when it completes, all of it or nothing. The statement is compiled once per
+    dialect; its parameters go through the statement's own type processors (JSON, enums,
+    datetimes), so the database receives what the session would have sent. The caller hands
+    work on (`app.core.dispatch.enqueue_now`) only after `first` returned.
+    """
+
+    def __init__(self, stmt: ClauseElement) -> None:
+        self.stmt = stmt
+        self._compiled: dict[str, tuple[str, SQLCompiler, dict[str, Any]]] = {}
+
+    def _for(self, dialect: Dialect) -> tuple[str, SQLCompiler, dict[str, Any]]:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            sql = _sql_compiler(self.stmt.compile(dialect=dialect))
+            # SQLAlchemy's per-parameter type processors (there is no public accessor).
+            processors = dict(sql._bind_processors)
+            compiled = self._compiled[dialect.name] = (str(sql), sql, processors)
+        return compiled
+
+    def first(self, values: dict[str, Any]) -> Any:
+        """Run with `values` as a transaction of its own; the first row it returns, or None.
+
+        The tests bind the app to one connection inside an outer transaction (rolled back per
+        test); there the statement runs in a SAVEPOINT on that connection, as a session's
+        commit would."""
+        bind = current_app.extensions["db_session_options"]["bind"]
+        if not isinstance(bind, Engine):
+            with bind.begin_nested():
+                return self._run(bind.connection.driver_connection, bind.dialect, values)
+        connection = bind.raw_connection()
+        driver: Any = connection.driver_connection
+        # psycopg's autocommit; SQLite's connections are made without driver transactions.
+        own = hasattr(driver, "autocommit")
+        try:
+            if own:
+                driver.autocommit = True
+            row = self._run(driver, bind.dialect, values)
+            if own:
+                driver.autocommit = False
+            return row
+        except BaseException:
+            connection.invalidate()  # whatever state it is in, it never serves again
+            raise
+        finally:
+            connection.close()  # back to the pool (or, invalidated, closed)
+
+    def _run(self, driver: Any, dialect: Dialect, values: dict[str, Any]) -> Any:
+        sql, compiled, processors = self._for(dialect)
+        params = compiled.construct_params(values, escape_names=False)
+        for name, process in processors.items():
+            if name in params:
+                params[name] = process(params[name])
+        cursor = driver.cursor()
+        try:
+            if compiled.positional:  # SQLite's qmark style
+                cursor.execute(sql, tuple(params[name] for name in compiled.positiontup or ()))
+            else:
+                cursor.execute(sql, params)
+            return cursor.fetchone() if cursor.description else None
+        finally:
+            cursor.close()
 
 
 def plain_columns(model: Any, names: tuple[str, ...]) -> list[Any]:

@@ -39,6 +39,13 @@ def enqueue_after_commit(task_name: str, *args: Any) -> None:
     session.info.setdefault(_PENDING, []).append((owner, task_name, args))
 
 
+def enqueue_now(task_name: str, *args: Any) -> None:
+    """Run `task_name(*args)` in Celery; for work whose transaction the caller has already
+    committed outside the session (`app.core.db.PlainStatement`)."""
+    dispatcher: TaskDispatcher = current_app.extensions["dispatcher"]
+    dispatcher.send(task_name, args)
+
+
 @event.listens_for(Session, "after_commit")
 def _publish_pending(session: Session) -> None:
     # SQLAlchemy fires after_commit for a released SAVEPOINT too; the work may only leave once

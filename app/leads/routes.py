@@ -57,7 +57,6 @@ def create_lead() -> tuple[Any, int]:
         )
     # The JSON endpoint is the web-form channel: landing pages post to it (docs/leads.md).
     receipt = service.receive_enquiry(enquiry, channel=Channel.WEB_FORM, source={"form": "api"})
-    db.session.commit()
     return intake_response(receipt)
 
 

@@ -36,8 +36,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Agent
 from app.core.cursors import decode_cursor, encode_cursor, page_size
-from app.core.db import db, matched_rows, plain_columns, union_of, utcnow
-from app.core.dispatch import enqueue_after_commit
+from app.core.db import (
+    PlainStatement,
+    db,
+    matched_rows,
+    plain_columns,
+    union_of,
+    utcnow,
+)
+from app.core.dispatch import enqueue_after_commit, enqueue_now
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import MAX_ROW_ID
 from app.leads import alerts, lifecycle, scoring
@@ -105,24 +112,26 @@ def find_open_lead_by_phone(phone: str) -> Lead | None:
 def receive_enquiry(
     enquiry: EnquiryIn, *, channel: Channel, source: dict[str, Any] | None = None
 ) -> Receipt:
-    """`submit_enquiry` for the public intake, which answers with the receipt alone.
+    """Store a public enquiry (as `submit_enquiry`), commit, and return its receipt.
 
-    The usual enquiry, a phone no open lead has, on PostgreSQL, costs one statement: the lead
-    and its `created` event in one INSERT (a data-modifying CTE; the open-phone unique index
-    decides, so the event is written only when the lead was), without an ORM object. Its
-    routing is queued for after the commit, as for any new lead; a lost hand-off is the outbox
+    The usual enquiry, a phone no open lead has, on PostgreSQL, costs one statement in one
+    transaction: the lead and its `created` event in one INSERT (a data-modifying CTE; the
+    open-phone unique index decides, so the event is written only when the lead was), run on
+    the pool's connection without the ORM session (`app.core.db.PlainStatement`). Its routing
+    is handed on after that commit, as for any new lead; a lost hand-off is the outbox
     sweeper's (`tasks.leads.sweep_unrouted`). A known phone (the statement inserted nothing),
-    a backend without such CTEs (SQLite) and a configured lead webhook take `submit_enquiry`:
-    the answer is the same either way (docs/leads.md "Intake and dedupe")."""
+    a backend without such CTEs (SQLite) and a configured lead webhook take `submit_enquiry`
+    in the session: the answer is the same either way (docs/leads.md "Intake and dedupe")."""
     source = {**enquiry.source(), **(source or {})}
     if enquiry.phone and _dialect() == "postgresql" and not webhooks_on():
         values = _lead_values(enquiry.lead_fields(), channel, source)
         values["event_data"] = {"channel": channel.value, "source": source}
-        lead_id = db.session.connection().execute(_insert_with_event_stmt(), values).scalar()
-        if lead_id is not None:
-            enqueue_after_commit(ROUTE_TASK, lead_id)
-            return Receipt(lead_id, format_reference(lead_id, values["created_at"]))
+        row = _insert_with_event().first(values)
+        if row is not None:
+            enqueue_now(ROUTE_TASK, row[0])
+            return Receipt(row[0], format_reference(row[0], values["created_at"]))
     public = submit_enquiry(enquiry, channel=channel, source=source).public
+    db.session.commit()
     return Receipt(public.id, public.reference)
 
 
@@ -330,7 +339,7 @@ def insert_lead_unless_open(
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    return db.engine.dialect.name
 
 
 @functools.cache
@@ -350,7 +359,7 @@ def _insert_event_stmt() -> Any:
 
 
 @functools.cache
-def _insert_with_event_stmt() -> Any:
+def _insert_with_event() -> PlainStatement:
     """PostgreSQL: a new lead unless its phone has an open lead, and its `created` event, in
     one statement; returns the new lead's id, or no row. Parameters: the lead's columns
     (`_lead_values`) and `event_data`."""
@@ -370,7 +379,7 @@ def _insert_with_event_stmt() -> Any:
         new_lead.c.created_at,
         bindparam("event_data", type_=events.c.data.type),
     )
-    return (
+    return PlainStatement(
         insert(events)
         .from_select(["lead_id", "type", "actor", "created_at", "data"], created)
         .returning(events.c.lead_id)

@@ -143,6 +143,7 @@ def admin_year(year: int) -> YearCalendar | None:
 def forget_admin_years() -> None:
     """Read the admin calendars again on next use (after a change, and between tests)."""
     _admin_years.clear()
+    _minute_dues.clear()
 
 
 def _year_from_setting(year: int, raw: dict[str, list[str]]) -> YearCalendar:
@@ -312,9 +313,47 @@ def add_working_minutes(
 
     Time outside working hours does not count: 30 minutes from Friday 17:50 is Monday 09:20
     (or later, when Monday is a holiday). With 0 minutes, the next working instant.
+
+    Under the office's hours (`hours` None) the answer is read from the minute `start` falls
+    in: working intervals are whole minutes, so within one minute the due time either moves
+    with `start` (working time) or stays put (outside it). Each process walks the calendar
+    twice per minute, SLA and time zone (every new lead and every routing asks this), and at
+    most ADMIN_YEAR_TTL_SECONDS after the calendar it walked was read.
     """
     if minutes < 0:
         raise ValueError("minutes must not be negative")
+    if hours is not None:
+        return _walk_working_minutes(start, minutes, hours, tz)
+    office = _office_hours()
+    _local(start, tz)  # the same error for a naive start
+    first = start.replace(second=0, microsecond=0)
+    key = (tz, minutes)
+    entry = _minute_dues.get(key)
+    now = time.monotonic()
+    if entry is None or entry[0] != first or entry[1] is not office or entry[2] < now:
+        last = first + _LAST_INSTANT
+        entry = (
+            first,
+            office,
+            now + ADMIN_YEAR_TTL_SECONDS,
+            _walk_working_minutes(first, minutes, office, tz),
+            _walk_working_minutes(last, minutes, office, tz),
+        )
+        _minute_dues[key] = entry
+    due_first, due_last = entry[3], entry[4]
+    if due_last == due_first:  # outside working time: the next working instant's due
+        return due_first.astimezone(start.tzinfo)
+    if due_last - due_first == _LAST_INSTANT:  # working time throughout the minute
+        return (due_first + (start - first)).astimezone(start.tzinfo)
+    return _walk_working_minutes(start, minutes, office, tz)  # the due crosses a boundary
+
+
+_LAST_INSTANT = dt.timedelta(seconds=59, microseconds=999_999)
+# (time zone, minutes) -> (the minute, the office hours, expiry, its first and last instant's due)
+_minute_dues: dict[tuple[str, int], tuple[dt.datetime, Any, float, dt.datetime, dt.datetime]] = {}
+
+
+def _walk_working_minutes(start: dt.datetime, minutes: int, hours: Hours, tz: str) -> dt.datetime:
     local = _local(start, tz)
     zone = local.tzinfo
     day = local.date()

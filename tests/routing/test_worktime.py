@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from app.settings.worktime import (
+    DEFAULT_OFFICE_HOURS,
     DayKind,
     add_working_minutes,
     day_kind,
