@@ -9,10 +9,15 @@ commit that queued them, so a single machine needs no broker.
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_init
 from flask import Flask
+
+log = logging.getLogger(__name__)
 
 
 def init_celery(app: Flask) -> Celery:
@@ -59,4 +64,18 @@ def init_celery(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    celery.conf.parklead_worker_nice = cfg["WORKER_NICE"]
     return celery
+
+
+@worker_init.connect
+def _lower_priority(sender: Any = None, **_: Any) -> None:
+    """A worker yields the CPU to the web processes on the same host (WORKER_NICE): routing
+    and sending are seconds-scale background work, while a prospect waits on the web's
+    answer. Its pool processes inherit the niceness; idle CPU is the worker's all the same."""
+    nice = int(getattr(getattr(sender, "app", None), "conf", {}).get("parklead_worker_nice", 0))
+    if nice > 0:
+        try:
+            os.nice(nice)
+        except OSError as exc:  # not permitted here: run at the usual priority
+            log.warning("could not lower the worker's CPU priority: %s", exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -54,6 +55,28 @@ def test_lead_posted_over_http_is_assigned_by_the_worker(stack: LiveStack):
     assert owner in agent_ids
     events = stack.rows("SELECT type FROM lead_event WHERE lead_id = :id ORDER BY id", id=lead_id)
     assert [e.type for e in events] == ["created", "status_changed", "assigned"]
+
+
+def test_the_worker_lowers_its_cpu_priority_and_still_routes(stack: LiveStack):
+    """WORKER_NICE: on a host the worker shares with the web, the web's answers come first."""
+    agent_ids = seed_team(stack)
+    worker = stack.start_worker(concurrency=1, extra_env={"PARKLEAD_WORKER_NICE": "7"})
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(19, ours + 7)
+    pool = [int(pid) for pid in _children(worker.process.pid)]
+    assert pool and all(os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + 7) for pid in pool)
+    response = requests.post(
+        f"{stack.url}/api/leads", timeout=5, json={"need_type": "land", "phone": "13912345670"}
+    )
+    assert response.status_code == 201
+    owner = wait_until(lambda: assigned_agent(stack, response.json()["id"]), message="assignment")
+    assert owner in agent_ids
+
+
+def _children(pid: int) -> list[str]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as handle:
+        return handle.read().split()
 
 
 def test_leads_are_spread_round_robin_and_each_assigned_once(stack: LiveStack):
