@@ -201,6 +201,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--route-wait", type=int, default=30, help="seconds to wait for the worker afterwards"
     )
     parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=None,
+        help="the worker's PARKLEAD_WORKER_NICE (default: the app's, 10; 0 = the web's priority)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help=f"keep the database {DB_NAME} and the logs"
     )
     parser.add_argument(
@@ -275,7 +281,7 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
             "--without-gossip",
             "--without-mingle",
         ],
-        env,
+        env if args.worker_nice is None else {**env, "PARKLEAD_WORKER_NICE": str(args.worker_nice)},
     )
     specs = {"bare": "bare_app:create_app()", "limit": "limit_app:create_app()",
              "intake": "app:create_app()"}  # fmt: skip
@@ -291,6 +297,7 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
         f"gunicorn gthread {args.workers} workers x {args.threads} threads, keep-alive 5s; "
         f"wrk {args.wrk_threads} threads x {args.connections} connections; "
         f"{args.rounds} x ({args.warmup}s warm-up + {args.duration}s) per target; "
+        f"worker niceness {os.getpriority(os.PRIO_PROCESS, worker.popen.pid)}; "
         f"logs in {procs.logdir}"
     )
 

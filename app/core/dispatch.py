@@ -14,7 +14,6 @@ import logging
 import os
 import queue
 import threading
-import time
 from typing import Any
 
 from celery import Celery
@@ -117,6 +116,7 @@ class TaskDispatcher:
             max_backlog
         )
         self._thread: threading.Thread | None = None
+        self._hurry = threading.Event()  # set by flush(): publish without lingering
         self._pid = 0
         self._lock = threading.Lock()
 
@@ -143,6 +143,7 @@ class TaskDispatcher:
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
                 if self._pid != os.getpid():
                     self._queue = queue.Queue(self._max_backlog)
+                    self._hurry = threading.Event()
                     atexit.register(self.flush, 2.0)
                 self._pid = os.getpid()
                 self._thread = threading.Thread(
@@ -153,10 +154,15 @@ class TaskDispatcher:
     def _publish_loop(self) -> None:
         while True:
             waiting = [self._queue.get()]
-            until = time.monotonic() + LINGER_SECONDS
+            if not isinstance(waiting[0], threading.Event):
+                # Sleep through the linger instead of waking for every task that arrives (a
+                # wake-up per request costs the web process more than the batching saves);
+                # a flush cuts it short.
+                self._hurry.wait(LINGER_SECONDS)
+            self._hurry.clear()
             while len(waiting) < MAX_BATCH and not isinstance(waiting[-1], threading.Event):
                 try:
-                    waiting.append(self._queue.get(timeout=max(0.0, until - time.monotonic())))
+                    waiting.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             tasks = [item for item in waiting if not isinstance(item, threading.Event)]
@@ -192,4 +198,5 @@ class TaskDispatcher:
             self._queue.put(marker, timeout=timeout)
         except queue.Full:
             return False
+        self._hurry.set()
         return marker.wait(timeout)
