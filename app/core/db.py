@@ -251,14 +251,15 @@ class PlainStatement:
                 return self._run(bind.connection.driver_connection, bind.dialect, values)
         connection = bind.raw_connection()
         driver: Any = connection.driver_connection
-        # psycopg's autocommit; SQLite's connections are made without driver transactions.
-        own = hasattr(driver, "autocommit")
+        autocommit = hasattr(driver, "autocommit")  # psycopg's; sqlite3 (3.11) has none
         try:
-            if own:
+            if autocommit:
                 driver.autocommit = True
             row = self._run(driver, bind.dialect, values)
-            if own:
+            if autocommit:
                 driver.autocommit = False
+            else:
+                driver.commit()  # a no-op where the driver opened no transaction
             return row
         except BaseException:
             connection.invalidate()  # whatever state it is in, it never serves again

@@ -64,7 +64,8 @@ def test_the_worker_lowers_its_cpu_priority_and_still_routes(stack: LiveStack):
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == min(19, ours + 7)
     pool = [int(pid) for pid in _children(worker.process.pid)]
-    assert pool and all(os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + 7) for pid in pool)
+    assert pool
+    assert all(os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + 7) for pid in pool)
     response = requests.post(
         f"{stack.url}/api/leads", timeout=5, json={"need_type": "land", "phone": "13912345670"}
     )

@@ -230,3 +230,24 @@ def test_hours_without_any_working_time_are_an_error():
 def test_negative_minutes_are_an_error():
     with pytest.raises(ValueError, match="negative"):
         add_working_minutes(at(2025, 9, 30, 10, 0), -1)
+
+
+# --- the per-minute answer under the office's hours -----------------------------------------
+
+_OFFSETS = [(0, 0), (0, 1), (17, 250_000), (59, 999_999), (60, 0), (61, 5), (119, 999_999)]
+
+
+@pytest.mark.parametrize("minutes", [0, 1, 30, 59, 60, 181, 480])
+def test_due_times_read_from_the_minute_agree_with_the_full_walk(minutes):
+    """add_working_minutes under the office's hours answers from the minute the start falls in;
+    every start of a busy stretch (opening, lunch, closing, a holiday eve, a weekend) must get
+    exactly the due time the walk through the calendar gives for that very instant."""
+    starts = []
+    for day in (dt.date(2025, 9, 30), dt.date(2025, 9, 26), dt.date(2025, 10, 8)):
+        for hh, mm in ((8, 58), (11, 28), (11, 59), (12, 0), (13, 29), (17, 0), (17, 59)):
+            base = dt.datetime.combine(day, dt.time(hh, mm), tzinfo=SH)
+            starts += [base + dt.timedelta(seconds=s, microseconds=u) for s, u in _OFFSETS]
+    for start in starts:
+        walked = add_working_minutes(start, minutes, hours=DEFAULT_OFFICE_HOURS)
+        assert add_working_minutes(start, minutes) == walked, (start, minutes)
+        assert add_working_minutes(start.astimezone(dt.UTC), minutes) == walked
