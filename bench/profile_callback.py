@@ -139,6 +139,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(service, "current_state", "conversation")
     timers.wrap(conversation, "render_reply", "conversation")
     timers.wrap(service, "_lock_user", "follower row")
+    timers.wrap(service, "_save_user", "follower row")
     timers.wrap(client, "record_inbound", "follower row")
     timers.wrap(service, "_parse", "parser")
     timers.wrap(conversation, "step", "conversation")
@@ -146,6 +147,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(service, "_lock_lead", "lead write")
     timers.wrap(leads, "update_fields", "lead write")
     timers.wrap(leads, "record_message", "lead write")
+    timers.wrap(leads, "record_prospect_messages", "lead write")
     timers.wrap(service, "render_text_reply", "reply build")
     timers.wrap(callback, "reply_response", "reply build")
 

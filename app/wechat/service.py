@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -41,10 +41,11 @@ from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
 from app.notifications.service import record_template_receipt
 from app.settings import privacy_notice
-from app.wechat import answers, client, conversation, knowledge
+from app.wechat import answers, client, conversation, followers, knowledge
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
-from app.wechat.models import InboundMessage, WechatUser
+from app.wechat.followers import Follower
+from app.wechat.models import InboundMessage
 from app.wechat.parsing import load_districts, parse_enquiry
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,7 @@ def receive(delivery: Delivery) -> str:
         "raw_xml": delivery.raw_xml,
         "received_at": utcnow(),
     }
-    dialect = db.session.get_bind().dialect.name
-    row_id = db.session.execute(_store_stmt(dialect), values).scalar()
+    row_id = db.session.execute(_store_stmt(_dialect()), values).scalar()
     if row_id is None:
         log.info("wechat retry of %s", key)
         return _handle(key, delivery)
@@ -177,7 +177,7 @@ def _handle(key: str, delivery: Delivery) -> str:
 
 
 def _lock_inbound(key: str) -> InboundMessage:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         # A retry waits for the first handler's commit, but not past WeChat's 5 seconds.
         db.session.execute(text(f"SET LOCAL lock_timeout = '{int(RETRY_WAIT_MS)}ms'"))
     stmt = (
@@ -203,6 +203,7 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
         # An agent scanning their binding QR code: not a prospect, no conversation.
         _open_window(user, delivery, now)
         _track_subscription(user, replace(incoming, key=None), now)
+        _save_user(user)
         return _bind_agent(delivery.openid, str(incoming.key)), None
     state = current_state(user, now)
     _track_subscription(user, incoming, now)
@@ -212,33 +213,36 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     state = turn.state
     lead = _lock_lead(state.lead_id)
     ref: LeadRef | None = None
+    # The lead's new values and messages, written together below: one UPDATE of the lead
+    # and one INSERT of its events.
+    messages: list[dict[str, Any]] = []
+    changes: dict[str, Any] | None = None
     if lead is None and turn.lead_action is not LeadAction.NONE:
         lead, created = _save_lead(delivery.openid, state, user)
         ref = LeadRef(lead.reference, created)
         state = replace(state, lead_id=lead.id)
+        messages.append(_requirements(state))
     elif lead is not None:
         ref = LeadRef(lead.reference, created=False)
         if turn.changes:
-            # Written with the message's event below (or the follower's flush): one UPDATE.
-            leads.update_fields(
-                lead, _safe_changes(lead, turn.changes), data={"via": "wechat"}, flush=False
-            )
+            changes = _safe_changes(lead, turn.changes)
     if lead is not None and turn.record:
-        leads.record_message(lead, {"channel": "wechat", **turn.record})
-        if state.handover:
-            _tell_agent(lead, delivery, turn.record)
+        messages.append({"channel": "wechat", **turn.record})
+    if lead is not None and (messages or changes):
+        leads.record_prospect_messages(lead, messages, changes=changes, data={"via": "wechat"})
+    if lead is not None and turn.record and state.handover:
+        _tell_agent(lead, delivery, turn.record)
     if lead is not None and turn.lead_action is LeadAction.LOST:
         _mark_lost(lead, turn.lost_reason or "")
 
-    # The follower row's changes last, so that the lead's flushes above do not write it too:
-    # one UPDATE of the row per delivery.
+    # The follower row's changes: one UPDATE of the row per delivery.
     _open_window(user, delivery, now)
     user.conversation = state.to_json()
     if incoming.kind is not Kind.UNSUBSCRIBE:
         user.conversation_expires_at = now + CONVERSATION_TTL
     if lead is not None:
         user.lead_id = lead.id
-    db.session.flush()
+    _save_user(user)
     notice = (
         privacy_notice.bot_notice(turn.reply.lang)
         if turn.reply is not None and turn.reply.privacy
@@ -251,7 +255,7 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     return reply, (lead.id if lead else None)
 
 
-def _open_window(user: WechatUser, delivery: Delivery, now: dt.datetime) -> None:
+def _open_window(user: Follower, delivery: Delivery, now: dt.datetime) -> None:
     """The customer-service window this delivery opens, on the locked row (saved with the
     conversation, not by an UPDATE of its own)."""
     if not _opens_window(delivery):
@@ -354,7 +358,7 @@ def _tell_agent(lead: Lead, delivery: Delivery, record: Mapping[str, Any]) -> No
     )
 
 
-def current_state(user: WechatUser, now: dt.datetime) -> State:
+def current_state(user: Follower, now: dt.datetime) -> State:
     """The stored conversation, or a fresh one when it is older than 48 hours."""
     expires = user.conversation_expires_at
     if not user.conversation or expires is None or expires <= now:
@@ -420,45 +424,25 @@ def _opens_window(delivery: Delivery) -> bool:
     return delivery.msg_type != "event" or (delivery.event or "") in _WINDOW_EVENTS
 
 
-def _lock_user(openid: str) -> WechatUser:
+def _lock_user(openid: str) -> Follower:
     """The follower's row, locked so one follower's messages are handled one at a time."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # One statement, a new follower or a known one: the upsert locks the row it returns.
-        params = {"openid": openid, "conversation": {}}
-        return db.session.scalars(_upsert_user_stmt(), params).one()
-    stmt = (
-        select(WechatUser)
-        .where(WechatUser.openid == openid)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    user = db.session.scalars(stmt).first()
-    if user is not None:
-        return user
-    try:
-        with db.session.begin_nested():
-            db.session.add(WechatUser(openid=openid, conversation={}))
-    except IntegrityError:
-        pass  # a concurrent delivery created it; the select below waits for its commit
-    return db.session.scalars(stmt).one()
+    return followers.lock(openid, _dialect())
 
 
-@functools.cache
-def _upsert_user_stmt() -> Any:
-    """PostgreSQL: the follower's row, inserted if new, locked either way (a no-op update),
-    as a WechatUser; built once, the values are parameters."""
-    table = WechatUser.__table__
-    insert = postgresql.insert(table).values(
-        openid=bindparam("openid"),
-        conversation=bindparam("conversation", type_=table.c.conversation.type),
-    )
-    upsert = insert.on_conflict_do_update(
-        index_elements=[table.c.openid], set_={"openid": insert.excluded.openid}
-    ).returning(*table.c)
-    return select(WechatUser).from_statement(upsert).execution_options(populate_existing=True)
+def _save_user(user: Follower) -> None:
+    followers.save(user)
 
 
-def _track_subscription(user: WechatUser, incoming: Incoming, now: dt.datetime) -> None:
+@functools.lru_cache(maxsize=8)
+def _dialect_of(bind: Any) -> str:
+    return str(bind.dialect.name)
+
+
+def _dialect() -> str:
+    return _dialect_of(db.session.get_bind())
+
+
+def _track_subscription(user: Follower, incoming: Incoming, now: dt.datetime) -> None:
     if incoming.kind is Kind.SUBSCRIBE:
         user.subscribed = True
         user.subscribed_at = now
@@ -507,9 +491,10 @@ def lead_fields(draft: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]:
+def _save_lead(openid: str, state: State, user: Follower) -> tuple[Lead, bool]:
     """Create the prospect's lead, or attach this enquiry to their own open one (same
-    openid). Returns the lead and whether it is new.
+    openid). Returns the lead and whether it is new; the caller records the conversation
+    (`_requirements`) on it.
 
     A phone that belongs to another open lead never joins that lead, nor is its reference
     named: the prospect gets a lead of their own, without that phone (one open lead per
@@ -535,7 +520,6 @@ def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]
         )
         if other is not None and phone:
             leads.record_possible_duplicate(lead, other, phone=phone, channel=Channel.WECHAT)
-        _record_requirements(lead, state)
         return lead, True
     lead = _lock_lead(existing.id) or existing
     if phone and lead.phone != phone:
@@ -543,17 +527,17 @@ def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]
         if other is not None and other.id != lead.id:
             fields.pop("phone")  # another prospect's: never joined, never changed
     leads.attach_enquiry(lead, EnquiryIn.model_construct(**fields), Channel.WECHAT, source)
-    _record_requirements(lead, state)
     return lead, False
 
 
-def _record_requirements(lead: Lead, state: State) -> None:
-    """Put what the prospect told the bot, including needs without a lead column, on record."""
+def _requirements(state: State) -> dict[str, Any]:
+    """What the prospect told the bot, including needs without a lead column, for the
+    record."""
     extra = {k: v for k, v in state.draft.items() if k not in LEAD_FIELDS}
     data: dict[str, Any] = {"channel": "wechat", "conversation": list(state.transcript)}
     if extra:
         data["requirements"] = extra
-    leads.record_message(lead, data)
+    return data
 
 
 def _safe_changes(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
