@@ -55,9 +55,14 @@ def lock(openid: str, dialect: str) -> Follower:
 
 def save(follower: Follower) -> None:
     """Write the follower's changing columns back, in one UPDATE (the row is locked)."""
+    db.session.execute(save_stmt(), save_params(follower))
+
+
+def save_params(follower: Follower) -> dict[str, Any]:
+    """The parameters of `save_stmt` (also for a statement that holds it as a CTE)."""
     params = {name: getattr(follower, name) for name in _CHANGING}
     params["follower_id"] = follower.id
-    db.session.execute(_save_stmt(), params)
+    return params
 
 
 @functools.cache
@@ -76,7 +81,8 @@ def _upsert_stmt(dialect: str) -> Any:
 
 
 @functools.cache
-def _save_stmt() -> Any:
+def save_stmt() -> Any:
+    """UPDATE of the follower's changing columns; parameters: `save_params`."""
     table = WechatUser.__table__
     return (
         update(table)

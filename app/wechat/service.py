@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -93,22 +93,16 @@ def receive(delivery: Delivery) -> str:
         "raw_xml": delivery.raw_xml,
         "received_at": utcnow(),
     }
-    row_id = db.session.execute(_store_stmt(_dialect()), values).scalar()
+    row_id = _store(values)
     if row_id is None:
         log.info("wechat retry of %s", key)
         return _handle(key, delivery)
     for attempt in (1, 2):
         now = utcnow()
         try:
-            with db.session.begin_nested():
-                text, lead_id = _converse(delivery, now)
-                reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
-                db.session.execute(
-                    update(InboundMessage)
-                    .where(InboundMessage.id == row_id)
-                    .values(reply_xml=reply, handled_at=now, lead_id=lead_id)
-                    .execution_options(synchronize_session=False)
-                )
+            text, lead_id, user = _converse(delivery, now)
+            reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
+            _finish(row_id, reply, now, lead_id, user)
             db.session.commit()
             return reply
         except IntegrityError:
@@ -120,9 +114,54 @@ def receive(delivery: Delivery) -> str:
             # WeChat would show the prospect an error and retry into the same failure;
             # answer "success" instead. The stored row (no handled_at) can be replayed.
             log.exception("wechat delivery %s could not be handled", key)
+            attempt = 2
+        # Nothing half-written: the whole transaction goes, and the delivery is stored
+        # again (unless a retry of it stored it meanwhile: then that retry handles it).
+        db.session.rollback()
+        row_id = _store(values)
+        if row_id is None or attempt == 2:
             break
     db.session.commit()  # the delivery, unhandled
     return ""
+
+
+def _store(values: dict[str, Any]) -> int | None:
+    """The new delivery's row id, or None when its dedupe key is already stored (a retry,
+    which waits here for the first delivery's transaction)."""
+    row_id: int | None = db.session.execute(_store_stmt(_dialect()), values).scalar()
+    return row_id
+
+
+def _finish(
+    row_id: int, reply: str, now: dt.datetime, lead_id: int | None, user: Follower | None
+) -> None:
+    """The delivery's reply and the follower's row, written in one statement on PostgreSQL
+    (the follower's UPDATE as a data-modifying CTE), in two on SQLite."""
+    params = {"row_id": row_id, "reply_xml": reply, "handled_at": now, "message_lead_id": lead_id}
+    if user is None:
+        db.session.execute(_finish_stmt(None), params)
+    elif (dialect := _dialect()) == "postgresql":
+        db.session.execute(_finish_stmt(dialect), {**params, **followers.save_params(user)})
+    else:
+        _save_user(user)
+        db.session.execute(_finish_stmt(None), params)
+
+
+@functools.cache
+def _finish_stmt(dialect: str | None) -> Any:
+    table = InboundMessage.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            reply_xml=bindparam("reply_xml", type_=table.c.reply_xml.type),
+            handled_at=bindparam("handled_at", type_=table.c.handled_at.type),
+            lead_id=bindparam("message_lead_id", type_=table.c.lead_id.type),
+        )
+    )
+    if dialect == "postgresql":
+        stmt = stmt.add_cte(followers.save_stmt().cte("follower"))
+    return stmt
 
 
 @functools.cache
@@ -154,8 +193,10 @@ def _handle(key: str, delivery: Delivery) -> str:
 
         now = utcnow()
         try:
-            text, lead_id = _converse(delivery, now)
+            text, lead_id, user = _converse(delivery, now)
             reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
+            if user is not None:
+                _save_user(user)
             row.reply_xml = reply
             row.handled_at = now
             row.lead_id = lead_id
@@ -192,19 +233,22 @@ def _lock_inbound(key: str) -> InboundMessage:
 # --- the conversation ---------------------------------------------------------------------------
 
 
-def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | None]:
+def _converse(
+    delivery: Delivery, now: dt.datetime
+) -> tuple[str | None, int | None, Follower | None]:
+    """The reply's text, the lead, and the follower's row as changed (the caller writes it:
+    `_finish`)."""
     incoming = to_incoming(delivery)
     if delivery.event == "templatesendjobfinish":
         _record_receipt(delivery, now)
     if incoming.kind is Kind.OTHER_EVENT:
-        return None, None  # template receipts, menu links, location reports: nothing to say
+        return None, None, None  # template receipts, menu links, location reports: nothing to say
     user = _lock_user(delivery.openid)
     if _is_binding(incoming):
         # An agent scanning their binding QR code: not a prospect, no conversation.
         _open_window(user, delivery, now)
         _track_subscription(user, replace(incoming, key=None), now)
-        _save_user(user)
-        return _bind_agent(delivery.openid, str(incoming.key)), None
+        return _bind_agent(delivery.openid, str(incoming.key)), None, user
     state = current_state(user, now)
     _track_subscription(user, incoming, now)
 
@@ -235,14 +279,13 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if lead is not None and turn.lead_action is LeadAction.LOST:
         _mark_lost(lead, turn.lost_reason or "")
 
-    # The follower row's changes: one UPDATE of the row per delivery.
+    # The follower row's changes, written by the caller with the delivery's reply.
     _open_window(user, delivery, now)
     user.conversation = state.to_json()
     if incoming.kind is not Kind.UNSUBSCRIBE:
         user.conversation_expires_at = now + CONVERSATION_TTL
     if lead is not None:
         user.lead_id = lead.id
-    _save_user(user)
     notice = (
         privacy_notice.bot_notice(turn.reply.lang)
         if turn.reply is not None and turn.reply.privacy
@@ -252,7 +295,7 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if reply is not None and lead is not None and _need_and_area_news(turn, ref):
         line = _listings_line(lead, turn.reply.lang if turn.reply is not None else "zh")
         reply = "\n".join((reply, line)) if line else reply
-    return reply, (lead.id if lead else None)
+    return reply, (lead.id if lead else None), user
 
 
 def _open_window(user: Follower, delivery: Delivery, now: dt.datetime) -> None:
