@@ -574,13 +574,16 @@ def record_prospect_messages(
     *,
     changes: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    touch: bool = True,
 ) -> list[str]:
     """What a prospect wrote: `changes` set on `lead` (one field_changed event per value
     that really changed, `data` added to each) and a message_in event per entry of
     `messages`, as `update_fields` and `record_message` would, in two plain statements and
     no flush: one UPDATE of the lead (its fields, score, activity and version; the caller
     holds the row locked) and one INSERT of the events. The in-memory lead learns the new
-    values without becoming dirty. Returns the names of the changed fields; caller commits."""
+    values without becoming dirty. `touch=False`: the messages alone do not mark the lead's
+    activity (a lead created or touched in this transaction already has); then there is no
+    UPDATE unless a field changed. Returns the names of the changed fields; caller commits."""
     now = utcnow()
     events: list[dict[str, Any]] = []
     values: dict[str, Any] = {}
@@ -603,7 +606,7 @@ def record_prospect_messages(
     events += [_event_row(lead.id, EventType.MESSAGE_IN, now, _jsonable(m)) for m in messages]
     if not events:
         return changed
-    if messages or changed:
+    if changed or (messages and touch):
         values["last_activity_at"] = now
         version = lead.version
         values["version"] = version + 1

@@ -4,10 +4,13 @@
 1. the delivery is inserted into `inbound_message` unless its unique `dedupe_key` is known
    (`INSERT ... ON CONFLICT DO NOTHING`), which decides which of WeChat's concurrent retries
    handles it: a retry waits for the first one's transaction and then finds the key;
-2. handling runs inside a SAVEPOINT: it updates the follower's conversation and the lead and
-   stores the reply on the row. If it fails, only the SAVEPOINT is rolled back and the
-   delivery is committed all the same (unhandled, for the audit trail and a replay). A retry
-   locks the row (briefly) and answers with the stored reply.
+2. the handling, as plain statements (no ORM flush): the follower's row upserted, locked and
+   returned (`app.wechat.followers`), the lead's writes (`leads.record_prospect_messages`: one
+   UPDATE, one INSERT of its events), then the reply stored on the delivery's row and the
+   follower's row written back, in one statement on PostgreSQL (`_finish`). If the handling
+   fails, the whole transaction is rolled back and the delivery stored again, committed
+   unhandled (for the audit trail and a replay), so nothing is half-written. A retry locks the
+   row (briefly) and answers with the stored reply.
 
 Nothing here waits on Celery or WeChat's API: routing is queued after the commit by
 `create_lead`, and the reply is WeChat's passive XML answer.
@@ -261,8 +264,10 @@ def _converse(
     # and one INSERT of its events.
     messages: list[dict[str, Any]] = []
     changes: dict[str, Any] | None = None
+    saved = False  # the lead's activity is marked already (created, or the enquiry attached)
     if lead is None and turn.lead_action is not LeadAction.NONE:
         lead, created = _save_lead(delivery.openid, state, user)
+        saved = True
         ref = LeadRef(lead.reference, created)
         state = replace(state, lead_id=lead.id)
         messages.append(_requirements(state))
@@ -273,7 +278,9 @@ def _converse(
     if lead is not None and turn.record:
         messages.append({"channel": "wechat", **turn.record})
     if lead is not None and (messages or changes):
-        leads.record_prospect_messages(lead, messages, changes=changes, data={"via": "wechat"})
+        leads.record_prospect_messages(
+            lead, messages, changes=changes, data={"via": "wechat"}, touch=not saved
+        )
     if lead is not None and turn.record and state.handover:
         _tell_agent(lead, delivery, turn.record)
     if lead is not None and turn.lead_action is LeadAction.LOST:
