@@ -48,9 +48,13 @@ _CHANGING = _COLUMNS[2:]
 def lock(openid: str, dialect: str) -> Follower:
     """The follower's row, inserted if new, locked either way (so one follower's messages
     are handled one at a time), in one statement."""
-    params = {"openid": openid, "conversation": {}, "created_at": utcnow()}
-    row = db.session.execute(_upsert_stmt(dialect), params).one()
+    row = db.session.execute(upsert_stmt(dialect), lock_params(openid)).one()
     return Follower(*row)
+
+
+def lock_params(openid: str) -> dict[str, Any]:
+    """The parameters of `upsert_stmt` (also for a statement that holds it as a CTE)."""
+    return {"openid": openid, "conversation": {}, "created_at": utcnow()}
 
 
 def save(follower: Follower) -> None:
@@ -66,13 +70,18 @@ def save_params(follower: Follower) -> dict[str, Any]:
 
 
 @functools.cache
-def _upsert_stmt(dialect: str) -> Any:
+def upsert_stmt(dialect: str) -> Any:
+    """The follower's row inserted or locked, returned as `Follower`'s columns."""
     table = WechatUser.__table__
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     insert = dialect_insert(table).values(
         openid=bindparam("openid"),
         conversation=bindparam("conversation", type_=table.c.conversation.type),
         created_at=bindparam("created_at", type_=table.c.created_at.type),
+        # Written out: a column's Python default does not apply inside a CTE.
+        subscribed=False,
+        cs_sent_in_window=0,
+        cs_sent_after_event=0,
     )
     # A no-op update of a known row: it locks the row and makes RETURNING return it.
     return insert.on_conflict_do_update(

@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -83,6 +83,8 @@ _MEDIA = {"image": "image", "video": "video", "shortvideo": "video", "file": "im
 # Events that are the prospect's own doing and so open a customer-service window: a message
 # opens 48 hours (5 messages), a menu click, follow or QR scan one minute (3 messages).
 _WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"})
+# Events the conversation answers (the others are `Kind.OTHER_EVENT`: nothing to say).
+_CONVERSATION_EVENTS = frozenset({"subscribe", "scan", "click", "unsubscribe"})
 
 
 def receive(delivery: Delivery) -> str:
@@ -96,14 +98,18 @@ def receive(delivery: Delivery) -> str:
         "raw_xml": delivery.raw_xml,
         "received_at": utcnow(),
     }
-    row_id = _store(values)
+    locked: Follower | None = None
+    if _talks(delivery) and _dialect() == "postgresql":
+        row_id, locked = _store_and_lock(values, delivery.openid)
+    else:
+        row_id = _store(values)
     if row_id is None:
         log.info("wechat retry of %s", key)
         return _handle(key, delivery)
     for attempt in (1, 2):
         now = utcnow()
         try:
-            text, lead_id, user = _converse(delivery, now)
+            text, lead_id, user = _converse(delivery, now, locked)
             reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
             _finish(row_id, reply, now, lead_id, user)
             db.session.commit()
@@ -121,7 +127,7 @@ def receive(delivery: Delivery) -> str:
         # Nothing half-written: the whole transaction goes, and the delivery is stored
         # again (unless a retry of it stored it meanwhile: then that retry handles it).
         db.session.rollback()
-        row_id = _store(values)
+        row_id, locked = _store(values), None
         if row_id is None or attempt == 2:
             break
     db.session.commit()  # the delivery, unhandled
@@ -133,6 +139,29 @@ def _store(values: dict[str, Any]) -> int | None:
     which waits here for the first delivery's transaction)."""
     row_id: int | None = db.session.execute(_store_stmt(_dialect()), values).scalar()
     return row_id
+
+
+def _store_and_lock(values: dict[str, Any], openid: str) -> tuple[int | None, Follower]:
+    """PostgreSQL: `_store` and `_lock_user` in one statement (two data-modifying CTEs)."""
+    params = {f"message_{name}": value for name, value in values.items()}
+    row = db.session.execute(_store_and_lock_stmt(), {**params, **followers.lock_params(openid)})
+    row_id, *follower = row.one()
+    return row_id, Follower(*follower)
+
+
+@functools.cache
+def _store_and_lock_stmt() -> Any:
+    table = InboundMessage.__table__
+    names = ("dedupe_key", "openid", "msg_type", "event", "raw_xml", "received_at")
+    stored = (
+        postgresql.insert(table)
+        .values({name: bindparam(f"message_{name}", type_=table.c[name].type) for name in names})
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.id)
+        .cte("stored")
+    )
+    follower = followers.upsert_stmt("postgresql").cte("follower")
+    return select(stored.c.id, *follower.c).select_from(follower.outerjoin(stored, true()))
 
 
 def _finish(
@@ -237,16 +266,16 @@ def _lock_inbound(key: str) -> InboundMessage:
 
 
 def _converse(
-    delivery: Delivery, now: dt.datetime
+    delivery: Delivery, now: dt.datetime, locked: Follower | None = None
 ) -> tuple[str | None, int | None, Follower | None]:
     """The reply's text, the lead, and the follower's row as changed (the caller writes it:
-    `_finish`)."""
+    `_finish`). `locked`: the follower's row, when the caller has locked it already."""
     incoming = to_incoming(delivery)
     if delivery.event == "templatesendjobfinish":
         _record_receipt(delivery, now)
     if incoming.kind is Kind.OTHER_EVENT:
         return None, None, None  # template receipts, menu links, location reports: nothing to say
-    user = _lock_user(delivery.openid)
+    user = locked or _lock_user(delivery.openid)
     if _is_binding(incoming):
         # An agent scanning their binding QR code: not a prospect, no conversation.
         _open_window(user, delivery, now)
@@ -468,6 +497,12 @@ def _parse(text: str) -> Any:
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _talks(delivery: Delivery) -> bool:
+    """The delivery is something the conversation answers (`to_incoming` does not make it
+    `Kind.OTHER_EVENT`): it needs the follower's row."""
+    return delivery.msg_type != "event" or (delivery.event or "") in _CONVERSATION_EVENTS
 
 
 def _opens_window(delivery: Delivery) -> bool:
