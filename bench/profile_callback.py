@@ -15,13 +15,15 @@ inner layers are charged to them):
     signature check        callback.check_signature (plain) or the msg_signature + AES
                            decryption inside crypto.decrypt_message (safe mode)
     XML parse              callback.parse_xml (defusedxml), both the envelope and the message
-    store and commit       service.receive's own part: the INSERT of the inbound_message row,
+    store and commit       service.receive's own part: the INSERT of the inbound_message row
+                           (on PostgreSQL with the follower's upsert as a CTE, one statement),
                            the statement that stores the reply and writes the follower's row
                            back (service._finish: on PostgreSQL one UPDATE with the follower's
                            UPDATE as a CTE), and the COMMIT (one transaction)
     lock the delivery      a retry only: service._lock_inbound (SET LOCAL lock_timeout,
                            SELECT ... FOR UPDATE)
-    follower row           service._lock_user (the upsert that returns the row locked),
+    follower row           service._lock_user (the upsert that returns the row locked, where
+                           it is not part of the delivery's INSERT),
                            service._save_user (its UPDATE where it is not part of _finish),
                            client.record_inbound (which older code called), and the rest of
                            service._converse: the customer-service window and the state

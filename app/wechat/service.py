@@ -5,7 +5,8 @@
    (`INSERT ... ON CONFLICT DO NOTHING`), which decides which of WeChat's concurrent retries
    handles it: a retry waits for the first one's transaction and then finds the key;
 2. the handling, as plain statements (no ORM flush): the follower's row upserted, locked and
-   returned (`app.wechat.followers`), the lead's writes (`leads.record_prospect_messages`: one
+   returned (`app.wechat.followers`; on PostgreSQL by the same statement as step 1, for a
+   delivery the conversation answers), the lead's writes (`leads.record_prospect_messages`: one
    UPDATE, one INSERT of its events), then the reply stored on the delivery's row and the
    follower's row written back, in one statement on PostgreSQL (`_finish`). If the handling
    fails, the whole transaction is rolled back and the delivery stored again, committed
