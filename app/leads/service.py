@@ -611,8 +611,9 @@ def record_prospect_messages(
         version = lead.version
         values["version"] = version + 1
         table = Lead.__table__
+        # On the session's connection: plain statements need none of the ORM's handling.
         done = matched_rows(
-            db.session.execute(
+            db.session.connection().execute(
                 update(table)
                 .where(table.c.id == lead.id, table.c.version == version)
                 .values(**values)
@@ -622,7 +623,7 @@ def record_prospect_messages(
             raise StaleDataError(f"lead {lead.id} changed under a held lock")
         for name, value in values.items():
             set_committed_value(lead, name, value)
-    db.session.execute(_insert_event_stmt(), events)
+    db.session.connection().execute(_insert_event_stmt(), events[0] if len(events) == 1 else events)
     return changed
 
 

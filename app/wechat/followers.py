@@ -48,7 +48,7 @@ _CHANGING = _COLUMNS[2:]
 def lock(openid: str, dialect: str) -> Follower:
     """The follower's row, inserted if new, locked either way (so one follower's messages
     are handled one at a time), in one statement."""
-    row = db.session.execute(upsert_stmt(dialect), lock_params(openid)).one()
+    row = db.session.connection().execute(upsert_stmt(dialect), lock_params(openid)).one()
     return Follower(*row)
 
 
@@ -59,7 +59,7 @@ def lock_params(openid: str) -> dict[str, Any]:
 
 def save(follower: Follower) -> None:
     """Write the follower's changing columns back, in one UPDATE (the row is locked)."""
-    db.session.execute(save_stmt(), save_params(follower))
+    db.session.connection().execute(save_stmt(), save_params(follower))
 
 
 def save_params(follower: Follower) -> dict[str, Any]:

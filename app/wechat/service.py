@@ -138,14 +138,16 @@ def receive(delivery: Delivery) -> str:
 def _store(values: dict[str, Any]) -> int | None:
     """The new delivery's row id, or None when its dedupe key is already stored (a retry,
     which waits here for the first delivery's transaction)."""
-    row_id: int | None = db.session.execute(_store_stmt(_dialect()), values).scalar()
+    row_id: int | None = db.session.connection().execute(_store_stmt(_dialect()), values).scalar()
     return row_id
 
 
 def _store_and_lock(values: dict[str, Any], openid: str) -> tuple[int | None, Follower]:
     """PostgreSQL: `_store` and `_lock_user` in one statement (two data-modifying CTEs)."""
     params = {f"message_{name}": value for name, value in values.items()}
-    row = db.session.execute(_store_and_lock_stmt(), {**params, **followers.lock_params(openid)})
+    row = db.session.connection().execute(
+        _store_and_lock_stmt(), {**params, **followers.lock_params(openid)}
+    )
     row_id, *follower = row.one()
     return row_id, Follower(*follower)
 
@@ -172,12 +174,14 @@ def _finish(
     (the follower's UPDATE as a data-modifying CTE), in two on SQLite."""
     params = {"row_id": row_id, "reply_xml": reply, "handled_at": now, "message_lead_id": lead_id}
     if user is None:
-        db.session.execute(_finish_stmt(None), params)
+        db.session.connection().execute(_finish_stmt(None), params)
     elif (dialect := _dialect()) == "postgresql":
-        db.session.execute(_finish_stmt(dialect), {**params, **followers.save_params(user)})
+        db.session.connection().execute(
+            _finish_stmt(dialect), {**params, **followers.save_params(user)}
+        )
     else:
         _save_user(user)
-        db.session.execute(_finish_stmt(None), params)
+        db.session.connection().execute(_finish_stmt(None), params)
 
 
 @functools.cache
