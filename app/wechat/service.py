@@ -604,7 +604,7 @@ def _save_lead(openid: str, state: State, user: Follower) -> tuple[Lead, bool]:
             fields["possible_duplicate_of_id"] = other.id
         # No SAVEPOINT here: releasing one fires after_commit, which would publish the
         # routing task before this transaction commits. A phone race rolls back the whole
-        # handling instead, and `_handle` runs it once more.
+        # transaction instead, and `receive` (or `_handle`) stores and handles it once more.
         lead = leads.create_lead(
             {**fields, "wechat_openid": openid}, channel=Channel.WECHAT, source=source
         )
