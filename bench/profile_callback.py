@@ -15,19 +15,24 @@ inner layers are charged to them):
     signature check        callback.check_signature (plain) or the msg_signature + AES
                            decryption inside crypto.decrypt_message (safe mode)
     XML parse              callback.parse_xml (defusedxml), both the envelope and the message
-    store and commit       service.receive's own part: the INSERT of the inbound_message row,
-                           the SAVEPOINT around the handling and its RELEASE, the UPDATE that
-                           stores the reply, and the COMMIT (one transaction)
+    store and commit       service.receive's own part: the INSERT of the inbound_message row
+                           (on PostgreSQL with the follower's upsert as a CTE, one statement),
+                           the statement that stores the reply and writes the follower's row
+                           back (service._finish: on PostgreSQL one UPDATE with the follower's
+                           UPDATE as a CTE), and the COMMIT (one transaction)
     lock the delivery      a retry only: service._lock_inbound (SET LOCAL lock_timeout,
                            SELECT ... FOR UPDATE)
-    follower row           service._lock_user (and client.record_inbound, which older code
-                           called), and the rest of service._converse: the customer-service
-                           window and the flush of the follower's row
+    follower row           service._lock_user (the upsert that returns the row locked, where
+                           it is not part of the delivery's INSERT),
+                           service._save_user (its UPDATE where it is not part of _finish),
+                           client.record_inbound (which older code called), and the rest of
+                           service._converse: the customer-service window and the state
     parser                 service._parse (parse_enquiry)
     conversation           service.to_incoming and current_state, conversation.step and
                            render_reply: the bot's side, without the parser
-    lead write             service._save_lead, leads.update_fields, leads.record_message,
-                           the lead's SELECT ... FOR UPDATE
+    lead write             service._save_lead, leads.record_prospect_messages (and
+                           leads.update_fields, leads.record_message, which older code
+                           called), the lead's SELECT ... FOR UPDATE
     reply build            callback.render_text_reply (+ encryption in safe mode)
     retry answer           a retry only: the rest of service._handle
     Flask + the rest       everything else of the request (routing, Werkzeug, the test client)
@@ -139,6 +144,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(service, "current_state", "conversation")
     timers.wrap(conversation, "render_reply", "conversation")
     timers.wrap(service, "_lock_user", "follower row")
+    timers.wrap(service, "_save_user", "follower row")
     timers.wrap(client, "record_inbound", "follower row")
     timers.wrap(service, "_parse", "parser")
     timers.wrap(conversation, "step", "conversation")
@@ -146,6 +152,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(service, "_lock_lead", "lead write")
     timers.wrap(leads, "update_fields", "lead write")
     timers.wrap(leads, "record_message", "lead write")
+    timers.wrap(leads, "record_prospect_messages", "lead write")
     timers.wrap(service, "render_text_reply", "reply build")
     timers.wrap(callback, "reply_response", "reply build")
 

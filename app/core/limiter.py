@@ -70,9 +70,22 @@ def intake_limit(view: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+# Views that no limit applies to, and flask-limiter need not look at (see `unlimited`).
+_unlimited_views: set[Callable[..., Any]] = set()
+
+
+def unlimited(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark `view` as under no rate limit: flask-limiter then skips it before resolving any
+    limit (about 0.1–0.2 ms of CPU per request that would conclude nothing is limited). For
+    a hot endpoint whose callers are not to be limited per IP (WeChat's servers)."""
+    _unlimited_views.add(view)
+    return view
+
+
 @limiter.request_filter
 def _intake_unlimited() -> bool:
-    """Exempts an intake request from every limit, before flask-limiter resolves any, when
-    the intake's limit is off (the intake views have no other limit)."""
+    """Exempts a request from every limit, before flask-limiter resolves any: a view marked
+    `unlimited`, or an intake view when the intake's limit is off (the intake views have no
+    other limit)."""
     view = current_app.view_functions.get(request.endpoint or "")
-    return view in _intake_views and _intake_limit_off()
+    return view in _unlimited_views or (view in _intake_views and _intake_limit_off())

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Agent
 from app.core.cursors import decode_cursor, encode_cursor, page_size
@@ -574,6 +575,76 @@ def record_message(
         lead.last_activity_at = now
     db.session.flush()
     return event
+
+
+def record_prospect_messages(
+    lead: Lead,
+    messages: Sequence[dict[str, Any]],
+    *,
+    changes: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    touch: bool = True,
+) -> list[str]:
+    """What a prospect wrote: `changes` set on `lead` (one field_changed event per value
+    that really changed, `data` added to each) and a message_in event per entry of
+    `messages`, as `update_fields` and `record_message` would, in two plain statements and
+    no flush: one UPDATE of the lead (its fields, score, activity and version; the caller
+    holds the row locked) and one INSERT of the events. The in-memory lead learns the new
+    values without becoming dirty. `touch=False`: the messages alone do not mark the lead's
+    activity (a lead created or touched in this transaction already has); then there is no
+    UPDATE unless a field changed. Returns the names of the changed fields; caller commits."""
+    now = utcnow()
+    events: list[dict[str, Any]] = []
+    values: dict[str, Any] = {}
+    for name, value in (changes or {}).items():
+        old = getattr(lead, name)
+        if old == value:
+            continue
+        values[name] = value
+        events.append(
+            _event_row(
+                lead.id,
+                EventType.FIELD_CHANGED,
+                now,
+                _jsonable({"field": name, "from": old, "to": value, **(data or {})}),
+            )
+        )
+    changed = list(values)
+    if changed:
+        values["score"] = scoring.score_lead(_with(lead, values))
+    events += [_event_row(lead.id, EventType.MESSAGE_IN, now, _jsonable(m)) for m in messages]
+    if not events:
+        return changed
+    if changed or (messages and touch):
+        values["last_activity_at"] = now
+        version = lead.version
+        values["version"] = version + 1
+        table = Lead.__table__
+        # On the session's connection: plain statements need none of the ORM's handling.
+        done = matched_rows(
+            db.session.connection().execute(
+                update(table)
+                .where(table.c.id == lead.id, table.c.version == version)
+                .values(**values)
+            )
+        )
+        if not done:
+            raise StaleDataError(f"lead {lead.id} changed under a held lock")
+        for name, value in values.items():
+            set_committed_value(lead, name, value)
+    db.session.connection().execute(_insert_event_stmt(), events[0] if len(events) == 1 else events)
+    return changed
+
+
+def _event_row(lead_id: int, type_: EventType, at: Any, data: Any) -> dict[str, Any]:
+    return {
+        "lead_id": lead_id,
+        "type": type_,
+        "actor": "prospect",
+        "agent_id": None,
+        "created_at": at,
+        "data": data,
+    }
 
 
 def _jsonable(value: Any) -> Any:

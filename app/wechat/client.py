@@ -55,6 +55,7 @@ from app.core.token_client import (
     shared_token_storage,
 )
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
+from app.wechat.followers import Follower
 from app.wechat.models import WechatUser
 
 __all__ = [  # the token client's names, as this module's callers have always used them
@@ -344,7 +345,7 @@ def record_inbound(openid: str, at: dt.datetime) -> None:
         _move_window(openid, at)
 
 
-def open_window(user: WechatUser, at: dt.datetime) -> None:
+def open_window(user: WechatUser | Follower, at: dt.datetime) -> None:
     """`record_inbound` on a follower row the caller holds locked (the callback does): the
     caller's flush writes the window with the rest of the row."""
     if at.tzinfo is None:
@@ -354,7 +355,7 @@ def open_window(user: WechatUser, at: dt.datetime) -> None:
         user.cs_sent_in_window = 0
 
 
-def open_event_window(user: WechatUser, at: dt.datetime) -> None:
+def open_event_window(user: WechatUser | Follower, at: dt.datetime) -> None:
     """A menu click, follow or scan on a follower row the caller holds locked: WeChat allows
     3 customer-service messages within the next minute."""
     if at.tzinfo is None:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, request
 
 from app.core.apidoc import api_doc
 from app.core.errors import MalformedBody
+from app.core.limiter import unlimited
 from app.wechat import callback, service
 from app.wechat.shapes import Delivery, UrlCheck
 
@@ -52,6 +53,7 @@ def verify_url() -> Response:
     },
     errors={400: None, 413: None, **_FORBIDDEN},
 )
+@unlimited  # WeChat's servers: no per-IP limit, and flask-limiter is not asked
 def receive() -> Response:
     # Set before the body is read: this route's own limit, not the app's 256 KB default.
     request.max_content_length = callback.MAX_BODY_BYTES

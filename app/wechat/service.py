@@ -4,10 +4,14 @@
 1. the delivery is inserted into `inbound_message` unless its unique `dedupe_key` is known
    (`INSERT ... ON CONFLICT DO NOTHING`), which decides which of WeChat's concurrent retries
    handles it: a retry waits for the first one's transaction and then finds the key;
-2. handling runs inside a SAVEPOINT: it updates the follower's conversation and the lead and
-   stores the reply on the row. If it fails, only the SAVEPOINT is rolled back and the
-   delivery is committed all the same (unhandled, for the audit trail and a replay). A retry
-   locks the row (briefly) and answers with the stored reply.
+2. the handling, as plain statements (no ORM flush): the follower's row upserted, locked and
+   returned (`app.wechat.followers`; on PostgreSQL by the same statement as step 1, for a
+   delivery the conversation answers), the lead's writes (`leads.record_prospect_messages`: one
+   UPDATE, one INSERT of its events), then the reply stored on the delivery's row and the
+   follower's row written back, in one statement on PostgreSQL (`_finish`). If the handling
+   fails, the whole transaction is rolled back and the delivery stored again, committed
+   unhandled (for the audit trail and a replay), so nothing is half-written. A retry locks the
+   row (briefly) and answers with the stored reply.
 
 Nothing here waits on Celery or WeChat's API: routing is queued after the commit by
 `create_lead`, and the reply is WeChat's passive XML answer.
@@ -25,7 +29,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -41,10 +45,11 @@ from app.leads.models import Channel, Lead, LeadStatus
 from app.leads.schemas import EnquiryIn
 from app.notifications.service import record_template_receipt
 from app.settings import privacy_notice
-from app.wechat import answers, client, conversation, knowledge
+from app.wechat import answers, client, conversation, followers, knowledge
 from app.wechat.callback import Delivery, render_text_reply
 from app.wechat.conversation import Incoming, Kind, LeadAction, LeadRef, State
-from app.wechat.models import InboundMessage, WechatUser
+from app.wechat.followers import Follower
+from app.wechat.models import InboundMessage
 from app.wechat.parsing import load_districts, parse_enquiry
 
 log = logging.getLogger(__name__)
@@ -79,6 +84,8 @@ _MEDIA = {"image": "image", "video": "video", "shortvideo": "video", "file": "im
 # Events that are the prospect's own doing and so open a customer-service window: a message
 # opens 48 hours (5 messages), a menu click, follow or QR scan one minute (3 messages).
 _WINDOW_EVENTS = frozenset({"subscribe", "scan", "click", "scancode_push", "scancode_waitmsg"})
+# Events the conversation answers (the others are `Kind.OTHER_EVENT`: nothing to say).
+_CONVERSATION_EVENTS = frozenset({"subscribe", "scan", "click", "unsubscribe"})
 
 
 def receive(delivery: Delivery) -> str:
@@ -92,23 +99,20 @@ def receive(delivery: Delivery) -> str:
         "raw_xml": delivery.raw_xml,
         "received_at": utcnow(),
     }
-    dialect = db.session.get_bind().dialect.name
-    row_id = db.session.execute(_store_stmt(dialect), values).scalar()
+    locked: Follower | None = None
+    if _talks(delivery) and _dialect() == "postgresql":
+        row_id, locked = _store_and_lock(values, delivery.openid)
+    else:
+        row_id = _store(values)
     if row_id is None:
         log.info("wechat retry of %s", key)
         return _handle(key, delivery)
     for attempt in (1, 2):
         now = utcnow()
         try:
-            with db.session.begin_nested():
-                text, lead_id = _converse(delivery, now)
-                reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
-                db.session.execute(
-                    update(InboundMessage)
-                    .where(InboundMessage.id == row_id)
-                    .values(reply_xml=reply, handled_at=now, lead_id=lead_id)
-                    .execution_options(synchronize_session=False)
-                )
+            text, lead_id, user = _converse(delivery, now, locked)
+            reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
+            _finish(row_id, reply, now, lead_id, user)
             db.session.commit()
             return reply
         except IntegrityError:
@@ -120,9 +124,81 @@ def receive(delivery: Delivery) -> str:
             # WeChat would show the prospect an error and retry into the same failure;
             # answer "success" instead. The stored row (no handled_at) can be replayed.
             log.exception("wechat delivery %s could not be handled", key)
+            attempt = 2
+        # Nothing half-written: the whole transaction goes, and the delivery is stored
+        # again (unless a retry of it stored it meanwhile: then that retry handles it).
+        db.session.rollback()
+        row_id, locked = _store(values), None
+        if row_id is None or attempt == 2:
             break
     db.session.commit()  # the delivery, unhandled
     return ""
+
+
+def _store(values: dict[str, Any]) -> int | None:
+    """The new delivery's row id, or None when its dedupe key is already stored (a retry,
+    which waits here for the first delivery's transaction)."""
+    row_id: int | None = db.session.connection().execute(_store_stmt(_dialect()), values).scalar()
+    return row_id
+
+
+def _store_and_lock(values: dict[str, Any], openid: str) -> tuple[int | None, Follower]:
+    """PostgreSQL: `_store` and `_lock_user` in one statement (two data-modifying CTEs)."""
+    params = {f"message_{name}": value for name, value in values.items()}
+    row = db.session.connection().execute(
+        _store_and_lock_stmt(), {**params, **followers.lock_params(openid)}
+    )
+    row_id, *follower = row.one()
+    return row_id, Follower(*follower)
+
+
+@functools.cache
+def _store_and_lock_stmt() -> Any:
+    table = InboundMessage.__table__
+    names = ("dedupe_key", "openid", "msg_type", "event", "raw_xml", "received_at")
+    stored = (
+        postgresql.insert(table)
+        .values({name: bindparam(f"message_{name}", type_=table.c[name].type) for name in names})
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.id)
+        .cte("stored")
+    )
+    follower = followers.upsert_stmt("postgresql").cte("follower")
+    return select(stored.c.id, *follower.c).select_from(follower.outerjoin(stored, true()))
+
+
+def _finish(
+    row_id: int, reply: str, now: dt.datetime, lead_id: int | None, user: Follower | None
+) -> None:
+    """The delivery's reply and the follower's row, written in one statement on PostgreSQL
+    (the follower's UPDATE as a data-modifying CTE), in two on SQLite."""
+    params = {"row_id": row_id, "reply_xml": reply, "handled_at": now, "message_lead_id": lead_id}
+    if user is None:
+        db.session.connection().execute(_finish_stmt(None), params)
+    elif (dialect := _dialect()) == "postgresql":
+        db.session.connection().execute(
+            _finish_stmt(dialect), {**params, **followers.save_params(user)}
+        )
+    else:
+        _save_user(user)
+        db.session.connection().execute(_finish_stmt(None), params)
+
+
+@functools.cache
+def _finish_stmt(dialect: str | None) -> Any:
+    table = InboundMessage.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            reply_xml=bindparam("reply_xml", type_=table.c.reply_xml.type),
+            handled_at=bindparam("handled_at", type_=table.c.handled_at.type),
+            lead_id=bindparam("message_lead_id", type_=table.c.lead_id.type),
+        )
+    )
+    if dialect == "postgresql":
+        stmt = stmt.add_cte(followers.save_stmt().cte("follower"))
+    return stmt
 
 
 @functools.cache
@@ -154,8 +230,10 @@ def _handle(key: str, delivery: Delivery) -> str:
 
         now = utcnow()
         try:
-            text, lead_id = _converse(delivery, now)
+            text, lead_id, user = _converse(delivery, now)
             reply = render_text_reply(delivery, text, now=now.timestamp()) if text else ""
+            if user is not None:
+                _save_user(user)
             row.reply_xml = reply
             row.handled_at = now
             row.lead_id = lead_id
@@ -177,7 +255,7 @@ def _handle(key: str, delivery: Delivery) -> str:
 
 
 def _lock_inbound(key: str) -> InboundMessage:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         # A retry waits for the first handler's commit, but not past WeChat's 5 seconds.
         db.session.execute(text(f"SET LOCAL lock_timeout = '{int(RETRY_WAIT_MS)}ms'"))
     stmt = (
@@ -192,18 +270,22 @@ def _lock_inbound(key: str) -> InboundMessage:
 # --- the conversation ---------------------------------------------------------------------------
 
 
-def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | None]:
+def _converse(
+    delivery: Delivery, now: dt.datetime, locked: Follower | None = None
+) -> tuple[str | None, int | None, Follower | None]:
+    """The reply's text, the lead, and the follower's row as changed (the caller writes it:
+    `_finish`). `locked`: the follower's row, when the caller has locked it already."""
     incoming = to_incoming(delivery)
     if delivery.event == "templatesendjobfinish":
         _record_receipt(delivery, now)
     if incoming.kind is Kind.OTHER_EVENT:
-        return None, None  # template receipts, menu links, location reports: nothing to say
-    user = _lock_user(delivery.openid)
+        return None, None, None  # template receipts, menu links, location reports: nothing to say
+    user = locked or _lock_user(delivery.openid)
     if _is_binding(incoming):
         # An agent scanning their binding QR code: not a prospect, no conversation.
         _open_window(user, delivery, now)
         _track_subscription(user, replace(incoming, key=None), now)
-        return _bind_agent(delivery.openid, str(incoming.key)), None
+        return _bind_agent(delivery.openid, str(incoming.key)), None, user
     state = current_state(user, now)
     _track_subscription(user, incoming, now)
 
@@ -212,33 +294,39 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     state = turn.state
     lead = _lock_lead(state.lead_id)
     ref: LeadRef | None = None
+    # The lead's new values and messages, written together below: one UPDATE of the lead
+    # and one INSERT of its events.
+    messages: list[dict[str, Any]] = []
+    changes: dict[str, Any] | None = None
+    saved = False  # the lead's activity is marked already (created, or the enquiry attached)
     if lead is None and turn.lead_action is not LeadAction.NONE:
         lead, created = _save_lead(delivery.openid, state, user)
+        saved = True
         ref = LeadRef(lead.reference, created)
         state = replace(state, lead_id=lead.id)
+        messages.append(_requirements(state))
     elif lead is not None:
         ref = LeadRef(lead.reference, created=False)
         if turn.changes:
-            # Written with the message's event below (or the follower's flush): one UPDATE.
-            leads.update_fields(
-                lead, _safe_changes(lead, turn.changes), data={"via": "wechat"}, flush=False
-            )
+            changes = _safe_changes(lead, turn.changes)
     if lead is not None and turn.record:
-        leads.record_message(lead, {"channel": "wechat", **turn.record})
-        if state.handover:
-            _tell_agent(lead, delivery, turn.record)
+        messages.append({"channel": "wechat", **turn.record})
+    if lead is not None and (messages or changes):
+        leads.record_prospect_messages(
+            lead, messages, changes=changes, data={"via": "wechat"}, touch=not saved
+        )
+    if lead is not None and turn.record and state.handover:
+        _tell_agent(lead, delivery, turn.record)
     if lead is not None and turn.lead_action is LeadAction.LOST:
         _mark_lost(lead, turn.lost_reason or "")
 
-    # The follower row's changes last, so that the lead's flushes above do not write it too:
-    # one UPDATE of the row per delivery.
+    # The follower row's changes, written by the caller with the delivery's reply.
     _open_window(user, delivery, now)
     user.conversation = state.to_json()
     if incoming.kind is not Kind.UNSUBSCRIBE:
         user.conversation_expires_at = now + CONVERSATION_TTL
     if lead is not None:
         user.lead_id = lead.id
-    db.session.flush()
     notice = (
         privacy_notice.bot_notice(turn.reply.lang)
         if turn.reply is not None and turn.reply.privacy
@@ -248,10 +336,10 @@ def _converse(delivery: Delivery, now: dt.datetime) -> tuple[str | None, int | N
     if reply is not None and lead is not None and _need_and_area_news(turn, ref):
         line = _listings_line(lead, turn.reply.lang if turn.reply is not None else "zh")
         reply = "\n".join((reply, line)) if line else reply
-    return reply, (lead.id if lead else None)
+    return reply, (lead.id if lead else None), user
 
 
-def _open_window(user: WechatUser, delivery: Delivery, now: dt.datetime) -> None:
+def _open_window(user: Follower, delivery: Delivery, now: dt.datetime) -> None:
     """The customer-service window this delivery opens, on the locked row (saved with the
     conversation, not by an UPDATE of its own)."""
     if not _opens_window(delivery):
@@ -354,7 +442,7 @@ def _tell_agent(lead: Lead, delivery: Delivery, record: Mapping[str, Any]) -> No
     )
 
 
-def current_state(user: WechatUser, now: dt.datetime) -> State:
+def current_state(user: Follower, now: dt.datetime) -> State:
     """The stored conversation, or a fresh one when it is older than 48 hours."""
     expires = user.conversation_expires_at
     if not user.conversation or expires is None or expires <= now:
@@ -416,49 +504,35 @@ def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
+def _talks(delivery: Delivery) -> bool:
+    """The delivery is something the conversation answers (`to_incoming` does not make it
+    `Kind.OTHER_EVENT`): it needs the follower's row."""
+    return delivery.msg_type != "event" or (delivery.event or "") in _CONVERSATION_EVENTS
+
+
 def _opens_window(delivery: Delivery) -> bool:
     return delivery.msg_type != "event" or (delivery.event or "") in _WINDOW_EVENTS
 
 
-def _lock_user(openid: str) -> WechatUser:
+def _lock_user(openid: str) -> Follower:
     """The follower's row, locked so one follower's messages are handled one at a time."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # One statement, a new follower or a known one: the upsert locks the row it returns.
-        params = {"openid": openid, "conversation": {}}
-        return db.session.scalars(_upsert_user_stmt(), params).one()
-    stmt = (
-        select(WechatUser)
-        .where(WechatUser.openid == openid)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    user = db.session.scalars(stmt).first()
-    if user is not None:
-        return user
-    try:
-        with db.session.begin_nested():
-            db.session.add(WechatUser(openid=openid, conversation={}))
-    except IntegrityError:
-        pass  # a concurrent delivery created it; the select below waits for its commit
-    return db.session.scalars(stmt).one()
+    return followers.lock(openid, _dialect())
 
 
-@functools.cache
-def _upsert_user_stmt() -> Any:
-    """PostgreSQL: the follower's row, inserted if new, locked either way (a no-op update),
-    as a WechatUser; built once, the values are parameters."""
-    table = WechatUser.__table__
-    insert = postgresql.insert(table).values(
-        openid=bindparam("openid"),
-        conversation=bindparam("conversation", type_=table.c.conversation.type),
-    )
-    upsert = insert.on_conflict_do_update(
-        index_elements=[table.c.openid], set_={"openid": insert.excluded.openid}
-    ).returning(*table.c)
-    return select(WechatUser).from_statement(upsert).execution_options(populate_existing=True)
+def _save_user(user: Follower) -> None:
+    followers.save(user)
 
 
-def _track_subscription(user: WechatUser, incoming: Incoming, now: dt.datetime) -> None:
+@functools.lru_cache(maxsize=8)
+def _dialect_of(bind: Any) -> str:
+    return str(bind.dialect.name)
+
+
+def _dialect() -> str:
+    return _dialect_of(db.session.get_bind())
+
+
+def _track_subscription(user: Follower, incoming: Incoming, now: dt.datetime) -> None:
     if incoming.kind is Kind.SUBSCRIBE:
         user.subscribed = True
         user.subscribed_at = now
@@ -507,9 +581,10 @@ def lead_fields(draft: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]:
+def _save_lead(openid: str, state: State, user: Follower) -> tuple[Lead, bool]:
     """Create the prospect's lead, or attach this enquiry to their own open one (same
-    openid). Returns the lead and whether it is new.
+    openid). Returns the lead and whether it is new; the caller records the conversation
+    (`_requirements`) on it.
 
     A phone that belongs to another open lead never joins that lead, nor is its reference
     named: the prospect gets a lead of their own, without that phone (one open lead per
@@ -529,13 +604,12 @@ def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]
             fields["possible_duplicate_of_id"] = other.id
         # No SAVEPOINT here: releasing one fires after_commit, which would publish the
         # routing task before this transaction commits. A phone race rolls back the whole
-        # handling instead, and `_handle` runs it once more.
+        # transaction instead, and `receive` (or `_handle`) stores and handles it once more.
         lead = leads.create_lead(
             {**fields, "wechat_openid": openid}, channel=Channel.WECHAT, source=source
         )
         if other is not None and phone:
             leads.record_possible_duplicate(lead, other, phone=phone, channel=Channel.WECHAT)
-        _record_requirements(lead, state)
         return lead, True
     lead = _lock_lead(existing.id) or existing
     if phone and lead.phone != phone:
@@ -543,17 +617,17 @@ def _save_lead(openid: str, state: State, user: WechatUser) -> tuple[Lead, bool]
         if other is not None and other.id != lead.id:
             fields.pop("phone")  # another prospect's: never joined, never changed
     leads.attach_enquiry(lead, EnquiryIn.model_construct(**fields), Channel.WECHAT, source)
-    _record_requirements(lead, state)
     return lead, False
 
 
-def _record_requirements(lead: Lead, state: State) -> None:
-    """Put what the prospect told the bot, including needs without a lead column, on record."""
+def _requirements(state: State) -> dict[str, Any]:
+    """What the prospect told the bot, including needs without a lead column, for the
+    record."""
     extra = {k: v for k, v in state.draft.items() if k not in LEAD_FIELDS}
     data: dict[str, Any] = {"channel": "wechat", "conversation": list(state.transcript)}
     if extra:
         data["requirements"] = extra
-    leads.record_message(lead, data)
+    return data
 
 
 def _safe_changes(lead: Lead, changes: Mapping[str, Any]) -> dict[str, Any]:
