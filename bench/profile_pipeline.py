@@ -86,6 +86,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=40, help="cProfile lines to print")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument(
+        "--db-name",
+        default=DB_NAME,
+        help="the database to create and drop (its own name for a second run at the same time)",
+    )
     return parser.parse_args()
 
 
@@ -93,7 +98,7 @@ def main() -> int:
     args = parse_args()
     check_loopback(args.pg_url, "--pg-url")
     check_loopback(args.redis_url, "--redis-url")
-    db_url = database_url(args.pg_url, DB_NAME)
+    db_url = database_url(args.pg_url, args.db_name)
     logdir = Path(tempfile.mkdtemp(prefix="parklead-profile-pipeline-"))
     procs = Procs(logdir)
     ports = {"wechat": free_port(), "smtp": free_port()}
@@ -149,7 +154,7 @@ def main() -> int:
         try:
             drop_database(db_url)
         except Exception as exc:  # the figures are printed; say why the database is left
-            print(f"could not drop {DB_NAME}: {exc}", file=sys.stderr)
+            print(f"could not drop {args.db_name}: {exc}", file=sys.stderr)
     return 0
 
 

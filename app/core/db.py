@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flask import Flask, current_app
 from flask.globals import app_ctx
 from sqlalchemy import (
+    ARRAY,
     DateTime,
     Engine,
     Float,
@@ -26,15 +27,19 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    bindparam,
     cast,
     create_engine,
     event,
+    func,
     select,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Dialect, Result, Row, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import Executable
@@ -233,4 +238,87 @@ def matched_rows(result: Result[*tuple[Any, ...]]) -> int:
     DELETE it returns the ``CursorResult`` that carries the count."""
     if not isinstance(result, CursorResult):
         raise TypeError(f"{type(result).__name__} has no row count: not an UPDATE or DELETE")
+    return result.rowcount
+
+
+# --- many rows, one statement ----------------------------------------------------------------
+# A batch (routing many leads) writes its rows with one statement per table. On PostgreSQL the
+# rows travel as one array per column (`unnest`): a short statement whatever the number of
+# rows, compiled once and its text cached by the driver, where a multi-row VALUES list would be
+# a new, long text for each size of batch that the driver parses again. SQLite runs the same
+# statement once per row (`executemany`), which is as cheap there.
+
+
+def _unnest(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:
+    arrays = [
+        bindparam(f"many_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+        for name in names
+    ]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name="many")
+
+
+def insert_many(
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    unless_exists: str | None = None,
+    returning: Sequence[str] = (),
+) -> list[Row[Any]]:
+    """INSERT `rows` (dicts with the same keys) with one statement, in the session's
+    transaction, without the ORM; with `unless_exists` (a unique column) a row whose value is
+    already there is left out (ON CONFLICT DO NOTHING). Returns the `returning` columns of the
+    rows inserted (empty without)."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    stmt = insert(table)
+    if postgres:
+        many = _unnest(table, names, rows)
+        stmt = insert(table).from_select(names, select(*(many.c[name] for name in names)))
+    if unless_exists is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[unless_exists]])
+    if returning:
+        stmt = stmt.returning(*(table.c[name] for name in returning))
+    result = connection.execute(stmt) if postgres else connection.execute(stmt, list(rows))
+    return list(result) if returning else []
+
+
+def update_many(
+    table: Table, rows: Sequence[Mapping[str, Any]], *, key: str = "id", fence: str | None = None
+) -> int:
+    """UPDATE one row per dict of `rows` (the same keys in each), found by its `key` column,
+    to the other values of its dict, with one statement and without the ORM. With `fence` (a
+    version column), a row is changed only while it still has the dict's value of it, and the
+    column goes up by one. Returns the number of rows changed (the caller compares)."""
+    if not rows:
+        return 0
+    names = list(rows[0])
+    assigned = [name for name in names if name not in (key, fence)]
+    connection = db.session.connection()
+    values: dict[Any, Any]
+    if connection.dialect.name == "postgresql":
+        many = _unnest(table, names, rows)
+        where = [table.c[key] == many.c[key]]
+        if fence is not None:
+            where.append(table.c[fence] == many.c[fence])
+        values = {table.c[name]: many.c[name] for name in assigned}
+        if fence is not None:
+            values[table.c[fence]] = table.c[fence] + 1
+        stmt = update(table).where(*where).values(values)
+        return _rowcount(connection.execute(stmt))
+    where = [table.c[key] == bindparam(f"many_{key}")]
+    if fence is not None:
+        where.append(table.c[fence] == bindparam(f"many_{fence}"))
+    values = {table.c[name]: bindparam(f"many_{name}") for name in assigned}
+    if fence is not None:
+        values[table.c[fence]] = table.c[fence] + 1
+    params = [{f"many_{name}": row[name] for name in names} for row in rows]
+    return _rowcount(connection.execute(update(table).where(*where).values(values), params))
+
+
+def _rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
     return result.rowcount
