@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
+import enum
+import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,7 +21,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flask import Flask, current_app
 from flask.globals import app_ctx
 from sqlalchemy import (
-    ARRAY,
     DateTime,
     Engine,
     Float,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
+    column,
     create_engine,
     event,
     func,
@@ -243,18 +246,40 @@ def matched_rows(result: Result[*tuple[Any, ...]]) -> int:
 
 # --- many rows, one statement ----------------------------------------------------------------
 # A batch (routing many leads) writes its rows with one statement per table. On PostgreSQL the
-# rows travel as one array per column (`unnest`): a short statement whatever the number of
-# rows, compiled once and its text cached by the driver, where a multi-row VALUES list would be
-# a new, long text for each size of batch that the driver parses again. SQLite runs the same
-# statement once per row (`executemany`), which is as cheap there.
+# rows travel as one JSON parameter read back as records (`jsonb_to_recordset`): a short
+# statement whatever the number of rows, compiled once and its text cached by the driver, and
+# one string to send, where a multi-row VALUES list is a new, long text for each size of batch
+# that the driver parses again (and arrays per column are quoted element by element). SQLite
+# runs the same statement once per row (`executemany`), which is as cheap there.
 
 
-def _unnest(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:
-    arrays = [
-        bindparam(f"many_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
-        for name in names
-    ]
-    return func.unnest(*arrays).table_valued(*names).render_derived(name="many")
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written as many rows")
+
+
+def _json_rows(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:
+    """`rows` as a FROM clause named `many` with the columns `names`, typed as `table`'s."""
+    text = json.dumps(
+        [{name: row[name] for name in names} for row in rows],
+        default=_json_value,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    param = cast(bindparam("many_rows", text, type_=String()), postgresql.JSONB())
+    columns = [column(name, table.c[name].type) for name in names]
+    return (
+        func.jsonb_to_recordset(param)
+        .table_valued(*columns)
+        .render_derived(name="many", with_types=True)
+    )
 
 
 def insert_many(
@@ -276,7 +301,7 @@ def insert_many(
     insert = postgresql.insert if postgres else sqlite.insert
     stmt = insert(table)
     if postgres:
-        many = _unnest(table, names, rows)
+        many = _json_rows(table, names, rows)
         stmt = insert(table).from_select(names, select(*(many.c[name] for name in names)))
     if unless_exists is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[unless_exists]])
@@ -300,7 +325,7 @@ def update_many(
     connection = db.session.connection()
     values: dict[Any, Any]
     if connection.dialect.name == "postgresql":
-        many = _unnest(table, names, rows)
+        many = _json_rows(table, names, rows)
         where = [table.c[key] == many.c[key]]
         if fence is not None:
             where.append(table.c[fence] == many.c[fence])

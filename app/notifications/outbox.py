@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.core.db import db, utcnow
+from app.core.db import db, insert_many, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 
@@ -103,18 +103,14 @@ def one_insert() -> Iterator[None]:
     if not pending:
         return
     rows = [{name: getattr(n, name) for name in _COLUMNS} for n in pending.values()]
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # A Core statement executed with the list of rows: SQLAlchemy sends it as multi-row
-    # INSERTs ("insertmanyvalues") from one cached compilation, without the ORM's bulk path.
-    table = Notification.__table__
-    stmt = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-        .returning(table.c.id, table.c.idempotency_key)
-    )
     with db.session.no_autoflush:
-        for notification_id, key in db.session.connection().execute(stmt, rows):
+        written = insert_many(
+            Notification.__table__,
+            rows,
+            unless_exists="idempotency_key",
+            returning=("id", "idempotency_key"),
+        )
+        for notification_id, key in written:
             pending[key].id = notification_id
             enqueue_after_commit(SEND_TASK, notification_id)
 

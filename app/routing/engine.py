@@ -169,18 +169,18 @@ def _skill_fit(agent: Agent, lead: Lead) -> int:
 
 
 def _match_rule(lead: Lead, plan: Plan) -> None:
-    stmt = (
-        select(RoutingRule)
-        .where(RoutingRule.active.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.id)
-    )
     batch = _batch.get()
-    if batch is None:
-        rules = list(db.session.scalars(stmt))
-    elif batch.rules is None:
-        rules = batch.rules = list(db.session.scalars(stmt))
-    else:
+    if batch is not None and batch.rules is not None:
         rules = batch.rules
+    else:
+        stmt = (
+            select(RoutingRule)
+            .where(RoutingRule.active.is_(True))
+            .order_by(RoutingRule.position, RoutingRule.id)
+        )
+        rules = list(db.session.scalars(stmt))
+        if batch is not None:
+            batch.rules = rules
     for rule in rules:
         why = conditions.mismatch(rule.conditions or {}, lead, plan.score)
         if why is None and rule.agent_id is None:
@@ -465,8 +465,15 @@ def route_leads(lead_ids: Sequence[int], *, more: int = 0) -> list[RoutingOutcom
             .execution_options(populate_existing=True)
         )
         leads += db.session.scalars(owed)
-    with _batch_scope(), outbox.one_insert(), db.session.no_autoflush:
-        return [_route_locked(lead) for lead in leads]
+    with (
+        _batch_scope(),
+        outbox.one_insert(),
+        lifecycle.batch_writes(),
+        db.session.no_autoflush,
+    ):
+        outcomes = [_route_locked(lead) for lead in leads]
+        lifecycle.write_leads(leads)
+    return outcomes
 
 
 def _route_locked(lead: Lead) -> RoutingOutcome:
