@@ -20,7 +20,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.core.db import db, insert_many, update_many, utcnow
+from app.core.db import db, insert_many, transient, update_many, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.leads.models import EventType, Lead, LeadEvent, LeadStatus
 
@@ -167,13 +167,13 @@ def record_event(
         "data": data,
         "created_at": at or utcnow(),
     }
-    event = LeadEvent(**values)
     pending = _pending_events.get()
-    if pending is None:
-        db.session.add(event)
-    else:
-        # Inside `batch_writes()`: written with the others when it ends (no id before).
+    if pending is not None:
+        # Inside `batch_writes()`: written with the others when it ends (without an id here).
         pending.append(values)
+        return transient(LeadEvent, values)
+    event = LeadEvent(**values)
+    db.session.add(event)
     return event
 
 
@@ -242,7 +242,9 @@ def write_leads(leads: Sequence[Lead]) -> None:
     written = update_many(Lead.__table__, rows, fence="version")
     if written != len(rows):
         raise StaleDataError(f"{len(rows) - written} of {len(rows)} leads changed meanwhile")
+    identity_map = db.session.identity_map
     for lead in changed:
-        for name in order:
-            set_committed_value(lead, name, getattr(lead, name))
         set_committed_value(lead, "version", lead.version + 1)
+        # Their values are now the stored ones: nothing left for the flush to look at.
+        state = inspect(lead)
+        state._commit_all(state.dict, identity_map)

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.core.db import db, insert_many, utcnow
+from app.core.db import db, insert_many, transient, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 
@@ -60,7 +60,7 @@ def queue_notification(
         # Inside `one_insert()`: the row is written when it ends (its id set then; a key
         # queued before leaves the returned row without one).
         if idempotency_key not in pending:
-            pending[idempotency_key] = Notification(**values)
+            pending[idempotency_key] = transient(Notification, values)
         return pending[idempotency_key]
     with db.session.no_autoflush:
         # RETURNING the whole row: the new notification in one round trip, no SELECT after.
@@ -110,9 +110,9 @@ def one_insert() -> Iterator[None]:
             unless_exists="idempotency_key",
             returning=("id", "idempotency_key"),
         )
-        for notification_id, key in written:
-            pending[key].id = notification_id
-            enqueue_after_commit(SEND_TASK, notification_id)
+        for row in written:
+            pending[row.idempotency_key].id = row.id
+            enqueue_after_commit(SEND_TASK, row.id)
 
 
 def _insert_unless_exists(values: dict[str, Any]) -> Insert:
