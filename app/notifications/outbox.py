@@ -60,8 +60,8 @@ def queue_notification(
         # Inside `one_insert()`: the row is written when it ends (its id set then; a key
         # queued before leaves the returned row without one).
         if idempotency_key not in pending:
-            pending[idempotency_key] = transient(Notification, values)
-        return pending[idempotency_key]
+            pending[idempotency_key] = (transient(Notification, values), values)
+        return pending[idempotency_key][0]
     with db.session.no_autoflush:
         # RETURNING the whole row: the new notification in one round trip, no SELECT after.
         notification = db.session.scalar(_insert_unless_exists(values))
@@ -73,20 +73,8 @@ def queue_notification(
     return notification
 
 
-_pending: ContextVar[dict[str, Notification] | None] = ContextVar(
+_pending: ContextVar[dict[str, tuple[Notification, dict[str, Any]]] | None] = ContextVar(
     "parklead_outbox_pending", default=None
-)
-_COLUMNS = (
-    "channel",
-    "kind",
-    "recipient",
-    "idempotency_key",
-    "payload",
-    "template",
-    "lead_id",
-    "agent_id",
-    "status",
-    "next_attempt_at",
 )
 
 
@@ -94,7 +82,7 @@ _COLUMNS = (
 def one_insert() -> Iterator[None]:
     """Write the notifications queued inside with one INSERT when the block ends (nothing
     when it raises: the caller's transaction is rolled back anyway). Caller commits."""
-    pending: dict[str, Notification] = {}
+    pending: dict[str, tuple[Notification, dict[str, Any]]] = {}
     token = _pending.set(pending)
     try:
         yield
@@ -102,7 +90,7 @@ def one_insert() -> Iterator[None]:
         _pending.reset(token)
     if not pending:
         return
-    rows = [{name: getattr(n, name) for name in _COLUMNS} for n in pending.values()]
+    rows = [values for _, values in pending.values()]
     with db.session.no_autoflush:
         written = insert_many(
             Notification.__table__,
@@ -111,7 +99,7 @@ def one_insert() -> Iterator[None]:
             returning=("id", "idempotency_key"),
         )
         for row in written:
-            pending[row.idempotency_key].id = row.id
+            pending[row.idempotency_key][0].id = row.id
             enqueue_after_commit(SEND_TASK, row.id)
 
 

@@ -104,6 +104,10 @@ class _Batch:
     # Open leads per agent: counted under the agent's lock, then kept up to date by the batch.
     open_leads: dict[int, int] = field(default_factory=dict)
     recent: dict[int, dict[int, int]] = field(default_factory=dict)  # team -> agent -> count
+    # Answers that depend only on what the batch holds still: (agent, need, district,
+    # industry) -> skill fit; (agent, minute) -> inside working hours (minutes are its grain).
+    fits: dict[tuple[int, str | None, str | None, str | None], int] = field(default_factory=dict)
+    working: dict[tuple[int, dt.datetime], bool] = field(default_factory=dict)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("parklead_routing_batch", default=None)
@@ -165,7 +169,16 @@ def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False
 
 def _skill_fit(agent: Agent, lead: Lead) -> int:
     need = lead.need_type.value if lead.need_type is not None else None
-    return strategies.skill_fit(agent.skills, need, lead.district, lead.industry)
+    batch = _batch.get()
+    if batch is None:
+        return strategies.skill_fit(agent.skills, need, lead.district, lead.industry)
+    key = (agent.id, need, lead.district, lead.industry)
+    fit = batch.fits.get(key)
+    if fit is None:
+        fit = batch.fits[key] = strategies.skill_fit(
+            agent.skills, need, lead.district, lead.industry
+        )
+    return fit
 
 
 def _match_rule(lead: Lead, plan: Plan) -> None:
@@ -385,6 +398,17 @@ def skip_reasons(agent: Agent, team: Team | None, open_leads: int, now: dt.datet
 
 
 def _working(agent: Agent, now: dt.datetime) -> bool:
+    batch = _batch.get()
+    if batch is None:
+        return _working_at(agent, now)
+    key = (agent.id, now.replace(second=0, microsecond=0))
+    working = batch.working.get(key)
+    if working is None:
+        working = batch.working[key] = _working_at(agent, now)
+    return working
+
+
+def _working_at(agent: Agent, now: dt.datetime) -> bool:
     tz = current_app.config.get("TIMEZONE", worktime.DEFAULT_TZ)
     try:
         return worktime.is_working_time(now, agent.working_hours, tz=tz)
@@ -398,15 +422,15 @@ def _still_available(candidate: Candidate, team: Team | None, now: dt.datetime) 
     """Lock the chosen agent and count again: a claim may have just taken their last slot."""
     batch = _batch.get()
     counted = batch is not None and (Agent, candidate.agent.id) in batch.locked
+    if counted:
+        # Locked by this batch, which counted their leads and has kept the count since: the
+        # candidate's reasons were reckoned from what a second look would see.
+        return candidate.available
     agent = _lock(Agent, candidate.agent.id)
     candidate.agent = agent
-    if counted:
-        assert batch is not None
-        candidate.open_leads = batch.open_leads[agent.id]
-    else:
-        candidate.open_leads = open_lead_counts([agent.id])[agent.id]
-        if batch is not None:
-            batch.open_leads[agent.id] = candidate.open_leads
+    candidate.open_leads = open_lead_counts([agent.id])[agent.id]
+    if batch is not None:
+        batch.open_leads[agent.id] = candidate.open_leads
     candidate.skipped = skip_reasons(agent, team, candidate.open_leads, now)
     return candidate.available
 
