@@ -17,8 +17,11 @@ push them over a limit either. Lock order everywhere: lead, team, agent.
 `route_leads` routes many leads in one transaction with the same guarantees: it locks all
 of them (by id), and the first lead of a team locks the team and then all its agents (by id)
 and counts their open leads once; the batch then keeps those counts itself as it assigns, the
-rows staying locked until the commit. Rules are read once per batch, and the outbox rows of
-the whole batch are written by one INSERT.
+rows staying locked until the commit (so a chosen agent it locked is not looked up again).
+Rules are read once per batch, and an agent's skill fit and working hours answered once per
+kind of lead and minute. It writes with one statement per table: the leads' changes by one
+UPDATE (`lifecycle.write_leads`), their events by one INSERT (`lifecycle.batch_writes`), the
+outbox rows by one INSERT (`outbox.one_insert`).
 
 `plan_route` does the deciding without changing anything; the dry run shows its answer.
 """
