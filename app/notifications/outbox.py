@@ -10,8 +10,9 @@ change (routing, for one) must not write the caller's pending changes early, whi
 one UPDATE of a lead into two.
 
 A change that queues many notifications at once (routing a batch of leads) wraps itself in
-`one_insert()`: the rows queued inside are written by one multi-row INSERT when it ends, still
-in the caller's transaction and with the same ON CONFLICT rule.
+`one_insert()`: the rows queued inside are kept as plain values and written by one INSERT when
+it ends (`app.core.db.insert_many`), still in the caller's transaction and with the same ON
+CONFLICT rule.
 """
 
 from __future__ import annotations

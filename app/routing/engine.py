@@ -152,7 +152,7 @@ def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False
     plan.candidates = _candidates(team, now, with_recent=plan.strategy is Strategy.WEIGHTED)
     available = [c for c in plan.candidates if c.available]
     last = team.last_assigned_agent_id
-    fits = {c.agent.id: _skill_fit(c.agent, lead) for c in plan.candidates}
+    fits = _skill_fits([c.agent for c in plan.candidates], lead)
     while available:
         best = strategies.best_fits(available, fits)
         chosen = strategies.pick(plan.strategy, best, last_agent_id=last)
@@ -170,18 +170,21 @@ def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False
     return plan
 
 
-def _skill_fit(agent: Agent, lead: Lead) -> int:
+def _skill_fits(agents: list[Agent], lead: Lead) -> dict[int, int]:
+    """How well each agent's skills fit `lead` (agent id -> strategies.FITS and so on)."""
     need = lead.need_type.value if lead.need_type is not None else None
+    district, industry = lead.district, lead.industry
     batch = _batch.get()
     if batch is None:
-        return strategies.skill_fit(agent.skills, need, lead.district, lead.industry)
-    key = (agent.id, need, lead.district, lead.industry)
-    fit = batch.fits.get(key)
-    if fit is None:
-        fit = batch.fits[key] = strategies.skill_fit(
-            agent.skills, need, lead.district, lead.industry
-        )
-    return fit
+        return {a.id: strategies.skill_fit(a.skills, need, district, industry) for a in agents}
+    fits = {}
+    for agent in agents:
+        key = (agent.id, need, district, industry)
+        fit = batch.fits.get(key)
+        if fit is None:
+            fit = batch.fits[key] = strategies.skill_fit(agent.skills, need, district, industry)
+        fits[agent.id] = fit
+    return fits
 
 
 def _match_rule(lead: Lead, plan: Plan) -> None:
