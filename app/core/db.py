@@ -265,21 +265,51 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be written as many rows")
 
 
-def _json_rows(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:
-    """`rows` as a FROM clause named `many` with the columns `names`, typed as `table`'s."""
-    text = json.dumps(
+def _json_text(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    return json.dumps(
         [{name: row[name] for name in names} for row in rows],
         default=_json_value,
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    param = cast(bindparam("many_rows", text, type_=String()), postgresql.JSONB())
+
+
+def _json_rows(table: Table, names: Sequence[str]) -> Any:
+    """The parameter `many_rows` (a JSON list of objects) as a FROM clause named `many` with
+    the columns `names`, typed as `table`'s."""
+    param = cast(bindparam("many_rows", type_=String()), postgresql.JSONB())
     columns = [column(name, table.c[name].type) for name in names]
     return (
         func.jsonb_to_recordset(param)
         .table_valued(*columns)
         .render_derived(name="many", with_types=True)
     )
+
+
+# The statements of `insert_many` and `update_many`, built once per table, columns and options
+# (building one costs more than running it with a batch's rows): a few per process.
+_many_statements: dict[tuple[Any, ...], Any] = {}
+
+
+def _insert_statement(
+    postgres: bool, table: Table, names: Sequence[str], unless_exists: str | None,
+    returning: Sequence[str],
+) -> Any:  # fmt: skip
+    shape = ("insert", postgres, table, tuple(names), unless_exists, tuple(returning))
+    stmt = _many_statements.get(shape)
+    if stmt is not None:
+        return stmt
+    insert = postgresql.insert if postgres else sqlite.insert
+    stmt = insert(table)
+    if postgres:
+        many = _json_rows(table, names)
+        stmt = stmt.from_select(names, select(*(many.c[name] for name in names)))
+    if unless_exists is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[unless_exists]])
+    if returning:
+        stmt = stmt.returning(*(table.c[name] for name in returning))
+    _many_statements[shape] = stmt
+    return stmt
 
 
 def insert_many(
@@ -298,18 +328,36 @@ def insert_many(
     names = list(rows[0])
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
-    stmt = insert(table)
+    stmt = _insert_statement(postgres, table, names, unless_exists, returning)
+    params = {"many_rows": _json_text(names, rows)} if postgres else list(rows)
+    result = connection.execute(stmt, params)
+    return list(result) if returning else []
+
+
+def _update_statement(
+    postgres: bool, table: Table, names: Sequence[str], key: str, fence: str | None
+) -> Any:
+    shape = ("update", postgres, table, tuple(names), key, fence)
+    stmt = _many_statements.get(shape)
+    if stmt is not None:
+        return stmt
+    assigned = [name for name in names if name not in (key, fence)]
     if postgres:
-        many = _json_rows(table, names, rows)
-        stmt = insert(table).from_select(names, select(*(many.c[name] for name in names)))
-    if unless_exists is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[unless_exists]])
-    params = None if postgres else list(rows)
-    if not returning:
-        connection.execute(stmt, params)
-        return []
-    return list(connection.execute(stmt.returning(*(table.c[n] for n in returning)), params))
+        many = _json_rows(table, names)
+        where = [table.c[key] == many.c[key]]
+        if fence is not None:
+            where.append(table.c[fence] == many.c[fence])
+        values: dict[Any, Any] = {table.c[name]: many.c[name] for name in assigned}
+    else:
+        where = [table.c[key] == bindparam(f"many_{key}")]
+        if fence is not None:
+            where.append(table.c[fence] == bindparam(f"many_{fence}"))
+        values = {table.c[name]: bindparam(f"many_{name}") for name in assigned}
+    if fence is not None:
+        values[table.c[fence]] = table.c[fence] + 1
+    stmt = update(table).where(*where).values(values)
+    _many_statements[shape] = stmt
+    return stmt
 
 
 def update_many(
@@ -322,27 +370,15 @@ def update_many(
     if not rows:
         return 0
     names = list(rows[0])
-    assigned = [name for name in names if name not in (key, fence)]
     connection = db.session.connection()
-    values: dict[Any, Any]
-    if connection.dialect.name == "postgresql":
-        many = _json_rows(table, names, rows)
-        where = [table.c[key] == many.c[key]]
-        if fence is not None:
-            where.append(table.c[fence] == many.c[fence])
-        values = {table.c[name]: many.c[name] for name in assigned}
-        if fence is not None:
-            values[table.c[fence]] = table.c[fence] + 1
-        stmt = update(table).where(*where).values(values)
-        return _rowcount(connection.execute(stmt))
-    where = [table.c[key] == bindparam(f"many_{key}")]
-    if fence is not None:
-        where.append(table.c[fence] == bindparam(f"many_{fence}"))
-    values = {table.c[name]: bindparam(f"many_{name}") for name in assigned}
-    if fence is not None:
-        values[table.c[fence]] = table.c[fence] + 1
-    params = [{f"many_{name}": row[name] for name in names} for row in rows]
-    return _rowcount(connection.execute(update(table).where(*where).values(values), params))
+    postgres = connection.dialect.name == "postgresql"
+    stmt = _update_statement(postgres, table, names, key, fence)
+    params: Any = (
+        {"many_rows": _json_text(names, rows)}
+        if postgres
+        else [{f"many_{name}": row[name] for name in names} for row in rows]
+    )
+    return _rowcount(connection.execute(stmt, params))
 
 
 def _rowcount(result: Any) -> int:
