@@ -1,7 +1,8 @@
 """Where one lead's routing and its notifications' delivery spend CPU, SQL and the team lock.
 
-    .venv/bin/python bench/profile_pipeline.py [--leads 400] [--cprofile route|send]
+    .venv/bin/python bench/profile_pipeline.py [--leads 400] [--batch 50] [--cprofile route|send]
         [--pg-url postgresql://postgres@127.0.0.1:5432/] [--redis-url redis://127.0.0.1:6379/12]
+        [--db-name parklead_profile_pipeline]
 
 The worker's two jobs of bench/pipeline.py, one at a time in one process, so that their cost is
 measured without Celery, HTTP or other processes competing: against its own database
@@ -10,13 +11,16 @@ agents; dropped again), with the fake WeChat API (`parklead fake-wechat`) and th
 (`bench/smtp_sink.py`) as subprocesses. It stores `--leads` enquiries through the intake service
 (the tasks they queue are recorded, not run), then
 
-- routes each lead as the worker's task does (`engine.route_lead` in a transaction, in an app
-  context of its own), and
-- delivers each notification that routing queued (`service.deliver`, which sends it),
+- routes the leads as the worker's task does: `--batch` of them per transaction
+  (`engine.route_leads`, in an app context of its own), or with `--batch 1` each in its own
+  (`engine.route_lead`, the single task's path), and
+- delivers the notifications that routing queued (`service.deliver_many` in chunks of
+  `--batch`, or `service.deliver` one by one),
 
 and prints for each phase the process CPU time and wall time per lead or notification, the SQL
-statements by kind, and for routing how long the team row lock is held: from the statement that
-takes it to the end of the commit, the part of a routing that two workers cannot overlap.
+statements by kind (per lead, and for batches per batch), and for routing how long the team row
+lock is held: from the statement that takes it to the end of the commit, the part of a routing
+that two workers cannot overlap.
 `--cprofile route|send` adds a cProfile of that phase, timed in process CPU.
 """
 
@@ -86,6 +90,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=40, help="cProfile lines to print")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument(
+        "--db-name",
+        default=DB_NAME,
+        help="the database to create and drop (its own name for a second run at the same time)",
+    )
     return parser.parse_args()
 
 
@@ -93,7 +102,7 @@ def main() -> int:
     args = parse_args()
     check_loopback(args.pg_url, "--pg-url")
     check_loopback(args.redis_url, "--redis-url")
-    db_url = database_url(args.pg_url, DB_NAME)
+    db_url = database_url(args.pg_url, args.db_name)
     logdir = Path(tempfile.mkdtemp(prefix="parklead-profile-pipeline-"))
     procs = Procs(logdir)
     ports = {"wechat": free_port(), "smtp": free_port()}
@@ -149,7 +158,7 @@ def main() -> int:
         try:
             drop_database(db_url)
         except Exception as exc:  # the figures are printed; say why the database is left
-            print(f"could not drop {DB_NAME}: {exc}", file=sys.stderr)
+            print(f"could not drop {args.db_name}: {exc}", file=sys.stderr)
     return 0
 
 
@@ -258,6 +267,9 @@ def profile(args: argparse.Namespace) -> None:
 
     print(f"\nrouting, per lead ({len(lead_ids)} leads, one default team of 4 agents):")
     print(f"  {route['cpu']:.2f} ms CPU, {route['wall']:.2f} ms wall; SQL: {route['sql']}")
+    if args.batch > 1:
+        batches = -(-len(lead_ids) // args.batch)
+        print(f"  SQL per batch of {args.batch}: {route['statements'] / batches:.1f} statements")
     per = "per lead" if args.batch == 1 else f"per batch of {args.batch}"
     print(f"  team lock held {per}: median {1000 * statistics.median(held):.2f} ms, "
           f"90th percentile {1000 * statistics.quantiles(held, n=10)[-1]:.2f} ms")  # fmt: skip
@@ -290,6 +302,7 @@ def measure(
         "cpu": 1000 * cpu / per,
         "wall": 1000 * wall / per,
         "sql": f"{total:.1f} statements ({sql})",
+        "statements": sum(statements.values()),
         "profile": profiler,
     }
 

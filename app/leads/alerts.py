@@ -36,24 +36,23 @@ def notify_lead_assigned(lead: Lead, agent: Agent) -> list[Notification]:
     """Tell `agent` about a lead just assigned to them; webhook `lead.assigned`."""
     assigned_at = lead.assigned_at or utcnow()
     cause = f"lead_assigned:{lead.id}:{agent.id}:{assigned_at.isoformat()}"
-    due = (
-        f"请在 {localtime(lead.sla_due_at)} 前联系客户。" if lead.sla_due_at else "请尽快联系客户。"
-    )
+    reference = lead.reference
+    due_at = localtime(lead.sla_due_at) if lead.sla_due_at else None
     queued = notify_agent(
         agent,
         kind="lead_assigned",
         cause=cause,
         template="lead_assigned",
-        title=f"新线索 {lead.reference} 已分配给您",
+        title=f"新线索 {reference} 已分配给您",
         lines=[
-            ("编号", lead.reference),
+            ("编号", reference),
             ("客户", _customer(lead)),
             ("需求", _need_summary(lead)),
             ("分配时间", localtime(assigned_at)),
         ],
-        remark=due,
+        remark=f"请在 {due_at} 前联系客户。" if due_at else "请尽快联系客户。",
         lead_id=lead.id,
-        sms_params=[lead.reference, localtime(lead.sla_due_at) if lead.sla_due_at else "尽快"],
+        sms_params=[reference, due_at or "尽快"],
     )
     if webhooks_on():
         queued.append(

@@ -2,14 +2,25 @@
 
 Every status change goes through `change_status`, which checks the transition, records a
 `status_changed` event in the same transaction and bumps the lead's version (optimistic lock).
+
+A change of many leads at once (routing a batch) wraps itself in `batch_writes()`: the events
+recorded inside are written by one INSERT when it ends (`record_events`), and `write_leads`
+writes the leads' own changes with one UPDATE instead of one per lead at the flush.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from app.core.db import db, utcnow
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.core.db import db, insert_many, transient, update_many, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.leads.models import EventType, Lead, LeadEvent, LeadStatus
 
@@ -148,13 +159,92 @@ def record_event(
     caller's rule. Takes the lead's id, so a caller that holds only the id (an outbox row)
     need not load the lead.
     """
-    event = LeadEvent(
-        lead_id=lead_id,
-        type=type_,
-        agent_id=agent_id,
-        actor=actor,
-        data=data,
-        created_at=at or utcnow(),
-    )
+    values = {
+        "lead_id": lead_id,
+        "type": type_,
+        "agent_id": agent_id,
+        "actor": actor,
+        "data": data,
+        "created_at": at or utcnow(),
+    }
+    pending = _pending_events.get()
+    if pending is not None:
+        # Inside `batch_writes()`: written with the others when it ends (without an id here).
+        pending.append(values)
+        return transient(LeadEvent, values)
+    event = LeadEvent(**values)
     db.session.add(event)
     return event
+
+
+def record_events(events: Sequence[Mapping[str, Any]]) -> None:
+    """Add many events with one INSERT, in the caller's transaction (the caller commits): each
+    a dict of `record_event`'s arguments as LeadEvent's columns (lead_id, type, agent_id,
+    actor, data, created_at)."""
+    insert_many(
+        LeadEvent.__table__,
+        [
+            {
+                "lead_id": e["lead_id"],
+                "type": e["type"],
+                "agent_id": e.get("agent_id"),
+                "actor": e["actor"],
+                "data": e["data"],
+                "created_at": e.get("created_at") or utcnow(),
+            }
+            for e in events
+        ],
+    )
+
+
+_pending_events: ContextVar[list[dict[str, Any]] | None] = ContextVar(
+    "parklead_lead_events_pending", default=None
+)
+
+
+@contextmanager
+def batch_writes() -> Iterator[None]:
+    """Write the events recorded inside with one INSERT when the block ends (nothing when it
+    raises: the caller's transaction is rolled back anyway). Caller commits."""
+    pending: list[dict[str, Any]] = []
+    token = _pending_events.set(pending)
+    try:
+        yield
+    finally:
+        _pending_events.reset(token)
+    if pending:
+        record_events(pending)
+
+
+def write_leads(leads: Sequence[Lead]) -> None:
+    """Write the pending changes of `leads` with one UPDATE, fenced on each lead's version
+    (which goes up by one, as the flush would do), and mark them written, so that the flush has
+    nothing left to write for them. Raises StaleDataError when a lead's version has moved on;
+    the caller rolls back. Leads with a change that is not a plain column are left to the
+    flush."""
+    mapper = inspect(Lead)
+    changed: list[Lead] = []
+    names: set[str] = set()
+    for lead in leads:
+        keys = inspect(lead).committed_state.keys()
+        if not keys or not all(key in mapper.columns for key in keys):
+            continue
+        changed.append(lead)
+        names.update(keys)
+    names.discard("version")
+    if not changed:
+        return
+    order = sorted(names)
+    rows = [
+        {"id": lead.id, "version": lead.version, **{name: getattr(lead, name) for name in order}}
+        for lead in changed
+    ]
+    written = update_many(Lead.__table__, rows, fence="version")
+    if written != len(rows):
+        raise StaleDataError(f"{len(rows) - written} of {len(rows)} leads changed meanwhile")
+    identity_map = db.session.identity_map
+    for lead in changed:
+        set_committed_value(lead, "version", lead.version + 1)
+        # Their values are now the stored ones: nothing left for the flush to look at.
+        state = inspect(lead)
+        state._commit_all(state.dict, identity_map)

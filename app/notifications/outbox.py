@@ -10,8 +10,9 @@ change (routing, for one) must not write the caller's pending changes early, whi
 one UPDATE of a lead into two.
 
 A change that queues many notifications at once (routing a batch of leads) wraps itself in
-`one_insert()`: the rows queued inside are written by one multi-row INSERT when it ends, still
-in the caller's transaction and with the same ON CONFLICT rule.
+`one_insert()`: the rows queued inside are kept as plain values and written by one INSERT when
+it ends (`app.core.db.insert_many`), still in the caller's transaction and with the same ON
+CONFLICT rule.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.core.db import db, utcnow
+from app.core.db import db, insert_many, transient, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.notifications.models import Notification, NotificationChannel, NotificationStatus
 
@@ -60,8 +61,8 @@ def queue_notification(
         # Inside `one_insert()`: the row is written when it ends (its id set then; a key
         # queued before leaves the returned row without one).
         if idempotency_key not in pending:
-            pending[idempotency_key] = Notification(**values)
-        return pending[idempotency_key]
+            pending[idempotency_key] = (transient(Notification, values), values)
+        return pending[idempotency_key][0]
     with db.session.no_autoflush:
         # RETURNING the whole row: the new notification in one round trip, no SELECT after.
         notification = db.session.scalar(_insert_unless_exists(values))
@@ -73,20 +74,8 @@ def queue_notification(
     return notification
 
 
-_pending: ContextVar[dict[str, Notification] | None] = ContextVar(
+_pending: ContextVar[dict[str, tuple[Notification, dict[str, Any]]] | None] = ContextVar(
     "parklead_outbox_pending", default=None
-)
-_COLUMNS = (
-    "channel",
-    "kind",
-    "recipient",
-    "idempotency_key",
-    "payload",
-    "template",
-    "lead_id",
-    "agent_id",
-    "status",
-    "next_attempt_at",
 )
 
 
@@ -94,7 +83,7 @@ _COLUMNS = (
 def one_insert() -> Iterator[None]:
     """Write the notifications queued inside with one INSERT when the block ends (nothing
     when it raises: the caller's transaction is rolled back anyway). Caller commits."""
-    pending: dict[str, Notification] = {}
+    pending: dict[str, tuple[Notification, dict[str, Any]]] = {}
     token = _pending.set(pending)
     try:
         yield
@@ -102,21 +91,17 @@ def one_insert() -> Iterator[None]:
         _pending.reset(token)
     if not pending:
         return
-    rows = [{name: getattr(n, name) for name in _COLUMNS} for n in pending.values()]
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # A Core statement executed with the list of rows: SQLAlchemy sends it as multi-row
-    # INSERTs ("insertmanyvalues") from one cached compilation, without the ORM's bulk path.
-    table = Notification.__table__
-    stmt = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-        .returning(table.c.id, table.c.idempotency_key)
-    )
+    rows = [values for _, values in pending.values()]
     with db.session.no_autoflush:
-        for notification_id, key in db.session.connection().execute(stmt, rows):
-            pending[key].id = notification_id
-            enqueue_after_commit(SEND_TASK, notification_id)
+        written = insert_many(
+            Notification.__table__,
+            rows,
+            unless_exists="idempotency_key",
+            returning=("id", "idempotency_key"),
+        )
+        for row in written:
+            pending[row.idempotency_key][0].id = row.id
+            enqueue_after_commit(SEND_TASK, row.id)
 
 
 def _insert_unless_exists(values: dict[str, Any]) -> Insert:

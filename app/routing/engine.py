@@ -17,8 +17,11 @@ push them over a limit either. Lock order everywhere: lead, team, agent.
 `route_leads` routes many leads in one transaction with the same guarantees: it locks all
 of them (by id), and the first lead of a team locks the team and then all its agents (by id)
 and counts their open leads once; the batch then keeps those counts itself as it assigns, the
-rows staying locked until the commit. Rules are read once per batch, and the outbox rows of
-the whole batch are written by one INSERT.
+rows staying locked until the commit (so a chosen agent it locked is not looked up again).
+Rules are read once per batch, and an agent's skill fit and working hours answered once per
+kind of lead and minute. It writes with one statement per table: the leads' changes by one
+UPDATE (`lifecycle.write_leads`), their events by one INSERT (`lifecycle.batch_writes`), the
+outbox rows by one INSERT (`outbox.one_insert`).
 
 `plan_route` does the deciding without changing anything; the dry run shows its answer.
 """
@@ -104,6 +107,10 @@ class _Batch:
     # Open leads per agent: counted under the agent's lock, then kept up to date by the batch.
     open_leads: dict[int, int] = field(default_factory=dict)
     recent: dict[int, dict[int, int]] = field(default_factory=dict)  # team -> agent -> count
+    # Answers that depend only on what the batch holds still: (agent, need, district,
+    # industry) -> skill fit; (agent, minute) -> inside working hours (minutes are its grain).
+    fits: dict[tuple[int, str | None, str | None, str | None], int] = field(default_factory=dict)
+    working: dict[tuple[int, dt.datetime], bool] = field(default_factory=dict)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("parklead_routing_batch", default=None)
@@ -145,7 +152,7 @@ def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False
     plan.candidates = _candidates(team, now, with_recent=plan.strategy is Strategy.WEIGHTED)
     available = [c for c in plan.candidates if c.available]
     last = team.last_assigned_agent_id
-    fits = {c.agent.id: _skill_fit(c.agent, lead) for c in plan.candidates}
+    fits = _skill_fits([c.agent for c in plan.candidates], lead)
     while available:
         best = strategies.best_fits(available, fits)
         chosen = strategies.pick(plan.strategy, best, last_agent_id=last)
@@ -163,24 +170,36 @@ def plan_route(lead: Lead, *, now: dt.datetime | None = None, lock: bool = False
     return plan
 
 
-def _skill_fit(agent: Agent, lead: Lead) -> int:
+def _skill_fits(agents: list[Agent], lead: Lead) -> dict[int, int]:
+    """How well each agent's skills fit `lead` (agent id -> strategies.FITS and so on)."""
     need = lead.need_type.value if lead.need_type is not None else None
-    return strategies.skill_fit(agent.skills, need, lead.district, lead.industry)
+    district, industry = lead.district, lead.industry
+    batch = _batch.get()
+    if batch is None:
+        return {a.id: strategies.skill_fit(a.skills, need, district, industry) for a in agents}
+    fits = {}
+    for agent in agents:
+        key = (agent.id, need, district, industry)
+        fit = batch.fits.get(key)
+        if fit is None:
+            fit = batch.fits[key] = strategies.skill_fit(agent.skills, need, district, industry)
+        fits[agent.id] = fit
+    return fits
 
 
 def _match_rule(lead: Lead, plan: Plan) -> None:
-    stmt = (
-        select(RoutingRule)
-        .where(RoutingRule.active.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.id)
-    )
     batch = _batch.get()
-    if batch is None:
-        rules = list(db.session.scalars(stmt))
-    elif batch.rules is None:
-        rules = batch.rules = list(db.session.scalars(stmt))
-    else:
+    if batch is not None and batch.rules is not None:
         rules = batch.rules
+    else:
+        stmt = (
+            select(RoutingRule)
+            .where(RoutingRule.active.is_(True))
+            .order_by(RoutingRule.position, RoutingRule.id)
+        )
+        rules = list(db.session.scalars(stmt))
+        if batch is not None:
+            batch.rules = rules
     for rule in rules:
         why = conditions.mismatch(rule.conditions or {}, lead, plan.score)
         if why is None and rule.agent_id is None:
@@ -385,6 +404,17 @@ def skip_reasons(agent: Agent, team: Team | None, open_leads: int, now: dt.datet
 
 
 def _working(agent: Agent, now: dt.datetime) -> bool:
+    batch = _batch.get()
+    if batch is None:
+        return _working_at(agent, now)
+    key = (agent.id, now.replace(second=0, microsecond=0))
+    working = batch.working.get(key)
+    if working is None:
+        working = batch.working[key] = _working_at(agent, now)
+    return working
+
+
+def _working_at(agent: Agent, now: dt.datetime) -> bool:
     tz = current_app.config.get("TIMEZONE", worktime.DEFAULT_TZ)
     try:
         return worktime.is_working_time(now, agent.working_hours, tz=tz)
@@ -398,15 +428,15 @@ def _still_available(candidate: Candidate, team: Team | None, now: dt.datetime) 
     """Lock the chosen agent and count again: a claim may have just taken their last slot."""
     batch = _batch.get()
     counted = batch is not None and (Agent, candidate.agent.id) in batch.locked
+    if counted:
+        # Locked by this batch, which counted their leads and has kept the count since: the
+        # candidate's reasons were reckoned from what a second look would see.
+        return candidate.available
     agent = _lock(Agent, candidate.agent.id)
     candidate.agent = agent
-    if counted:
-        assert batch is not None
-        candidate.open_leads = batch.open_leads[agent.id]
-    else:
-        candidate.open_leads = open_lead_counts([agent.id])[agent.id]
-        if batch is not None:
-            batch.open_leads[agent.id] = candidate.open_leads
+    candidate.open_leads = open_lead_counts([agent.id])[agent.id]
+    if batch is not None:
+        batch.open_leads[agent.id] = candidate.open_leads
     candidate.skipped = skip_reasons(agent, team, candidate.open_leads, now)
     return candidate.available
 
@@ -465,8 +495,15 @@ def route_leads(lead_ids: Sequence[int], *, more: int = 0) -> list[RoutingOutcom
             .execution_options(populate_existing=True)
         )
         leads += db.session.scalars(owed)
-    with _batch_scope(), outbox.one_insert(), db.session.no_autoflush:
-        return [_route_locked(lead) for lead in leads]
+    with (
+        _batch_scope(),
+        outbox.one_insert(),
+        lifecycle.batch_writes(),
+        db.session.no_autoflush,
+    ):
+        outcomes = [_route_locked(lead) for lead in leads]
+        lifecycle.write_leads(leads)
+    return outcomes
 
 
 def _route_locked(lead: Lead) -> RoutingOutcome:

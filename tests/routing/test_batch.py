@@ -190,3 +190,30 @@ def test_a_small_batch_takes_along_other_recent_leads_owed_a_routing(team_of_thr
     assert old.routed_at is None  # the sweeper's
     # Their own tasks find them routed.
     assert engine.route_leads([lead.id for lead in leads[1:]]) == []
+
+
+def test_batch_writes_its_leads_and_their_events_with_one_statement_each(team_of_three):
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement.lstrip().upper())
+
+    leads = [unrouted_lead() for _ in range(6)]
+    versions = [lead.version for lead in leads]
+    bind = db.session.get_bind()
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        route_batch(leads)
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+
+    assert len([s for s in statements if s.startswith("UPDATE LEAD ")]) == 1
+    assert len([s for s in statements if s.startswith("INSERT INTO LEAD_EVENT")]) == 1
+    # As one by one: the status change, then the assignment; the version up by one.
+    assert [lead.version for lead in leads] == [v + 1 for v in versions]
+    for lead in leads:
+        types = db.session.scalars(
+            select(LeadEvent.type).where(LeadEvent.lead_id == lead.id).order_by(LeadEvent.id)
+        ).all()
+        assert types[-2:] == [EventType.STATUS_CHANGED, EventType.ASSIGNED]
+        assert lead.status is LeadStatus.ASSIGNED
