@@ -204,7 +204,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--worker-nice",
         type=int,
         default=None,
-        help="the worker's PARKLEAD_WORKER_NICE (default: the app's, 10; 0 = the web's priority)",
+        help="the worker's PARKLEAD_WORKER_NICE (default: the app's, 0 = the web's priority)",
     )
     parser.add_argument(
         "--keep", action="store_true", help=f"keep the database {DB_NAME} and the logs"

@@ -122,9 +122,10 @@ class BaseConfig:
     SLA_MINUTES: int = 30
     TIMEZONE: str = "Asia/Shanghai"
     DISTRICTS: str = "zhuzhou"
-    # CPU niceness a Celery worker gives itself at start (0: none), so that on a shared host
-    # the web's answers come before background routing and sending (docs/operations.md).
-    WORKER_NICE: int = 10
+    # CPU niceness a Celery worker gives itself at start (0: none), so that on a host it shares
+    # with the web the web's answers come before background routing and sending
+    # (docs/operations.md).
+    WORKER_NICE: int = 0
     # Seconds after which a lead that was never routed is handed to the worker again.
     ROUTING_SWEEP_AFTER_SECONDS: int = 30
     # Prometheus metrics: a bearer token for /metrics; unset, it answers this machine only.
