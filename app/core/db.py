@@ -333,6 +333,13 @@ def matched_rows(result: Result[*tuple[Any, ...]]) -> int:
 # runs the same statement once per row (`executemany`), which is as cheap there.
 
 
+def as_json(value: Any) -> Any:
+    """`value` as a JSON column gives it back: dicts, lists, strings, numbers, booleans and
+    None, anything else (a date, a Decimal, an enum) as its text. For event and payload data
+    that must read the same before and after it is stored."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:

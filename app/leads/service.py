@@ -6,7 +6,6 @@ Functions here `flush()`; the caller commits once.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from app.accounts.models import Agent
 from app.core.cursors import decode_cursor, encode_cursor, page_size
 from app.core.db import (
     PlainStatement,
+    as_json,
     db,
     matched_rows,
     plain_columns,
@@ -184,7 +184,7 @@ def _receipt(lead: Lead, enquiry: EnquiryIn, channel: Channel, source: dict[str,
                 "actor": "prospect",
                 "agent_id": None,
                 "created_at": receipt.created_at,
-                "data": {"channel": channel.value, "source": _jsonable(source)},
+                "data": {"channel": channel.value, "source": as_json(source)},
             },
             {
                 "lead_id": receipt.id,
@@ -479,7 +479,7 @@ def attach_enquiry(
             "actor": "prospect",
             "agent_id": None,
             "created_at": now,
-            "data": _jsonable(data),
+            "data": as_json(data),
         },
     )
     alerts.notify_duplicate_enquiry(lead, submitted)
@@ -547,7 +547,7 @@ def update_fields(
                 actor=actor,
                 agent_id=agent_id,
                 created_at=now,
-                data=_jsonable({"field": name, "from": old, "to": value, **(data or {})}),
+                data=as_json({"field": name, "from": old, "to": value, **(data or {})}),
             )
         )
     if changed:
@@ -568,7 +568,7 @@ def record_message(
         type=EventType.MESSAGE_IN if incoming else EventType.MESSAGE_OUT,
         actor=actor,
         created_at=now,
-        data=_jsonable(data),
+        data=as_json(data),
     )
     db.session.add(event)
     if incoming:
@@ -606,13 +606,13 @@ def record_prospect_messages(
                 lead.id,
                 EventType.FIELD_CHANGED,
                 now,
-                _jsonable({"field": name, "from": old, "to": value, **(data or {})}),
+                as_json({"field": name, "from": old, "to": value, **(data or {})}),
             )
         )
     changed = list(values)
     if changed:
         values["score"] = scoring.score_lead(_with(lead, values))
-    events += [_event_row(lead.id, EventType.MESSAGE_IN, now, _jsonable(m)) for m in messages]
+    events += [_event_row(lead.id, EventType.MESSAGE_IN, now, as_json(m)) for m in messages]
     if not events:
         return changed
     if changed or (messages and touch):
@@ -645,10 +645,6 @@ def _event_row(lead_id: int, type_: EventType, at: Any, data: Any) -> dict[str, 
         "created_at": at,
         "data": data,
     }
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -760,7 +756,7 @@ def record_listing_activity(
         actor="agent" if agent_id is not None else "system",
         agent_id=agent_id,
         created_at=now,
-        data=_jsonable(data),
+        data=as_json(data),
     )
     db.session.add(event)
     lead.last_activity_at = now

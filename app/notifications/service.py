@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import logging
 import random
 import time
@@ -59,7 +58,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.cursors import decode_id_cursor, encode_id_cursor, page_size
-from app.core.db import db, matched_rows, utcnow
+from app.core.db import as_json, db, matched_rows, utcnow
 from app.core.dispatch import enqueue_after_commit
 from app.core.errors import Conflict, NotFound
 from app.notifications import channels, signals
@@ -650,14 +649,10 @@ def queue_webhook(
         kind=event.replace(".", "_"),
         recipient=str(current_app.config.get("WEBHOOK_URL") or "")[:254],
         idempotency_key=f"{cause}:webhook",
-        payload={"event": event, "occurred_at": occurred_at.isoformat(), "data": _jsonable(data)},
+        payload={"event": event, "occurred_at": occurred_at.isoformat(), "data": as_json(data)},
         lead_id=lead_id,
         agent_id=agent_id,
     )
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
 # --- admin: the list and retry ---------------------------------------------------------------
