@@ -119,7 +119,9 @@ def _init_extensions(app: Flask) -> None:
     # The worker's tasks and beat schedule are said by the top-level `tasks` package, which
     # imports the app (`celery -A tasks.celery_app`): named here, not imported at module level.
     importlib.import_module("tasks").configure(celery, app)
-    app.extensions["dispatcher"] = TaskDispatcher(celery)
+    app.extensions["dispatcher"] = TaskDispatcher(
+        celery, linger=app.config["DISPATCH_LINGER_MS"] / 1000
+    )
     register_error_handlers(app)
     init_security_headers(app)
 

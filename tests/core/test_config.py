@@ -144,6 +144,12 @@ def test_environment_overrides_apply_to_the_built_app(clean_env, build):
     assert application.config["SMTP_PORT"] == 2525
 
 
+def test_the_dispatchers_linger_is_the_apps_setting(clean_env, build):
+    assert build().extensions["dispatcher"].linger == 0.2
+    clean_env.setenv("PARKLEAD_DISPATCH_LINGER_MS", "750")
+    assert build().extensions["dispatcher"].linger == 0.75
+
+
 # --- environment names ---------------------------------------------------------------------------
 
 

@@ -107,3 +107,48 @@ def test_publisher_survives_a_broker_failure():
     dispatcher = TaskDispatcher(celery)  # type: ignore[arg-type]
     dispatcher.send("tasks.leads.route_lead", (1,))
     assert dispatcher.flush(2.0)  # the thread is alive and answered the marker
+
+
+def test_publisher_gathers_the_tasks_of_its_linger_into_one_message():
+    import time
+    from types import SimpleNamespace
+
+    from app.core.dispatch import TaskDispatcher
+
+    published: list[tuple[float, str, tuple]] = []
+    celery = SimpleNamespace(
+        conf=SimpleNamespace(task_always_eager=False),
+        send_task=lambda name, args, retry: published.append((time.monotonic(), name, args)),
+    )
+    dispatcher = TaskDispatcher(celery, linger=0.5)  # type: ignore[arg-type]
+    start = time.monotonic()
+    for lead_id in (1, 2, 3):
+        dispatcher.send("tasks.leads.route_lead", (lead_id,))
+        time.sleep(0.02)
+    deadline = start + 5
+    while not published and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert [(name, args) for _, name, args in published] == [
+        ("tasks.leads.route_leads", ([1, 2, 3],))
+    ]
+    assert published[0][0] - start >= 0.5  # not before the linger is over
+
+
+def test_a_flush_does_not_wait_for_the_linger():
+    import time
+    from types import SimpleNamespace
+
+    from app.core.dispatch import TaskDispatcher
+
+    published: list[tuple[str, tuple]] = []
+    celery = SimpleNamespace(
+        conf=SimpleNamespace(task_always_eager=False),
+        send_task=lambda name, args, retry: published.append((name, args)),
+    )
+    dispatcher = TaskDispatcher(celery, linger=30)  # type: ignore[arg-type]
+    dispatcher.send("tasks.leads.route_lead", (7,))
+    start = time.monotonic()
+    assert dispatcher.flush(5.0)
+    assert time.monotonic() - start < 5
+    assert published == [("tasks.leads.route_leads", ([7],))]
