@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from app.core.db import db
 from app.leads.models import FIRST_CONTACT_SQL, Channel, Lead, NeedType
-from app.reports import rollup
+from app.reports import first_contact, rollup
 from app.reports.models import ReportContact, ReportContactBlock, ReportState
 from app.reports.queries import GROUPS, ReportQuery, _group_key, _key_value, funnel_report
 from tests.reports.known_history import SH, add_lead, at
@@ -120,6 +120,19 @@ def test_percentiles_are_exact_live_and_rolled_up(contacts):
     assert db.session.query(ReportContact).count() > 150
     assert_exact()
     assert_exact(team_id=contacts.id)
+
+
+@pytest.mark.parametrize("listed", [0, 10_000])
+def test_percentiles_are_exact_whether_the_wanted_ranks_are_a_list_or_a_subquery(
+    contacts, monkeypatch, listed
+):
+    # On PostgreSQL many (band, rank) pairs are picked through a subquery of two unnested
+    # arrays, a few through an IN list: each way for every pair here.
+    monkeypatch.setattr(first_contact, "_LISTED_PAIRS", listed)
+    refresh()
+    start = dt.datetime(2026, 2, 3, 13, tzinfo=SH).astimezone(dt.UTC)
+    assert_exact(start, END)
+    assert_exact(start, END, team_id=contacts.id)
 
 
 def test_percentiles_are_exact_when_part_of_the_range_is_live(contacts):
