@@ -21,7 +21,7 @@ from app.core.db import db, utcnow
 from app.core.i18n import localtime
 from app.core.logging import mask_phones
 from app.leads.labels import label
-from app.leads.lifecycle import record_event
+from app.leads.lifecycle import record_event, record_events
 from app.leads.models import EventType, Lead
 from app.leads.serialize import lead_to_dict
 from app.notifications import signals
@@ -207,25 +207,41 @@ def _need_summary(lead: Lead) -> str:
 def connect_signals() -> None:
     """Called by `create_app`: what the outbox announces about rows about leads."""
     signals.sent.connect(_record_sent, weak=False)
+    signals.sent_many.connect(_record_sent_many, weak=False)
     signals.skipped.connect(_skipped, weak=False)
 
 
 def _record_sent(notification: Notification, *, attempt: int, at: dt.datetime, **_: Any) -> None:
     """A sent alert about a lead is on the lead's timeline."""
-    if notification.lead_id is None:
-        return
-    record_event(
-        notification.lead_id,
-        EventType.NOTIFICATION,
-        actor="system",
-        at=at,
-        data={
-            "notification_id": notification.id,
-            "channel": notification.channel.value,
-            "kind": notification.kind,
-            "attempts": attempt,
-        },
-    )
+    if notification.lead_id is not None:
+        data = _sent_data(notification, attempt)
+        record_event(notification.lead_id, EventType.NOTIFICATION, actor="system", at=at, data=data)
+
+
+def _record_sent_many(rows: list[tuple[Notification, int]], *, at: dt.datetime, **_: Any) -> None:
+    """`_record_sent` for the rows of a batch, with one INSERT."""
+    events = [
+        {
+            "lead_id": n.lead_id,
+            "type": EventType.NOTIFICATION,
+            "actor": "system",
+            "data": _sent_data(n, attempt),
+            "created_at": at,
+        }
+        for n, attempt in rows
+        if n.lead_id is not None
+    ]
+    if events:
+        record_events(events)
+
+
+def _sent_data(notification: Notification, attempt: int) -> dict[str, Any]:
+    return {
+        "notification_id": notification.id,
+        "channel": notification.channel.value,
+        "kind": notification.kind,
+        "attempts": attempt,
+    }
 
 
 def _skipped(notification: Notification, *, reason: str, **_: Any) -> list[Notification] | None:

@@ -192,7 +192,7 @@ def deliver_many(notification_ids: Sequence[int]) -> BatchDelivery:
     """`deliver` for many rows at once, with the same claim, lease and fence: one UPDATE
     claims every claimable row and commits; the rows are sent one after the other through
     `channels.batch()` (one SMTP connection for the batch's e-mails); the sent ones are
-    recorded in one UPDATE fenced on each row's attempt, announced (`signals.sent`) and
+    recorded in one UPDATE fenced on each row's attempt, announced (`signals.sent_many`) and
     committed once. A row that failed, is dead, skipped or unknown is recorded on its own as in
     `deliver`; rows not claimed here (a customer-service message, or one already sent, busy
     or abandoned) go through `deliver`. One row's failure changes nothing for the others.
@@ -285,7 +285,7 @@ def _claim_many(
 
 def _sent_many(sent: Sequence[tuple[Notification, int, str | None]]) -> list[Delivery]:
     """Record rows sent in a batch: one UPDATE fenced on (id, attempt) as `_finish` is,
-    `signals.sent` for each row recorded, one commit. A row a newer attempt took over is
+    `signals.sent_many` for the rows recorded, one commit. A row a newer attempt took over is
     superseded."""
     now = utcnow()
     remote_ids = {n.id: remote_id for n, _, remote_id in sent if remote_id is not None}
@@ -305,9 +305,9 @@ def _sent_many(sent: Sequence[tuple[Notification, int, str | None]]) -> list[Del
         .execution_options(synchronize_session=False)
     )
     recorded = set(db.session.scalars(stmt))
-    for notification, attempt, _ in sent:
-        if notification.id in recorded:
-            signals.sent.send(notification, attempt=attempt, at=now)
+    rows = [(n, attempt) for n, attempt, _ in sent if n.id in recorded]
+    if rows:
+        signals.sent_many.send(rows, at=now)
     db.session.commit()
     deliveries = []
     for notification, attempt, _ in sent:

@@ -7,7 +7,7 @@ import smtplib
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from app.core.db import db
 from app.leads.models import EventType, LeadEvent
@@ -188,9 +188,12 @@ def test_sent_rows_of_a_lead_get_their_timeline_event(make_notification, smtp, l
 
     service.deliver_many([r.id for r in rows])
 
-    events = db.session.scalar(
-        select(func.count())
-        .select_from(LeadEvent)
+    events = db.session.scalars(
+        select(LeadEvent)
         .where(LeadEvent.lead_id == lead.id, LeadEvent.type == EventType.NOTIFICATION)
-    )
-    assert events == 2
+        .order_by(LeadEvent.id)
+    ).all()
+    assert [e.data for e in events] == [
+        {"notification_id": r.id, "channel": "email", "kind": r.kind, "attempts": 1} for r in rows
+    ]
+    assert all(e.actor == "system" and e.created_at == reload(rows[0]).sent_at for e in events)
