@@ -140,6 +140,28 @@ def test_unexpected_sender_error_fails_only_its_row(hooks, webhook, monkeypatch)
     assert [reload(h).status for h in (hooks[0], hooks[2])] == [Status.SENT, Status.SENT]
 
 
+def test_each_sent_row_keeps_its_own_remote_id(hooks, monkeypatch):
+    # The batch is recorded with one statement for every row: each row gets its own remote id,
+    # and a row the remote gave none keeps none.
+    remote = {hooks[0].id: "msg-a", hooks[2].id: "msg-c"}
+
+    def answered(notification: Notification) -> ChannelResult:
+        return ChannelResult.sent(remote_id=remote.get(notification.id))
+
+    monkeypatch.setitem(channels.SENDERS, NotificationChannel.WEBHOOK, answered)
+
+    batch = service.deliver_many([h.id for h in hooks])
+
+    assert set(outcomes(batch).values()) == {Outcome.SENT}
+    rows = [reload(h) for h in hooks]
+    assert [(r.status, r.attempts, r.remote_id) for r in rows] == [
+        (Status.SENT, 1, "msg-a"),
+        (Status.SENT, 1, None),
+        (Status.SENT, 1, "msg-c"),
+    ]
+    assert all(r.sent_at is not None and r.next_attempt_at is None for r in rows)
+
+
 def test_row_taken_over_mid_batch_is_not_recorded_as_ours(hooks, webhook, monkeypatch):
     real = channels.SENDERS[NotificationChannel.WEBHOOK]
 
