@@ -89,7 +89,7 @@ MAX_BATCH = 500
 # enquiries a second) leaves as one batch message per interval, not one per request. Each
 # message costs the worker more than a millisecond, and each routing transaction about ten
 # of its own whatever its size: at 400 enquiries a second, 0.2 s instead of 0.05 s cut the
-# worker's CPU per lead from 1.25 to 0.74 ms (bench/README.md). A flush (tests, shutdown)
+# worker's CPU per lead from 1.17 to 0.82-0.95 ms (bench/README.md). A flush (tests, shutdown)
 # does not wait.
 LINGER_SECONDS = 0.2
 

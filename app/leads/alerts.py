@@ -21,7 +21,7 @@ from app.core.db import db, utcnow
 from app.core.i18n import localtime
 from app.core.logging import mask_phones
 from app.leads.labels import label
-from app.leads.lifecycle import record_event, record_events
+from app.leads.lifecycle import record_events
 from app.leads.models import EventType, Lead
 from app.leads.serialize import lead_to_dict
 from app.notifications import signals
@@ -213,19 +213,22 @@ def connect_signals() -> None:
 
 def _record_sent(notification: Notification, *, attempt: int, at: dt.datetime, **_: Any) -> None:
     """A sent alert about a lead is on the lead's timeline."""
-    if notification.lead_id is not None:
-        data = _sent_data(notification, attempt)
-        record_event(notification.lead_id, EventType.NOTIFICATION, actor="system", at=at, data=data)
+    _record_sent_many([(notification, attempt)], at=at)
 
 
 def _record_sent_many(rows: list[tuple[Notification, int]], *, at: dt.datetime, **_: Any) -> None:
-    """`_record_sent` for the rows of a batch, with one INSERT."""
+    """The sent alerts about leads on their leads' timelines, with one INSERT."""
     events = [
         {
             "lead_id": n.lead_id,
             "type": EventType.NOTIFICATION,
             "actor": "system",
-            "data": _sent_data(n, attempt),
+            "data": {
+                "notification_id": n.id,
+                "channel": n.channel.value,
+                "kind": n.kind,
+                "attempts": attempt,
+            },
             "created_at": at,
         }
         for n, attempt in rows
@@ -233,15 +236,6 @@ def _record_sent_many(rows: list[tuple[Notification, int]], *, at: dt.datetime, 
     ]
     if events:
         record_events(events)
-
-
-def _sent_data(notification: Notification, attempt: int) -> dict[str, Any]:
-    return {
-        "notification_id": notification.id,
-        "channel": notification.channel.value,
-        "kind": notification.kind,
-        "attempts": attempt,
-    }
 
 
 def _skipped(notification: Notification, *, reason: str, **_: Any) -> list[Notification] | None:

@@ -160,9 +160,9 @@ def _pick(
         (b, r) for (k, b), ranks in wanted.items() if k is not _ALL for r in ranks.values()
     }
     band_ranks = {(b, r) for (k, b), ranks in wanted.items() if k is _ALL for r in ranks.values()}
-    at_rank = [_at(band, in_band, band_ranks, "band_ranks")]
+    at_rank = [_at(band, in_band, band_ranks)]
     if group_ranks:
-        at_rank.append(_at(band, in_group, group_ranks, "group_ranks"))
+        at_rank.append(_at(band, in_group, group_ranks))
     picked: dict[Any, dict[str, float]] = defaultdict(dict)
     for raw, band_of, seconds, group_rank, band_rank in execute(
         select(numbered).where(or_(*at_rank))
@@ -174,24 +174,24 @@ def _pick(
     return picked
 
 
-# Up to this many (band, rank) pairs are an IN list; more are a VALUES list (`_at`).
+# Up to this many (band, rank) pairs are an IN list; more are two arrays (`_at`).
 _LISTED_PAIRS = 16
 
 
 def _at(
-    band: ColumnElement[Any], rank: ColumnElement[Any], pairs: set[tuple[int, int]], name: str
+    band: ColumnElement[Any], rank: ColumnElement[Any], pairs: set[tuple[int, int]]
 ) -> ColumnElement[bool]:
     """(band, rank) is one of `pairs`. On PostgreSQL many pairs are a subquery that it hashes
     once, where an IN list of pairs is a chain of ORs tried on every numbered row (a hundred
     pairs, 27,000 rows by week on a million leads); a few pairs stay a list, which costs less
     than the hash. SQLite has no arrays, and numbers far fewer rows."""
-    if len(pairs) <= _LISTED_PAIRS or db.session.get_bind().dialect.name != "postgresql":
-        return tuple_(band, rank).in_(sorted(pairs))
     ordered = sorted(pairs)
+    if len(pairs) <= _LISTED_PAIRS or db.session.get_bind().dialect.name != "postgresql":
+        return tuple_(band, rank).in_(ordered)
     # Two arrays unnested side by side (one text whatever the number of pairs: SQLAlchemy
     # compiles the statement once, where a VALUES list of the data is compiled per call).
-    bands = bindparam(f"{name}_bands", [b for b, _ in ordered], type_=postgresql.ARRAY(Integer))
-    ranks = bindparam(f"{name}_ranks", [r for _, r in ordered], type_=postgresql.ARRAY(Integer))
+    bands = bindparam(None, [b for b, _ in ordered], type_=postgresql.ARRAY(Integer))
+    ranks = bindparam(None, [r for _, r in ordered], type_=postgresql.ARRAY(Integer))
     return tuple_(band, rank).in_(select(func.unnest(bands), func.unnest(ranks)))
 
 
