@@ -126,8 +126,10 @@ class BaseConfig:
     # with the web the web's answers come before background routing and sending
     # (docs/operations.md).
     WORKER_NICE: int = 0
-    # How long a web process gathers the tasks it hands to Celery before it publishes them as
-    # one batch message (app/core/dispatch.py): under load, fewer and larger routing batches.
+    # The least time between two publishes of a web process's tasks to Celery: a task after a
+    # quiet spell leaves at once, those arriving within the interval after a send leave
+    # together as one batch message (app/core/dispatch.py): under load, fewer and larger
+    # routing batches.
     DISPATCH_LINGER_MS: int = 200
     # Seconds after which a lead that was never routed is handed to the worker again.
     ROUTING_SWEEP_AFTER_SECONDS: int = 30

@@ -109,7 +109,7 @@ def test_publisher_survives_a_broker_failure():
     assert dispatcher.flush(2.0)  # the thread is alive and answered the marker
 
 
-def test_publisher_gathers_the_tasks_of_its_linger_into_one_message():
+def _recording_dispatcher(linger: float):
     import time
     from types import SimpleNamespace
 
@@ -120,19 +120,61 @@ def test_publisher_gathers_the_tasks_of_its_linger_into_one_message():
         conf=SimpleNamespace(task_always_eager=False),
         send_task=lambda name, args, retry: published.append((time.monotonic(), name, args)),
     )
-    dispatcher = TaskDispatcher(celery, linger=0.5)  # type: ignore[arg-type]
+    return TaskDispatcher(celery, linger=linger), published  # type: ignore[arg-type]
+
+
+def _wait_for(published: list, count: int, seconds: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while len(published) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def test_a_task_after_a_quiet_spell_leaves_at_once():
+    import time
+
+    dispatcher, published = _recording_dispatcher(linger=3.0)
     start = time.monotonic()
-    for lead_id in (1, 2, 3):
+    dispatcher.send("tasks.leads.route_lead", (1,))
+    _wait_for(published, 1)
+
+    assert [(name, args) for _, name, args in published] == [("tasks.leads.route_leads", ([1],))]
+    assert published[0][0] - start < 1.5  # well before the interval would have ended
+
+
+def test_publisher_gathers_the_tasks_of_its_linger_into_one_message():
+    import time
+
+    dispatcher, published = _recording_dispatcher(linger=0.5)
+    dispatcher.send("tasks.leads.route_lead", (1,))  # leaves at once (nothing sent before)
+    _wait_for(published, 1)
+    for lead_id in (2, 3, 4):
         dispatcher.send("tasks.leads.route_lead", (lead_id,))
         time.sleep(0.02)
-    deadline = start + 5
-    while not published and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for(published, 2)
 
     assert [(name, args) for _, name, args in published] == [
-        ("tasks.leads.route_leads", ([1, 2, 3],))
+        ("tasks.leads.route_leads", ([1],)),
+        ("tasks.leads.route_leads", ([2, 3, 4],)),
     ]
-    assert published[0][0] - start >= 0.5  # not before the linger is over
+    # At most one send per interval: the second not before the interval after the first.
+    assert published[1][0] - published[0][0] >= 0.5
+
+
+def test_after_a_quiet_interval_the_next_task_leaves_at_once_again():
+    import time
+
+    dispatcher, published = _recording_dispatcher(linger=0.6)
+    dispatcher.send("tasks.leads.route_lead", (1,))
+    _wait_for(published, 1)
+    time.sleep(0.8)  # longer than the interval: the publisher has nothing to wait for
+    sent = time.monotonic()
+    dispatcher.send("tasks.leads.route_lead", (2,))
+    _wait_for(published, 2)
+
+    assert [args for _, _, args in published] == [([1],), ([2],)]
+    assert published[1][0] - sent < 0.3  # not the interval's 0.6 s
 
 
 def test_a_flush_does_not_wait_for_the_linger():
