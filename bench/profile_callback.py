@@ -1,7 +1,8 @@
 """Where the CPU of one WeChat callback request goes, layer by layer, and a pyinstrument profile.
 
     .venv/bin/python bench/profile_callback.py [--requests 2000] [--aes] [--pyinstrument]
-        [--pg-url postgresql://postgres@127.0.0.1:5432/] [--redis-url redis://127.0.0.1:6379/12]
+        [--cprofile] [--pg-url postgresql://postgres@127.0.0.1:5432/]
+        [--redis-url redis://127.0.0.1:6379/12]
 
 Runs in one process through Flask's test client (no HTTP server, no network between client and
 app), against its own database `parklead_profile_callback` (dropped and created, migrated,
@@ -179,6 +180,12 @@ def main() -> int:
     parser.add_argument("--aes", action="store_true", help="safe mode: encrypted deliveries")
     parser.add_argument("--pyinstrument", action="store_true", help="also a pyinstrument profile")
     parser.add_argument(
+        "--cprofile",
+        action="store_true",
+        help="also a cProfile of the request thread's CPU time (ParkLead's functions, by "
+        "cumulative time)",
+    )
+    parser.add_argument(
         "--sql", action="store_true", help="also the statements sent, by their first words"
     )
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/")
@@ -228,7 +235,7 @@ def profile(args: argparse.Namespace) -> int:
     from app import create_app
     from app.core.db import db
 
-    total = args.warmup + args.requests * (2 if args.pyinstrument else 1)
+    total = args.warmup + args.requests * (1 + args.pyinstrument + args.cprofile)
     with tempfile.TemporaryDirectory(prefix="parklead-profile-callback-") as tmp:
         path = Path(tmp) / "deliveries.txt"
         bench_callback.write_deliveries(path, total, aes=args.aes)
@@ -314,6 +321,18 @@ def profile(args: argparse.Namespace) -> int:
         profiler.stop()
         dispatcher.flush()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
+    if args.cprofile:
+        import cProfile
+        import pstats
+
+        cpu_profile = cProfile.Profile(time.thread_time)
+        cpu_profile.enable()
+        for _ in range(n):
+            post()
+        cpu_profile.disable()
+        dispatcher.flush()
+        stats = pstats.Stats(cpu_profile)
+        stats.sort_stats("cumulative").print_stats(r"/app/", 45)
     return 0
 
 

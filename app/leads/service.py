@@ -277,9 +277,8 @@ def create_lead(
     agent_id: int | None = None,
 ) -> Lead:
     """Insert a lead (an open lead with the same phone raises IntegrityError). Caller commits."""
-    lead = _new_lead(fields, channel, source)
-    db.session.add(lead)
-    db.session.flush()
+    lead = _inserted(_new_lead(fields, channel, source), _insert_lead_stmt())
+    assert lead is not None  # a plain INSERT inserts its row or raises
     _after_create(lead, actor=actor, agent_id=agent_id)
     return lead
 
@@ -326,21 +325,33 @@ def insert_lead_unless_open(
     actor: str = "prospect",
 ) -> Lead | None:
     """Insert a lead unless its phone has an open lead (then None), in one statement."""
-    lead = _new_lead(fields, channel, source)
+    lead = _inserted(_new_lead(fields, channel, source), _insert_unless_open_stmt(_dialect()))
+    if lead is not None:
+        _after_create(lead, actor=actor, agent_id=None)
+    return lead
+
+
+def _inserted(lead: Lead, stmt: Any) -> Lead | None:
+    """`lead` (transient, every column but its id set) inserted by `stmt`, an INSERT that
+    returns the new id, and made persistent without a flush or a SELECT: the object holds
+    exactly what was inserted. None when the statement inserted nothing."""
     values = {c.key: getattr(lead, c.key) for c in Lead.__table__.columns if c.key != "id"}
-    lead_id = db.session.execute(_insert_unless_open_stmt(_dialect()), values).scalar()
+    lead_id = db.session.execute(stmt, values).scalar()
     if lead_id is None:
         return None
     lead.id = lead_id
-    # Persistent without a SELECT: the object holds exactly what was inserted.
     make_transient_to_detached(lead)
     db.session.add(lead)
-    _after_create(lead, actor=actor, agent_id=None)
     return lead
 
 
 def _dialect() -> str:
     return db.engine.dialect.name
+
+
+@functools.cache
+def _insert_lead_stmt() -> Any:
+    return insert(Lead.__table__).returning(Lead.__table__.c.id)
 
 
 @functools.cache
@@ -507,15 +518,18 @@ def record_possible_duplicate(lead: Lead, other: Lead, *, phone: str, channel: C
     db.session.flush()
 
 
-def find_open_lead_by_openid(openid: str) -> Lead | None:
-    """The newest open lead of a WeChat follower (a prospect may have left a phone or not)."""
+def open_lead_id_by_openid(openid: str) -> int | None:
+    """The id of a WeChat follower's newest open lead (a prospect may have left a phone or
+    not). Only the id: the usual answer is "none", and a caller that finds one loads it
+    locked (reading the whole lead first would load it twice)."""
     stmt = (
-        select(Lead)
-        .where(Lead.wechat_openid == openid, Lead.status.in_(OPEN_STATUSES))
+        select(Lead.id)
+        .where(Lead.wechat_openid == openid, _IS_OPEN)
         .order_by(Lead.id.desc())
         .limit(1)
     )
-    return db.session.scalars(stmt).first()
+    lead_id: int | None = db.session.scalar(stmt)
+    return lead_id
 
 
 def update_fields(

@@ -596,8 +596,9 @@ def _save_lead(openid: str, state: State, user: Follower) -> tuple[Lead, bool]:
     source = {"scene": scene} if scene else {}
     phone = fields.get("phone")
 
-    existing = leads.find_open_lead_by_openid(openid)
-    if existing is None:
+    # Their own open lead, read once and locked (routing may be assigning it right now).
+    lead = _lock_lead(leads.open_lead_id_by_openid(openid))
+    if lead is None:
         other = leads.find_open_lead_by_phone(phone) if phone else None
         if other is not None:
             fields.pop("phone")
@@ -611,7 +612,6 @@ def _save_lead(openid: str, state: State, user: Follower) -> tuple[Lead, bool]:
         if other is not None and phone:
             leads.record_possible_duplicate(lead, other, phone=phone, channel=Channel.WECHAT)
         return lead, True
-    lead = _lock_lead(existing.id) or existing
     if phone and lead.phone != phone:
         other = leads.find_open_lead_by_phone(phone)
         if other is not None and other.id != lead.id:
