@@ -333,6 +333,7 @@ def profile(args: argparse.Namespace) -> int:
         dispatcher.flush()
         stats = pstats.Stats(cpu_profile)
         stats.sort_stats("cumulative").print_stats(r"/app/", 45)
+        stats.sort_stats("tottime").print_stats(30)
     return 0
 
 
