@@ -344,7 +344,6 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
             held = args.hold_routing and name == "intake"
             if held:
                 os.killpg(worker.popen.pid, signal.SIGSTOP)
-            wal_before = query_one(db_url, WAL_BYTES_SQL)
             if args.warmup:
                 warm = run_wrk(
                     procs, url, run=2 * round_no, prefix=prefix, seconds=args.warmup,
@@ -355,8 +354,7 @@ def bench(args: argparse.Namespace, procs: Procs) -> int:
             print(f"round {round_no + 1}, {name}: measuring {args.duration}s "
                   f"(load average {loadavg()})")  # fmt: skip
             spy_out = args.py_spy if name == "intake" and round_no == 0 else None
-            if args.warmup:
-                wal_before = query_one(db_url, WAL_BYTES_SQL)
+            wal_before = query_one(db_url, WAL_BYTES_SQL)
             with py_spy_recording(procs, spy_out, servers[name].popen.pid, args.duration):
                 result = run_wrk(
                     procs, url, run=2 * round_no + 1, prefix=prefix, seconds=args.duration,

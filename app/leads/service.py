@@ -277,7 +277,7 @@ def create_lead(
     agent_id: int | None = None,
 ) -> Lead:
     """Insert a lead (an open lead with the same phone raises IntegrityError). Caller commits."""
-    lead = _inserted(_new_lead(fields, channel, source), _insert_lead_stmt())
+    lead = _inserted(_lead_values(fields, channel, source), _insert_lead_stmt())
     assert lead is not None  # a plain INSERT inserts its row or raises
     _after_create(lead, actor=actor, agent_id=agent_id)
     return lead
@@ -325,21 +325,20 @@ def insert_lead_unless_open(
     actor: str = "prospect",
 ) -> Lead | None:
     """Insert a lead unless its phone has an open lead (then None), in one statement."""
-    lead = _inserted(_new_lead(fields, channel, source), _insert_unless_open_stmt(_dialect()))
+    lead = _inserted(_lead_values(fields, channel, source), _insert_unless_open_stmt(_dialect()))
     if lead is not None:
         _after_create(lead, actor=actor, agent_id=None)
     return lead
 
 
-def _inserted(lead: Lead, stmt: Any) -> Lead | None:
-    """`lead` (transient, every column but its id set) inserted by `stmt`, an INSERT that
-    returns the new id, and made persistent without a flush or a SELECT: the object holds
-    exactly what was inserted. None when the statement inserted nothing."""
-    values = {c.key: getattr(lead, c.key) for c in Lead.__table__.columns if c.key != "id"}
+def _inserted(values: dict[str, Any], stmt: Any) -> Lead | None:
+    """A new lead's column values (`_lead_values`: every column but its id) inserted by
+    `stmt`, an INSERT that returns the new id, as a persistent lead made without a flush or a
+    SELECT: the object holds exactly what was inserted. None when nothing was inserted."""
     lead_id = db.session.execute(stmt, values).scalar()
     if lead_id is None:
         return None
-    lead.id = lead_id
+    lead = Lead(**values, id=lead_id)
     make_transient_to_detached(lead)
     db.session.add(lead)
     return lead
@@ -528,8 +527,7 @@ def open_lead_id_by_openid(openid: str) -> int | None:
         .order_by(Lead.id.desc())
         .limit(1)
     )
-    lead_id: int | None = db.session.scalar(stmt)
-    return lead_id
+    return cast(int | None, db.session.scalar(stmt))
 
 
 def update_fields(
