@@ -42,6 +42,7 @@ from app.core.units import M2_PER_MU, m2_to_mu
 from app.leads.models import Deal, NeedType
 from app.wechat.answers import Knowledge
 from app.wechat.parsing import ParseResult
+from app.wechat.parsing.names import standalone_name
 from app.wechat.parsing.questions import question_topic
 
 # --- what the bot offers ------------------------------------------------------------------------
@@ -499,6 +500,8 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
                 state, Reply(ack=_t(lang, "bad_phone", BAD_PHONE), lang=lang), record=record
             )
         proposed.update(answer_fields or {})
+    if not state.draft.get("contact_name") and "contact_name" not in proposed:
+        proposed.update(_name_beside(text, proposed))
 
     changes = _diff(state.draft, proposed)
     if not changes and proposed:
@@ -681,6 +684,8 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         return {"area_min_m2": area, "area_max_m2": area}
     if asked == "company":
         name = _COMPANY_PREFIX.sub("", squashed).strip(" 。.,，!！")
+        if standalone_name(name) and not draft.get("contact_name"):
+            return {"contact_name": name}  # 王建国: the person, not the firm
         if 2 <= len(name) <= 50 and not _MANY_DIGITS.search(name):
             return {"company": name}
     if asked == "contact":
@@ -688,6 +693,27 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         if 1 <= len(name) <= 20 and not re.search(r"\d", name):
             return {"contact_name": name}
     return None
+
+
+_PARTS = re.compile(r"[\s,，、;；/]+")
+
+
+def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
+    """A contact the parser leaves alone because nothing marks it as one: a message that is
+    only a full name (王建国, whatever we asked), or a name beside the company the parser
+    found (赵敏 湖南顺达物流有限公司). A two-character word alone is too often something
+    else (方便, 石峰) to be taken unasked: that needs the contact question (`_bare_answer`)."""
+    parts = [p.strip(" 。.!！") for p in _PARTS.split(unicodedata.normalize("NFKC", text))]
+    parts = [p for p in parts if p]
+    company = str(proposed.get("company") or "")
+    if company:
+        rest = [p for p in parts if p not in company]
+        if len(rest) == 1 and len(rest) < len(parts) and standalone_name(rest[0]):
+            return {"contact_name": rest[0]}
+        return {}
+    if not proposed and len(parts) == 1 and len(parts[0]) >= 3 and standalone_name(parts[0]):
+        return {"contact_name": parts[0]}
+    return {}
 
 
 def _plain(value: Any) -> Any:

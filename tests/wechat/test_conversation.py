@@ -105,6 +105,31 @@ def test_every_reply_asks_at_most_one_question():
         assert reply.count("？") <= 1, reply
 
 
+def test_a_full_name_alone_is_the_contact_whatever_was_asked():
+    state, replies = say(subscribed(), "租厂房", "3000平", "欧阳晓峰")
+    assert state.draft["contact_name"] == "欧阳晓峰"
+    assert "没看明白" not in replies[-1]
+    assert state.asked == "phone"  # still the question that matters most
+
+
+def test_a_name_asked_for_the_company_is_the_contact_not_the_firm():
+    state, _ = say(subscribed(), "租厂房", "3000平", "13812345678", "王建国")
+    assert state.draft["contact_name"] == "王建国"
+    assert "company" not in state.draft
+
+
+def test_a_name_beside_the_company_is_the_contact():
+    state, _ = say(subscribed(), "租厂房", "3000平", "13812345678", "赵敏 湖南顺达物流有限公司")
+    assert state.draft["company"] == "湖南顺达物流有限公司"
+    assert state.draft["contact_name"] == "赵敏"
+
+
+@pytest.mark.parametrize("reply", ["方便", "谢谢你", "高新区", "房租呢", "石峰区", "好的"])
+def test_words_that_look_like_names_are_not_taken_as_the_contact(reply):
+    state, _ = say(subscribed(), "租厂房", "3000平", reply)
+    assert "contact_name" not in state.draft
+
+
 def test_land_area_question_is_in_mu_and_a_bare_number_means_mu():
     state, replies = say(subscribed(), "2")
     assert "亩" in replies[0]

@@ -313,3 +313,31 @@ _NOT_SIGNATURE = re.compile(
     r"thank|thanks|regards|best|kind|good|day|morning|afternoon|evening|dear|sir|madam|"
     r"hello|hi|please|welcome|sales|office|department|manager|director)(?![a-z])"
 )
+
+
+# A Chinese person's name standing alone: a surname and one or two given characters. Words
+# that read so but are replies, places or things (方便, 谢谢你, 高新区, 房租呢) end in a character
+# no given name ends in, or are listed.
+_STANDALONE_NAME = re.compile(
+    rf"(?:{_COMPOUND_SURNAMES})[\u4e00-\u9fff]{{1,2}}|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}"
+)
+_NOT_NAME_ENDINGS = frozenset(
+    "吗呢吧啊呀哦了的么区县市镇乡村园厂库房地楼层费价钱元块万平亩米号路街道港站场所间室处期"
+)
+_NOT_STANDALONE = frozenset(
+    {
+        "方便", "麻烦", "谢谢", "项目", "费用", "房租", "安排", "马上", "关注", "申请", "查询",
+        "解决", "任何", "周末", "简单", "常规", "包括", "尚未", "明白", "江苏", "金融", "安全",
+        "文件", "管理", "季度", "程序", "范围", "齐全", "关于", "尤其", "连续", "车位", "冷库",
+        "方案", "左右", "毕业", "宁可", "陆续", "向往", "严格", "高新", "高铁", "金额", "石头",
+        "卫生", "宫殿", "易懂", "华为", "柯达", "林业", "蓝色", "白色", "黄色", "龙头", "万达",
+    }
+)  # fmt: skip
+
+
+def standalone_name(text: str) -> str | None:
+    """`text` (stripped, no punctuation) when it is only a Chinese person's name such as
+    王建国 or 欧阳娜; None for anything else."""
+    if not _STANDALONE_NAME.fullmatch(text) or text[-1] in _NOT_NAME_ENDINGS:
+        return None
+    return None if text in _NOT_STANDALONE or text[:2] in _NOT_STANDALONE else text
