@@ -41,8 +41,8 @@ import phonenumbers
 from app.core.units import M2_PER_MU, m2_to_mu
 from app.leads.models import Deal, NeedType
 from app.wechat.answers import Knowledge
-from app.wechat.parsing import ParseResult
-from app.wechat.parsing.names import standalone_name
+from app.wechat.parsing import ParseResult, parse_enquiry
+from app.wechat.parsing.names import standalone_latin_name, standalone_name
 from app.wechat.parsing.questions import question_topic
 
 # --- what the bot offers ------------------------------------------------------------------------
@@ -200,6 +200,11 @@ _YES = re.compile(
     r"^(是|是的|对|对的|确认|确定|嗯|好的?|可以|没错|yes|y|yep|ok|okay|sure|confirm)$"
 )
 _THANKS = re.compile(r"^(好的)?(谢谢|谢谢你|谢谢您|多谢|感谢|thanks|thankyou|thx|okthanks)$")
+_PRESENCE = re.compile(
+    r"^(您好|你好|hi|hello|hey)?(在吗|在嘛|在么|在不在|有人吗|有人在吗|有人没|anyoneThere|anybodyThere|"
+    r"isanyonethere|areyouthere)$",
+    re.IGNORECASE,
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BARE_NUMBER = re.compile(r"^约?(\d+(?:\.\d+)?)\s*(平|平米|平方|平方米|㎡|亩)?(左右)?$")
@@ -454,7 +459,8 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
                 lost_reason=reason,
             )
         state = replace(state, lost_reason=None)
-    topic = question_topic(text)
+    # "在吗？" asks whether anyone is there, not a question for an agent: a greeting.
+    topic = None if _PRESENCE.match(squashed) else question_topic(text)
     if topic == "lost":
         return Turn(
             replace(state, pending="lost", lost_reason=text[:200]),
@@ -500,6 +506,8 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
                 state, Reply(ack=_t(lang, "bad_phone", BAD_PHONE), lang=lang), record=record
             )
         proposed.update(answer_fields or {})
+    if asked == "area" and not (proposed.keys() & {"area_min_m2", "area_max_m2"}):
+        proposed.update(_area_without_unit(text, {**state.draft, **proposed}))
     if not state.draft.get("contact_name") and "contact_name" not in proposed:
         proposed.update(_name_beside(text, proposed))
 
@@ -696,6 +704,27 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
 
 
 _PARTS = re.compile(r"[\s,，、;；/]+")
+# A numeral (or a range of two) said without its unit: 两千左右, 一千五, 3000到4000.
+_NUMERAL = r"[0-9零〇一二两三四五六七八九十百千万.点]+"
+_UNITLESS = re.compile(
+    rf"{_NUMERAL}(?:\s*(?:到|至|-|~|～|—)\s*{_NUMERAL})?(?![0-9个家间年月号层米元块次天])"
+)
+
+
+def _area_without_unit(text: str, draft: Mapping[str, Any]) -> dict[str, Any]:
+    """The area in an answer to the area question that says no unit (两千左右, 租一个一千五的):
+    the last numeral that counts nothing else, read as ㎡ (亩 for land) by the parser."""
+    unit = "亩" if draft.get("need_type") == NeedType.LAND.value else "平"
+    found = [
+        m for m in _UNITLESS.finditer(text)
+        if not _MANY_DIGITS.search(m.group()) and m.group() not in ("一", "两", "二")
+    ]  # fmt: skip
+    if not found:
+        return {}
+    last = found[-1]
+    parsed = parse_enquiry(text[: last.end()] + unit + text[last.end() :]).as_dict()
+    area = {k: v for k, v in parsed.items() if k in ("area_min_m2", "area_max_m2") and v}
+    return {k: _plain(Decimal(str(v))) for k, v in area.items()}
 
 
 def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
@@ -705,6 +734,11 @@ def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
     else (方便, 石峰) to be taken unasked: that needs the contact question (`_bare_answer`)."""
     parts = [p.strip(" 。.!！") for p in _PARTS.split(unicodedata.normalize("NFKC", text))]
     parts = [p for p in parts if p]
+    if proposed.get("phone") and len(parts) >= 2:
+        # "Erik Larsson, +46 70 123 45 67": a name beside the phone, in Latin letters.
+        words = [p for p in re.split(r"[,;，；]+", text) if p.strip() and not re.search(r"\d", p)]
+        if len(words) == 1 and standalone_latin_name(words[0]):
+            return {"contact_name": words[0].strip()}
     company = str(proposed.get("company") or "")
     if company:
         rest = [p for p in parts if p not in company]

@@ -130,6 +130,50 @@ def test_words_that_look_like_names_are_not_taken_as_the_contact(reply):
     assert "contact_name" not in state.draft
 
 
+@pytest.mark.parametrize(
+    ("answer", "low", "high"),
+    [("两千左右", 2000, 2000), ("一千五", 1500, 1500), ("哦 那我想租一个两千左右的", 2000, 2000),
+     ("三千到四千吧", 3000, 4000)],
+)  # fmt: skip
+def test_an_area_answer_without_its_unit_is_read_in_square_metres(answer, low, high):
+    state, _ = say(subscribed(), "租厂房", answer)
+    assert (state.draft["area_min_m2"], state.draft.get("area_max_m2")) == (low, high)
+    assert state.asked == "phone"
+
+
+def test_an_area_answer_without_its_unit_is_read_in_mu_for_land():
+    state, _ = say(subscribed(), "买地", "五十左右")
+    assert state.draft["area_min_m2"] == pytest.approx(50 * 666.67)
+
+
+def test_a_count_in_an_area_answer_is_not_the_area():
+    state, _ = say(subscribed(), "租厂房", "要一个")
+    assert "area_min_m2" not in state.draft
+
+
+@pytest.mark.parametrize(
+    "greeting", ["在吗", "在吗？", "你好，在吗", "有人吗", "hello, anyone there?"]
+)
+def test_asking_whether_anyone_is_there_is_a_greeting_not_a_question_for_an_agent(greeting):
+    turn = step(subscribed(), text(greeting))
+    assert not turn.state.handover
+    assert turn.state.asked == "need"
+
+
+def test_a_correction_that_opens_the_message_takes_the_old_value_back():
+    state, _ = say(subscribed(), "租厂房5000平 芦淞区 13912340109", "不是芦淞，是石峰")
+    assert state.draft["district"] == "石峰区"
+    state, _ = say(state, "不对，不要厂房，要仓库")
+    assert state.draft["need_type"] == "warehouse"
+
+
+def test_a_latin_name_beside_the_phone_is_the_contact():
+    state, _ = say(subscribed(), "We need a factory of 6000 m2", "Erik Larsson, +46 70 123 45 67")
+    assert state.draft["contact_name"] == "Erik Larsson"
+    state, _ = say(subscribed(), "We need a factory of 6000 m2", "Tianyuan District, 13812345678")
+    assert "contact_name" not in state.draft
+
+
 def test_land_area_question_is_in_mu_and_a_bare_number_means_mu():
     state, replies = say(subscribed(), "2")
     assert "亩" in replies[0]

@@ -30,6 +30,7 @@ are checked against phonenumbers' own metadata for China.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from app.wechat.parsing.amounts import _extract_quantities
@@ -88,8 +89,23 @@ def _drop_need_when_lost(st: _State) -> None:
 
 
 # In this order: each step masks what it claimed so later steps cannot read it again.
+# A correction that opens the message, "不是芦淞，是石峰" / "不对，不要厂房，要仓库" /
+# "不在天元,在荷塘": the value taken back is not read. Only at the start: inside a longer
+# enquiry 不是/不要/不在 usually qualify what follows (不要求独门独院) rather than take back.
+_RETRACTED = re.compile(
+    r"^\s*(?:(?:不对|错了|说错了|哦|噢)[,，\s]*)?(?:不是|不要|不在|并非)(?P<old>[^,;!?。，；！？\n、是要在]{1,12})[,，]?\s*(?:而)?(?:是|要|在)"
+)
+
+
+def _mask_retracted(st: _State) -> None:
+    m = _RETRACTED.match(st.work) if "不" in st.work or "并非" in st.work else None
+    if m:
+        st.mask(*m.span("old"))
+
+
 _STEPS: tuple[tuple[str, Callable[[_State], None]], ...] = (
     ("phone", _extract_phones),
+    ("retracted", _mask_retracted),
     ("form", _extract_form),
     ("timeline", _extract_timeline),
     ("company", _extract_company),

@@ -341,3 +341,15 @@ def standalone_name(text: str) -> str | None:
     if not _STANDALONE_NAME.fullmatch(text) or text[-1] in _NOT_NAME_ENDINGS:
         return None
     return None if text in _NOT_STANDALONE or text[:2] in _NOT_STANDALONE else text
+
+
+_LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+(?:[ \-][A-Z][a-z']+){1,2}")
+
+
+def standalone_latin_name(text: str) -> str | None:
+    """`text` when it is only a person's name in Latin letters (Erik Larsson, Mary-Ann Lee),
+    not a place, a firm or a courtesy (Tianyuan District, Good Morning)."""
+    text = text.strip()
+    if not _LATIN_FULL_NAME.fullmatch(text) or _NOT_SIGNATURE.search(text.lower()):
+        return None
+    return text
