@@ -510,6 +510,11 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         proposed.update(_area_without_unit(text, {**state.draft, **proposed}))
     if not state.draft.get("contact_name") and "contact_name" not in proposed:
         proposed.update(_name_beside(text, proposed))
+    elif len(str(proposed.get("contact_name") or "")) == 1:
+        # "我姓王 王小明": the surname, then the whole name.
+        whole = [w for w in _PARTS.split(text) if w.startswith(proposed["contact_name"])]
+        if len(whole) == 1 and standalone_name(whole[0]):
+            proposed["contact_name"] = whole[0]
 
     changes = _diff(state.draft, proposed)
     if not changes and proposed:
@@ -729,16 +734,16 @@ def _area_without_unit(text: str, draft: Mapping[str, Any]) -> dict[str, Any]:
 
 def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
     """A contact the parser leaves alone because nothing marks it as one: a message that is
-    only a full name (王建国, whatever we asked), or a name beside the company the parser
-    found (赵敏 湖南顺达物流有限公司). A two-character word alone is too often something
-    else (方便, 石峰) to be taken unasked: that needs the contact question (`_bare_answer`)."""
+    only a full name (王建国, whatever we asked), a name beside the phone (王建国13812345678,
+    Hans Mueller +49 …, 嗯 我叫那个 周 周建华 电话是…) or beside the company the parser found
+    (赵敏 湖南顺达物流有限公司). A two-character word alone is too often something else (方便,
+    石峰) to be taken unasked: that needs the contact question (`_bare_answer`)."""
     parts = [p.strip(" 。.!！") for p in _PARTS.split(unicodedata.normalize("NFKC", text))]
     parts = [p for p in parts if p]
-    if proposed.get("phone") and len(parts) >= 2:
-        # "Erik Larsson, +46 70 123 45 67": a name beside the phone, in Latin letters.
-        words = [p for p in re.split(r"[,;，；]+", text) if p.strip() and not re.search(r"\d", p)]
-        if len(words) == 1 and standalone_latin_name(words[0]):
-            return {"contact_name": words[0].strip()}
+    if proposed.get("phone"):
+        name = _name_left_beside_phone(text)
+        if name:
+            return {"contact_name": name}
     company = str(proposed.get("company") or "")
     if company:
         rest = [p for p in parts if p not in company]
@@ -748,6 +753,33 @@ def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
     if not proposed and len(parts) == 1 and len(parts[0]) >= 3 and standalone_name(parts[0]):
         return {"contact_name": parts[0]}
     return {}
+
+
+# What a message that gives a phone says around it besides a name: the digits (spoken too),
+# the words that introduce the name or the number, fillers.
+_BESIDE_PHONE = re.compile(
+    r"[+(]?\d[\d\s()\-]{5,}\d|[幺一二三四五六七八九零〇两\s]{7,}|"
+    r"我叫|我是|叫我|我姓|免贵姓|联系人|姓名|称呼|电话号?码?是?|手机号?码?是?|联系方式是?|号码是?|"
+    r"嗯+|那个|就是|呃|啊|吧|"
+    r"my name'?s|my name is|name|i'm|i am|this is|phone|mobile|tel|cell|call me(?: on| at)?|"
+    r"you can|reach me(?: on| at)?|number|is|:|：",
+    re.IGNORECASE,
+)
+
+
+def _name_left_beside_phone(text: str) -> str | None:
+    pieces = _BESIDE_PHONE.split(unicodedata.normalize("NFKC", text))
+    rest = [p.strip(" .,，;；!！") for p in pieces]
+    words = " ".join(p for p in rest if p).split()
+    if not words:
+        return None
+    if all(_CJK.search(w) for w in words):
+        full = [w for w in words if standalone_name(w)]
+        # "周 周建华": the surname said first, then the whole name.
+        if len(full) == 1 and all(w == full[0] or full[0].startswith(w) for w in words):
+            return full[0]
+        return None
+    return standalone_latin_name(" ".join(words))
 
 
 def _plain(value: Any) -> Any:

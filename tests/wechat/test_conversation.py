@@ -174,6 +174,25 @@ def test_a_latin_name_beside_the_phone_is_the_contact():
     assert "contact_name" not in state.draft
 
 
+@pytest.mark.parametrize(
+    ("message", "name"),
+    [("王建国13812340315", "王建国"), ("Hans Mueller 13812340313", "Hans Mueller"),
+     ("嗯 我叫那个 周 周建华 电话是幺三八幺二三四零三幺四", "周建华"),
+     ("my name's Jan Novak, mobile 13812340311", "Jan Novak"),
+     ("我姓王 王小明 13812340305", "王小明")],
+)  # fmt: skip
+def test_a_name_beside_the_phone_is_the_contact(message, name):
+    state, _ = say(subscribed(), "租厂房 5000平", message)
+    assert state.draft["contact_name"] == name
+    assert state.draft["phone"].startswith("+86138")
+
+
+@pytest.mark.parametrize("message", ["13812340316 谢谢", "电话13812340316，尽快", "刘 13812340317"])
+def test_words_beside_the_phone_that_are_no_name_are_not_the_contact(message):
+    state, _ = say(subscribed(), "租厂房 5000平", message)
+    assert "contact_name" not in state.draft
+
+
 def test_land_area_question_is_in_mu_and_a_bare_number_means_mu():
     state, replies = say(subscribed(), "2")
     assert "亩" in replies[0]
