@@ -388,6 +388,11 @@ def _price_part(lead: Any, listing: Any, notes: _Notes) -> float | None:
     )
 
 
+def _said_of(listing: Any) -> str:
+    """What the office wrote of the listing in words: its title and description."""
+    return f"{getattr(listing, 'title', None) or ''} {getattr(listing, 'description', None) or ''}"
+
+
 def _building_part(lead: Any, listing: Any, notes: _Notes) -> float | None:
     """Stated minimums (met or unknown) and the extras the prospect asked for in words."""
     kind = _v(listing.kind)
@@ -428,6 +433,8 @@ def _building_part(lead: Any, listing: Any, notes: _Notes) -> float | None:
             if not pattern.search(message):
                 continue
             has = getattr(listing, column)
+            if has is None and pattern.search(_said_of(listing)):
+                has = True  # not ticked, but the listing's own words say so (独门独院厂房)
             if has:
                 notes.reason(column, lambda zh=zh: f"有{zh}", lambda en=en: f"has {en}")
                 scores.append(1.0)

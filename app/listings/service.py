@@ -67,7 +67,8 @@ SIGNED_STATUSES = (LeadStatus.WON, LeadStatus.LANDED, LeadStatus.PRODUCING)
 _MATCH_COLUMNS = (
     "id", "kind", "status", "for_rent", "for_sale", "available_m2", "min_split_m2", "district",
     "park", "ceiling_height_m", "crane_t", "power_kva", "floor_load_t_m2", "eia_categories",
-    "excluded_industries", "own_yard", "dormitory", "canteen", "truck_access",
+    "excluded_industries", "own_yard", "dormitory", "canteen", "truck_access", "title",
+    "description",
     "rent_yuan_m2_month", "land_price_wan_per_mu", "min_tax_wan_per_mu",
     "min_investment_wan_per_mu",
 )  # fmt: skip

@@ -222,6 +222,17 @@ def test_extras_asked_for_in_words_count():
     assert "无宿舍" in texts(neither.warnings)
 
 
+def test_extras_the_listing_names_in_its_own_words_count_when_not_ticked():
+    lead = make_lead(message="需要独门独院，有宿舍最好")
+    said = match(lead, make_listing(title="芦淞独门独院标准厂房", description="配套员工宿舍"))
+    silent = match(lead, make_listing(title="芦淞标准厂房", description="交通便利"))
+    ticked_no = match(lead, make_listing(title="独门独院厂房", own_yard=False, dormitory=False))
+    assert said.parts["building"] == 1.0
+    assert silent.parts["building"] == 0.5  # unknown either way
+    assert ticked_no.parts["building"] == 0.0  # what the office ticked outweighs the title
+    assert said.score > silent.score
+
+
 def test_stated_minimums_met_are_reasons_with_figures():
     lead = make_lead(ceiling_height_min_m=Decimal("8"), crane_t=Decimal("10"))
     result = match(lead, make_listing(ceiling_height_m=Decimal("9.5"), crane_t=Decimal("16")))
