@@ -697,8 +697,8 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         return {"area_min_m2": area, "area_max_m2": area}
     if asked == "company":
         name = _COMPANY_PREFIX.sub("", squashed).strip(" 。.,，!！")
-        if standalone_name(name) and not draft.get("contact_name"):
-            return {"contact_name": name}  # 王建国: the person, not the firm
+        if (standalone_name(name) or standalone_latin_name(name)) and not draft.get("contact_name"):
+            return {"contact_name": name}  # 王建国 / Anna Kowalski: the person, not the firm
         if 2 <= len(name) <= 50 and not _MANY_DIGITS.search(name):
             return {"company": name}
     if asked == "contact":

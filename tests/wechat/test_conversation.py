@@ -193,6 +193,12 @@ def test_words_beside_the_phone_that_are_no_name_are_not_the_contact(message):
     assert "contact_name" not in state.draft
 
 
+def test_a_latin_name_given_when_asked_for_the_company_is_the_contact():
+    state, _ = say(subscribed(), "We want to buy 50 mu of land", "18612340402", "Anna Kowalski")
+    assert state.draft["contact_name"] == "Anna Kowalski"
+    assert "company" not in state.draft
+
+
 def test_land_area_question_is_in_mu_and_a_bare_number_means_mu():
     state, replies = say(subscribed(), "2")
     assert "亩" in replies[0]

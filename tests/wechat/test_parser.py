@@ -210,6 +210,17 @@ def test_area_range_with_dash_gives_min_and_max() -> None:
     assert area("3000-5000平米的厂房") == (3000.0, 5000.0)
 
 
+@pytest.mark.parametrize(
+    "text", ["8,000 to 10,000 square metres", "a plant of 8000 to 10000 sqm", "8000 to 10,000 m2"]
+)
+def test_an_english_area_range_with_to_gives_min_and_max(text: str) -> None:
+    assert area(text) == (8000, 10000)
+
+
+def test_to_between_two_figures_of_different_kinds_is_no_range() -> None:
+    assert area("a 3 to 5 year lease of 2000 sqm") == (2000, 2000)
+
+
 def test_area_range_in_chinese_numerals_gives_min_and_max() -> None:
     assert area("3千到5千平") == (3000.0, 5000.0)
 
