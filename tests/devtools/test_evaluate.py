@@ -119,10 +119,10 @@ def test_values_compare_numbers_within_one_percent_and_text_exactly():
 
 # Gates: the figures measured when the sets were first run (docs/listings.md, docs/wechat-bot.md
 # "Held-out evaluation"), so that a regression fails. Only the aggregates are read.
-MATCHING_OVERALL = 0.98  # 0.99 (198/200) at first
-MATCHING_PER_STYLE = 0.90
-CONVERSATIONS_OVERALL = 0.85  # 0.877 (284/324) at first
-CONVERSATIONS_PER_STYLE = 0.60
+MATCHING_OVERALL = 0.98  # 0.99 (198/200)
+MATCHING_PER_STYLE = 0.90  # lowest: soft_order 0.909 (20/22)
+CONVERSATIONS_OVERALL = 0.93  # 0.935 (303/324); 0.877 (284/324) when the set was first run
+CONVERSATIONS_PER_STYLE = 0.84  # lowest: voice 0.848 (39/46)
 
 
 @pytest.fixture(scope="module")
