@@ -221,6 +221,15 @@ def test_to_between_two_figures_of_different_kinds_is_no_range() -> None:
     assert area("a 3 to 5 year lease of 2000 sqm") == (2000, 2000)
 
 
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [("我是长沙精工模具的 姓曾", "长沙精工模具"), ("我是深圳华强电子的王经理", "深圳华强电子"),
+     ("我是株洲本地的", None), ("我是株洲一家企业的", None), ("我是长沙的，想租厂房", None)],
+)  # fmt: skip
+def test_a_firm_named_without_its_suffix_as_whose_one_is(text: str, company: str | None) -> None:
+    assert parse(text).get("company") == company
+
+
 def test_area_range_in_chinese_numerals_gives_min_and_max() -> None:
     assert area("3千到5千平") == (3000.0, 5000.0)
 

@@ -144,6 +144,27 @@ def _industry_residue(name: str) -> str:
     return _INDUSTRY_KNOWN.sub("", name)
 
 
+# "我是长沙精工模具的": a firm named without 公司, a place then its own words, said as whose
+# one is ("…的").
+_FROM_FIRM = re.compile(
+    r"(?:我是|我们是|这边是|这里是)(?P<name>(?P<region>[\u4e00-\u9fff]{2,3}?)"
+    r"(?P<rest>[\u4e00-\u9fff]{2,10}?))的(?![\u4e00-\u9fff]{0,2}(?:厂房|仓库|土地|地|办公))"
+)
+_NOT_FIRM_WORDS = frozenset(
+    {"本地", "这边", "那边", "当地", "市区", "老板", "朋友", "客户", "企业", "公司"}
+)
+
+
+def _firm_word(rest: str) -> bool:
+    """The words after the place in 我是长沙精工模具的: a firm's own, not 本地 or 一家企业."""
+    return (
+        rest not in _NOT_FIRM_WORDS
+        and rest[:2] not in _NOT_FIRM_WORDS
+        and not _NOT_IN_NAME.search(rest)
+        and not _ONE_OF.match(rest)
+    )
+
+
 def _extract_company(st: _State) -> None:
     text = st.work
     m: re.Match[str] | None  # the loop's matches, then the searches that may find nothing
@@ -180,6 +201,11 @@ def _extract_company(st: _State) -> None:
             continue
         st.put("company", st.value(name_start, m.end()), name_start, m.end())
         st.mask(name_start, m.end())
+        return
+    m = _FROM_FIRM.search(text) if "是" in text and "的" in text else None
+    if m and m.group("region") in _REGIONS and _firm_word(m.group("rest")):
+        st.put("company", st.value(*m.span("name")), *m.span("name"))
+        st.mask(*m.span("name"))
         return
     m = _COMPANY_COLON.search(text)
     if m:
