@@ -230,6 +230,18 @@ def test_a_firm_named_without_its_suffix_as_whose_one_is(text: str, company: str
     assert parse(text).get("company") == company
 
 
+@pytest.mark.parametrize(
+    ("text", "m2"), [("3k sqm", (3000, 3000)), ("about 2.5K m2", (2500, 2500)),
+                     ("3k-5k sqm", (3000, 5000))],
+)  # fmt: skip
+def test_k_after_a_figure_is_thousands(text: str, m2: tuple[int, int]) -> None:
+    assert area(text) == m2
+
+
+def test_k_that_begins_a_unit_is_the_unit() -> None:
+    assert parse("500kva power").get("power_kva") == 500
+
+
 def test_area_range_in_chinese_numerals_gives_min_and_max() -> None:
     assert area("3千到5千平") == (3000.0, 5000.0)
 

@@ -34,8 +34,9 @@ _RANGE_PAIR = re.compile(r"([一二两三四五六七八九])([二三四五六�
 _PLAIN_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 
 VAGUE_MARKER = "几"
-_SIMPLE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(千万|[十百千万亿]?)")
+_SIMPLE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(千万|[十百千万亿k]?)")
 _SIMPLE_MULT = {"": 1.0, "十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8, "千万": 1e7}
+_SIMPLE_MULT["k"] = 1e3  # 3k: English shorthand for thousands
 
 
 def _digit(ch: str) -> int | None:
