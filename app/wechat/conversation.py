@@ -749,6 +749,10 @@ def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
         rest = [p for p in parts if p not in company]
         if len(rest) == 1 and len(rest) < len(parts) and standalone_name(rest[0]):
             return {"contact_name": rest[0]}
+        # "Lee Min-ho, Hanbit Electronics"
+        others = [p.strip(" .") for p in re.split(r"[,;，；]+", text) if company not in p]
+        if len(others) == 1 and standalone_latin_name(others[0]):
+            return {"contact_name": others[0]}
         return {}
     if not proposed and len(parts) == 1 and len(parts[0]) >= 3 and standalone_name(parts[0]):
         return {"contact_name": parts[0]}

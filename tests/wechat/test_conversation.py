@@ -199,6 +199,14 @@ def test_a_latin_name_given_when_asked_for_the_company_is_the_contact():
     assert "company" not in state.draft
 
 
+def test_a_latin_name_beside_an_english_firm_is_the_contact():
+    state, _ = say(
+        subscribed(), "Office for rent, 500 sqm", "15012340403", "Lee Min-ho, Hanbit Electronics"
+    )
+    assert state.draft["company"] == "Hanbit Electronics"
+    assert state.draft["contact_name"] == "Lee Min-ho"
+
+
 def test_land_area_question_is_in_mu_and_a_bare_number_means_mu():
     state, replies = say(subscribed(), "2")
     assert "亩" in replies[0]

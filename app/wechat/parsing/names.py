@@ -40,7 +40,11 @@ _COMPANY_COLON = re.compile(
 _EN_COMPANY = re.compile(
     r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
     r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
-    r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.)(?![\w])"
+    r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.|"
+    # A firm's name that says what it does: Hanbit Electronics, Nordic Motor Systems.
+    r"Electronics|Industries|Technologies|Technology|Manufacturing|Logistics|Motors|Systems|"
+    r"Solutions|Materials|Machinery|Trading|Holdings|Enterprises|Engineering|Pharmaceuticals)"
+    r"(?![\w])"
 )
 
 _SURNAMES = "".join(read_sections("surnames.txt")["single"])
@@ -337,7 +341,9 @@ _NOT_SIGNATURE = re.compile(
     r"(?<![a-z])(?:district|city|county|zone|park|province|china|zhuzhou|hunan|hong|kong|"
     r"taiwan|germany|japan|korea|singapore|team|group|ltd|limited|inc|gmbh|company|co|"
     r"thank|thanks|regards|best|kind|good|day|morning|afternoon|evening|dear|sir|madam|"
-    r"hello|hi|please|welcome|sales|office|department|manager|director)(?![a-z])"
+    r"hello|hi|please|welcome|sales|office|department|manager|director|electronics|industries|"
+    r"technologies|technology|manufacturing|logistics|motors|systems|solutions|materials|"
+    r"machinery|trading|holdings|enterprises|engineering|pharmaceuticals)(?![a-z])"
 )
 
 
@@ -369,7 +375,7 @@ def standalone_name(text: str) -> str | None:
     return None if text in _NOT_STANDALONE or text[:2] in _NOT_STANDALONE else text
 
 
-_LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+(?:[ \-][A-Z][a-z']+){1,2}")
+_LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z']+|-[A-Za-z][a-z']+){1,2}")  # Lee Min-ho
 
 
 def standalone_latin_name(text: str) -> str | None:
