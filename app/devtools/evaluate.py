@@ -47,6 +47,7 @@ from typing import Any
 import requests
 
 from app.devtools import simulator
+from app.wechat.parsing.evaluate import Score  # right decisions of all, as the parser's
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {
@@ -60,23 +61,6 @@ LOCAL_TOKEN = "evaluation-token"  # noqa: S105 - the local server's WeChat token
 
 class EvaluationError(Exception):
     """ParkLead answered something the evaluation cannot go on from."""
-
-
-@dataclass
-class Score:
-    right: int = 0
-    total: int = 0
-
-    def add(self, ok: bool) -> None:
-        self.total += 1
-        self.right += ok
-
-    @property
-    def accuracy(self) -> float:
-        return self.right / self.total if self.total else 1.0
-
-    def __str__(self) -> str:
-        return f"{self.accuracy:6.1%} ({self.right}/{self.total})"
 
 
 @dataclass
@@ -94,13 +78,17 @@ class Report:
         self.per_style.setdefault(style, Score()).add(ok)
 
 
+def _figure(score: Score) -> str:
+    return f"{score.accuracy:6.1%} ({score.right}/{score.total})"
+
+
 def render(report: Report) -> str:
-    lines = [f"{report.name}: {report.items} items, {report.overall} of decisions right"]
+    lines = [f"{report.name}: {report.items} items, {_figure(report.overall)} of decisions right"]
     if report.errors:
         lines.append(f"  refused by ParkLead: {report.errors} items (their decisions count wrong)")
     for title, scores in (("per decision", report.per_kind), ("per style", report.per_style)):
         lines.append(f"  {title}:")
-        lines += [f"    {name:<24} {score}" for name, score in sorted(scores.items())]
+        lines += [f"    {name:<24} {_figure(score)}" for name, score in sorted(scores.items())]
     return "\n".join(lines)
 
 
