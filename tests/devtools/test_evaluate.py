@@ -1,4 +1,4 @@
-"""The held-out evaluation (app/devtools/evaluate.py): matching and WeChat conversations judged
+"""The held-out evaluation (app/evaluate.py): matching and WeChat conversations judged
 through ParkLead's public HTTP interfaces on sets written apart from the code, in a process
 of its own (it starts its own ParkLead on SQLite and serves it over HTTP).
 
@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from app.devtools import evaluate
+from app import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _evaluate(*args: str) -> list[dict[str, Any]]:
     done = subprocess.run(
-        [sys.executable, "-m", "app.devtools.evaluate", "--json", *args],
+        [sys.executable, "-m", "app.evaluate", "--json", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

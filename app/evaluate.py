@@ -2,10 +2,10 @@
 who never saw the code that answers them (docs/listings.md and docs/wechat-bot.md,
 "Held-out evaluation").
 
-    .venv/bin/python -m app.devtools.evaluate                  # both sets, on a ParkLead of its own
-    .venv/bin/python -m app.devtools.evaluate matching         # one set
-    .venv/bin/python -m app.devtools.evaluate matching --file MY.jsonl   # a set of your own
-    .venv/bin/python -m app.devtools.evaluate --url http://127.0.0.1:5000 \\
+    .venv/bin/python -m app.evaluate                  # both sets, on a ParkLead of its own
+    .venv/bin/python -m app.evaluate matching         # one set
+    .venv/bin/python -m app.evaluate matching --file MY.jsonl   # a set of your own
+    .venv/bin/python -m app.evaluate --url http://127.0.0.1:5000 \\
         --login admin --password PW --wechat-token TOKEN      # a running ParkLead instead
 
 Without `--url` it starts ParkLead in this process on a fresh SQLite database in a temporary
@@ -49,7 +49,7 @@ import requests
 from app.devtools import simulator
 from app.wechat.parsing.evaluate import Score  # right decisions of all, as the parser's
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SETS = {
     "matching": ROOT / "tests" / "listings" / "heldout" / "matching.jsonl",
     "conversations": ROOT / "tests" / "wechat" / "heldout_conversations" / "conversations.jsonl",
@@ -93,8 +93,11 @@ def render(report: Report) -> str:
 
 
 def load(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    try:
+        with path.open(encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise EvaluationError(f"cannot read {path}: {exc}") from None
 
 
 # --- talking to ParkLead ---------------------------------------------------------------------
