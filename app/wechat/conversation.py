@@ -508,6 +508,13 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         proposed.update(answer_fields or {})
     if asked == "area" and not (proposed.keys() & {"area_min_m2", "area_max_m2"}):
         proposed.update(_area_without_unit(text, {**state.draft, **proposed}))
+    if (proposed.get("eia_required") or state.draft.get("eia_required")) and not state.draft.get(
+        "eia_category"
+    ):
+        industry = str({**state.draft, **proposed}.get("industry") or "")
+        category = eia_category(text) or eia_category(industry)  # 化工项目 … 需要环评
+        if category:
+            proposed["eia_category"] = category
     if not state.draft.get("contact_name") and "contact_name" not in proposed:
         proposed.update(_name_beside(text, proposed))
     elif len(str(proposed.get("contact_name") or "")) == 1:
@@ -706,6 +713,24 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         if 1 <= len(name) <= 20 and not re.search(r"\d", name):
             return {"contact_name": name}
     return None
+
+
+# The kinds of work an environmental assessment (环评) is granted for, as listings record them
+# (eia_categories), and the words prospects use for them.
+_EIA_CATEGORIES = (
+    ("电镀", "电镀"), ("喷涂", "喷涂"), ("喷漆", "喷涂"), ("涂装", "喷涂"), ("化工", "化工"),
+    ("酸洗", "酸洗"), ("磷化", "磷化"), ("铸造", "铸造"), ("印染", "印染"), ("制药", "制药"),
+    ("冶炼", "冶炼"), ("electroplating", "电镀"), ("plating", "电镀"), ("spray painting", "喷涂"),
+    ("painting", "喷涂"), ("coating", "喷涂"), ("chemical", "化工"), ("casting", "铸造"),
+    ("foundry", "铸造"), ("pharmaceutical", "制药"),
+)  # fmt: skip
+
+
+def eia_category(text: str) -> str | None:
+    """The kind of work a prospect who needs an environmental assessment names (我们有喷涂工序,
+    "electroplating line"), in the words listings record it (喷涂, 电镀, 化工, …)."""
+    folded = text.lower()
+    return next((category for word, category in _EIA_CATEGORIES if word in folded), None)
 
 
 _PARTS = re.compile(r"[\s,，、;；/]+")

@@ -72,6 +72,7 @@ REQUIREMENT_FIELDS: dict[str, tuple[str, int | Decimal]] = {
     "crane_tonnes": ("crane_t", 1),
     "power_kva": ("power_kva", 1),
     "floor_load_kg_m2": ("floor_load_t_m2", Decimal("0.001")),
+    "eia_category": ("eia_category", 1),  # read by the conversation (app/wechat/conversation.py)
 }
 # The web form's rules per field (lengths, ranges, enums), so both channels store alike.
 _VALIDATORS: dict[str, TypeAdapter[Any]] = {

@@ -207,6 +207,18 @@ def test_a_latin_name_beside_an_english_firm_is_the_contact():
     assert state.draft["contact_name"] == "Lee Min-ho"
 
 
+@pytest.mark.parametrize(
+    ("messages", "category"),
+    [(("厂房能办环评吗 我们有喷涂工序",), "喷涂"),
+     (("我们是做电镀的，想租厂房", "需要能过环评"), "电镀"),
+     (("We need a factory with EIA approval for our electroplating line",), "电镀"),
+     (("我们有喷涂工序，想租厂房",), None), (("需要环评", "租厂房"), None)],
+)  # fmt: skip
+def test_the_eia_category_is_the_work_named_beside_the_eia_need(messages, category):
+    state, _ = say(subscribed(), *messages)
+    assert state.draft.get("eia_category") == category
+
+
 def test_land_area_question_is_in_mu_and_a_bare_number_means_mu():
     state, replies = say(subscribed(), "2")
     assert "亩" in replies[0]

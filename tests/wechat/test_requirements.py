@@ -21,3 +21,10 @@ def test_requirements_from_a_message_are_lead_columns(client):
     assert lead.crane_t == Decimal(10)
     assert lead.power_kva == 630
     assert lead.floor_load_t_m2 == Decimal(3)
+
+
+def test_the_eia_category_named_beside_the_eia_need_is_the_leads(client):
+    message = "想租3000平厂房，我们有喷涂工序，需要能办环评，13812345678"
+    assert text_of(post(client, build_text_xml(OPENID, message)))
+    lead = db.session.scalars(select(Lead).where(Lead.wechat_openid == OPENID)).one()
+    assert lead.eia_category == "喷涂"
