@@ -790,8 +790,9 @@ _BESIDE_PHONE = re.compile(
     r"[+(]?\d[\d\s()\-]{5,}\d|[幺一二三四五六七八九零〇两\s]{7,}|"
     r"我叫|我是|叫我|我姓|免贵姓|联系人|姓名|称呼|电话号?码?是?|手机号?码?是?|联系方式是?|号码是?|"
     r"嗯+|那个|就是|呃|啊|吧|"
-    r"my name'?s|my name is|name|i'm|i am|this is|phone|mobile|tel|cell|call me(?: on| at)?|"
-    r"you can|reach me(?: on| at)?|number|is|:|：",
+    # English words whole, never inside a name (Chris Davis, Marcella Telford).
+    r"\b(?:my name'?s|my name is|name|i'm|i am|this is|phone|mobile|tel|cell|call me(?: on| at)?|"
+    r"you can|reach me(?: on| at)?|number|is)\b|:|：",
     re.IGNORECASE,
 )
 

@@ -187,6 +187,12 @@ def test_a_name_beside_the_phone_is_the_contact(message, name):
     assert state.draft["phone"].startswith("+86138")
 
 
+@pytest.mark.parametrize("name", ["Chris Davis", "Marcella Telford", "Tim Cellini"])
+def test_english_words_inside_a_name_beside_the_phone_stay_in_it(name):
+    state, _ = say(subscribed(), "Factory for rent, 5000 sqm", f"{name}, 13812340320")
+    assert state.draft["contact_name"] == name
+
+
 @pytest.mark.parametrize("message", ["13812340316 谢谢", "电话13812340316，尽快", "刘 13812340317"])
 def test_words_beside_the_phone_that_are_no_name_are_not_the_contact(message):
     state, _ = say(subscribed(), "租厂房 5000平", message)
