@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -297,17 +298,11 @@ def _conversation(client: Client, conversation: dict[str, Any], report: Report) 
     found: dict[str, Any] = {}
     phone = wanted.get("phone")
     if phone:
-        status, body = client.call("GET", "/api/leads?" + _query(phone=phone))
+        status, body = client.call("GET", "/api/leads?" + urlencode({"phone": phone}))
         newer = [lead for lead in body["items"] if lead["id"] > before] if status == 200 else []
         found = newer[0] if newer else {}
     for name, value in wanted.items():
         report.add(name, style, name in found and same_value(value, found[name]))
-
-
-def _query(**args: str) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(args)
 
 
 def evaluate_conversations(client: Client, conversations: list[dict[str, Any]]) -> Report:
@@ -343,7 +338,7 @@ def as_json(report: Report) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sets", nargs="*", choices=[[], *SETS], help="default: all")
+    parser.add_argument("sets", nargs="*", metavar="SET", help=f"{', '.join(SETS)} (default: all)")
     parser.add_argument("--url", help="a running ParkLead (default: one of its own)")
     parser.add_argument("--login", help="an admin's login on --url")
     parser.add_argument("--password", help="that admin's password")
@@ -354,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="the figures as JSON")
     args = parser.parse_args(argv)
     names = args.sets or list(SETS)
+    unknown = [name for name in names if name not in SETS]
+    if unknown:
+        parser.error(f"unknown set {', '.join(unknown)}; choose from {', '.join(SETS)}")
     if args.file and len(names) != 1:
         parser.error("--file takes the name of the one set it replaces")
     files = {names[0]: args.file} if args.file else {}
