@@ -19,6 +19,9 @@ How the bot talks:
 - "人工" / "转人工" (or the menu's CONTACT_AGENT) hands over: the lead is saved with what we
   have, the prospect is told an agent will reply, and from then on the bot stays silent and
   only records messages on the lead.
+- A question nothing answers goes to an agent too (the lead saved, the agent told), but the bot
+  goes on collecting the enquiry (`State.question_open`): what it reads it acknowledges, the
+  rest it leaves to the agent without a reply.
 
 Menu keys (CLICK events of the account's custom menu):
     NEED_FACTORY 厂房 · NEED_LAND 土地 · NEED_WAREHOUSE 仓库 · NEED_OFFICE 办公 ·
@@ -160,6 +163,7 @@ EN = {
     "saved": "Your enquiry is registered as {ref}. An investment officer will contact you soon.",
     "joined": "Your enquiry {ref} is being followed up; we have added this to it.",
     "handover": "An investment officer{ref} will reply to you here shortly.",
+    "question_passed": "Your question is with an investment officer{ref}, who will reply here.",
     "also": "One more thing: ",
     "noted": "Noted: ",
     "corrected": "Corrected: ",
@@ -189,7 +193,15 @@ NEED_LABELS = {
 DEAL_LABELS = {"rent": "租", "buy": "买", "build_to_suit": "代建", "any": "租售均可"}
 
 _SKIP = re.compile(
-    r"^(跳过|略过|不方便|暂不方便|不用了?|没有|保密|不想说|算了|不确定|还不确定|不清楚|skip)$"
+    r"^(跳过|略过|不方便|暂不方便|不用了?|没有|保密|不想说|算了|不确定|还不确定|不清楚|不知道|"
+    # "no preference" answers the question as well as a value would
+    r"都行|都可以|多大都行|多大都可以|多少都行|不限|面积不限|无所谓|随便|看情况|没要求|没有要求|"
+    r"skip|any|anysize|flexible|nopreference|doesntmatter|notsure|dontknow|idontknow)$"
+)
+# An acknowledgement or a "wait", not an answer: the question stands.
+_ACK = re.compile(
+    r"^(好|好的|好滴|好吧|嗯+|哦+|噢|喔|行|行的|收到|明白|明白了|知道了|了解|稍等|等一下|等下|"
+    r"可以|可以的|没问题|我想想|我考虑一下|ok|okay|k|fine|alright|gotit|noted|waitaminute|oneminute|holdon)$"
 )
 _HANDOVER = re.compile(
     r"^(转|找|要|请|我要|我找|帮我转)?(人工|真人|客服|人工客服|人工服务|招商专员|专员)(服务)?(吧|呢|谢谢)?$"
@@ -227,6 +239,9 @@ class State:
     asked: str | None = None  # the question key the last reply asked
     skipped: tuple[str, ...] = ()
     handover: bool = False
+    # A question the bot could not answer went to an agent: the bot still collects the
+    # enquiry, but says nothing to messages that bring no news (they are the agent's).
+    question_open: bool = False
     lead_id: int | None = None
     scene: str | None = None
     transcript: tuple[str, ...] = ()  # the prospect's texts, for the lead's message
@@ -246,6 +261,7 @@ class State:
             asked=data.get("asked") if data.get("asked") in QUESTION_ORDER else None,
             skipped=tuple(s for s in data.get("skipped") or () if s in SKIPPABLE),
             handover=bool(data.get("handover")),
+            question_open=bool(data.get("question_open")),
             lead_id=lead_id if isinstance(lead_id, int) else None,
             scene=data.get("scene") if isinstance(data.get("scene"), str) else None,
             transcript=tuple(str(t) for t in data.get("transcript") or ())[-_TRANSCRIPT_ITEMS:],
@@ -260,6 +276,7 @@ class State:
             "asked": self.asked,
             "skipped": list(self.skipped),
             "handover": self.handover,
+            "question_open": self.question_open,
             "lead_id": self.lead_id,
             "scene": self.scene,
             "transcript": list(self.transcript),
@@ -303,6 +320,7 @@ class LeadAction(enum.StrEnum):
 class Announce(enum.StrEnum):
     SAVED = "saved"
     HANDOVER = "handover"
+    QUESTION = "question"  # a question passed to an agent; the bot carries on
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,7 +478,9 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
             )
         state = replace(state, lost_reason=None)
     # "在吗？" asks whether anyone is there, not a question for an agent: a greeting.
-    topic = None if _PRESENCE.match(squashed) else question_topic(text)
+    # Nor is "any size" after the area question: it answers it.
+    answers_skip = asked in SKIPPABLE and _SKIP.match(squashed) is not None
+    topic = None if _PRESENCE.match(squashed) or answers_skip else question_topic(text)
     if topic == "lost":
         return Turn(
             replace(state, pending="lost", lost_reason=text[:200]),
@@ -489,10 +509,16 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         return _ask_next(state, changes, record=record, answer=answer[1])
     if asks and not proposed:
         # A question nothing here answers: an agent answers it (docs/wechat-bot.md).
-        return _hand_over(state, incoming, ack=_t(lang, "handover_question", HANDOVER_QUESTION))
+        if state.question_open:
+            return _for_agent(state, record)
+        return _ask_agent(state, record)
 
-    if not proposed and _THANKS.match(squashed):
-        return _ask_next(state, {}, ack=_t(lang, "thanks", THANKS), record=record)
+    if not proposed and (_THANKS.match(squashed) or _ACK.match(squashed)):
+        if state.question_open:
+            return _for_agent(state, record)  # most likely said to the agent
+        if _THANKS.match(squashed):
+            return _ask_next(state, {}, ack=_t(lang, "thanks", THANKS), record=record)
+        return _ask_next(state, {}, ack=_t(lang, "ok", "好的。"), record=record)
 
     if not proposed and asked in SKIPPABLE and _SKIP.match(squashed):
         state = replace(state, skipped=(*state.skipped, asked))
@@ -524,6 +550,8 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
             proposed["contact_name"] = whole[0]
 
     changes = _diff(state.draft, proposed)
+    if not changes and state.question_open:
+        return _for_agent(state, record)  # no news for the bot: the agent reads it
     if not changes and proposed:
         # Said again what we already have: no news, but nothing misunderstood either.
         return _ask_next(state, {}, ack=_t(lang, "already_noted", ALREADY_NOTED), record=record)
@@ -554,6 +582,29 @@ def _hand_over(state: State, incoming: Incoming, *, ack: str = "") -> Turn:
         changes=changes,
         record={k: v for k, v in record.items() if v is not None},
     )
+
+
+def _ask_agent(state: State, record: Mapping[str, Any]) -> Turn:
+    """A question nothing answers: saved with what we have for an agent to answer, and the
+    bot goes on asking what the enquiry still lacks (the agent answers the question)."""
+    lang = state.lang
+    turn = _ask_next(
+        replace(state, question_open=True),
+        {},
+        ack=_t(lang, "handover_question", HANDOVER_QUESTION),
+        record={**record, "handover": True, "question": True},
+    )
+    assert turn.reply is not None
+    return replace(
+        turn,
+        reply=replace(turn.reply, announce=Announce.QUESTION, closing=""),
+        lead_action=LeadAction.HANDOVER if state.lead_id is None else LeadAction.NONE,
+    )
+
+
+def _for_agent(state: State, record: Mapping[str, Any]) -> Turn:
+    """Said nothing the bot reads while an agent owes an answer: recorded, no reply."""
+    return Turn(state, None, record=record)
 
 
 def _while_handed_over(state: State, incoming: Incoming) -> Turn:
@@ -687,6 +738,11 @@ def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[st
     return values
 
 
+# What a company's or a person's name never holds: particles that end a spoken sentence,
+# pronouns and question words.
+_NOT_A_NAME = re.compile(r"[吗呢吧嘛啊呀哈?？]\W*$|这个|那个|什么|怎么|为什么|哪个|你们|不是|没有")
+
+
 def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, Any] | None:
     """Read a short answer to the question we asked that the parser alone would not take."""
     squashed = unicodedata.normalize("NFKC", text).strip()
@@ -702,6 +758,8 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
             return None
         area = _plain(value)
         return {"area_min_m2": area, "area_max_m2": area}
+    if _NOT_A_NAME.search(squashed):
+        return None  # talk (啊这个嘛, 你们是哪个园区), not a name
     if asked == "company":
         name = _COMPANY_PREFIX.sub("", squashed).strip(" 。.,，!！")
         if (standalone_name(name) or standalone_latin_name(name)) and not draft.get("contact_name"):
@@ -765,11 +823,11 @@ def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
     石峰) to be taken unasked: that needs the contact question (`_bare_answer`)."""
     parts = [p.strip(" 。.!！") for p in _PARTS.split(unicodedata.normalize("NFKC", text))]
     parts = [p for p in parts if p]
+    company = str(proposed.get("company") or "")
     if proposed.get("phone"):
-        name = _name_left_beside_phone(text)
+        name = _name_left_beside_phone(text.replace(company, " ") if company else text)
         if name:
             return {"contact_name": name}
-    company = str(proposed.get("company") or "")
     if company:
         rest = [p for p in parts if p not in company]
         if len(rest) == 1 and len(rest) < len(parts) and standalone_name(rest[0]):
@@ -792,7 +850,9 @@ _BESIDE_PHONE = re.compile(
     r"嗯+|那个|就是|呃|啊|吧|"
     # English words whole, never inside a name (Chris Davis, Marcella Telford).
     r"\b(?:my name'?s|my name is|name|i'm|i am|this is|phone|mobile|tel|cell|call me(?: on| at)?|"
-    r"you can|reach me(?: on| at)?|number|is)\b|:|：",
+    r"you can|reach me(?: on| at)?|my|our|and|number|is|from|of|at|with|here|speaking)\b|:|：|"
+    # what is left of "湖南星辰科技有限公司的刘洋" once the company is taken out
+    r"(?<![\u4e00-\u9fff])的",
     re.IGNORECASE,
 )
 
@@ -991,6 +1051,13 @@ def render_reply(
         else:
             reference = f"（编号 {lead.reference}）" if lead is not None else ""
             lines.append(f"好的，已为您转接招商专员{reference}，专员会在这里直接回复您，请稍候。")
+    elif reply.announce is Announce.QUESTION:
+        if en:
+            ref = f" (enquiry {lead.reference})" if lead is not None else ""
+            lines.append(EN["question_passed"].format(ref=ref))
+        else:
+            reference = f"（编号 {lead.reference}）" if lead is not None else ""
+            lines.append(f"您的问题已转给招商专员{reference}，专员会在这里回复您。")
     if reply.question:
         also = EN["also"] if en else "还想了解一下："
         lines.append((also if reply.announce or reply.answer else "") + reply.question)

@@ -316,7 +316,7 @@ def _converse(
         leads.record_prospect_messages(
             lead, messages, changes=changes, data={"via": "wechat"}, touch=not saved
         )
-    if lead is not None and turn.record and state.handover:
+    if lead is not None and turn.record and _for_agent(state, turn):
         _tell_agent(lead, delivery, turn.record)
     if lead is not None and turn.lead_action is LeadAction.LOST:
         _mark_lost(lead, turn.lost_reason or "")
@@ -416,6 +416,17 @@ def _record_receipt(delivery: Delivery, now: dt.datetime) -> None:
     msgid, status = delivery.get("MsgID") or delivery.get("MsgId"), delivery.get("Status")
     if msgid and status:
         record_template_receipt(msgid.strip(), status.strip(), delivery.sent_at or now)
+
+
+def _for_agent(state: conversation.State, turn: conversation.Turn) -> bool:
+    """Whether this message is the agent's to read: after a hand-over, a question the bot
+    passed on, and what the bot leaves unanswered while that question is open."""
+    assert turn.record is not None
+    return (
+        state.handover
+        or bool(turn.record.get("handover"))
+        or (state.question_open and turn.reply is None)
+    )
 
 
 def _tell_agent(lead: Lead, delivery: Delivery, record: Mapping[str, Any]) -> None:

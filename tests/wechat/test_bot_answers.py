@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.core.db import db
 from app.devtools.simulator import build_text_xml, build_voice_xml
-from app.leads.models import Channel, Lead, LeadStatus
+from app.leads.models import Channel, EventType, Lead, LeadEvent, LeadStatus
 from app.wechat import answers
 from tests.web.pages import csrf_token, page_client
 from tests.wechat.test_callback import OPENID, post, text_of
@@ -114,6 +114,33 @@ def test_a_question_nothing_answers_is_handed_over_politely(client):
     assert "招商专员" in reply
     assert NOT_UNDERSTOOD not in reply
     assert wechat_lead().status in (LeadStatus.NEW, LeadStatus.ASSIGNED)
+
+
+def test_after_a_question_for_an_agent_the_bot_still_takes_the_enquiry(client):
+    """The prospect who opens with a question the bot cannot answer is not left in silence:
+    the question waits for an agent, the bot goes on collecting the enquiry, and what it
+    cannot read is left to the agent, unanswered but on the lead."""
+    first = say(client, "你们园区主要有哪些产业？")
+    assert "转给招商专员" in first
+    second = say(client, "我们想租个厂房，3000平左右")
+    assert "3000" in second
+    assert "手机号" in second
+    third = say(client, "13812345678")
+    assert "公司" in third
+    assert say(client, "好的") == ""  # for the agent
+    lead = wechat_lead()
+    assert (lead.need_type.value, lead.area_min_m2, lead.phone) == (
+        "factory",
+        3000,
+        "+8613812345678",
+    )
+    events = db.session.scalars(
+        select(LeadEvent).where(
+            LeadEvent.lead_id == lead.id, LeadEvent.type == EventType.MESSAGE_IN
+        )
+    )
+    messages = [(e.data or {}).get("text") for e in events]
+    assert {"你们园区主要有哪些产业？", "好的"} <= set(messages)
 
 
 def test_an_english_question_nothing_answers_is_handed_over_in_english(client):

@@ -280,9 +280,70 @@ def test_invalid_phone_is_asked_for_again():
 
 
 def test_unreadable_answer_repeats_the_question():
-    state, replies = say(subscribed(), "1", "嗯嗯")
+    state, replies = say(subscribed(), "1", "啊这个嘛")
     assert "没看明白" in replies[-1]
     assert state.asked == "area"
+
+
+@pytest.mark.parametrize("message", ["好的", "嗯嗯", "可以", "稍等", "OK", "hold on"])
+@pytest.mark.parametrize("asked", ["company", "contact"])
+def test_an_acknowledgement_is_not_an_answer(message, asked):
+    """ "好的" after "请问贵公司名称是？" is not the company's name, nor the contact's."""
+    messages = ["1", "5000平", "13812345678"] + (
+        ["湖南湘能科技有限公司"] if asked == "contact" else []
+    )
+    state, _ = say(subscribed(), *messages)
+    assert state.asked == asked
+    state, replies = say(state, message)
+    assert "company" not in state.draft or state.draft["company"] == "湖南湘能科技有限公司"
+    assert "contact_name" not in state.draft
+    assert state.asked == asked  # the question stands, asked again
+    assert "没看明白" not in replies[-1]
+
+
+@pytest.mark.parametrize(
+    "message", ["多大都行", "都可以", "面积不限", "无所谓", "any size", "flexible"]
+)
+def test_no_preference_answers_the_area_question(message):
+    state, replies = say(subscribed(), "1", message)
+    assert "area" in state.skipped
+    assert state.asked == "phone"
+    assert "没看明白" not in replies[-1]
+    assert "did not understand" not in replies[-1]
+
+
+def test_a_question_for_an_agent_does_not_stop_the_enquiry():
+    """A question nothing answers goes to an agent, and the bot still collects the enquiry:
+    it asks what is missing and reads the answers; talk that brings no news is left to the
+    agent, unanswered."""
+    state, replies = say(State(), "你们园区有哪些产业？")
+    assert state.question_open
+    assert not state.handover
+    assert "转给招商专员" in replies[0]
+    assert "PL-" in replies[0]
+    assert state.asked == "need"  # and the enquiry's first question
+
+    state, replies = say(state, "我们想租厂房，3000平左右")
+    assert "3000" in replies[-1]
+    assert "手机号" in replies[-1]
+    state, replies = say(state, "13812345678")
+    assert state.draft["phone"] == "+8613812345678"
+    assert state.asked == "company"
+
+    for chatter in ("好的", "谢谢", "那你们有食堂吗？", "啊这个嘛"):
+        turn = step(state, text(chatter))
+        assert turn.reply is None, chatter  # the agent's to answer
+        assert turn.record == {"text": chatter}
+        state = turn.state
+
+    turn = step(state, text("转人工"))  # asking for a person still hands over outright
+    assert turn.state.handover
+
+
+def test_a_question_in_english_is_passed_on_in_english():
+    _state, replies = say(State(), "What industries are in your park?")
+    assert "investment officer" in replies[0]
+    assert "Which do you need" in replies[0]
 
 
 @pytest.mark.parametrize("message", ["转人工", "人工", "人工客服", "找专员", "能不能转人工？"])

@@ -56,7 +56,9 @@ def test_a_click_adds_the_event_windows_slots(app: Flask) -> None:
 
 
 def test_queued_replies_use_slots_before_they_are_sent(app: Flask) -> None:
-    follower("o-3", last_inbound_at=NOW - dt.timedelta(hours=1), cs_sent_in_window=3)
+    # Queued rows count by when they were queued: this test runs on the real clock.
+    now = dt.datetime.now(dt.UTC)
+    follower("o-3", last_inbound_at=now - dt.timedelta(hours=1), cs_sent_in_window=3)
     for n in range(2):
         queue_notification(
             channel=NotificationChannel.WECHAT_CS,
@@ -66,7 +68,7 @@ def test_queued_replies_use_slots_before_they_are_sent(app: Flask) -> None:
             payload={"text": "您好"},
         )
 
-    window = service_window("o-3", dt.datetime.now(dt.UTC))
+    window = service_window("o-3", now)
 
     assert (window.is_open, window.remaining) == (False, 0)
     assert window.expires_at is not None  # still open in time, only its slots are taken
