@@ -129,6 +129,7 @@ LOST_DONE = "好的，已记下，不再打扰您。祝一切顺利！以后有�
 LOST_KEPT = "好的，我们继续。"
 THANKS = "不客气～"
 ALREADY_NOTED = "好的，这些都已记下。"
+NO_PHONE = "好的，不留电话也没关系，招商专员可以在这里回复您。"
 
 EN = {
     "greeting": "Hello and welcome! I am the park's investment assistant: factories, land, "
@@ -160,6 +161,7 @@ EN = {
     "lost_kept": "Fine, let us go on.",
     "thanks": "You are welcome!",
     "already_noted": "Noted, we have that already.",
+    "no_phone": "No problem: an investment officer can reply to you here instead.",
     "saved": "Your enquiry is registered as {ref}. An investment officer will contact you soon.",
     "joined": "Your enquiry {ref} is being followed up; we have added this to it.",
     "handover": "An investment officer{ref} will reply to you here shortly.",
@@ -197,6 +199,14 @@ _SKIP = re.compile(
     # "no preference" answers the question as well as a value would
     r"都行|都可以|多大都行|多大都可以|多少都行|不限|面积不限|无所谓|随便|看情况|没要求|没有要求|"
     r"skip|any|anysize|flexible|nopreference|doesntmatter|notsure|dontknow|idontknow)$"
+)
+# Declining to give a phone, anywhere in a message (on squashed text).
+_NO_PHONE = re.compile(
+    r"不(?:方便|想|愿意|用|必)?留(?:电话|手机|号码|联系方式)|"
+    r"(?:电话|手机号?|号码|联系方式)(?:就|先|暂时)?(?:不留|不给|不方便|保密)|"
+    r"不(?:想|方便)?给(?:你们?)?(?:电话|手机|号码)|"
+    r"(?:dont|donot|rathernot|prefernot|wontgive|notgiving|notsharing)\w{0,24}(?:phone|number|mobile)|"
+    r"nophone"
 )
 # An acknowledgement or a "wait", not an answer: the question stands.
 _ACK = re.compile(
@@ -523,6 +533,17 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
     if not proposed and asked in SKIPPABLE and _SKIP.match(squashed):
         state = replace(state, skipped=(*state.skipped, asked))
         return _ask_next(state, {}, ack=_t(lang, "ok", "好的。"), record=record)
+
+    if (
+        not state.draft.get("phone")
+        and "phone" not in proposed
+        and "phone" not in state.skipped
+        and _NO_PHONE.search(squashed)
+    ):
+        # "不留电话了，有合适的发我": the enquiry goes on without one; an agent replies here.
+        state = replace(state, skipped=(*state.skipped, "phone"))
+        if not proposed:
+            return _ask_next(state, {}, ack=_t(lang, "no_phone", NO_PHONE), record=record)
 
     if not proposed and asked is not None:
         answer_fields = _bare_answer(asked, text, state.draft)

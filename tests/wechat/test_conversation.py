@@ -628,3 +628,19 @@ def test_agent_is_told_when_a_prospect_asks_for_a_human(client, app, agent, monk
         )
     )
     assert kinds == ["wechat_handover", "wechat_message"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["不留电话了 你们有合适的发我就行", "电话就不留了", "I'd rather not give my phone number yet"],
+)
+def test_declining_a_phone_is_heard_and_the_enquiry_goes_on(message):
+    state, _ = say(subscribed(), "3", "800平")
+    assert state.asked == "phone"
+    state, replies = say(state, message)
+    assert "phone" in state.skipped
+    assert state.asked == "company"  # not the phone again
+    assert "没看明白" not in replies[-1]
+    assert "did not understand" not in replies[-1]
+    state, _ = say(state, "跳过", "跳过")
+    assert state.lead_id is not None  # nothing left to ask: saved without a phone

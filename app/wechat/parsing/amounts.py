@@ -88,7 +88,9 @@ _AMOUNT_WORD = re.compile(
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
 _AMOUNT_WORD_AFTER = re.compile(
-    r"\s*(?:左右|以上|多)?\s*的?\s*(?:(?P<tax>年?税收|纳税|税)|(?P<investment>投资|投入))"
+    r"\s*(?:左右|以上|多)?\s*的?\s*(?:(?P<tax>年?税收|纳税|税(?!收))|(?P<investment>投资|投入))"
+    # "产值5个亿 税收3000万": a word followed by a figure of its own names that figure
+    r"(?!\s*(?:大概|大约|约|预计|预估|在|是|为|有|[:：])?\s*[0-9零〇一二两三四五六七八九十百千万亿])"
 )
 # Earlier in the same clause, these make an area something other than the need.
 _AREA_SKIP_BEFORE = re.compile(

@@ -32,7 +32,10 @@ _BUY_PHRASE = re.compile(
     r"(?:拿|买|购)[^,，。;；!！?？\x00]{1,8}?(?:亩地|块地|地块|土地|用地)|[房地库楼]卖"
 )
 _BUY_HINT = re.compile(r"[拿买购卖]")
-_NEGATED = re.compile(r"(?:不需要|不用|无需|不要|(?<!有)没有|不需)[\u4e00-\u9fff]{0,2}$")
+# 不 right before the word negates it too: 不租了，买 (a buyer), 不买 (a tenant).
+_NEGATED = re.compile(
+    r"(?:不需要|不用|无需|不要|(?<!有)没有|不需)[\u4e00-\u9fff]{0,2}$|(?<![要管论])不$"
+)
 # A place to work in beats a company address, which beats "we want to invest". Among places,
 # office and desk space usually come with the main need (厂房带办公), so they rank below it.
 _PRIMARY_NEEDS = ("land", "factory", "warehouse")
