@@ -31,6 +31,7 @@ _NOT_IN_NAME = re.compile(
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
 _REGIONS = frozenset(read_sections("regions.txt")["regions"])
+_REGIONS_LATIN = frozenset(w.lower() for w in read_sections("regions.txt")["regions_latin"])
 # "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
 _ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
@@ -43,8 +44,17 @@ _EN_COMPANY = re.compile(
     r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.|"
     # A firm's name that says what it does: Hanbit Electronics, Nordic Motor Systems.
     r"Electronics|Industries|Technologies|Technology|Manufacturing|Logistics|Motors|Systems|"
-    r"Solutions|Materials|Machinery|Trading|Holdings|Enterprises|Engineering|Pharmaceuticals)"
+    r"Solutions|Materials|Machinery|Trading|Holdings|Enterprises|Engineering|Pharmaceuticals|"
+    r"Medical|Pharma|Biotech|Foods?|Automotive|Auto Parts|Energy|Chemicals?|Packaging|Textiles?|"
+    r"Plastics|Metals?|Devices|Components|Instruments|Robotics|Semiconductors?|Optics|Precision|"
+    r"Tools|Equipment|Apparel|Furniture|Steel|Labs|Laboratories|Ceramics|Batteries|Power)"
     r"(?![\w])"
+)
+# "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
+_EN_PERSON_FROM = re.compile(
+    r"\b(?i:I am|I'm|this is|my name is|here is)\s+(?:Mr\.?\s+|Ms\.?\s+|Mrs\.?\s+|Dr\.?\s+)?"
+    r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:from|of|at|with)\s+(?:the\s+)?"
+    r"(?P<name>[A-Z][\w&\-]*(?:\s+[A-Z][\w&\-]*){0,4})"
 )
 
 _SURNAMES = "".join(read_sections("surnames.txt")["single"])
@@ -221,6 +231,15 @@ def _extract_company(st: _State) -> None:
         if m and _MASK not in st.work[m.start() : m.end()]:
             st.put("company", " ".join(m.group().split()), m.start(), m.end())
             st.mask(m.start(), m.end())
+            return
+        m = _EN_PERSON_FROM.search(st.original)
+        if (
+            m
+            and _MASK not in st.work[m.start("name") : m.end("name")]
+            and not any(w.lower() in _REGIONS_LATIN for w in m.group("name").split())
+        ):
+            st.put("company", " ".join(m.group("name").split()), *m.span("name"))
+            st.mask(*m.span("name"))
 
 
 def _extract_contact(st: _State) -> None:
