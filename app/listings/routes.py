@@ -25,11 +25,11 @@ from app.leads.models import Lead
 from app.leads.shapes import LEAD_KEY
 from app.listings import service
 from app.listings.models import ListingKind, ListingStatus
-from app.listings.schemas import ListingIn
 from app.listings.shapes import (
     LISTING_ID,
     LeadMatches,
     Listing,
+    ListingCreate,
     ListingMatches,
     ListingPatch,
     ListingPhoto,
@@ -143,19 +143,54 @@ def list_listings() -> Any:
 
 @bp.post("/api/listings")
 @api_doc(
-    "Add a listing (team lead or admin); its best open leads' agents are told",
+    "Add a listing (team lead or admin); its best open leads' agents are told. `status` "
+    "(default available; reserved with `lead_id`) is recorded as a status change",
     tags="listings",
     auth=True,
-    body=ListingIn,
+    body=ListingCreate,
     responses={201: Listing},
     errors=(400, 401, 403, 415),
 )
 @require_token(Role.LEAD, Role.ADMIN)
 def create_listing() -> tuple[Any, int]:
     body = json_object()
-    listing = service.create_listing(body, by=current_agent())
+    status, lead = _status_fields(body)
+    with db.session.begin_nested():  # a status the rules refuse leaves no listing behind
+        listing = service.create_listing(body, by=current_agent())
+        _set_status(listing, status, lead, reason=None)
     db.session.commit()
     return jsonify(_detail(listing.id)), 201
+
+
+def _status_fields(body: dict[str, Any]) -> tuple[ListingStatus | None, Lead | None]:
+    """`status` (and the `lead_id` it may name) sent with a listing's fields, as a listing's
+    JSON has them: taken out of `body` and checked before anything is written."""
+    raw, lead_raw = body.pop("status", None), body.pop("lead_id", None)
+    if raw in (None, ""):
+        if lead_raw not in (None, ""):
+            raise ValidationFailed(
+                _("部分字段不正确"), fields={"lead_id": _("仅在改为预留、已租或已售时填写")}
+            )
+        return None, None
+    try:
+        status = ListingStatus(raw) if isinstance(raw, str) else None
+    except ValueError:
+        status = None
+    if status is None:
+        raise ValidationFailed(
+            _("未知状态 %(value)s", value=raw),
+            fields={"status": ", ".join(s.value for s in ListingStatus)},
+        )
+    return status, (_lead(lead_raw) if lead_raw not in (None, "") else None)
+
+
+def _set_status(
+    listing: Any, status: ListingStatus | None, lead: Lead | None, *, reason: Any
+) -> None:
+    """A status sent with the fields goes through the one place statuses change (its rules,
+    its event); the listing's own status again is no change."""
+    if status is not None and status is not listing.status:
+        service.change_status(listing, status, by=current_agent(), reason=reason, lead=lead)
 
 
 @bp.get("/api/listings/<listing_id>")
@@ -174,7 +209,10 @@ def get_listing(listing_id: str) -> Any:
 
 @bp.patch("/api/listings/<listing_id>")
 @api_doc(
-    ("Change a listing's fields (validated with its other values); a stale version answers 409"),
+    (
+        "Change a listing's fields (validated with its other values) and, with `status` (and "
+        "`lead_id`, `reason`), its status as POST …/status would; a stale `version` answers 409"
+    ),
     tags="listings",
     auth=True,
     path=LISTING_ID,
@@ -187,11 +225,17 @@ def edit_listing(listing_id: str) -> Any:
     body = json_object()
     listing = service.get_listing(listing_id, for_update=True)
     service.require_manager(current_agent(), listing)
-    version = _version(body, required=True)
+    version = _version(body, required=False)
+    reason = body.pop("reason", None)
+    status, lead = _status_fields(body)
     changes = {k: v for k, v in body.items() if k != "version"}
-    if not changes:
+    if not changes and status is None:
         raise ValidationFailed(_("请至少提交一个要修改的字段"))
-    service.update_listing(listing, changes, by=current_agent(), expected_version=version)
+    if changes:
+        service.update_listing(listing, changes, by=current_agent(), expected_version=version)
+    else:
+        service.check_version(listing, version)
+    _set_status(listing, status, lead, reason=reason)
     db.session.commit()
     return jsonify(_detail(listing.id))
 

@@ -16,6 +16,7 @@ from app.listings.models import ListingKind, ListingStatus
 from app.listings.schemas import ListingIn
 
 LISTING_ID = {"listing_id": {"schema": {"type": "integer"}}}
+_LEAD_ID_HELP = "reserved: required; let/sold: the signed lead (default: reserved)"
 
 
 def _optional(field: FieldInfo) -> FieldInfo:
@@ -63,10 +64,25 @@ Listing = create_model(  # type: ignore[call-overload]  # fields built at run ti
     **_LISTING_FIELDS,
 )
 
+_STATUS_FIELDS: dict[str, Any] = {
+    "status": (ListingStatus | None, Field(None, description="as POST …/status `to`")),
+    "lead_id": (int | str | None, Field(None, description=_LEAD_ID_HELP)),
+}
+
+ListingCreate = create_model(
+    "ListingCreate",
+    __base__=ListingIn,
+    __doc__="A new listing; `status` other than available is recorded as a status change",
+    **_STATUS_FIELDS,
+)
+
 ListingPatch = create_model(  # type: ignore[call-overload]  # fields built at run time from another model; pydantic types each keyword
     "ListingPatch",
-    __doc__="The fields to change (checked with the listing's other values) and the version",
-    version=(int, ...),
+    __doc__="The fields to change (checked with the listing's other values), a status change, "
+    "and the version read (optional: with it, a stale version answers 409)",
+    version=(int | None, None),
+    reason=(str | None, Field(None, max_length=500)),
+    **_STATUS_FIELDS,
     **{name: (f.annotation, _optional(f)) for name, f in ListingIn.model_fields.items()},
 )
 
@@ -99,7 +115,7 @@ class ListingMatches(BaseModel):
 
 # --- bodies the routes check by hand ---------------------------------------------------------
 
-_LEAD_ID = "reserved: required; let/sold: the signed lead (default: reserved)"
+_LEAD_ID = _LEAD_ID_HELP
 
 
 class StatusIn(BaseModel):

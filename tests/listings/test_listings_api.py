@@ -105,9 +105,72 @@ def test_unknown_kind_subtype_and_fields_are_refused(client, manager, token_for)
         "/api/listings", json={**FACTORY, "subtype": "cold_storage"}, headers=headers
     )
     assert wrong_subtype.get_json()["error"]["fields"]["subtype"].startswith("该类型可选")
-    extra = client.post("/api/listings", json={**FACTORY, "status": "let"}, headers=headers)
-    assert extra.get_json()["error"]["fields"]["status"] == "不是此接口的字段"
+    extra = client.post("/api/listings", json={**FACTORY, "floor_count": 3}, headers=headers)
+    assert extra.get_json()["error"]["fields"]["floor_count"] == "不是此接口的字段"
     assert count(Listing) == 0
+
+
+def test_a_new_listing_may_carry_its_status_as_its_json_does(
+    client, manager, token_for, lead, make_listing
+):
+    """`status` in the body, as a listing's JSON has it: anything but available is recorded
+    as a status change by the status rules; a status those rules refuse writes nothing."""
+    headers = token_for(manager)
+    plain = client.post("/api/listings", json={**FACTORY, "status": "available"}, headers=headers)
+    assert plain.status_code == 201, plain.get_json()
+    assert [e["type"] for e in plain.get_json()["events"]] == ["created"]
+
+    withdrawn = client.post(
+        "/api/listings", json={**FACTORY, "status": "withdrawn"}, headers=headers
+    )
+    assert withdrawn.status_code == 201, withdrawn.get_json()
+    data = withdrawn.get_json()
+    assert data["status"] == "withdrawn"
+    change = [e for e in data["events"] if e["type"] == "status_changed"]
+    assert [(e["from_status"], e["to_status"]) for e in change] == [("available", "withdrawn")]
+
+    reserved = client.post(
+        "/api/listings", json={**FACTORY, "status": "reserved", "lead_id": lead.id}, headers=headers
+    )
+    assert reserved.status_code == 201, reserved.get_json()
+    assert reserved.get_json()["reserved_for_lead_id"] == lead.id
+
+    before = count(Listing)
+    for body, field in (
+        ({**FACTORY, "status": "reserved"}, "lead_id"),  # a reservation names its lead
+        ({**FACTORY, "status": "demolished"}, "status"),
+        ({**FACTORY, "status": ["let"]}, "status"),
+        ({**FACTORY, "lead_id": lead.id}, "lead_id"),  # a lead without a status to go with
+    ):
+        refused = client.post("/api/listings", json=body, headers=headers)
+        assert refused.status_code == 400, body
+        assert field in refused.get_json()["error"]["fields"], refused.get_json()
+    assert count(Listing) == before  # nothing half-written
+
+
+def test_patch_may_change_the_status_and_version_is_optional(
+    client, manager, token_for, make_listing
+):
+    listing = make_listing()
+    headers = token_for(manager)
+    url = f"/api/listings/{listing.id}"
+    changed = client.patch(url, json={"status": "withdrawn", "reason": "业主收回"}, headers=headers)
+    assert changed.status_code == 200, changed.get_json()
+    data = changed.get_json()
+    assert data["status"] == "withdrawn"
+    [event] = [e for e in data["events"] if e["type"] == "status_changed"]
+    assert event["reason"] == "业主收回"
+
+    same = client.patch(url, json={"status": "withdrawn", "title": "新名字"}, headers=headers)
+    assert same.status_code == 200, same.get_json()  # its own status again: no change
+    assert same.get_json()["title"] == "新名字"
+
+    refused = client.patch(url, json={"status": "let"}, headers=headers)
+    assert refused.status_code == 409  # the status rules: withdrawn → available only
+    assert refused.get_json()["error"]["code"] == "transition_not_allowed"
+    stale = client.patch(url, json={"version": 1, "status": "available"}, headers=headers)
+    assert stale.status_code == 409
+    assert client.get(url, headers=headers).get_json()["status"] == "withdrawn"
 
 
 # --- listing and filtering -----------------------------------------------------------------
