@@ -144,8 +144,8 @@ class TransitionIn(BaseModel):
 
 LeadPatch = create_model(  # type: ignore[call-overload]  # fields built at run time from another model; pydantic types each keyword
     "LeadPatch",
-    __doc__="The fields to change (the enquiry rules apply) and the version as read",
-    version=(int, ...),
+    __doc__="The fields to change (the enquiry rules apply) and, optionally, the version as read",
+    version=(int | None, None),
     **{name: _INTAKE_FIELDS[name] for name in activity.EDITABLE_FIELDS},
 )
 

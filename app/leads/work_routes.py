@@ -120,8 +120,8 @@ def _version(body: dict[str, Any], *, required: bool) -> int | None:
         return None
     if not isinstance(version, int) or isinstance(version, bool):
         raise ValidationFailed(
-            "send the lead's version as you read it (optimistic locking)",
-            fields={"version": "integer, required"},
+            "version is the lead's version as you read it (optimistic locking): a whole number",
+            fields={"version": "integer" + (", required" if required else "")},
         )
     return version
 
@@ -132,8 +132,8 @@ def _detail(lead_id: int) -> Any:
 
 @bp.patch("/<lead_key>")
 @api_doc(
-    "Change a lead's fields (the enquiry rules apply); one field_changed event per change; a "
-    "stale version answers 409",
+    "Change a lead's fields (the enquiry rules apply); one field_changed event per change; "
+    "`version` is optional: sent, a stale one answers 409",
     tags="leads",
     auth=True,
     path=shapes.LEAD_KEY,
@@ -144,7 +144,7 @@ def _detail(lead_id: int) -> Any:
 @require_token()
 def edit_lead(lead_key: str) -> Any:
     body = json_object()
-    version = _version(body, required=True)
+    version = _version(body, required=False)
     changes = {k: v for k, v in body.items() if k != "version"}
     if not changes:
         raise ValidationFailed("send at least one field to change")

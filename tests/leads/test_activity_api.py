@@ -103,9 +103,17 @@ def test_patch_with_a_stale_version_is_409_and_changes_nothing(client, lead, hea
     assert reload(lead).company == "湘能电池科技有限公司"
 
 
-def test_patch_without_a_version_is_400(client, lead, headers):
-    response = client.patch(f"/api/leads/{lead.id}", json={"company": "x"}, headers=headers)
-    assert "version" in assert_error(response, 400)["fields"]
+def test_patch_without_a_version_applies_and_a_malformed_one_is_400(client, lead, headers):
+    """The version is the editor's optimistic lock: sent, a stale one is 409 (above); left
+    out, the change applies to the lead as it is (an integrator's "set this field")."""
+    applied = client.patch(f"/api/leads/{lead.id}", json={"crane_t": 10}, headers=headers)
+    assert applied.status_code == 200, applied.get_json()
+    assert applied.get_json()["crane_t"] == 10
+    malformed = client.patch(
+        f"/api/leads/{lead.id}", json={"company": "x", "version": "2"}, headers=headers
+    )
+    assert "version" in assert_error(malformed, 400)["fields"]
+    assert reload(lead).company == "湘能电池科技有限公司"
 
 
 @pytest.mark.parametrize(
