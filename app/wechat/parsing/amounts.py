@@ -197,7 +197,7 @@ def _extract_quantities(st: _State) -> None:
         if land[0].unit in LAND_UNITS:
             st.land_area = (land[1], land[2], land[0].start, land[3])
             break
-    q, low, high, end = areas[0]
+    q, low, high, end = areas[_corrected(text, areas)]
     if low is not None:
         st.put("area_min_m2", round(low, 2), q.start, end)
     if high is not None:
@@ -205,6 +205,26 @@ def _extract_quantities(st: _State) -> None:
     for other, *_ in areas[1:]:
         st.notes.append(f"other area: {st.original[other.start : other.end]}")
     st.area_in_mu = q.unit in LAND_UNITS
+
+
+# Said between two areas, these take the first back: 五千平不对是八千平, 5000平，哦不，8000平,
+# 5000平，不是，8000平, 3000 sqm, sorry, 4000 sqm.
+_TAKEN_BACK = re.compile(
+    # 不是 alone before a figure qualifies it (5000平 不是3000平的那种): only with a pause
+    r"不对|不是\s*[，,。;；]|哦不|噢不|呃不|额不|错了|说错|口误|更正|纠正|改成|改为|应该是|"
+    r"\bsorry\b|\bi mean\b|\bcorrection\b|\bactually\b"
+)
+
+
+def _corrected(text: str, areas: list[tuple[_Qty, float | None, float | None, int]]) -> int:
+    """Which of the areas stated is meant: the first, unless a later one takes it back."""
+    chosen = 0
+    for i in range(1, len(areas)):
+        between = text[areas[chosen][3] : areas[i][0].start]
+        same_kind = (areas[i][0].unit in LAND_UNITS) == (areas[chosen][0].unit in LAND_UNITS)
+        if same_kind and len(between) <= 16 and _TAKEN_BACK.search(between):
+            chosen = i
+    return chosen
 
 
 _CURRENCY_CODES = (
