@@ -73,6 +73,8 @@ REQUIREMENT_FIELDS: dict[str, tuple[str, int | Decimal]] = {
     "power_kva": ("power_kva", 1),
     "floor_load_kg_m2": ("floor_load_t_m2", Decimal("0.001")),
     "eia_category": ("eia_category", 1),  # read by the conversation (app/wechat/conversation.py)
+    "budget_rent_yuan_m2_month": ("budget_rent_yuan_m2_month", 1),
+    "budget_land_wan_per_mu": ("budget_land_wan_per_mu", 1),
 }
 # The web form's rules per field (lengths, ranges, enums), so both channels store alike.
 _VALIDATORS: dict[str, TypeAdapter[Any]] = {

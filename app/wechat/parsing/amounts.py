@@ -138,6 +138,8 @@ def _extract_quantities(st: _State) -> None:
             if 5 <= max(low or 0, high or 0) <= _MAX_AREA:
                 areas.append((q, low, high, end))
         elif cat == _MONEY or cat is None:
+            if _budget(st, q):
+                continue
             if not q.per:  # a price (元/平, 万/月) is not an amount
                 if foreign is None:
                     foreign = st.has_latin or _FOREIGN_HINT.search(text) is not None
@@ -245,6 +247,47 @@ def _currency_code(word: str) -> str:
         if word in words:
             return code
     return word.upper()
+
+
+# A price per area said before its figure (每平米15元, 每亩30万).
+_PER_AREA_BEFORE = re.compile(
+    r"(?:每|一)\s*(?P<unit>平方米|平方|平米|平|㎡|亩)\s*"
+    r"(?:是|要|在|大概|大约|约|不超过|不高于|最多|最好|控制在|低于)*\s*$"
+)
+# A price the prospect does not mean to pay: the park's levels asked about, what they pay now,
+# a per-mu figure of tax or investment (亩均税收 50万/亩, 投资强度 300万/亩), fees.
+_NOT_A_BUDGET = re.compile(
+    r"税|投资|投入|强度|产值|营收|补贴|奖励|押金|物业|现在|目前|现有|原来|以前"
+)
+_RENT_WORD = re.compile(r"租|rent|lease")
+
+
+def _budget(st: _State, q: _Qty) -> bool:
+    """A price per ㎡ or per 亩 the prospect states is their budget (its upper end): rent in
+    元/㎡/月 (`budget_rent_yuan_m2_month`), land in 万元/亩 (`budget_land_wan_per_mu`).
+    True when `q` was such a price (read, or left out with a note)."""
+    text = st.work
+    before = _clause_before(text, q.start)
+    per = text[q.start : q.end] if q.per == "area" else ""
+    if not per:
+        m = _PER_AREA_BEFORE.search(before)
+        if m is None or q.category not in (_MONEY, None) or (q.unit is None and not q.multiplier):
+            return False
+        per = m.group("unit")
+    if _NOT_A_BUDGET.search(_sentence_before(text, q.start, 24)) or _PRICE_AFTER.match(text, q.end):
+        return True  # a price, but not what the prospect would pay ("租金15元一平吗" asks)
+    source = st.original[q.start : q.end]
+    if "亩" in per:
+        wan = q.high / 1e4
+        if 0.5 <= wan <= 5000:
+            st.put("budget_land_wan_per_mu", round(wan, 2), q.start, q.end)
+        return True
+    sale = q.high > 300 and "月" not in per and not _RENT_WORD.search(before)
+    if sale or not 1 <= q.high <= 300 or q.multiplier:
+        st.notes.append(f"price per area, not a monthly rent: {source}")
+        return True
+    st.put("budget_rent_yuan_m2_month", round(q.high, 2), q.start, q.end)
+    return True
 
 
 def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
