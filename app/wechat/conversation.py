@@ -85,7 +85,7 @@ QUESTION_ORDER = ("need", "area", "phone", "company", "contact")
 QUESTION_FIELDS: dict[str, tuple[str, ...]] = {
     "need": ("need_type",),
     "area": ("area_min_m2", "area_max_m2"),
-    "phone": ("phone",),
+    "phone": ("phone", "wechat_id"),  # a WeChat ID reaches the prospect too
     "company": ("company",),
     "contact": ("contact_name",),
 }
@@ -545,6 +545,13 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         if not proposed:
             return _ask_next(state, {}, ack=_t(lang, "no_phone", NO_PHONE), record=record)
 
+    if asked == "company" and proposed and proposed.keys() <= {"industry", "district"}:
+        # "株洲华锐机械" answering the company question: a firm's name that holds its trade
+        # (and its town), not a sentence about what the firm does (做机械的).
+        named = None if _SAYS_SOMETHING.search(text) else _bare_answer(asked, text, state.draft)
+        if named and "company" in named:
+            proposed.update(named)
+
     if not proposed and asked is not None:
         answer_fields = _bare_answer(asked, text, state.draft)
         if answer_fields is None and asked == "phone" and _MANY_DIGITS.search(squashed):
@@ -660,7 +667,8 @@ def _ask_next(
     lang = state.lang
     question_key = next_question(draft, state.skipped)
     ready = bool(draft.get("need_type")) and (
-        bool(draft.get("phone")) or ("phone" in state.skipped and question_key is None)
+        bool(draft.get("phone") or draft.get("wechat_id"))
+        or ("phone" in state.skipped and question_key is None)
     )
     action = LeadAction.SAVE if ready and state.lead_id is None else LeadAction.NONE
     closing = ""
@@ -759,6 +767,8 @@ def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[st
     return values
 
 
+# Words of a sentence, which a bare name does not hold.
+_SAYS_SOMETHING = re.compile(r"我|做|是|想|要|需|的|在|从事|生产|主营|\s\S+\s")
 # What a company's or a person's name never holds: particles that end a spoken sentence,
 # pronouns and question words.
 _NOT_A_NAME = re.compile(r"[吗呢吧嘛啊呀哈?？]\W*$|这个|那个|什么|怎么|为什么|哪个|你们|不是|没有")
@@ -950,6 +960,7 @@ _SIMPLE_ZH = (
     ("timeline", "时间：{}"),
     ("company", "公司：{}"),
     ("contact_name", "联系人：{}"),
+    ("wechat_id", "微信号：{}"),
 )
 _SIMPLE_EN = (
     ("district", "{}"),
@@ -966,6 +977,7 @@ _SIMPLE_EN = (
     ("timeline", "timing: {}"),
     ("company", "company: {}"),
     ("contact_name", "contact: {}"),
+    ("wechat_id", "WeChat ID: {}"),
 )
 
 

@@ -63,7 +63,7 @@ RETRY_WAIT_MS = 3000
 # lead's history for the agent.
 LEAD_FIELDS = (
     "need_type", "deal", "area_min_m2", "area_max_m2", "industry", "tax_wan", "investment_wan",
-    "employees", "timeline", "district", "company", "contact_name", "phone",
+    "employees", "timeline", "district", "company", "contact_name", "phone", "wechat_id",
 )  # fmt: skip
 # Requirements the parser reads under names of its own: draft key -> (lead column, factor),
 # kept on the lead for the matching of listings (docs/listings.md).

@@ -644,3 +644,21 @@ def test_declining_a_phone_is_heard_and_the_enquiry_goes_on(message):
     assert "did not understand" not in replies[-1]
     state, _ = say(state, "跳过", "跳过")
     assert state.lead_id is not None  # nothing left to ask: saved without a phone
+
+
+def test_a_wechat_id_reaches_the_prospect_like_a_phone():
+    state, replies = say(subscribed(), "1", "3000平", "我微信号是 zhangsan_1988 加我微信聊")
+    assert state.draft["wechat_id"] == "zhangsan_1988"
+    assert state.lead_id is not None  # saved: an agent can add them
+    assert "微信号：zhangsan_1988" in replies[-1]
+    assert state.asked == "company"  # not the phone again
+
+
+def test_a_firm_named_with_its_trade_answers_the_company_question():
+    state, _ = say(subscribed(), "1", "3000平", "13812345678")
+    assert state.asked == "company"
+    state, _ = say(state, "株洲华锐机械")
+    assert state.draft["company"] == "株洲华锐机械"
+    assert state.draft["industry"] == "机械"
+    other, _ = say(subscribed(), "1", "3000平", "13812345678", "我们是做机械加工的")
+    assert "company" not in other.draft  # a sentence about the trade names no firm

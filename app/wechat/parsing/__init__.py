@@ -39,7 +39,7 @@ from app.wechat.parsing.form import _extract_form
 from app.wechat.parsing.industry import _extract_industry
 from app.wechat.parsing.names import _extract_company, _extract_contact
 from app.wechat.parsing.needs import _extract_eia, _extract_need_and_deal
-from app.wechat.parsing.phones import _extract_phones
+from app.wechat.parsing.phones import _extract_phones, _extract_wechat_id
 from app.wechat.parsing.places import DistrictListError, _extract_district, load_districts
 from app.wechat.parsing.questions import says_no_longer_looking
 from app.wechat.parsing.result import (
@@ -105,6 +105,7 @@ def _mask_retracted(st: _State) -> None:
 
 _STEPS: tuple[tuple[str, Callable[[_State], None]], ...] = (
     ("phone", _extract_phones),
+    ("wechat_id", _extract_wechat_id),
     ("retracted", _mask_retracted),
     ("form", _extract_form),
     ("timeline", _extract_timeline),

@@ -190,3 +190,23 @@ def _record_phone(st: _State, e164: str, start: int, end: int, found: list[str])
         else:
             st.notes.append(f"additional phone: {st.original[start:end]}")
     st.mask(start, end)
+
+
+# "微信号 zhangsan_1988" / "wechat: anna-k88": WeChat's own rules for an ID (6-20 characters,
+# a letter first, then letters, digits, _ and -). A mobile number said as the WeChat ID is
+# the phone already.
+_WECHAT_ID = re.compile(
+    r"(?:微信号?|威信|v信|vx|wx|wechat(?:\s*id)?)\s*(?:号码|号)?\s*(?:是|为|:|：|也是)?\s*"
+    r"(?P<id>[a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
+)
+
+
+def _extract_wechat_id(st: _State) -> None:
+    text = st.work
+    if not ("微信" in text or "威信" in text or "v信" in text or "vx" in text or "wx" in text
+            or "wechat" in text):  # fmt: skip
+        return
+    m = _WECHAT_ID.search(text)
+    if m:
+        st.put("wechat_id", st.original[m.start("id") : m.end("id")], *m.span("id"))
+        st.mask(*m.span("id"))

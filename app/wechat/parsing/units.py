@@ -19,7 +19,7 @@ _NUM = (
 _AREA_NOUN_AFTER = re.compile(
     r"\s*(?:左右|以上|以内|上下)?\s*的?\s*(?:标准)?(?:厂房|仓库|车间|库房|办公|写字楼|场地|空间|面积)"
 )
-_AREA_WORD_BEFORE = re.compile(r"面积\s*(?:是|为|:|约|大约|大概|需要|要|在)?\s*$")
+_AREA_WORD_BEFORE = re.compile(r"面积\s*(?:是|为|:|约|大约|大概|需要|要|在|控制在|最好)*\s*$")
 
 _AREA, _MONEY, _LENGTH, _WEIGHT, _POWER, _PEOPLE = (
     "area",
@@ -172,7 +172,14 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
         use_range = b is not None
         if use_range and (
             (ua and u and _UNITS[ua][0] != _UNITS[u][0])  # "5000平-8米": two quantities
-            or not (ua or u or _has_mult(a) or _has_mult(b))  # "3-5" with no unit at all
+            or not (
+                ua
+                or u
+                or _has_mult(a)
+                or _has_mult(b)
+                # "面积2000到3000": the word for area stands for the unit
+                or _AREA_WORD_BEFORE.search(text, max(0, start - 8), start)
+            )  # "3-5" with no unit at all
         ):
             use_range = False
             pos = m.start("b")
