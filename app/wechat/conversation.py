@@ -85,7 +85,7 @@ QUESTION_ORDER = ("need", "area", "phone", "company", "contact")
 QUESTION_FIELDS: dict[str, tuple[str, ...]] = {
     "need": ("need_type",),
     "area": ("area_min_m2", "area_max_m2"),
-    "phone": ("phone", "wechat_id"),  # a WeChat ID reaches the prospect too
+    "phone": ("phone",),
     "company": ("company",),
     "contact": ("contact_name",),
 }
@@ -667,8 +667,7 @@ def _ask_next(
     lang = state.lang
     question_key = next_question(draft, state.skipped)
     ready = bool(draft.get("need_type")) and (
-        bool(draft.get("phone") or draft.get("wechat_id"))
-        or ("phone" in state.skipped and question_key is None)
+        bool(draft.get("phone")) or ("phone" in state.skipped and question_key is None)
     )
     action = LeadAction.SAVE if ready and state.lead_id is None else LeadAction.NONE
     closing = ""

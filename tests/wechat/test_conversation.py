@@ -646,12 +646,16 @@ def test_declining_a_phone_is_heard_and_the_enquiry_goes_on(message):
     assert state.lead_id is not None  # nothing left to ask: saved without a phone
 
 
-def test_a_wechat_id_reaches_the_prospect_like_a_phone():
+def test_a_wechat_id_is_kept_and_the_phone_still_asked_for():
+    """The spec saves a WeChat lead once need and phone are known: a WeChat ID goes on the
+    draft (and the lead) but does not stand for the phone."""
     state, replies = say(subscribed(), "1", "3000平", "我微信号是 zhangsan_1988 加我微信聊")
     assert state.draft["wechat_id"] == "zhangsan_1988"
-    assert state.lead_id is not None  # saved: an agent can add them
     assert "微信号：zhangsan_1988" in replies[-1]
-    assert state.asked == "company"  # not the phone again
+    assert state.lead_id is None
+    assert state.asked == "phone"
+    state, _ = say(state, "13812345678")
+    assert state.lead_id is not None
 
 
 def test_a_firm_named_with_its_trade_answers_the_company_question():
