@@ -545,9 +545,9 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         if not proposed:
             return _ask_next(state, {}, ack=_t(lang, "no_phone", NO_PHONE), record=record)
 
-    if asked == "company" and proposed and proposed.keys() <= {"industry", "district"}:
-        # "株洲华锐机械" answering the company question: a firm's name that holds its trade
-        # (and its town), not a sentence about what the firm does (做机械的).
+    if asked == "company" and proposed and proposed.keys() <= {"industry"}:
+        # "株洲华锐机械" answering the company question: a firm's name that holds its trade,
+        # not a sentence about what the firm does (做机械的) or a correction (改成…).
         named = None if _SAYS_SOMETHING.search(text) else _bare_answer(asked, text, state.draft)
         if named and "company" in named:
             proposed.update(named)
@@ -767,7 +767,7 @@ def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[st
 
 
 # Words of a sentence, which a bare name does not hold.
-_SAYS_SOMETHING = re.compile(r"我|做|是|想|要|需|的|在|从事|生产|主营|\s\S+\s")
+_SAYS_SOMETHING = re.compile(r"我|做|是|想|要|需|的|在|从事|生产|主营|改|换|错|更正|\s\S+\s")
 # What a company's or a person's name never holds: particles that end a spoken sentence,
 # pronouns and question words.
 _NOT_A_NAME = re.compile(r"[吗呢吧嘛啊呀哈?？]\W*$|这个|那个|什么|怎么|为什么|哪个|你们|不是|没有")

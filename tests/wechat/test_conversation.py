@@ -666,3 +666,13 @@ def test_a_firm_named_with_its_trade_answers_the_company_question():
     assert state.draft["industry"] == "机械"
     other, _ = say(subscribed(), "1", "3000平", "13812345678", "我们是做机械加工的")
     assert "company" not in other.draft  # a sentence about the trade names no firm
+
+
+def test_corrections_after_the_lead_is_saved_change_it_and_name_no_firm():
+    state, _ = say(subscribed(), "想买厂房 5000平 13812340011")
+    assert state.asked == "company"
+    state, _ = say(state, "不对，是租不是买", "区域改成天元区", "面积改成8000")
+    assert state.draft["deal"] == "rent"
+    assert state.draft["district"] == "天元区"
+    assert state.draft["area_min_m2"] == 8000
+    assert "company" not in state.draft  # "区域改成天元区" answers no company question

@@ -34,7 +34,7 @@ _BUY_PHRASE = re.compile(
 _BUY_HINT = re.compile(r"[拿买购卖]")
 # 不 right before the word negates it too: 不租了，买 (a buyer), 不买 (a tenant).
 _NEGATED = re.compile(
-    r"(?:不需要|不用|无需|不要|(?<!有)没有|不需)[\u4e00-\u9fff]{0,2}$|(?<![要管论])不$"
+    r"(?:不需要|不用|无需|不要|(?<!有)没有|不需|(?<!是)不是)[\u4e00-\u9fff]{0,2}$|(?<![要管论])不$"
 )
 # A place to work in beats a company address, which beats "we want to invest". Among places,
 # office and desk space usually come with the main need (厂房带办公), so they rank below it.

@@ -19,7 +19,9 @@ _NUM = (
 _AREA_NOUN_AFTER = re.compile(
     r"\s*(?:左右|以上|以内|上下)?\s*的?\s*(?:标准)?(?:厂房|仓库|车间|库房|办公|写字楼|场地|空间|面积)"
 )
-_AREA_WORD_BEFORE = re.compile(r"面积\s*(?:是|为|:|约|大约|大概|需要|要|在|控制在|最好)*\s*$")
+_AREA_WORD_BEFORE = re.compile(
+    r"面积\s*(?:是|为|:|约|大约|大概|需要|要|在|控制在|最好|改成|改为|换成|应该是)*\s*$"
+)
 
 _AREA, _MONEY, _LENGTH, _WEIGHT, _POWER, _PEOPLE = (
     "area",
