@@ -577,6 +577,25 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         if len(whole) == 1 and standalone_name(whole[0]):
             proposed["contact_name"] = whole[0]
 
+    if (
+        state.lead_id is not None
+        and proposed.get("need_type")
+        and state.draft.get("need_type") not in (None, proposed["need_type"])
+        and _ANOTHER_NEED.search(squashed)
+    ):
+        # "另外我们还需要一个仓库，1000平": a second need beside the first, not a correction.
+        # The lead keeps its need; the new one goes to the agent on the record.
+        other = {k: proposed.pop(k) for k in _NEED_KEYS if k in proposed}
+        summary = ("; " if lang == "en" else "，").join(describe(other, lang=lang))
+        record = {**record, "another_need": other}
+        if not _diff(state.draft, proposed):
+            ack = (
+                f"Noted: you also need {summary}; an investment officer will follow it up."
+                if lang == "en"
+                else f"好的，您另外需要的{summary}已补充给招商专员。"
+            )
+            return _ask_next(state, {}, ack=ack, record=record)
+
     changes = _diff(state.draft, proposed)
     if not changes and state.question_open:
         return _for_agent(state, record)  # no news for the bot: the agent reads it
@@ -766,6 +785,12 @@ def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[st
     return values
 
 
+# A second need said beside the first (on squashed text).
+_ANOTHER_NEED = re.compile(
+    r"另外|此外|还需要|还要|还想|也需要|也要|也想|同时|再要|再租|再买|再找|"
+    r"also|additionally|aswell|another"
+)
+_NEED_KEYS = ("need_type", "deal", "area_min_m2", "area_max_m2")
 # Words of a sentence, which a bare name does not hold.
 _SAYS_SOMETHING = re.compile(r"我|做|是|想|要|需|的|在|从事|生产|主营|改|换|错|更正|\s\S+\s")
 # What a company's or a person's name never holds: particles that end a spoken sentence,

@@ -676,3 +676,22 @@ def test_corrections_after_the_lead_is_saved_change_it_and_name_no_firm():
     assert state.draft["district"] == "天元区"
     assert state.draft["area_min_m2"] == 8000
     assert "company" not in state.draft  # "区域改成天元区" answers no company question
+
+
+@pytest.mark.parametrize(
+    ("second", "said"),
+    [("另外我们还需要一个仓库 1000平", "仓库"), ("we also need an office of 200 sqm", "office")],
+)
+def test_a_second_need_is_passed_on_and_the_first_kept(second, said):
+    first = (
+        "租厂房3000平 13812340001" if "仓库" in second else "need a factory 3000 sqm, 13812340001"
+    )
+    state, _ = say(subscribed(), first)
+    assert state.lead_id is not None
+    turn = step(state, text(second))
+    assert turn.state.draft["need_type"] == "factory"
+    assert turn.state.draft["area_min_m2"] == 3000
+    assert turn.record["another_need"]["need_type"] in ("warehouse", "office")
+    assert said in (render_reply(turn.reply, None) or "")
+    corrected, _ = say(state, "不对，是仓库")  # a correction still corrects
+    assert corrected.draft["need_type"] == "warehouse"
