@@ -470,7 +470,7 @@ def _click(state: State, incoming: Incoming) -> Turn:
 def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
     text = incoming.text.strip()
     state = _remember(state, text)
-    record = {"text": text}
+    record: dict[str, Any] = {"text": text}
     asked = state.asked
     lang = state.lang
     squashed = _squash(text)
