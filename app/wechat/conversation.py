@@ -791,6 +791,7 @@ _ANOTHER_NEED = re.compile(
     r"also|additionally|aswell|another"
 )
 _NEED_KEYS = ("need_type", "deal", "area_min_m2", "area_max_m2")
+_EN_INTRO = re.compile(r"(?:it'?s|it is|i'?m|i am|this is|my name is|name\s*:?|call me)\s+", re.I)
 # Words of a sentence, which a bare name does not hold.
 _SAYS_SOMETHING = re.compile(r"我|做|是|想|要|需|的|在|从事|生产|主营|改|换|错|更正|\s\S+\s")
 # What a company's or a person's name never holds: particles that end a spoken sentence,
@@ -815,6 +816,12 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         return {"area_min_m2": area, "area_max_m2": area}
     if _NOT_A_NAME.search(squashed):
         return None  # talk (啊这个嘛, 你们是哪个园区), not a name
+    intro = _EN_INTRO.match(squashed)
+    if intro and asked in ("company", "contact") and not draft.get("contact_name"):
+        # "It's Karen" / "I'm Tom Baker": a person introducing themselves, whatever was asked.
+        name = squashed[intro.end() :].strip(" .!,")
+        if standalone_latin_name(name) or re.fullmatch(r"[A-Z][a-z]{1,20}", name):
+            return {"contact_name": name}
     if asked == "company":
         name = _COMPANY_PREFIX.sub("", squashed).strip(" 。.,，!！")
         if (standalone_name(name) or standalone_latin_name(name)) and not draft.get("contact_name"):
@@ -965,7 +972,12 @@ def acknowledge(before: Mapping[str, Any], changes: Mapping[str, Any], lang: str
         return ""
     corrected = any(before.get(name) not in (None, "") for name in changes)
     if lang == "en":
-        return (EN["corrected"] if corrected else EN["noted"]) + "; ".join(parts) + "."
+        said = "; ".join(parts)
+        return (
+            (EN["corrected"] if corrected else EN["noted"])
+            + said
+            + ("" if said.endswith(".") else ".")
+        )
     return ("好的，已更正：" if corrected else "好的，记下了：") + "，".join(parts) + "。"
 
 
@@ -986,17 +998,18 @@ _SIMPLE_ZH = (
     ("contact_name", "联系人：{}"),
     ("wechat_id", "微信号：{}"),
 )
+_WAN_FIELDS = frozenset({"tax_wan", "investment_wan", "budget_land_wan_per_mu"})
 _SIMPLE_EN = (
     ("district", "{}"),
     ("industry", "industry: {}"),
-    ("tax_wan", "annual tax about RMB {}0,000"),
-    ("investment_wan", "investment about RMB {}0,000"),
+    ("tax_wan", "annual tax about RMB {}"),
+    ("investment_wan", "investment about RMB {}"),
     ("ceiling_height_m", "ceiling height {} m"),
     ("crane_tonnes", "crane {} t"),
     ("power_kva", "power {} kVA"),
     ("floor_load_kg_m2", "floor load {} kg/m²"),
     ("budget_rent_yuan_m2_month", "rent up to RMB {}/m²/month"),
-    ("budget_land_wan_per_mu", "land up to RMB {}0,000/mu"),
+    ("budget_land_wan_per_mu", "land up to RMB {}/mu"),
     ("employees", "{} employees"),
     ("timeline", "timing: {}"),
     ("company", "company: {}"),
@@ -1027,7 +1040,11 @@ def describe(
             parts.append(area)
     for name, template in _SIMPLE_EN if en else _SIMPLE_ZH:
         value = values.get(name)
-        if value not in (None, ""):
+        if value in (None, ""):
+            continue
+        if en and name in _WAN_FIELDS:
+            parts.append(template.format(f"{Decimal(str(value)) * 10000:,.0f}"))  # 万 → yuan
+        else:
             parts.append(template.format(_number(value)))
     if values.get("eia_required"):
         parts.append("EIA needed" if en else "需环评")

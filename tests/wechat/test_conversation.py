@@ -695,3 +695,19 @@ def test_a_second_need_is_passed_on_and_the_first_kept(second, said):
     assert said in (render_reply(turn.reply, None) or "")
     corrected, _ = say(state, "不对，是仓库")  # a correction still corrects
     assert corrected.draft["need_type"] == "warehouse"
+
+
+def test_english_introductions_and_amounts_read_naturally():
+    state, replies = say(subscribed(), "need a warehouse 1500 sqm", "13812345602")
+    assert state.asked == "company"
+    state, _ = say(state, "It's Karen")
+    assert state.draft.get("contact_name") == "Karen"
+    assert "company" not in state.draft
+    _, replies = say(
+        subscribed(),
+        "We need 40 mu of land, investment RMB 300 million, annual tax RMB 20 million, "
+        "Apex Components Ltd.",
+    )
+    assert "RMB 300,000,000" in replies[-1]
+    assert "RMB 20,000,000" in replies[-1]
+    assert "Ltd.." not in replies[-1]

@@ -107,6 +107,7 @@ _EN_CONTACT = re.compile(
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Rr]each me\s*[:：]|\b[Nn]ame\s*[:：]|\b[Cc]all me|\b[Aa]sk for|"
+    r"\b[Mm]y colleague,?|\b(?:[Hh]is|[Hh]er) name is|"
     r"\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
@@ -323,6 +324,7 @@ def _extract_contact(st: _State) -> None:
         or "cheers" in text
         or "call me" in text
         or "ask for" in text
+        or "colleague" in text
         else None
     )
     if m and _MASK not in text[m.start("name") : m.end("name")]:
