@@ -984,8 +984,8 @@ def acknowledge(before: Mapping[str, Any], changes: Mapping[str, Any], lang: str
 _SIMPLE_ZH = (
     ("district", "{}"),
     ("industry", "行业：{}"),
-    ("tax_wan", "年税收约{}万"),
-    ("investment_wan", "投资约{}万"),
+    ("tax_wan", "年税收约{}"),
+    ("investment_wan", "投资约{}"),
     ("ceiling_height_m", "层高{}米"),
     ("crane_tonnes", "行车{}吨"),
     ("power_kva", "用电{}kVA"),
@@ -1044,6 +1044,8 @@ def describe(
             continue
         if en and name in _WAN_FIELDS:
             parts.append(template.format(f"{Decimal(str(value)) * 10000:,.0f}"))  # 万 → yuan
+        elif name in ("tax_wan", "investment_wan"):
+            parts.append(template.format(_wan_text(value)))
         else:
             parts.append(template.format(_number(value)))
     if values.get("eia_required"):
@@ -1078,6 +1080,14 @@ def area_text(low: Any, high: Any, context: Mapping[str, Any], lang: str = "zh")
     if high:
         return f"{show(high)}以内"
     return ""
+
+
+def _wan_text(value: Any) -> str:
+    """An amount in 万元 as a Chinese reader says it: 3000万, 1.5亿 (from 10,000 万 up)."""
+    wan = Decimal(str(value))
+    if wan >= 10000:
+        return _number(wan / 10000) + "亿"
+    return _number(wan) + "万"
 
 
 def _number(value: Any) -> str:

@@ -711,3 +711,9 @@ def test_english_introductions_and_amounts_read_naturally():
     assert "RMB 300,000,000" in replies[-1]
     assert "RMB 20,000,000" in replies[-1]
     assert "Ltd.." not in replies[-1]
+
+
+def test_chinese_amounts_are_acknowledged_in_wan_and_yi():
+    _, replies = say(subscribed(), "想买地50亩，投资1.5亿，年税收3000万")
+    assert "投资约1.5亿" in replies[-1]
+    assert "年税收约3000万" in replies[-1]
