@@ -339,6 +339,14 @@ def test_phone_formats_become_e164(text: str, e164: str) -> None:
     assert parse(text).get("phone") == e164
 
 
+def test_an_explicit_area_code_is_never_swapped_for_ours() -> None:
+    """0931-88886666 (Lanzhou's code, one digit too many) is no valid number; the digits
+    after the code must not become a Zhuzhou landline (0731) either."""
+    result = parse_enquiry("电话0931-88886666", ZHUZHOU)
+    assert "phone" not in result.fields
+    assert parse_enquiry("电话 88886666", ZHUZHOU).fields["phone"].value == "+8673188886666"
+
+
 def test_phone_invalid_digit_run_is_reported() -> None:
     result = parse_enquiry("电话1381234567 需要厂房", ZHUZHOU)
     assert result.get("phone") is None

@@ -132,6 +132,10 @@ def _extract_phones(st: _State) -> None:
             j = _longest_phone(st, phone_text, groups, i, plus and i == 0, area_code, found)
             if j is None:
                 unread.append(groups[i])
+                if re.fullmatch(r"0\d{2,3}", phone_text[groups[i][0] : groups[i][1]]):
+                    # An area code of its own that made no valid number (0931-88886666):
+                    # the digits after it are not a local number of ours.
+                    area_code = None
                 i += 1
             else:
                 _note_unread(st, phone_text, unread, plus, area_code)
