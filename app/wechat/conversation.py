@@ -94,6 +94,10 @@ SKIPPABLE = frozenset({"area", "phone", "company", "contact"})
 NO_AREA_NEEDS = frozenset({NeedType.REGISTRATION.value, NeedType.INVESTMENT.value})
 
 GREETING = "您好，欢迎关注！我是园区招商小助手，帮您对接厂房、土地、仓库和办公空间。"
+ABOUT_US = (
+    "这里是园区招商服务号：您说明需求（用途、面积、区域、税收等），我们为您匹配合适的厂房、"
+    "土地、仓库和办公空间，并安排招商专员对接。"
+)
 WELCOME_BACK = "您好，欢迎回来！"
 CHOICES_TEXT = "请问您需要哪一类？回复数字即可：\n" + "\n".join(
     f"{c.number} {c.label}" for c in CHOICES
@@ -135,6 +139,9 @@ EN = {
     "greeting": "Hello and welcome! I am the park's investment assistant: factories, land, "
     "warehouses and offices.",
     "welcome_back": "Welcome back!",
+    "about_us": "This is the park's investment promotion account: tell us what you need (use, "
+    "area, district, tax) and we match you with factories, land, warehouses and offices, and "
+    "an investment officer follows up.",
     "hello": "Hello!",
     "choices": "Which do you need? Reply with a number:\n1 rent a factory\n2 buy land\n"
     "3 warehouse\n4 office\n5 investment cooperation",
@@ -222,6 +229,12 @@ _YES = re.compile(
     r"^(是|是的|对|对的|确认|确定|嗯|好的?|可以|没错|yes|y|yep|ok|okay|sure|confirm)$"
 )
 _THANKS = re.compile(r"^(好的)?(谢谢|谢谢你|谢谢您|多谢|感谢|thanks|thankyou|thx|okthanks)$")
+# "What is this account?" (on squashed text).
+_ABOUT_US = re.compile(
+    r"^(请问|你好|您好)?(你们|这里|这个号|这个公众号|你们这个号)?(是)?(做什么|干什么|干嘛|做啥|是什么|是谁|什么机构|"
+    r"什么单位|做什么的|干什么的|干嘛的)(的|呀|啊|呢)?$|^(你们是谁|你是谁|这是哪里|这是什么号|这是什么公众号)$|"
+    r"^(hi|hello)?(whatisthis(account|page)?(about)?|whoareyou|whatdoyoudo|whatdoesthisaccountdo)$"
+)
 _PRESENCE = re.compile(
     r"^(您好|你好|hi|hello|hey)?(在吗|在嘛|在么|在不在|有人吗|有人在吗|有人没|anyoneThere|anybodyThere|"
     r"isanyonethere|areyouthere)$",
@@ -487,6 +500,9 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
                 lost_reason=reason,
             )
         state = replace(state, lost_reason=None)
+    if _ABOUT_US.search(squashed) and not (incoming.parsed and incoming.parsed.fields):
+        # "你们是做什么的？": the bot knows that one.
+        return _ask_next(state, {}, ack=_t(lang, "about_us", ABOUT_US), record=record)
     # "在吗？" asks whether anyone is there, not a question for an agent: a greeting.
     # Nor is "any size" after the area question: it answers it.
     answers_skip = asked in SKIPPABLE and _SKIP.match(squashed) is not None

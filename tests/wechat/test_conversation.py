@@ -717,3 +717,15 @@ def test_chinese_amounts_are_acknowledged_in_wan_and_yi():
     _, replies = say(subscribed(), "想买地50亩，投资1.5亿，年税收3000万")
     assert "投资约1.5亿" in replies[-1]
     assert "年税收约3000万" in replies[-1]
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [("请问你们是做什么的", "招商服务号"), ("你们是谁", "招商服务号"),
+     ("What is this account about?", "investment promotion account")],
+)  # fmt: skip
+def test_what_the_account_is_the_bot_answers_itself(message, said):
+    turn = step(subscribed(), text(message))
+    assert said in (render_reply(turn.reply, None) or "")
+    assert turn.lead_action is LeadAction.NONE  # no agent needed for that
+    assert not turn.state.question_open
