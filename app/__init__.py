@@ -184,6 +184,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.wechat.client import service_window
 
     set_wechat_window_reader(service_window)
+    # A web enquiry's message is read by the WeChat bot's parser (docs/leads.md).
+    from app.leads.service import set_message_reader
+    from app.wechat.service import TEXT_FIELDS, lead_fields_from_text
+
+    set_message_reader(lead_fields_from_text, TEXT_FIELDS)
     _connect_outbox()
     app.register_blueprint(bot_answers_api)
     for blueprint in (core, auth_api, leads_api, reports_api, wechat, web, auth_pages, workspace):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -110,6 +110,37 @@ def find_open_lead_by_phone(phone: str) -> Lead | None:
     return db.session.get(Lead, lead_id) if lead_id is not None else None
 
 
+# The reader of an enquiry's free text (the WeChat domain's parser, which sits above leads):
+# text -> lead field values it found, validated; and the names of the fields it can find.
+MessageReader = Callable[[str], dict[str, Any]]
+_message_reader: tuple[MessageReader, frozenset[str]] | None = None
+
+
+def set_message_reader(reader: MessageReader | None, fields: frozenset[str] = frozenset()) -> None:
+    """Registered by `create_app` (`app.wechat.service.lead_fields_from_text`). Without one, a
+    web enquiry's message is kept as written and read for nothing."""
+    global _message_reader
+    _message_reader = (reader, fields) if reader is not None else None
+
+
+def with_message_fields(enquiry: EnquiryIn) -> tuple[EnquiryIn, list[str]]:
+    """The enquiry with the fields its sender left blank but wrote in the message ("想在芦淞区
+    租5000平厂房，王先生"), and their names. A value the sender gave is never replaced; the
+    message is read only when a field it could fill is blank (docs/leads.md)."""
+    if not enquiry.message or _message_reader is None:
+        return enquiry, []
+    reader, readable = _message_reader
+    blank = {name for name in readable if _is_blank(name, getattr(enquiry, name, None))}
+    if not blank:
+        return enquiry, []
+    found = {name: value for name, value in reader(enquiry.message).items() if name in blank}
+    if found.get("need_type") == NeedType.OTHER:
+        found.pop("need_type")
+    if not found:
+        return enquiry, []
+    return enquiry.model_copy(update=found), sorted(found)
+
+
 def receive_enquiry(
     enquiry: EnquiryIn, *, channel: Channel, source: dict[str, Any] | None = None
 ) -> Receipt:
@@ -124,6 +155,7 @@ def receive_enquiry(
     a backend without such CTEs (SQLite) and a configured lead webhook take `submit_enquiry`
     in the session: the answer is the same either way (docs/leads.md "Intake and dedupe")."""
     source = {**enquiry.source(), **(source or {})}
+    enquiry, _ = with_message_fields(enquiry)
     if enquiry.phone and _dialect() == "postgresql" and not webhooks_on():
         values = _lead_values(enquiry.lead_fields(), channel, source)
         values["event_data"] = {"channel": channel.value, "source": source}
@@ -131,20 +163,28 @@ def receive_enquiry(
         if row is not None:
             enqueue_now(ROUTE_TASK, row[0])
             return Receipt(row[0], format_reference(row[0], values["created_at"]))
-    public = submit_enquiry(enquiry, channel=channel, source=source).public
+    public = submit_enquiry(enquiry, channel=channel, source=source, read_message=False).public
     db.session.commit()
     return Receipt(public.id, public.reference)
 
 
 def submit_enquiry(
-    enquiry: EnquiryIn, *, channel: Channel, source: dict[str, Any] | None = None
+    enquiry: EnquiryIn,
+    *,
+    channel: Channel,
+    source: dict[str, Any] | None = None,
+    read_message: bool = True,
 ) -> IntakeResult:
     """Store an enquiry as a new lead, or attach it to the open lead with the same phone.
+    Blank fields are filled from its message first (`with_message_fields`), unless the caller
+    did that already (`read_message=False`).
 
     The caller commits; routing is queued to run after that commit. With a phone, the
     dedupe check and the insert are one statement (the partial unique index on open leads
     decides), so a new lead costs one round trip and concurrent enquiries cannot both win.
     """
+    if read_message:
+        enquiry, _ = with_message_fields(enquiry)
     source = {**enquiry.source(), **(source or {})}
     if not enquiry.phone:
         return IntakeResult(

@@ -514,7 +514,7 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
             record=record,
         )
 
-    proposed = _from_parse(state.draft, incoming.parsed)
+    proposed = from_parse(state.draft, incoming.parsed)
     if asked == "need" and "need_type" not in proposed:
         choice = match_choice(text)
         if choice is not None:
@@ -636,7 +636,7 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
 
 def _hand_over(state: State, incoming: Incoming, *, ack: str = "") -> Turn:
     # "转人工，电话13812345678": what else the message says still goes to the agent.
-    changes = _diff(state.draft, _from_parse(state.draft, incoming.parsed))
+    changes = _diff(state.draft, from_parse(state.draft, incoming.parsed))
     record = {"handover": True, "text": incoming.text or None, "key": incoming.key}
     return Turn(
         replace(state, draft={**state.draft, **changes}, handover=True, asked=None),
@@ -675,7 +675,7 @@ def _while_handed_over(state: State, incoming: Incoming) -> Turn:
     changes: dict[str, Any] = {}
     if incoming.kind is Kind.TEXT:
         state = _remember(state, incoming.text)
-        changes = _diff(state.draft, _from_parse(state.draft, incoming.parsed))
+        changes = _diff(state.draft, from_parse(state.draft, incoming.parsed))
     if incoming.kind in (Kind.SUBSCRIBE, Kind.SCAN) and incoming.key:
         state = replace(state, scene=incoming.key)
     state = replace(state, draft={**state.draft, **changes})
@@ -774,7 +774,7 @@ def _squash(text: str) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
-def _from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[str, Any]:
+def from_parse(draft: Mapping[str, Any], parsed: ParseResult | None) -> dict[str, Any]:
     """The parser's fields as draft values; newer values win (that is what makes corrections)."""
     if parsed is None:
         return {}

@@ -514,6 +514,18 @@ def _parse(text: str) -> Any:
     return parse_enquiry(text, load_districts(current_app.config["DISTRICTS"]))
 
 
+def lead_fields_from_text(text: str) -> dict[str, Any]:
+    """What the parser reads in a free-text enquiry, as valid lead column values (the web
+    form's message: `app.leads.service.set_message_reader`)."""
+    return lead_fields(conversation.from_parse({}, _parse(text)))
+
+
+# The lead columns `lead_fields_from_text` can fill.
+TEXT_FIELDS = frozenset((*LEAD_FIELDS, *(column for column, _ in REQUIREMENT_FIELDS.values()))) - {
+    "eia_category"
+}
+
+
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 

@@ -101,3 +101,41 @@ def test_known_and_unknown_phones_get_answers_of_the_same_shape(client, agent):
     # Ids come from one sequence: the receipt is not told apart by its number either.
     assert u["id"] == k["id"] + 1
     assert "甲公司" not in known.get_data(as_text=True)
+
+
+def test_a_free_text_message_fills_the_fields_left_blank(client, agent):
+    """The advert asks for need, use, tax, company, contact and phone in words: a form or a
+    landing page that sends them as the message alone still makes a structured lead."""
+    message = (
+        "你好，我们是湘能电池科技有限公司，做新能源电池，想在芦淞区租5000平左右标准厂房，"
+        "层高8米，年税收预计三百万，王先生"
+    )
+    response = client.post("/api/leads", json={"phone": "13812345678", "message": message})
+    assert response.status_code == 201, response.get_json()
+    lead = db.session.get(Lead, response.get_json()["id"])
+    assert (lead.need_type.value, lead.deal.value) == ("factory", "rent")
+    assert (float(lead.area_min_m2), lead.district) == (5000.0, "芦淞区")
+    assert (lead.industry, float(lead.tax_wan)) == ("新能源电池", 300.0)
+    assert (lead.company, lead.contact_name) == ("湘能电池科技有限公司", "王先生")
+    assert float(lead.ceiling_height_min_m) == 8.0
+    assert lead.message == message  # kept as written
+
+
+def test_what_the_sender_gave_is_never_replaced_by_the_message(client, agent):
+    response = client.post(
+        "/api/leads",
+        json={
+            "phone": "13812345679",
+            "need_type": "warehouse",
+            "area_min_m2": 1200,
+            "area_max_m2": 1200,
+            "contact_name": "李女士",
+            "message": "想租5000平厂房，王先生，年税收200万",
+        },
+    )
+    assert response.status_code == 201
+    lead = db.session.get(Lead, response.get_json()["id"])
+    assert lead.need_type.value == "warehouse"
+    assert float(lead.area_min_m2) == 1200.0
+    assert lead.contact_name == "李女士"
+    assert float(lead.tax_wan) == 200.0  # blank in the form: read from the message

@@ -254,3 +254,17 @@ def test_an_absurd_requirement_is_refused_in_the_open_section_and_kept(client):
     page = reject(client, need_type="factory", phone="13907331234", ceiling_height_min_m="200")
     assert re.search(r'<details id="more"\s+open', page)
     assert 'value="200"' in page
+
+
+def test_the_forms_message_fills_what_was_left_blank(client, agent):
+    response = submit(
+        client, phone="13912345678", message="想在芦淞区租3000平厂房，做汽车零部件，联系人陈先生"
+    )
+    assert response.status_code == 201
+    lead = db.session.scalars(select(Lead).where(Lead.phone == "+8613912345678")).one()
+    assert (lead.need_type.value, lead.area_min_m2, lead.district) == (
+        "factory",
+        Decimal(3000),
+        "芦淞区",
+    )
+    assert (lead.industry, lead.contact_name) == ("汽车零部件", "陈先生")
