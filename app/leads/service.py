@@ -125,9 +125,15 @@ def set_message_reader(reader: MessageReader | None, fields: frozenset[str] = fr
 
 def with_message_fields(enquiry: EnquiryIn) -> tuple[EnquiryIn, list[str]]:
     """The enquiry with the fields its sender left blank but wrote in the message ("想在芦淞区
-    租5000平厂房，王先生"), and their names. A value the sender gave is never replaced; the
-    message is read only when a field it could fill is blank (docs/leads.md)."""
+    租5000平厂房，王先生"), and their names. A value the sender gave is never replaced. The
+    message is read when the need or the area is blank: a form that states both is taken as
+    structured, its message as the prospect's notes (reading costs the request about 0.3 ms;
+    docs/leads.md)."""
     if not enquiry.message or _message_reader is None:
+        return enquiry, []
+    if not _is_blank("need_type", enquiry.need_type) and (
+        enquiry.area_min_m2 is not None or enquiry.area_max_m2 is not None
+    ):
         return enquiry, []
     reader, readable = _message_reader
     blank = {name for name in readable if _is_blank(name, getattr(enquiry, name, None))}

@@ -127,8 +127,6 @@ def test_what_the_sender_gave_is_never_replaced_by_the_message(client, agent):
         json={
             "phone": "13812345679",
             "need_type": "warehouse",
-            "area_min_m2": 1200,
-            "area_max_m2": 1200,
             "contact_name": "李女士",
             "message": "想租5000平厂房，王先生，年税收200万",
         },
@@ -136,6 +134,21 @@ def test_what_the_sender_gave_is_never_replaced_by_the_message(client, agent):
     assert response.status_code == 201
     lead = db.session.get(Lead, response.get_json()["id"])
     assert lead.need_type.value == "warehouse"
-    assert float(lead.area_min_m2) == 1200.0
     assert lead.contact_name == "李女士"
-    assert float(lead.tax_wan) == 200.0  # blank in the form: read from the message
+    assert float(lead.area_min_m2) == 5000.0  # blank in the form: read from the message
+    assert float(lead.tax_wan) == 200.0
+
+
+def test_a_form_that_states_need_and_area_keeps_its_message_as_notes(client, agent):
+    response = client.post(
+        "/api/leads",
+        json={
+            "phone": "13812345670",
+            "need_type": "warehouse",
+            "area_min_m2": 1200,
+            "message": "年税收200万，王先生",
+        },
+    )
+    lead = db.session.get(Lead, response.get_json()["id"])
+    assert (lead.tax_wan, lead.contact_name) == (None, None)
+    assert lead.message == "年税收200万，王先生"
