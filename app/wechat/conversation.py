@@ -1130,6 +1130,16 @@ def mask_phone(phone: str) -> str:
     return digits
 
 
+# What the prospect is told when an agent takes over, or takes a question: EN key, Chinese.
+_PASSED_ON = {
+    Announce.HANDOVER: (
+        "handover",
+        "好的，已为您转接招商专员{ref}，专员会在这里直接回复您，请稍候。",
+    ),
+    Announce.QUESTION: ("question_passed", "您的问题已转给招商专员{ref}，专员会在这里回复您。"),
+}
+
+
 def render_reply(
     reply: Reply | None, lead: LeadRef | None, privacy_notice: str | None = None
 ) -> str | None:
@@ -1148,20 +1158,14 @@ def render_reply(
             lines.append(f"已为您登记需求，编号 {lead.reference}。招商专员会尽快联系您。")
         else:
             lines.append(f"您的需求 {lead.reference} 已在跟进中，这次的信息已补充给招商专员。")
-    elif reply.announce is Announce.HANDOVER:
+    elif reply.announce in _PASSED_ON:
+        english, chinese = _PASSED_ON[reply.announce]
         if en:
             ref = f" (enquiry {lead.reference})" if lead is not None else ""
-            lines.append(EN["handover"].format(ref=ref))
+            lines.append(EN[english].format(ref=ref))
         else:
             reference = f"（编号 {lead.reference}）" if lead is not None else ""
-            lines.append(f"好的，已为您转接招商专员{reference}，专员会在这里直接回复您，请稍候。")
-    elif reply.announce is Announce.QUESTION:
-        if en:
-            ref = f" (enquiry {lead.reference})" if lead is not None else ""
-            lines.append(EN["question_passed"].format(ref=ref))
-        else:
-            reference = f"（编号 {lead.reference}）" if lead is not None else ""
-            lines.append(f"您的问题已转给招商专员{reference}，专员会在这里回复您。")
+            lines.append(chinese.format(ref=reference))
     if reply.question:
         also = EN["also"] if en else "还想了解一下："
         lines.append((also if reply.announce or reply.answer else "") + reply.question)
