@@ -5,6 +5,7 @@ who never saw the code that answers them (docs/listings.md and docs/wechat-bot.m
     .venv/bin/python -m app.evaluate                  # both sets, on a ParkLead of its own
     .venv/bin/python -m app.evaluate matching         # one set
     .venv/bin/python -m app.evaluate matching --file MY.jsonl   # a set of your own
+    .venv/bin/python -m app.evaluate conversations --file MINE.jsonl --misses  # and its misses
     .venv/bin/python -m app.evaluate --url http://127.0.0.1:5000 \\
         --login admin --password PW --wechat-token TOKEN      # a running ParkLead instead
 
@@ -26,7 +27,9 @@ folder and serves it over real HTTP on a free loopback port, with an admin of it
   to that turn must ask for one.
 
 Only aggregate figures are printed (per kind of decision and per style): the sets' misses are
-never shown, so nobody tunes the product on them (the sets' HELDOUT.md).
+never shown, so nobody tunes the product on them (the sets' HELDOUT.md). A development set
+of your own (`--file`) can show its wrong decisions with `--misses`: each with the item's id,
+what was expected and found, and for a conversation the talk (the turns and the bot's replies).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import argparse
 import contextlib
 import json
 import logging
+import re
 import secrets
 import sys
 import tempfile
@@ -72,8 +76,13 @@ class Report:
     per_kind: dict[str, Score] = field(default_factory=dict)
     per_style: dict[str, Score] = field(default_factory=dict)
     errors: int = 0  # items ParkLead refused (their decisions count as wrong)
+    # The wrong decisions, each with what it was about: printed only for a set of your own
+    # (`--misses` with `--file`), never for the held-out sets.
+    misses: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, kind: str, style: str, ok: bool) -> None:
+    def add(self, kind: str, style: str, ok: bool, **about: Any) -> None:
+        if not ok:
+            self.misses.append({"decision": kind, "style": style, **about})
         self.overall.add(ok)
         self.per_kind.setdefault(kind, Score()).add(ok)
         self.per_style.setdefault(style, Score()).add(ok)
@@ -244,17 +253,19 @@ def _scenario(client: Client, scenario: dict[str, Any], report: Report) -> None:
                 rank[key] = position
     report.items += 1
     report.errors += refused
+    about = {"id": scenario.get("id"), "ranked": sorted(rank, key=rank.__getitem__)}
     for key in expect.get("excluded", []):
-        report.add("excluded", style, not refused and key not in rank)
+        report.add("excluded", style, not refused and key not in rank, listing=key, **about)
     for key in expect.get("included", []):
-        report.add("included", style, key in rank)
+        report.add("included", style, key in rank, listing=key, **about)
     for better, worse in expect.get("order", []):
-        report.add("order", style, better in rank and worse in rank and rank[better] < rank[worse])
+        ok = better in rank and worse in rank and rank[better] < rank[worse]
+        report.add("order", style, ok, listings=[better, worse], **about)
     lands = [k for k, body in scenario["listings"].items() if body.get("kind") == "land"]
     for label, words in (("land_tax", "tax per mu"), ("land_investment", "investment intensity")):
         if expect.get(label) is not None and lands:
             shown = _land_threshold(items.get(lands[0]), words)
-            report.add(label, style, shown == expect[label])
+            report.add(label, style, shown == expect[label], shown=shown, **about)
     for listing_id in ids.values():  # out of the next scenarios' way
         client.call("POST", f"/api/listings/{listing_id}/status", {"to": "withdrawn"})
 
@@ -286,14 +297,17 @@ def _conversation(client: Client, conversation: dict[str, Any], report: Report) 
     openid = simulator.random_openid()
     before = client.newest_lead_id()
     asks_after = expect.get("asks_phone_after_turn")
+    replies: list[str] = []
+    about: dict[str, Any] = {"id": conversation.get("id"), "talk": replies}
     for index, text in enumerate(conversation["turns"]):
         reply = client.say(openid, text)
+        replies += [f"> {text}", f"< {_reply_text(reply)}"]
         if index == asks_after:
-            report.add("asks_phone", style, any(w in reply.lower() for w in ASKS_PHONE))
+            report.add("asks_phone", style, any(w in reply.lower() for w in ASKS_PHONE), **about)
     report.items += 1
     wanted = expect.get("lead")
     if wanted is None:
-        report.add("no_lead", style, client.newest_lead_id() == before)
+        report.add("no_lead", style, client.newest_lead_id() == before, **about)
         return
     found: dict[str, Any] = {}
     phone = wanted.get("phone")
@@ -302,7 +316,14 @@ def _conversation(client: Client, conversation: dict[str, Any], report: Report) 
         newer = [lead for lead in body["items"] if lead["id"] > before] if status == 200 else []
         found = newer[0] if newer else {}
     for name, value in wanted.items():
-        report.add(name, style, name in found and same_value(value, found[name]))
+        ok = name in found and same_value(value, found[name])
+        report.add(name, style, ok, expected=value, got=found.get(name, "(no lead)"), **about)
+
+
+def _reply_text(reply_xml: str) -> str:
+    """The text of a passive reply (its Content), or the body as it came."""
+    match = re.search(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", reply_xml, re.S)
+    return match.group(1) if match else reply_xml
 
 
 def evaluate_conversations(client: Client, conversations: list[dict[str, Any]]) -> Report:
@@ -322,11 +343,13 @@ def run(names: list[str], client: Client, files: dict[str, Path]) -> list[Report
     return [EVALUATIONS[name](client, load(files.get(name, SETS[name]))) for name in names]
 
 
-def as_json(report: Report) -> dict[str, Any]:
+def as_json(report: Report, *, misses: bool = False) -> dict[str, Any]:
     def score(s: Score) -> dict[str, int]:
         return {"right": s.right, "total": s.total}
 
+    shown = {"misses": report.misses} if misses else {}
     return {
+        **shown,
         "name": report.name,
         "items": report.items,
         "errors": report.errors,
@@ -347,6 +370,12 @@ def main(argv: list[str] | None = None) -> int:
         "--file", type=Path, help="evaluate this file instead of the one set named (one set)"
     )
     parser.add_argument("--json", action="store_true", help="the figures as JSON")
+    parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="also print each wrong decision (only with --file: a held-out set's misses are "
+        "never shown)",
+    )
     args = parser.parse_args(argv)
     names = args.sets or list(SETS)
     unknown = [name for name in names if name not in SETS]
@@ -354,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown set {', '.join(unknown)}; choose from {', '.join(SETS)}")
     if args.file and len(names) != 1:
         parser.error("--file takes the name of the one set it replaces")
+    if args.misses and (
+        not args.file or args.file.resolve() in {p.resolve() for p in SETS.values()}
+    ):
+        parser.error("--misses needs --file naming a set of your own, not a held-out set")
     files = {names[0]: args.file} if args.file else {}
     try:
         if args.url:
@@ -370,10 +403,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evaluation stopped: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps([as_json(report) for report in reports]))
+        print(json.dumps([as_json(report, misses=args.misses) for report in reports]))
     else:
         for report in reports:
             print(render(report))
+            for miss in report.misses if args.misses else ():
+                print(json.dumps(miss, ensure_ascii=False, indent=1))
     return 0
 
 

@@ -107,6 +107,40 @@ def test_conversation_scoring_reads_the_lead_through_the_api(tmp_path: Path):
     assert kinds["no_lead"] == {"right": 1, "total": 1}
 
 
+def test_misses_of_a_set_of_your_own_show_the_talk_and_the_values(tmp_path: Path):
+    rows = [
+        {"id": "t9", "style": "stepwise", "turns": ["想租个仓库", "两千平", "13700004444"],
+         "expect": {"lead": {"need_type": "warehouse", "district": "荷塘区",
+                             "phone": "+8613700004444"}}},
+    ]  # fmt: skip
+    [report] = _evaluate("conversations", "--file", str(_write(tmp_path / "c.jsonl", rows)),
+                         "--misses")  # fmt: skip
+    misses = report["misses"]
+    assert [(m["id"], m["decision"], m["expected"], m["got"]) for m in misses] == [
+        ("t9", "district", "荷塘区", None)
+    ]
+    talk = misses[0]["talk"]
+    assert talk[0] == "> 想租个仓库"
+    assert talk[1].startswith("< ")
+    assert "面积" in talk[1]  # the bot's reply, as text: it asked for the area
+
+
+def test_misses_are_refused_for_the_held_out_sets():
+    done = subprocess.run(
+        [sys.executable, "-m", "app.evaluate", "conversations", "--misses"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "held-out" in done.stderr
+    held_out = evaluate.SETS["conversations"]
+    done = subprocess.run(
+        [sys.executable, "-m", "app.evaluate", "conversations", "--file", str(held_out),
+         "--misses"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+
+
 def test_values_compare_numbers_within_one_percent_and_text_exactly():
     assert evaluate.same_value(5000, 5040.0)
     assert not evaluate.same_value(5000, 5100.0)
