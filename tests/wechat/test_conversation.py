@@ -118,6 +118,20 @@ def test_a_name_asked_for_the_company_is_the_contact_not_the_firm():
     assert "company" not in state.draft
 
 
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ("我姓黄叫黄志强", "黄志强"),
+        ("免贵姓张，名叫张晓梅", "张晓梅"),
+        ("我姓欧阳名文斌", "欧阳文斌"),
+    ],
+)
+def test_a_surname_then_the_name_asked_for_the_company_is_the_contact(answer, name):
+    state, _ = say(subscribed(), "租厂房", "3000平", "13812345678", answer)
+    assert state.draft["contact_name"] == name
+    assert "company" not in state.draft
+
+
 def test_a_name_beside_the_company_is_the_contact():
     state, _ = say(subscribed(), "租厂房", "3000平", "13812345678", "赵敏 湖南顺达物流有限公司")
     assert state.draft["company"] == "湖南顺达物流有限公司"

@@ -91,6 +91,12 @@ _SURNAME_ONLY = re.compile(
     rf"(?:免贵姓|贵姓|我姓|姓)(?P<name>{_SURNAME})"
     r"(?:(?![\u4e00-\u9fff]{2})|(?=电话|手机|联系|微信|号码|座机|[啊呀哈呢的]))"
 )
+# "我姓黄叫黄志强" / "我姓黄，名志强": a surname, then the full or the given name.
+_SURNAME_THEN_NAME = re.compile(
+    rf"姓(?P<surname>{_SURNAME})\s*[，,、 ]?\s*(?:全名|名字叫|名叫|叫|名)\s*"
+    r"(?P<given>[\u4e00-\u9fff]{1,3}?)"
+    r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|号码|先生|女士|小姐)"
+)
 # "…的仓库。—— 李娜": a full name signed after a dash at the end.
 _CN_SIGNATURE = re.compile(rf"[—\-–~]+\s*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})\s*\Z")
 # "Hello, Lisa here": a first name announcing itself (matched on the original text).
@@ -247,6 +253,13 @@ def _extract_company(st: _State) -> None:
 
 def _extract_contact(st: _State) -> None:
     text = st.work
+    m = _SURNAME_THEN_NAME.search(text) if "姓" in text else None
+    if m:
+        surname, given = st.value(*m.span("surname")), st.value(*m.span("given"))
+        full = given if given.startswith(surname) and len(given) > len(surname) else surname + given
+        st.put("contact_name", full, m.start("surname"), m.end("given"))
+        st.mask(m.start("surname"), m.end("given"))
+        return
     m = _NAME_MARKER.search(text)
     if m is None and st.has_latin and ("人" in text or "姓名" in text or "称呼" in text):
         m = _NAME_MARKER_LATIN.search(text)
