@@ -86,6 +86,8 @@ class Knowledge:
 
     entries: tuple[Entry, ...] = ()
     price_lookup: PriceLookup | None = None
+    # The office's hours on working days (settings `WORKING_HOURS`), for "周末上班吗？".
+    office_hours: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("13:30", "18:00"))
 
     def match(self, text: str) -> Entry | None:
         """The entry whose keywords cover most of the text (longest keyword hits), or None."""

@@ -98,6 +98,10 @@ ABOUT_US = (
     "这里是园区招商服务号：您说明需求（用途、面积、区域、税收等），我们为您匹配合适的厂房、"
     "土地、仓库和办公空间，并安排招商专员对接。"
 )
+OFFICE_HOURS = (
+    "招商专员的上班时间是工作日 {hours}（周末和法定节假日休息，调休照常上班）。"
+    "您随时留言，上班后会尽快联系您。"
+)
 WELCOME_BACK = "您好，欢迎回来！"
 CHOICES_TEXT = "请问您需要哪一类？回复数字即可：\n" + "\n".join(
     f"{c.number} {c.label}" for c in CHOICES
@@ -142,6 +146,8 @@ EN = {
     "about_us": "This is the park's investment promotion account: tell us what you need (use, "
     "area, district, tax) and we match you with factories, land, warehouses and offices, and "
     "an investment officer follows up.",
+    "office_hours": "Our investment officers work {hours} (China time) on working days, not "
+    "on weekends or public holidays. Leave a message any time: we reply as soon as we are in.",
     "hello": "Hello!",
     "choices": "Which do you need? Reply with a number:\n1 rent a factory\n2 buy land\n"
     "3 warehouse\n4 office\n5 investment cooperation",
@@ -234,6 +240,18 @@ _ABOUT_US = re.compile(
     r"^(请问|你好|您好)?(你们|这里|这个号|这个公众号|你们这个号)?(是)?(做什么|干什么|干嘛|做啥|是什么|是谁|什么机构|"
     r"什么单位|做什么的|干什么的|干嘛的)(的|呀|啊|呢)?$|^(你们是谁|你是谁|这是哪里|这是什么号|这是什么公众号)$|"
     r"^(hi|hello)?(whatisthis(account|page)?(about)?|whoareyou|whatdoyoudo|whatdoesthisaccountdo)$"
+)
+# "When are you open?" (on squashed text): the office's hours, from the settings.
+_OFFICE_HOURS_QUESTION = re.compile(
+    r"几点(上班|下班|开门|关门)|(上班|办公|工作|营业)时间|(周末|周六|周日|星期[六天日]|礼拜[六天日]|节假日|"
+    r"假期|国庆|春节|晚上|中午)(也)?(上班|有人|办公|营业|休息|能联系|可以联系|能来|可以来|可以看)|"
+    r"(office|opening|working|business)hours|(are|is)(you|someone|anyone)?(open|working|in|there)"
+    r"(on|at|during)?(the)?(weekends?|saturdays?|sundays?|holidays?|evenings?)|"
+    r"whattime(do|does)(you|theoffice)(open|close|start|finish)|whenareyouopen"
+)
+# ... asked, not told ("我们上班时间比较忙" is not a question).
+_ASKING = re.compile(
+    r"[?？]|吗|嘛|么|呢|几点|什么时候|什么时间|是多少|是什么|(?i:\b(what|when|are|is)\b)"
 )
 _PRESENCE = re.compile(
     r"^(您好|你好|hi|hello|hey)?(在吗|在嘛|在么|在不在|有人吗|有人在吗|有人没|anyoneThere|anybodyThere|"
@@ -503,6 +521,18 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
     if _ABOUT_US.search(squashed) and not (incoming.parsed and incoming.parsed.fields):
         # "你们是做什么的？": the bot knows that one.
         return _ask_next(state, {}, ack=_t(lang, "about_us", ABOUT_US), record=record)
+    if (
+        _OFFICE_HOURS_QUESTION.search(squashed)
+        and _ASKING.search(text)
+        and not (incoming.parsed and incoming.parsed.fields)
+        and knowledge.match(text) is None  # an admin's own answer comes first
+    ):
+        # "周末上班吗？": the office's hours, from the settings.
+        hours = ("、" if lang == "zh" else ", ").join(
+            f"{start}-{end}" for start, end in knowledge.office_hours
+        )
+        ack = _t(lang, "office_hours", OFFICE_HOURS).format(hours=hours)
+        return _ask_next(state, {}, ack=ack, record=record)
     # "在吗？" asks whether anyone is there, not a question for an agent: a greeting.
     # Nor is "any size" after the area question: it answers it.
     answers_skip = asked in SKIPPABLE and _SKIP.match(squashed) is not None

@@ -41,7 +41,13 @@ def load() -> Knowledge:
             Entry(r.topic, split_keywords(r.keywords), r.answer_zh, r.answer_en) for r in rows
         )
         cached = _loaded[app_key] = (now + TTL_SECONDS, entries)
-    return Knowledge(entries=cached[1], price_lookup=answers.price_lookup())
+    return Knowledge(
+        entries=cached[1],
+        price_lookup=answers.price_lookup(),
+        office_hours=tuple(
+            (str(start), str(end)) for start, end in current_app.config["WORKING_HOURS"]
+        ),
+    )
 
 
 def forget() -> None:

@@ -272,3 +272,11 @@ def test_admin_page_lists_and_adds_answers(app, admin):
 
 def test_admin_page_is_for_admins_only(app, agent):
     assert page_client(app, agent.login).get("/app/admin/bot-answers").status_code == 403
+
+
+def test_office_hours_come_from_the_settings_and_save_no_lead(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "WORKING_HOURS", (("08:00", "11:30"), ("14:00", "17:30")))
+    reply = say(client, "请问你们周末上班吗？")
+    assert "08:00-11:30、14:00-17:30" in reply
+    assert "转给招商专员" not in reply
+    assert db.session.scalars(select(Lead)).first() is None  # nobody needed for that

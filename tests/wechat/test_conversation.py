@@ -21,6 +21,7 @@ from app.devtools.simulator import (
 from app.leads.models import Channel, EventType, Lead, LeadEvent
 from app.wechat import conversation as conv
 from app.wechat import service
+from app.wechat.answers import Entry, Knowledge
 from app.wechat.callback import Delivery, parse_xml
 from app.wechat.conversation import (
     Incoming,
@@ -743,3 +744,28 @@ def test_what_the_account_is_the_bot_answers_itself(message, said):
     assert said in (render_reply(turn.reply, None) or "")
     assert turn.lead_action is LeadAction.NONE  # no agent needed for that
     assert not turn.state.question_open
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [("请问你们周末上班吗", "工作日 08:30-17:30"), ("你们几点下班？", "工作日 08:30-17:30"),
+     ("Are you open on weekends?", "work 08:30-17:30 (China time) on working days")],
+)  # fmt: skip
+def test_office_hours_are_answered_from_the_settings_without_an_agent(message, said):
+    known = Knowledge(office_hours=(("08:30", "17:30"),))
+    turn = step(subscribed(), text(message), known)
+    assert said in (render_reply(turn.reply, None) or "")
+    assert turn.lead_action is LeadAction.NONE  # no lead, no agent for that
+    assert not turn.state.question_open
+
+
+def test_an_admins_answer_about_hours_comes_before_the_settings():
+    entry = Entry("other", ("周末",), "周末也有值班专员：13800000000", "")
+    turn = step(subscribed(), text("周末上班吗"), Knowledge(entries=(entry,)))
+    assert "值班专员" in (render_reply(turn.reply, None) or "")
+
+
+@pytest.mark.parametrize("message", ["我们上班时间比较忙，晚上联系", "工作时间我们都在工厂"])
+def test_hours_told_not_asked_are_no_office_hours_question(message):
+    turn = step(subscribed(), text(message), Knowledge())
+    assert "上班时间是" not in (render_reply(turn.reply, None) or "")

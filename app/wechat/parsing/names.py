@@ -36,7 +36,11 @@ _REGIONS_LATIN = frozenset(w.lower() for w in read_sections("regions.txt")["regi
 _ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
     r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是)\s*"
-    r"(?P<name>[^\s,;。，；!?！？:我\x00]{2,30})"
+    r"(?P<name>"
+    # "Company: FreshWay Foods Ltd., contact …": a Latin name runs over its spaces to the
+    # clause's end ("Co., Ltd." included)
+    r"[a-z0-9][a-z0-9&'\-. ]{0,50}?(?:co\.?,\s?ltd\.?|(?=\s*(?:[,;，；。!?！？]|$)))"
+    r"|[^\s,;。，；!?！？:我\x00]{2,30})"
 )
 _EN_COMPANY = re.compile(
     r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
@@ -80,7 +84,9 @@ _NAME_MARKER = re.compile(
     # 老王啊, 小李就行: a familiar name, then a particle
     rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
     r"(?:先生|女士|小姐|经理|总)?"
-    r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel))"
+    r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel"
+    # 王姐吧, 李总啊: a particle ends the message or clause, it is not part of the name
+    r"|[吧啊呀哈呢嘛](?:[^\u4e00-\u9fff]|$)|就行|就好|就可以))"
 )
 # "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
 _NAME_MARKER_LATIN = re.compile(
@@ -96,6 +102,16 @@ _SURNAME_THEN_NAME = re.compile(
     rf"姓(?P<surname>{_SURNAME})\s*[，,、 ]?\s*(?:全名|名字叫|名叫|叫|名)\s*"
     r"(?P<given>[\u4e00-\u9fff]{1,3}?)"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|号码|先生|女士|小姐)"
+)
+# "我是华星科技的刘洋" / "华星科技 刘洋": a full name right after the company (masked by then),
+# ending the clause.
+_NAME_AFTER_FIRM = re.compile(
+    rf"\x00(?:的|[\s，,、])*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
+    r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|号码)"
+)
+# Words after "X公司的" that start with a surname character but name no one.
+_NOT_NAMES_AFTER_FIRM = re.compile(
+    r"项目|房子|房东|房租|车间|车位|车辆|钱|董事|谢谢|.+[区县市路镇省园]$"
 )
 # "…的仓库。—— 李娜": a full name signed after a dash at the end.
 _CN_SIGNATURE = re.compile(rf"[—\-–~]+\s*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})\s*\Z")
@@ -287,6 +303,11 @@ def _extract_contact(st: _State) -> None:
             start = full  # "，陈大文先生": a full name standing alone keeps its given name
         st.put("contact_name", st.value(start, m.end()), start, m.end())
         st.mask(start, m.end())
+        return
+    m = _NAME_AFTER_FIRM.search(text) if _MASK in text and "company" in st.fields else None
+    if m and not _NOT_NAMES_AFTER_FIRM.match(m.group("name")):
+        st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
+        st.mask(*m.span("name"))
         return
     m = _SURNAME_ONLY.search(text) if "姓" in text else None
     if m is None and ("小" in text or "老" in text):

@@ -7,7 +7,7 @@ import re
 import phonenumbers
 
 from app.wechat.parsing.result import _State
-from app.wechat.parsing.text import _CN_DIGIT_RUN, _HAS_DIGIT, _PHONE_DIGITS
+from app.wechat.parsing.text import _CN_DIGIT_RUN, _HAS_DIGIT, phone_digits
 
 
 def _cn_patterns() -> tuple[str, str]:
@@ -96,7 +96,7 @@ def _e164(digits: str, plus: bool, area_code: str | None) -> tuple[str | None, s
 def _extract_phones(st: _State) -> None:
     text = st.work
     # Phone numbers said in Chinese digits need a digit copy of the text; most messages have none.
-    phone_text = text.translate(_PHONE_DIGITS) if _CN_DIGIT_RUN.search(text) else text
+    phone_text = phone_digits(text) if _CN_DIGIT_RUN.search(text) else text
     if not _HAS_DIGIT.search(phone_text):
         return
     found: list[str] = []
