@@ -46,6 +46,7 @@ from app.leads.models import Deal, NeedType
 from app.wechat.answers import Knowledge
 from app.wechat.parsing import ParseResult, parse_enquiry
 from app.wechat.parsing.names import standalone_latin_name, standalone_name
+from app.wechat.parsing.numerals import parse_number
 from app.wechat.parsing.questions import question_topic
 
 # --- what the bot offers ------------------------------------------------------------------------
@@ -114,6 +115,7 @@ QUESTIONS = {
     "need": CHOICES_TEXT,
     "area": "大概需要多大面积？比如“5000平”或“3000-5000平”。",
     "area_land": "大概需要多少亩地？比如“30亩”。",
+    "area_incubator": "需要几个工位，或者大概多大面积？比如“5个工位”或“100平”。",
     "phone": "方便留个手机号吗？招商专员会直接和您联系。",
     "company": "请问贵公司名称是？（不方便可回复“跳过”）",
     "contact": "怎么称呼您？比如“王先生”。",
@@ -155,6 +157,7 @@ EN = {
     '+86 138 1234 5678".',
     "area": 'About how much space do you need? E.g. "5000 sqm" or "3000-5000 sqm".',
     "area_land": 'About how much land do you need? E.g. "30 mu" or "2 hectares".',
+    "area_incubator": 'How many desks, or about how much space? E.g. "5 desks" or "100 sqm".',
     "phone": "Could you leave a phone number (with its country code if outside China)? An "
     "investment officer will call you.",
     "company": 'What is your company\'s name? (Reply "skip" if you prefer not to say.)',
@@ -606,7 +609,13 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
                 state, Reply(ack=_t(lang, "bad_phone", BAD_PHONE), lang=lang), record=record
             )
         proposed.update(answer_fields or {})
-    if asked == "area" and not (proposed.keys() & {"area_min_m2", "area_max_m2"}):
+    if (
+        {**state.draft, **proposed}.get("need_type") == NeedType.INCUBATOR.value
+        and not (proposed.keys() & {"area_min_m2", "area_max_m2"})
+        and (seats := _seats(squashed))
+    ):
+        proposed["seats"] = seats  # "5个工位" / "10 desks": how big an incubator need is
+    elif asked == "area" and not (proposed.keys() & {"area_min_m2", "area_max_m2"}):
         proposed.update(_area_without_unit(text, {**state.draft, **proposed}))
     if (proposed.get("eia_required") or state.draft.get("eia_required")) and not state.draft.get(
         "eia_category"
@@ -762,6 +771,8 @@ def next_question(draft: Mapping[str, Any], skipped: tuple[str, ...] = ()) -> st
             continue
         if key == "area" and draft.get("need_type") in NO_AREA_NEEDS:
             continue
+        if key == "area" and draft.get("seats"):
+            continue  # "5个工位": an incubator's size is its desks
         if not any(draft.get(name) for name in QUESTION_FIELDS[key]):
             return key
     return None
@@ -772,6 +783,8 @@ def question_text(key: str | None, draft: Mapping[str, Any], lang: str = "zh") -
         return None
     if key == "area" and draft.get("need_type") == NeedType.LAND.value:
         key = "area_land"
+    elif key == "area" and draft.get("need_type") == NeedType.INCUBATOR.value:
+        key = "area_incubator"
     if key == "need":
         return _t(lang, "choices", CHOICES_TEXT)
     return _t(lang, key, QUESTIONS[key])
@@ -843,6 +856,26 @@ _SAYS_SOMETHING = re.compile(r"我|做|是|想|要|需|的|在|从事|生产|主
 # What a company's or a person's name never holds: particles that end a spoken sentence,
 # pronouns and question words.
 _NOT_A_NAME = re.compile(r"[吗呢吧嘛啊呀哈?？]\W*$|这个|那个|什么|怎么|为什么|哪个|你们|不是|没有")
+
+
+# Desks or people at an incubator (on squashed text): "5个工位", "十来个人", "8 desks".
+_SEATS = re.compile(
+    r"(?P<n>[0-9]{1,4}|[一二两三四五六七八九十几百]{1,4})(?:个|张|来个|多个|名)?"
+    r"(?:工位|座位|卡位|办公位|位子|人|员工|desks?|seats?|workstations?|people|persons|staff)"
+)
+
+
+def _seats(squashed: str) -> int | None:
+    match = _SEATS.search(squashed)
+    if match is None:
+        return None
+    number = match.group("n")
+    if number.isdigit():
+        seats = int(number)
+    else:
+        read = parse_number(number)
+        seats = int(read[1]) if read else 0
+    return seats if 0 < seats <= 5000 else None
 
 
 def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -1038,6 +1071,7 @@ _SIMPLE_ZH = (
     ("floor_load_kg_m2", "承重{}kg/㎡"),
     ("budget_rent_yuan_m2_month", "租金预算{}元/㎡/月以内"),
     ("budget_land_wan_per_mu", "地价预算{}万/亩以内"),
+    ("seats", "{}个工位"),
     ("employees", "用工{}人"),
     ("timeline", "时间：{}"),
     ("company", "公司：{}"),
@@ -1056,6 +1090,7 @@ _SIMPLE_EN = (
     ("floor_load_kg_m2", "floor load {} kg/m²"),
     ("budget_rent_yuan_m2_month", "rent up to RMB {}/m²/month"),
     ("budget_land_wan_per_mu", "land up to RMB {}/mu"),
+    ("seats", "{} desks"),
     ("employees", "{} employees"),
     ("timeline", "timing: {}"),
     ("company", "company: {}"),

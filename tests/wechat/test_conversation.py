@@ -769,3 +769,24 @@ def test_an_admins_answer_about_hours_comes_before_the_settings():
 def test_hours_told_not_asked_are_no_office_hours_question(message):
     turn = step(subscribed(), text(message), Knowledge())
     assert "上班时间是" not in (render_reply(turn.reply, None) or "")
+
+
+@pytest.mark.parametrize(
+    ("messages", "seats"),
+    [(["想要孵化器工位", "5个工位"], 5), (["需要孵化器的工位，大概十来个人"], 10),
+     (["We need desks in an incubator", "8 desks"], 8)],
+)  # fmt: skip
+def test_desks_answer_the_size_of_an_incubator_need(messages, seats):
+    state, replies = say(subscribed(), *messages)
+    assert state.draft["seats"] == seats
+    assert "area_min_m2" not in state.draft
+    assert state.asked == "phone"  # the size is known: no area question after it
+    assert str(seats) in replies[-1]
+
+
+def test_an_incubator_need_is_asked_for_desks_or_area_and_people_are_no_factory_size():
+    _, replies = say(subscribed(), "想租孵化器")
+    assert "几个工位" in replies[-1]
+    state, replies = say(subscribed(), "租厂房", "50个人")
+    assert "seats" not in state.draft
+    assert state.asked == "area"
