@@ -215,7 +215,8 @@ _EN_MORE_WORDS = re.compile(
     r"producer|plant|factory|facility|project|business|industry|sector)(?![a-z]))"
 )
 _EN_NOT_TRADE = re.compile(
-    r"^(?:a|an|the|in|our|core|main|principal|primary|sale|rent|lease|it|them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
+    r"^(?:a|an|the|in|our|my|your|his|her|their|its|core|main|principal|primary|sale|rent|lease|it|"
+    r"them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
     r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"

@@ -35,7 +35,8 @@ _REGIONS_LATIN = frozenset(w.lower() for w in read_sections("regions.txt")["regi
 # "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
 _ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
-    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是)\s*"
+    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*"
+    r"(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是|(?<=company)(?P<is_form>(?: name)? is)(?= ))\s*"
     r"(?P<name>"
     # "Company: FreshWay Foods Ltd., contact …": a Latin name runs over its spaces to the
     # clause's end ("Co., Ltd." included)
@@ -129,6 +130,7 @@ _EN_CONTACT = re.compile(
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Rr]each me\s*[:：]|\b[Nn]ame\s*[:：]|\b[Cc]all me|\b[Aa]sk for|"
+    r"(?<![Cc]ompany )(?<![Cc]ompany's )(?<![Ff]irm's )\b[Nn]ame(?:'s| is)|"
     r"\b[Mm]y colleague,?|\b(?:[Hh]is|[Hh]er) name is|"
     r"\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
@@ -247,6 +249,8 @@ def _extract_company(st: _State) -> None:
         st.mask(*m.span("name"))
         return
     m = _COMPANY_COLON.search(text)
+    if m and m.group("is_form") and not st.original[m.start("name")].isupper():
+        m = None  # "our company is engaged in …" says what it does; a name has capitals
     if m:
         st.put("company", st.value(m.start("name"), m.end("name")), m.start("name"), m.end("name"))
         st.mask(m.start("name"), m.end("name"))
