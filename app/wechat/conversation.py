@@ -548,7 +548,10 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         )
 
     proposed = from_parse(state.draft, incoming.parsed)
-    if asked == "need" and "need_type" not in proposed:
+    # The menu's numbers are a need when we asked for one, and as a new prospect's first
+    # message (the account's greeting lists them; a conversation that expired forgot it).
+    fresh = asked is None and not state.draft and state.lead_id is None
+    if (asked == "need" or fresh) and "need_type" not in proposed:
         choice = match_choice(text)
         if choice is not None:
             proposed["need_type"] = choice.need_type.value

@@ -790,3 +790,11 @@ def test_an_incubator_need_is_asked_for_desks_or_area_and_people_are_no_factory_
     state, replies = say(subscribed(), "租厂房", "50个人")
     assert "seats" not in state.draft
     assert state.asked == "area"
+
+
+def test_a_menu_number_as_a_new_prospects_first_message_is_the_need():
+    # The greeting listed the numbers; a conversation that expired no longer knows it asked.
+    turn = step(State(), text("2"))
+    assert turn.state.draft == {"need_type": "land", "deal": "buy"}
+    state, _ = say(subscribed(), "租厂房", "3000平", "13812345678")
+    assert step(state, text("2")).state.draft["need_type"] == "factory"  # not once it is known

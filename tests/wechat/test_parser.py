@@ -920,3 +920,42 @@ def test_parser_is_deterministic_on_shuffled_repeats() -> None:
     random.Random(7).shuffle(rows)
     for text in rows:
         assert parse(text) == first[text]
+
+
+# --- fifth round (2026-12-05): names, phones and firms read more generally ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("我姓黄叫黄志强", "contact_name", "黄志强"),
+        ("免贵姓张，名叫张晓梅", "contact_name", "张晓梅"),
+        ("我姓欧阳名文斌", "contact_name", "欧阳文斌"),
+        ("就叫我王姐吧", "contact_name", "王姐"),
+        ("我是株洲华星科技的刘洋", "contact_name", "刘洋"),
+        ("湖南顺达物流有限公司，赵敏", "contact_name", "赵敏"),
+        ("我手机号是幺五洞七三三两八八六六", "phone", "+8615073328866"),
+        ("电话：0731-22886655 手机13907339988", "phone", "+8613907339988"),
+        ("Company: FreshWay Foods Ltd., contact Maria Lopez", "company", "FreshWay Foods Ltd."),
+        ("Our company is Daehan Cell Tech, I'm Mr. Kim", "company", "Daehan Cell Tech"),
+        ("Name is Oliver Grant", "contact_name", "Oliver Grant"),
+        ("有地吗", "need_type", "land"),
+    ],
+)
+def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: str) -> None:
+    assert parse_enquiry(text).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("湖南顺达物流有限公司，谢谢", "contact_name"),
+        ("华星科技的项目", "contact_name"),
+        ("Our company is engaged in textile dyeing", "company"),
+        ("Hi, is this the Zhuzhou investment office?", "need_type"),
+        ("两千平仓库，山洞旁边也行", "phone"),
+        ("有地方停车吗", "need_type"),
+    ],
+)
+def test_look_alikes_of_names_phones_firms_and_needs_are_not_taken(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text).fields

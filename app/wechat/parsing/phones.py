@@ -186,14 +186,25 @@ def _longest_phone(
 
 
 def _record_phone(st: _State, e164: str, start: int, end: int, found: list[str]) -> None:
-    """The first phone is the lead's; later different ones are reported, not dropped."""
+    """The first phone is the lead's, unless it is a landline and a mobile follows ("电话：
+    0731-22886655 手机13907339988": the mobile reaches the person); the others are reported,
+    not dropped."""
     if e164 not in found:
         found.append(e164)
-        if len(found) == 1:
+        first = st.fields.get("phone")
+        if first is None:
+            st.put("phone", e164, start, end)
+        elif _is_cn_mobile(e164) and not _is_cn_mobile(first.value):
+            st.notes.append(f"additional phone: {first.source}")
+            del st.fields["phone"]
             st.put("phone", e164, start, end)
         else:
             st.notes.append(f"additional phone: {st.original[start:end]}")
     st.mask(start, end)
+
+
+def _is_cn_mobile(e164: object) -> bool:
+    return isinstance(e164, str) and e164.startswith("+861") and len(e164) == 14
 
 
 # "微信号 zhangsan_1988" / "wechat: anna-k88": WeChat's own rules for an ID (6-20 characters,
