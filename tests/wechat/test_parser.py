@@ -940,6 +940,7 @@ def test_parser_is_deterministic_on_shuffled_repeats() -> None:
         ("Our company is Daehan Cell Tech, I'm Mr. Kim", "company", "Daehan Cell Tech"),
         ("Name is Oliver Grant", "contact_name", "Oliver Grant"),
         ("有地吗", "need_type", "land"),
+        ("更正一下公司名：株洲力拓重工有限公司", "company", "株洲力拓重工有限公司"),
     ],
 )
 def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: str) -> None:

@@ -210,6 +210,8 @@ def _extract_company(st: _State) -> None:
     text = st.work
     m: re.Match[str] | None  # the loop's matches, then the searches that may find nothing
     for m in _COMPANY_SUFFIX.finditer(text):
+        if m.group() == "公司" and text.startswith("名", m.end()):
+            continue  # "更正一下公司名：…": the label of a name, not the end of one
         start = m.start()
         while start > 0 and m.start() - start < 25:
             ch = text[start - 1]
