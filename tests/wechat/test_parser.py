@@ -956,6 +956,9 @@ def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: 
         ("Hi, is this the Zhuzhou investment office?", "need_type"),
         ("两千平仓库，山洞旁边也行", "phone"),
         ("有地方停车吗", "need_type"),
+        ("我QQ是2836615907", "phone"),
+        ("加我扣扣 2836615907", "phone"),
+        ("2836615907", "phone"),  # ten digits without the trunk 0: no Chinese landline
     ],
 )
 def test_look_alikes_of_names_phones_firms_and_needs_are_not_taken(text: str, field: str) -> None:

@@ -44,7 +44,10 @@ _DATE_LIKE = re.compile(r"(?:19|20)\d\d[-./]\d{1,2}(?:[-./]\d{1,2})?")
 _QUANTITY_AFTER = re.compile(
     r"\s*(?:[平亩方万亿元吨米㎡坪人个块千百%年月日号]|m2|m²|kv|kw|w(?![a-z])|t(?![a-z])|sq)"
 )
-_NOT_PHONE_BEFORE = re.compile(r"(?:qq|微信|vx|wx|wechat|邮编|身份证|账号|卡号|订单|编号)[:\s号]*$")
+_NOT_PHONE_BEFORE = re.compile(
+    r"(?:qq|扣扣|(?<![a-z])q|微信|vx|wx|wechat|邮编|身份证|账号|卡号|订单|编号)"
+    r"(?:号码|号|是|为|:|\s|is\b)*$"
+)
 # Figures after these words are amounts or areas even when they run to seven digits.
 _AMOUNT_BEFORE = re.compile(r"(?:税|投资|面积|产值|资金|预算|营收|资本|租金|价)[^\x00]{0,4}$")
 # Only after these words may a bare 7–8 digit number be a local landline (area code implied).
@@ -79,6 +82,10 @@ def _e164(digits: str, plus: bool, area_code: str | None) -> tuple[str | None, s
         if not area_code:
             return None, "landline without area code"
         nsn = area_code.lstrip("0") + digits
+    elif digits[0] != "1" and not digits.startswith(("400", "800")):
+        # A Chinese landline is written with its trunk 0 (028-…); nine or more digits
+        # without it (other than a 400/800 service number) are a QQ or an account number.
+        return None, "a landline without its 0"
     else:
         nsn = digits
     if not nsn or nsn[0] == "0" or not 7 <= len(nsn) <= 12:
