@@ -941,6 +941,10 @@ def test_parser_is_deterministic_on_shuffled_repeats() -> None:
         ("Name is Oliver Grant", "contact_name", "Oliver Grant"),
         ("有地吗", "need_type", "land"),
         ("更正一下公司名：株洲力拓重工有限公司", "company", "株洲力拓重工有限公司"),
+        ("Best, Emily", "contact_name", "Emily"),
+        ("We represent Tata Autocomp in China", "company", "Tata Autocomp"),
+        ("It's Mark from Sandvik", "contact_name", "Mark"),
+        ("It's Mark from Sandvik", "company", "Sandvik"),
     ],
 )
 def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: str) -> None:

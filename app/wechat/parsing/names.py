@@ -57,9 +57,12 @@ _EN_COMPANY = re.compile(
 )
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
 _EN_PERSON_FROM = re.compile(
-    r"\b(?i:I am|I'm|this is|my name is|here is)\s+(?:Mr\.?\s+|Ms\.?\s+|Mrs\.?\s+|Dr\.?\s+)?"
-    r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:from|of|at|with)\s+(?:the\s+)?"
-    r"(?P<name>[A-Z][\w&\-]*(?:\s+[A-Z][\w&\-]*){0,4})"
+    r"\b(?:(?i:I am|I'm|this is|my name is|here is|it's|it is)\s+"
+    r"(?:Mr\.?\s+|Ms\.?\s+|Mrs\.?\s+|Dr\.?\s+)?"
+    r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:from|of|at|with)"
+    # "We represent Tata Autocomp", "on behalf of Nordic Steel", "I work for Orion Labs"
+    r"|(?i:we represent|representing|on behalf of|I work for|I work at|we are from))"
+    r"\s+(?:the\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+[A-Z][\w&\-]*){0,4})"
 )
 
 _SURNAMES = "".join(read_sections("surnames.txt")["single"])
@@ -134,6 +137,7 @@ _EN_SELF = re.compile(
     r"\b[Mm]y colleague,?|\b(?:[Hh]is|[Hh]er) name is|"
     r"\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
+    r"\b[Bb]est(?: wishes)?\s*,|\b[Ii]t's(?= [A-Z][a-z]+ from )|"
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     r"Tomorrow\b|Today\b|Tonight\b|Anytime\b|Any\b|ASAP\b)"
@@ -362,6 +366,8 @@ def _extract_contact(st: _State) -> None:
         or "yours" in text
         or "thank" in text
         or "cheers" in text
+        or "best" in text
+        or "it's" in text
         or "call me" in text
         or "ask for" in text
         or "colleague" in text
