@@ -24,6 +24,10 @@ class DistrictSet:
     area_code: str | None = None
     _alias_re: re.Pattern[str] | None = field(default=None, init=False, repr=False)
     _suffix_re: re.Pattern[str] | None = field(default=None, init=False, repr=False)
+    # Per suffix, the ignored words longer than it, as one tuple for `str.endswith`.
+    _longer_ignored: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.aliases:
@@ -32,6 +36,10 @@ class DistrictSet:
         if self.suffixes:
             ordered = sorted(self.suffixes, key=len, reverse=True)
             self._suffix_re = re.compile("|".join(re.escape(s) for s in ordered))
+            self._longer_ignored = {
+                suffix: tuple(word for word in self.ignore if len(word) > len(suffix))
+                for suffix in self.suffixes
+            }
 
     def find(self, folded: str) -> tuple[str, int, int] | None:
         """The first district named in folded text: (canonical, start, end)."""
@@ -78,7 +86,10 @@ class DistrictSet:
         if len(name) < (1 if suffix == "县" else 2) or name in self.ignore or token in self.ignore:
             return False
         # 大超市 / 准备上市: the candidate ends with a longer non-district word.
-        return not any(len(word) > len(suffix) and token.endswith(word) for word in self.ignore)
+        longer = self._longer_ignored.get(suffix)
+        if longer is None:
+            longer = tuple(word for word in self.ignore if len(word) > len(suffix))
+        return not token.endswith(longer)
 
 
 # Characters that end a district name when walking back from its suffix (verbs and particles
