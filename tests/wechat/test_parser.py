@@ -967,3 +967,13 @@ def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: 
 )
 def test_look_alikes_of_names_phones_firms_and_needs_are_not_taken(text: str, field: str) -> None:
     assert field not in parse_enquiry(text).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [("厂房要个三五千平的", 3000.0, 5000.0), ("百来亩地", 66667.0, 66667.0),
+     ("三五百平办公室", 300.0, 500.0)],
+)  # fmt: skip
+def test_spoken_round_areas(text: str, low: float, high: float) -> None:
+    fields = parse_enquiry(text).fields
+    assert (fields["area_min_m2"].value, fields["area_max_m2"].value) == (low, high)

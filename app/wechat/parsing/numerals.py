@@ -182,7 +182,10 @@ def parse_number(text: str) -> tuple[float, float] | None:
     if not s or VAGUE_MARKER in s:
         return None
     pair = _RANGE_PAIR.search(s)
-    if pair and CN_DIGITS[pair.group(2)] == CN_DIGITS[pair.group(1)] + 1:
+    if pair and (
+        CN_DIGITS[pair.group(2)] == CN_DIGITS[pair.group(1)] + 1
+        or pair.group() == "三五"  # 三五千: three to five thousand
+    ):
         low = _parse_big(s[: pair.start()] + pair.group(1) + s[pair.end() :])
         high = _parse_big(s[: pair.start()] + pair.group(2) + s[pair.end() :])
         if low is None or high is None:

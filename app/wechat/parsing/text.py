@@ -119,7 +119,7 @@ def phone_digits(text: str) -> str:
     return digits
 
 
-_HAS_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九十几]")
+_HAS_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九十几]|百(?=[来多余])")
 
 
 # 伍 and 陆 are surnames too; beside a numeral unit they are the financial digits 5 and 6.

@@ -10,7 +10,7 @@ from app.wechat.parsing.numerals import parse_number
 from app.wechat.parsing.text import _trie_pattern
 
 _NUM = (
-    r"[0-9零〇一二两三四五六七八九十几]"
+    r"(?:[0-9零〇一二两三四五六七八九十几]|百(?=[来多余]))"  # 百来亩: the 一 goes unsaid
     r"(?:[0-9零〇一二两三四五六七八九十百万亿几]|千(?![伏瓦克米])|,(?=[0-9]{3}(?![0-9])))*"
     r"(?:[.点][0-9零〇一二三四五六七八九]+[十百千万亿]*)?"
     r"(?:(?<=[0-9])k(?![a-z]))?"  # 3k / 2.5k sqm: thousands, as English writes them in short
@@ -171,6 +171,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
         if pos - start == 1 and text[start] in _LONE_DIGITS:
             continue  # 一下 / 一起 / 三楼: a lone Chinese digit is no quantity
         a, b, ua, u, qa, qb, per, qm = m.group("a", "b", "ua", "u", "qa", "qb", "per", "qm")
+        if a == "百":
+            a = "一百"  # 百来亩 / 百多平: the 一 before 百 goes unsaid
         use_range = b is not None
         if use_range and (
             (ua and u and _UNITS[ua][0] != _UNITS[u][0])  # "5000平-8米": two quantities
