@@ -282,8 +282,9 @@ def _extract_contact(st: _State) -> None:
     m = _SURNAME_THEN_NAME.search(text) if "姓" in text else None
     if m:
         surname, given = st.value(*m.span("surname")), st.value(*m.span("given"))
-        full = given if given.startswith(surname) and len(given) > len(surname) else surname + given
-        st.put("contact_name", full, m.start("surname"), m.end("given"))
+        said_whole = given.startswith(surname) and len(given) > len(surname)
+        whole = given if said_whole else surname + given
+        st.put("contact_name", whole, m.start("surname"), m.end("given"))
         st.mask(m.start("surname"), m.end("given"))
         return
     m = _NAME_MARKER.search(text)
