@@ -134,6 +134,7 @@ ALL_SET = "信息已齐，招商专员会尽快联系您。还有补充直接发
 
 # Questions, lost leads and the prospect's language (docs/wechat-bot.md).
 HANDOVER_QUESTION = "这个问题我请招商专员来回答您。"
+QUESTION_NEEDS_PHONE = "这个问题需要招商专员来回答您，留下需求和手机号，专员会联系您解答。"
 LOST_CONFIRM = "明白了。确认不再需要了吗？回复“是”，我们就不再打扰；还有需要请直接告诉我。"
 LOST_DONE = "好的，已记下，不再打扰您。祝一切顺利！以后有需要随时发消息给我。"
 LOST_KEPT = "好的，我们继续。"
@@ -171,6 +172,8 @@ EN = {
     'Send anything you want to add, or "agent" to talk to a person.',
     "ok": "OK.",
     "handover_question": "I will ask an investment officer to answer this.",
+    "question_needs_phone": "An investment officer will answer that: leave your need and a "
+    "phone number and they will get back to you.",
     "lost_confirm": 'Understood. Shall we close your enquiry? Reply "yes" and we will not '
     "bother you again; or just tell me what you still need.",
     "lost_done": "Done, we will not bother you again. All the best, and write to us any time.",
@@ -244,6 +247,8 @@ _ABOUT_US = re.compile(
     r"什么单位|做什么的|干什么的|干嘛的)(的|呀|啊|呢)?$|^(你们是谁|你是谁|这是哪里|这是什么号|这是什么公众号)$|"
     r"^(hi|hello)?(whatisthis(account|page)?(about)?|whoareyou|whatdoyoudo|whatdoesthisaccountdo)$"
 )
+# Words that change a need rather than describe it ("不对，要的是写字楼", "actually an office").
+_CHANGE_OF_MIND = re.compile(r"不对|不是|改|换|其实|还是|错|actually|instead|rather|sorry|change")
 # "When are you open?" (on squashed text): the office's hours, from the settings.
 _OFFICE_HOURS_QUESTION = re.compile(
     r"几点(上班|下班|开门|关门)|(上班|办公|工作|营业)时间|(周末|周六|周日|星期[六天日]|礼拜[六天日]|节假日|"
@@ -654,6 +659,13 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
             )
             return _ask_next(state, {}, ack=ack, record=record)
 
+    if (
+        state.draft.get("need_type") == NeedType.INCUBATOR.value
+        and proposed.get("need_type") == NeedType.OFFICE.value
+        and not _CHANGE_OF_MIND.search(squashed)
+    ):
+        # "六十平左右的独立办公间": an office room is what an incubator lets; still that need.
+        del proposed["need_type"]
     changes = _diff(state.draft, proposed)
     if not changes and state.question_open:
         return _for_agent(state, record)  # no news for the bot: the agent reads it
@@ -691,8 +703,19 @@ def _hand_over(state: State, incoming: Incoming, *, ack: str = "") -> Turn:
 
 def _ask_agent(state: State, record: Mapping[str, Any]) -> Turn:
     """A question nothing answers: saved with what we have for an agent to answer, and the
-    bot goes on asking what the enquiry still lacks (the agent answers the question)."""
+    bot goes on asking what the enquiry still lacks (the agent answers the question).
+
+    Before a lead exists and without a phone, nothing is saved (a lead is need + phone, spec
+    §6): the prospect is told an agent answers once they leave a phone, and the question
+    stays in the conversation's transcript, which the lead records when it is saved."""
     lang = state.lang
+    if state.lead_id is None and not state.draft.get("phone"):
+        return _ask_next(
+            state,
+            {},
+            ack=_t(lang, "question_needs_phone", QUESTION_NEEDS_PHONE),
+            record={**record, "question": True},
+        )
     turn = _ask_next(
         replace(state, question_open=True),
         {},
@@ -969,7 +992,12 @@ def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
     parts = [p for p in parts if p]
     company = str(proposed.get("company") or "")
     if proposed.get("phone"):
-        name = _name_left_beside_phone(text.replace(company, " ") if company else text)
+        bare = text.replace(company, " ") if company else text
+        name = _name_left_beside_phone(bare)
+        if name is None and _CLAUSE_BREAK.search(bare):
+            # "求租仓库，1万平，王建华 15123742436": the name in the phone's own clause
+            clause = next((c for c in _CLAUSE_BREAK.split(bare) if _MANY_DIGITS.search(c)), "")
+            name = _name_left_beside_phone(clause) if clause else None
         if name:
             return {"contact_name": name}
     if company:
@@ -977,7 +1005,11 @@ def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
         if len(rest) == 1 and len(rest) < len(parts) and standalone_name(rest[0]):
             return {"contact_name": rest[0]}
         # "Lee Min-ho, Hanbit Electronics"
-        others = [p.strip(" .") for p in re.split(r"[,;，；]+", text) if company not in p]
+        others = [
+            p.strip(" .")
+            for p in re.split(r"[,;，；]+", text.replace(company, ";"))
+            if p.strip(" .")
+        ]
         if len(others) == 1 and standalone_latin_name(others[0]):
             return {"contact_name": others[0]}
         return {}
@@ -986,6 +1018,7 @@ def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
+_CLAUSE_BREAK = re.compile(r"[，,；;。！!？?\n]")
 # What a message that gives a phone says around it besides a name: the digits (spoken too),
 # the words that introduce the name or the number, fillers.
 _BESIDE_PHONE = re.compile(

@@ -110,23 +110,36 @@ def test_an_edited_answer_is_what_the_bot_says(client, admin, token_for):
 
 
 def test_a_question_nothing_answers_is_handed_over_politely(client):
+    reply = say(client, "租厂房，3000平，电话13812345678")
+    assert "PL-" in reply
     reply = say(client, "你们园区食堂几点开饭？")
-    assert "招商专员" in reply
+    assert "转给招商专员" in reply
     assert NOT_UNDERSTOOD not in reply
     assert wechat_lead().status in (LeadStatus.NEW, LeadStatus.ASSIGNED)
 
 
+def test_a_question_before_a_phone_asks_for_one_and_saves_no_lead(client):
+    """A lead is need + phone (spec §6): an agent can answer once the prospect leaves one."""
+    reply = say(client, "你们园区食堂几点开饭？")
+    assert "招商专员" in reply
+    assert "手机号" in reply
+    assert NOT_UNDERSTOOD not in reply
+    assert db.session.scalars(select(Lead)).first() is None
+
+
 def test_after_a_question_for_an_agent_the_bot_still_takes_the_enquiry(client):
     """The prospect who opens with a question the bot cannot answer is not left in silence:
-    the question waits for an agent, the bot goes on collecting the enquiry, and what it
-    cannot read is left to the agent, unanswered but on the lead."""
+    the bot goes on collecting the enquiry, the lead it saves carries the question for the
+    agent, and once a lead exists what the bot cannot read is left to the agent,
+    unanswered but on the lead."""
     first = say(client, "你们园区主要有哪些产业？")
-    assert "转给招商专员" in first
+    assert "招商专员" in first
     second = say(client, "我们想租个厂房，3000平左右")
     assert "3000" in second
     assert "手机号" in second
     third = say(client, "13812345678")
     assert "公司" in third
+    assert "转给招商专员" in say(client, "你们有食堂吗？")
     assert say(client, "好的") == ""  # for the agent
     lead = wechat_lead()
     assert (lead.need_type.value, lead.area_min_m2, lead.phone) == (
@@ -134,13 +147,17 @@ def test_after_a_question_for_an_agent_the_bot_still_takes_the_enquiry(client):
         3000,
         "+8613812345678",
     )
-    events = db.session.scalars(
-        select(LeadEvent).where(
-            LeadEvent.lead_id == lead.id, LeadEvent.type == EventType.MESSAGE_IN
+    events = list(
+        db.session.scalars(
+            select(LeadEvent).where(
+                LeadEvent.lead_id == lead.id, LeadEvent.type == EventType.MESSAGE_IN
+            )
         )
     )
+    said = [(e.data or {}).get("conversation") or [] for e in events]
+    assert any("你们园区主要有哪些产业？" in talk for talk in said)  # the first question
     messages = [(e.data or {}).get("text") for e in events]
-    assert {"你们园区主要有哪些产业？", "好的"} <= set(messages)
+    assert {"你们有食堂吗？", "好的"} <= set(messages)
 
 
 def test_an_english_question_nothing_answers_is_handed_over_in_english(client):

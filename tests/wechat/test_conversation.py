@@ -331,19 +331,23 @@ def test_a_question_for_an_agent_does_not_stop_the_enquiry():
     """A question nothing answers goes to an agent, and the bot still collects the enquiry:
     it asks what is missing and reads the answers; talk that brings no news is left to the
     agent, unanswered."""
-    state, replies = say(State(), "你们园区有哪些产业？")
-    assert state.question_open
-    assert not state.handover
-    assert "转给招商专员" in replies[0]
-    assert "PL-" in replies[0]
-    assert state.asked == "need"  # and the enquiry's first question
+    turn = step(State(), text("你们园区有哪些产业？"))
+    assert turn.lead_action is LeadAction.NONE  # no phone yet: nothing to save (spec §6)
+    assert not turn.state.question_open
+    assert "手机号" in (render_reply(turn.reply, None) or "")
+    assert turn.state.asked == "need"  # and the enquiry's first question
 
-    state, replies = say(state, "我们想租厂房，3000平左右")
+    state, replies = say(turn.state, "我们想租厂房，3000平左右")
     assert "3000" in replies[-1]
     assert "手机号" in replies[-1]
     state, replies = say(state, "13812345678")
     assert state.draft["phone"] == "+8613812345678"
     assert state.asked == "company"
+    turn = step(state, text("园区有哪些产业？"))
+    assert turn.record["handover"]  # the lead is saved: an agent answers it
+    state = turn.state
+    assert state.question_open
+    assert not state.handover
 
     for chatter in ("好的", "谢谢", "那你们有食堂吗？", "啊这个嘛"):
         turn = step(state, text(chatter))

@@ -35,7 +35,7 @@ _REGIONS_LATIN = frozenset(w.lower() for w in read_sections("regions.txt")["regi
 # "深圳一家跨境电商公司": whatever precedes 一家 is where the company is, not its name.
 _ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
-    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company)\s*"
+    r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company name|company)\s*"
     r"(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是|(?<=company)(?P<is_form>(?: name)? is)(?= ))\s*"
     r"(?P<name>"
     # "Company: FreshWay Foods Ltd., contact …": a Latin name runs over its spaces to the
@@ -44,7 +44,7 @@ _COMPANY_COLON = re.compile(
     r"|[^\s,;。，；!?！？:我\x00]{2,30})"
 )
 _EN_COMPANY = re.compile(
-    r"(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
+    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
     r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
     r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.|"
     # A firm's name that says what it does: Hanbit Electronics, Nordic Motor Systems.
@@ -52,7 +52,8 @@ _EN_COMPANY = re.compile(
     r"Solutions|Materials|Machinery|Trading|Holdings|Enterprises|Engineering|Pharmaceuticals|"
     r"Medical|Pharma|Biotech|Foods?|Automotive|Auto Parts|Energy|Chemicals?|Packaging|Textiles?|"
     r"Plastics|Metals?|Devices|Components|Instruments|Robotics|Semiconductors?|Optics|Precision|"
-    r"Tools|Equipment|Apparel|Furniture|Steel|Labs|Laboratories|Ceramics|Batteries|Power)"
+    r"Tools|Equipment|Apparel|Furniture|Steel|Labs|Laboratories|Ceramics|Batteries|Power|"
+    r"Consulting|Consultants|Services|Partners|Capital|Investments?|Ventures|S\.r\.l\.|S\.A\.S\.)"
     r"(?![\w])"
 )
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
@@ -90,7 +91,8 @@ _NAME_MARKER = re.compile(
     r"(?:先生|女士|小姐|经理|总)?"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel"
     # 王姐吧, 李总啊: a particle ends the message or clause, it is not part of the name
-    r"|[吧啊呀哈呢嘛](?:[^\u4e00-\u9fff]|$)|就行|就好|就可以))"
+    r"|[吧啊呀哈呢嘛](?:[^\u4e00-\u9fff]|$)|就行|就好|就可以|我们|我想|我要|我司|想[租买找要])"
+    r")"
 )
 # "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
 _NAME_MARKER_LATIN = re.compile(
@@ -104,8 +106,16 @@ _SURNAME_ONLY = re.compile(
 # "我姓黄叫黄志强" / "我姓黄，名志强": a surname, then the full or the given name.
 _SURNAME_THEN_NAME = re.compile(
     rf"姓(?P<surname>{_SURNAME})\s*[，,、 ]?\s*(?:全名|名字叫|名叫|叫|名)\s*"
-    r"(?P<given>[\u4e00-\u9fff]{1,3}?)"
+    r"(?!我)(?P<given>[\u4e00-\u9fff]{1,3}?)"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|号码|先生|女士|小姐)"
+)
+# "我是行政部的唐佳" / "我是总经理助理范雪": a department or a role between 我是 and the name.
+_ROLE_THEN_NAME = re.compile(
+    r"(?:我是|我叫|本人是?)(?:[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?)?"
+    r"(?:总经理助理|董事长助理|总经理|副总经理|副总|经理|主管|助理|秘书|负责人|总监|专员|行政|"
+    r"采购|出纳|会计|法人|老板|股东|合伙人)?的?"
+    rf"(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
+    r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|我们|我想)"
 )
 # "我是华星科技的刘洋" / "华星科技 刘洋": a full name right after the company (masked by then),
 # ending the clause.
@@ -288,6 +298,8 @@ def _extract_contact(st: _State) -> None:
         st.mask(m.start("surname"), m.end("given"))
         return
     m = _NAME_MARKER.search(text)
+    if m is None and ("我是" in text or "我叫" in text or "本人" in text):
+        m = _ROLE_THEN_NAME.search(text)
     if m is None and st.has_latin and ("人" in text or "姓名" in text or "称呼" in text):
         m = _NAME_MARKER_LATIN.search(text)
     if m:

@@ -71,7 +71,14 @@ def says_no_longer_looking(folded: str) -> bool:
         or _MORE_LOST_HINT.search(folded) is not None
     ):
         return False  # on the hot path: most enquiries hold none of these
-    return _LOST.search(folded) is not None
+    return any(not _NO_SPACE_AFTER.match(folded, m.end()) for m in _LOST.finditer(folded))
+
+
+# "暂时不需要场地": a need without space (a registration, a head office moving in), not a
+# prospect who stopped looking.
+_NO_SPACE_AFTER = re.compile(
+    r"\s*(?:场地|办公室|办公场地|厂房|空间|地方|实体|房子|space|an office|premises)"
+)
 
 
 def asks_something(text: str) -> bool:
