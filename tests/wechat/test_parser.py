@@ -945,6 +945,9 @@ def test_parser_is_deterministic_on_shuffled_repeats() -> None:
         ("We represent Tata Autocomp in China", "company", "Tata Autocomp"),
         ("It's Mark from Sandvik", "contact_name", "Mark"),
         ("It's Mark from Sandvik", "company", "Sandvik"),
+        ("Sunbright Lighting", "company", "Sunbright Lighting"),
+        ("Blue Harbor Trading Co.", "company", "Blue Harbor Trading Co."),
+        ("我是小米科技的刘洋", "company", "小米科技"),
     ],
 )
 def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: str) -> None:

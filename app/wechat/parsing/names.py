@@ -22,7 +22,7 @@ _COMPANY_LEAD = re.compile(
 _PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社"})
 _GENERIC_LEAD = re.compile(
     r"(?:一家|一个|这家|那家|该|本|贵|小型|中型|大型|新|老|某|我们|我|你们|咱们|他们|初创|创业|本地|"
-    r"外资|民营|国有|上市|科技型|高新技术|小|大)+"
+    r"外资|民营|国有|上市|科技型|高新技术)+"
 )
 # A name holding one of these is a sentence, not a company ("想建个新厂", "注册公司").
 _NOT_IN_NAME = re.compile(
@@ -44,7 +44,8 @@ _COMPANY_COLON = re.compile(
     r"|[^\s,;。，；!?！？:我\x00]{2,30})"
 )
 _EN_COMPANY = re.compile(
-    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)(?:[A-Z][\w&\-]*\.?\s+){1,5}(?:Co\.?,?\s*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
+    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)(?:[A-Z][\w&\-]*\.?\s+){1,5}"
+    r"(?:Co\.?,?\s*Ltd\.?|Co\.|Company|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
     r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
     r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.|"
     # A firm's name that says what it does: Hanbit Electronics, Nordic Motor Systems.
@@ -53,7 +54,12 @@ _EN_COMPANY = re.compile(
     r"Medical|Pharma|Biotech|Foods?|Automotive|Auto Parts|Energy|Chemicals?|Packaging|Textiles?|"
     r"Plastics|Metals?|Devices|Components|Instruments|Robotics|Semiconductors?|Optics|Precision|"
     r"Tools|Equipment|Apparel|Furniture|Steel|Labs|Laboratories|Ceramics|Batteries|Power|"
-    r"Consulting|Consultants|Services|Partners|Capital|Investments?|Ventures|S\.r\.l\.|S\.A\.S\.)"
+    r"Consulting|Consultants|Services|Partners|Capital|Investments?|Ventures|S\.r\.l\.|S\.A\.S\.|"
+    r"Lighting|Printing|Software|Digital|Media|Construction|Electric|Electrical|Automation|Mining|"
+    r"Garments|Paper|Glass|Rubber|Aerospace|Marine|Healthcare|Cosmetics|Beverages|Toys|Telecom|"
+    r"Networks|Supply|Supplies|Imports|Exports|Distribution|Hardware|Sourcing|Composites|Coatings|"
+    r"Paints|Fibers|Films|Sensors|Pumps|Valves|Bearings|Castings|Forgings|Stamping|Moulds|Molds|"
+    r"Tooling|Industrial|Agritech|Farms|Apparel)"
     r"(?![\w])"
 )
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
