@@ -948,6 +948,16 @@ def test_parser_is_deterministic_on_shuffled_repeats() -> None:
         ("Sunbright Lighting", "company", "Sunbright Lighting"),
         ("Blue Harbor Trading Co.", "company", "Blue Harbor Trading Co."),
         ("我是小米科技的刘洋", "company", "小米科技"),
+        (
+            "深圳市大疆创新科技有限公司株洲分公司需要办公室",
+            "company",
+            "深圳市大疆创新科技有限公司株洲分公司",
+        ),
+        ("我司湘电股份拟租用标准厂房", "company", "湘电股份"),
+        ("湖南星沙律师事务所，需要办公室200平", "company", "湖南星沙律师事务所"),
+        ("我们是一家做陶瓷的公司，叫华联陶瓷", "company", "华联陶瓷"),
+        ("新宇科技有限公司", "company", "新宇科技有限公司"),
+        ("贵州茅台酒厂", "company", "贵州茅台酒厂"),
     ],
 )
 def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: str) -> None:

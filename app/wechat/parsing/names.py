@@ -10,18 +10,19 @@ from app.wechat.parsing.result import _State
 from app.wechat.parsing.text import _HAS_UPPER, _MASK, _is_cjk
 
 _COMPANY_SUFFIX = re.compile(
-    r"集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|"
-    r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司)|公司|"
-    r"厂(?![房区址家长商里内子矿方])|商行|工作室|研究院|研究所|合作社"
+    r"(?:集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|股份公司)"
+    r"(?:[\u4e00-\u9fff]{2,4}?(?:分公司|子公司|办事处))?|"  # …有限公司株洲分公司
+    r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司)|公司|股份(?![制有合公])|"
+    r"厂(?![房区址家长商里内子矿方])|商行|工作室|研究院|研究所|设计院|事务所|合作社"
 )
 # Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
 _COMPANY_LEAD = re.compile(
     r".*(?:我是|我们是|我们|我司|本公司|这边是|这里是|这边|来自|代表|公司名称|公司名|"
     r"企业名称|单位名称|名称|单位|你好|您好|是|为|在|的|叫做|名叫|叫|由|系|经)"
 )
-_PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社"})
+_PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社", "股份"})
 _GENERIC_LEAD = re.compile(
-    r"(?:一家|一个|这家|那家|该|本|贵|小型|中型|大型|新|老|某|我们|我|你们|咱们|他们|初创|创业|本地|"
+    r"(?:一家|一个|这家|那家|该|本|贵(?![州阳])|小型|中型|大型|某|我们|我|你们|咱们|他们|初创|创业|本地|"
     r"外资|民营|国有|上市|科技型|高新技术)+"
 )
 # A name holding one of these is a sentence, not a company ("想建个新厂", "注册公司").
@@ -36,6 +37,7 @@ _REGIONS_LATIN = frozenset(w.lower() for w in read_sections("regions.txt")["regi
 _ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
     r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company name|company)\s*"
+    r"(?:(?<=公司)[，,]\s*(?=叫))?"  # 一家做陶瓷的公司，叫华联陶瓷
     r"(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是|(?<=company)(?P<is_form>(?: name)? is)(?= ))\s*"
     r"(?P<name>"
     # "Company: FreshWay Foods Ltd., contact …": a Latin name runs over its spaces to the
