@@ -935,6 +935,9 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
             return {"company": name}
     if asked == "contact":
         name = _NAME_PREFIX.sub("", squashed).strip(" 。.,，!！")
+        said = _name_among_words(name)
+        if said:
+            return {"contact_name": said}
         if 1 <= len(name) <= 20 and not re.search(r"\d", name):
             return {"contact_name": name}
     return None
@@ -959,6 +962,32 @@ def eia_category(text: str) -> str | None:
 
 
 _PARTS = re.compile(r"[\s,，、;；/]+")
+# Around a name given as the answer to the contact question: greetings, thanks, a role.
+_COURTESY = re.compile(r"您好|你好|谢谢(?:你|您)?|好的|嗯+|就我|是我|我|hi|hello|thanks")
+_ROLE_AROUND = re.compile(
+    r"^(?:总经理|副总经理|董事长|负责人|老板|总监|主管|助理|经理)|"
+    r"(?:总经理|副总经理|董事长|负责人|老板|总监)$"
+)
+
+
+def _name_among_words(answer: str) -> str | None:
+    """The full name in an answer that says a little more: 黄志强，谢谢 / 您好，黄志强 /
+    总经理黄志强 / 黄志强（总经理） / 黄 志强. None when no single full name stands out."""
+    text = re.sub(r"[(（][^)）]*[)）]", " ", answer)
+    parts = []
+    for part in _PARTS.split(text):
+        part = part.strip(" 。.!！~")
+        if part and not _COURTESY.fullmatch(part.lower()):
+            bare = _ROLE_AROUND.sub("", part)
+            if bare:  # a role alone (黄志强 总经理) is no part of the name
+                parts.append(bare if standalone_name(bare) else part)
+    if len(parts) == 2 and len(parts[0]) == 1 and len(parts[1]) <= 2:
+        parts = [parts[0] + parts[1]]  # 黄 志强: the surname, a space, the given name
+    if len(parts) == 1 and parts[0] != answer and standalone_name(parts[0]):
+        return parts[0]
+    return None
+
+
 # A numeral (or a range of two) said without its unit: 两千左右, 一千五, 3000到4000.
 _NUMERAL = r"[0-9零〇一二两三四五六七八九十百千万.点]+"
 _UNITLESS = re.compile(

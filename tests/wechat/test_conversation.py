@@ -802,3 +802,19 @@ def test_a_menu_number_as_a_new_prospects_first_message_is_the_need():
     assert turn.state.draft == {"need_type": "land", "deal": "buy"}
     state, _ = say(subscribed(), "租厂房", "3000平", "13812345678")
     assert step(state, text("2")).state.draft["need_type"] == "factory"  # not once it is known
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "黄志强，谢谢",
+        "您好，黄志强",
+        "黄志强（总经理）",
+        "总经理黄志强",
+        "黄志强 总经理",
+        "黄 志强",
+    ],
+)
+def test_a_full_name_said_with_a_little_more_is_the_contact(answer):
+    state, _ = say(subscribed(), "租厂房", "3000平", "13812345678", "跳过", answer)
+    assert state.draft["contact_name"] == "黄志强"
