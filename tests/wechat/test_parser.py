@@ -958,6 +958,7 @@ def test_parser_is_deterministic_on_shuffled_repeats() -> None:
         ("我们是一家做陶瓷的公司，叫华联陶瓷", "company", "华联陶瓷"),
         ("新宇科技有限公司", "company", "新宇科技有限公司"),
         ("贵州茅台酒厂", "company", "贵州茅台酒厂"),
+        ("annual tax revenue around 5 million yuan", "tax_wan", 500.0),
     ],
 )
 def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: str) -> None:
@@ -985,7 +986,8 @@ def test_look_alikes_of_names_phones_firms_and_needs_are_not_taken(text: str, fi
 @pytest.mark.parametrize(
     ("text", "low", "high"),
     [("厂房要个三五千平的", 3000.0, 5000.0), ("百来亩地", 66667.0, 66667.0),
-     ("三五百平办公室", 300.0, 500.0)],
+     ("三五百平办公室", 300.0, 500.0), ("land of 3 ha", 30000.0, 30000.0),
+     ("a 50,000 sq. ft. plant", 4645.15, 4645.15)],
 )  # fmt: skip
 def test_spoken_round_areas(text: str, low: float, high: float) -> None:
     fields = parse_enquiry(text).fields

@@ -83,7 +83,8 @@ _PEOPLE_AFTER = re.compile(
 _AMOUNT_WORD = re.compile(
     r"(?P<other>"
     r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
-    r"固定资产投资|设备投资|固投|利税|补贴|奖励|工资|月租|年租|押金|revenue|budget|turnover|sales|output|capital|rent|price"
+    r"固定资产投资|设备投资|固投|利税|补贴|奖励|工资|月租|年租|押金|"
+    r"(?<!tax )revenue|budget|turnover|sales|output|capital|rent|price"
     r")|(?P<investment>投资|投入|总投|资金|invest)|(?P<tax>税|tax)"
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
