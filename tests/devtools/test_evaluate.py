@@ -165,7 +165,7 @@ def test_values_compare_numbers_within_one_percent_and_text_exactly():
 # "Held-out evaluation"), so that a regression fails. Only the aggregates are read.
 MATCHING_OVERALL = 0.98  # 0.99 (198/200)
 MATCHING_PER_STYLE = 0.90  # lowest: soft_order 0.909 (20/22)
-CONVERSATIONS_OVERALL = 0.96  # 0.975 (316/324); 0.877 (284/324) when the set was first run
+CONVERSATIONS_OVERALL = 0.96  # 0.978 (317/324); 0.877 (284/324) when the set was first run
 CONVERSATIONS_PER_STYLE = 0.88  # lowest: english 0.891 (41/46)
 
 

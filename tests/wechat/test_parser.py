@@ -959,6 +959,9 @@ def test_parser_is_deterministic_on_shuffled_repeats() -> None:
         ("新宇科技有限公司", "company", "新宇科技有限公司"),
         ("贵州茅台酒厂", "company", "贵州茅台酒厂"),
         ("annual tax revenue around 5 million yuan", "tax_wan", 500.0),
+        ("仓库不要了，改成厂房", "need_type", "factory"),
+        ("厂房不需要了，要个仓库", "need_type", "warehouse"),
+        ("名字写错了，是李敏", "contact_name", "李敏"),
     ],
 )
 def test_names_phones_and_firms_said_in_more_ways(text: str, field: str, value: str) -> None:

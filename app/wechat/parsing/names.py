@@ -92,7 +92,8 @@ _COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
 # Words that look like surname + title but are not a person (施工 is building work).
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
-    r"(?:联系人是|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是)"
+    r"(?:名字(?:写错了|打错了|错了)?[，,]?\s*(?:应该)?是|名字叫|"  # 名字写错了，是李敏
+    r"联系人是|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是)"
     r"\s*[:]?\s*"
     # 老王啊, 小李就行: a familiar name, then a particle
     rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"

@@ -90,6 +90,11 @@ def _extract_need_and_deal(st: _State) -> None:
         ]
         if kept:
             needs = kept
+    if len(needs) > 1 and ("不要" in text or "不需要" in text or "不用" in text):
+        # "仓库不要了，改成厂房": a need taken back is not the need.
+        kept = [n for n in needs if not _TAKEN_BACK_AFTER.match(text, n[2])]
+        if kept:
+            needs = kept
     chosen = _choose_need(needs)
     land = st.land_area
     custom_built = land_said = False
@@ -127,6 +132,7 @@ def _extract_need_and_deal(st: _State) -> None:
         st.inferred.add("deal")
 
 
+_TAKEN_BACK_AFTER = re.compile(r"\s*(?:暂时|就|也)?(?:不要了?|不需要了?|不用了?)")
 _SELF = re.compile(r"我们是|我们为|我司是|我司为|本公司是|本公司为|是一家")
 _CLAUSE_END = re.compile(r"[,;。，；!?！？\n]")
 

@@ -71,9 +71,15 @@ def says_no_longer_looking(folded: str) -> bool:
         or _MORE_LOST_HINT.search(folded) is not None
     ):
         return False  # on the hot path: most enquiries hold none of these
+    if _SWITCH.search(folded):
+        return False  # "仓库不要了，改成厂房": a change of need, not the end of the enquiry
     return any(not _NO_SPACE_AFTER.match(folded, m.end()) for m in _LOST.finditer(folded))
 
 
+_SWITCH = re.compile(
+    r"改成|换成|改为|改要|换要|改租|改买|instead|switch to|"
+    r"(?:不要|不需要|不用)了?[，,\s]*(?:要|需要|想要|想租|想买|换)"  # 厂房不需要了，要个仓库
+)
 # "暂时不需要场地": a need without space (a registration, a head office moving in), not a
 # prospect who stopped looking.
 _NO_SPACE_AFTER = re.compile(
