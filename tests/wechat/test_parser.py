@@ -30,6 +30,7 @@ from app.wechat.parsing import (
 )
 from app.wechat.parsing.numerals import parse_number
 from app.wechat.parsing.phones import _e164
+from app.wechat.parsing.questions import question_topic
 
 ZHUZHOU = load_districts("zhuzhou")
 GENERIC = load_districts("generic")
@@ -995,3 +996,11 @@ def test_look_alikes_of_names_phones_firms_and_needs_are_not_taken(text: str, fi
 def test_spoken_round_areas(text: str, low: float, high: float) -> None:
     fields = parse_enquiry(text).fields
     assert (fields["area_min_m2"].value, fields["area_max_m2"].value) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [("地价是多少", "price"), ("离长沙多远", "location"), ("我们离得比较远", None)],
+)
+def test_more_question_topics(text: str, topic: str | None) -> None:
+    assert question_topic(text) == topic

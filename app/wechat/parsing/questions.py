@@ -16,7 +16,7 @@ from app.wechat.parsing.text import _trie_pattern, fold
 TOPIC_ORDER = ("lost", "policy", "price", "location", "availability")
 _ASKS = re.compile(
     r"[?]|吗|么|呢\s*$|没有?\s*[.!。]?\s*$|多少|怎么|如何|哪|什么|啥|几|有没有|能不能|可不可以|是否|请问|"
-    r"远不远|贵不贵|多久|"
+    r"远不远|贵不贵|多久|多远|多长时间|"
     r"^\s*(?:what|how|where|when|which|who|is|are|do|does|can|could|would|will|any)(?![a-z])"
 )
 # "有8米的吗" / "有带行车的厂房吗": asking whether something exists.
