@@ -964,6 +964,14 @@ def eia_category(text: str) -> str | None:
 _PARTS = re.compile(r"[\s,，、;；/]+")
 # Around a name given as the answer to the contact question: greetings, thanks, a role.
 _COURTESY = re.compile(r"您好|你好|谢谢(?:你|您)?|好的|嗯+|就我|是我|我|hi|hello|thanks")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2}")
+_EN_COURTESY = re.compile(r"(?:many )?thanks(?: a lot)?|thank you|cheers|regards|best|hi|hello|ok")
+_EN_ROLE_BEFORE = re.compile(
+    r"^(?:(?:general|purchasing|sales|project|operations|plant|hr|finance|marketing|"
+    r"business development)\s+)?(?:manager|director|officer|engineer|assistant|ceo|cfo|coo|"
+    r"president|owner|founder|head)\s+(?:is\s+)?",
+    re.IGNORECASE,
+)
 _ROLE_AROUND = re.compile(
     r"^(?:总经理|副总经理|董事长|负责人|老板|总监|主管|助理|经理)|"
     r"(?:总经理|副总经理|董事长|负责人|老板|总监)$"
@@ -974,6 +982,15 @@ def _name_among_words(answer: str) -> str | None:
     """The full name in an answer that says a little more: 黄志强，谢谢 / 您好，黄志强 /
     总经理黄志强 / 黄志强（总经理） / 黄 志强. None when no single full name stands out."""
     text = re.sub(r"[(（][^)）]*[)）]", " ", answer)
+    if _LATIN_WORD.search(text):
+        # "Anna, thanks" / "Anna Schmidt (Purchasing)" / "Purchasing manager Anna Schmidt"
+        pieces = [_EN_ROLE_BEFORE.sub("", p).strip(" .!") for p in re.split(r"[,;，；]+", text)]
+        pieces = [p for p in pieces if p and not _EN_COURTESY.fullmatch(p.lower())]
+        if len(pieces) == 1 and pieces[0] != answer.strip():
+            name = pieces[0]
+            if standalone_latin_name(name) or re.fullmatch(r"[A-Z][a-z]{1,20}", name):
+                return name
+        return None
     parts = []
     for part in _PARTS.split(text):
         part = part.strip(" 。.!！~")

@@ -818,3 +818,13 @@ def test_a_menu_number_as_a_new_prospects_first_message_is_the_need():
 def test_a_full_name_said_with_a_little_more_is_the_contact(answer):
     state, _ = say(subscribed(), "租厂房", "3000平", "13812345678", "跳过", answer)
     assert state.draft["contact_name"] == "黄志强"
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [("Anna, thanks", "Anna"), ("Thanks, Tom", "Tom"), ("Hello, Sarah Connor", "Sarah Connor"),
+     ("Purchasing manager Anna Schmidt", "Anna Schmidt")],
+)  # fmt: skip
+def test_a_latin_name_said_with_a_little_more_is_the_contact(answer, name):
+    state, _ = say(subscribed(), "We need a factory", "5000 sqm", "13812345678", "skip", answer)
+    assert state.draft["contact_name"] == name
