@@ -1004,3 +1004,57 @@ def test_spoken_round_areas(text: str, low: float, high: float) -> None:
 )
 def test_more_question_topics(text: str, topic: str | None) -> None:
     assert question_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # The advert form with ｜ between fields, and ranges in its need.
+        ("需求：租厂房两千平｜用途：服装｜公司：株洲美衣服饰有限公司｜联系人：秦姐", "contact_name", "秦姐"),
+        ("需求：租厂房两千平｜用途：服装｜公司：株洲美衣服饰有限公司｜联系人：秦姐", "industry", "服装"),
+        ("需求 仓库3000-5000平 用途 电商 公司 株洲优选电商有限公司 联系人 小罗", "area_max_m2", 5000.0),
+        ("需求，厂房，8000到10000平米；用途，机械；联系人，唐总", "area_max_m2", 10000.0),
+        ("需求：写字楼约2400平方米（位于第18、19层）\n用途：电商\n联系人：牛总", "area_min_m2", 2400.0),
+        ("企业：株洲湘跨电商集团有限公司，主营跨境电商\n需求：写字楼\n联系人：牛总",
+         "company", "株洲湘跨电商集团有限公司"),
+        ("需求：土地\n用途：铸件\n联系人：投资部邹部长 13907316685", "contact_name", "邹部长"),
+        # A financial numeral in a name stays as written.
+        ("需求：工位\n用途：设计\n公司：拾光工业设计工作室\n联系人：江女士", "company", "拾光工业设计工作室"),
+        # Each amount takes the word of its own line or clause.
+        ("需求：土地\n用途：隔膜\n投资：十五亿元\n税收：每年一亿元\n联系人：吴董", "investment_wan", 150000.0),
+        ("需求：土地\n用途：隔膜\n投资：十五亿元\n税收：每年一亿元\n联系人：吴董", "tax_wan", 10000.0),
+        ("投资总额：3000万元\n年税收：约150万元", "tax_wan", 150.0),
+        ("要一百二十亩工业用地 年产值大概十个亿 税收能做到五千万", "tax_wan", 5000.0),
+        ("四十亩地 亩均税收能到三十万 一年税收一千二百万左右", "tax_wan", 1200.0),
+        ("亩均投资不低于400万元，项目总投资：6亿元", "investment_wan", 60000.0),
+        # Names with their titles, deputies and apostrophes; a first name signed after a dash.
+        ("Mr. Tanaka here, Osaka Precision Co., Ltd.", "contact_name", "Mr. Tanaka"),
+        ("Contact Ms. Kelly O'Brien +61 412 345 678", "contact_name", "Ms. Kelly O'Brien"),
+        ("Call Mr. Lee's office", "contact_name", "Mr. Lee"),
+        ("we need 2 desks. wechat/phone +86 177 7312 0846 - Anna", "contact_name", "Anna"),
+        ("我是公司的刘副总 电话13973210058", "contact_name", "刘副总"),
+        ("联系人：袁副总裁，手机：13311825466", "contact_name", "袁副总裁"),
+        # Firms: inside brackets, after 我公司, a branch office, a Latin name before 公司.
+        ("敝公司（宏達紡織有限公司）欲在蘆淞區租廠房", "company", "宏达纺织有限公司"),
+        ("我公司湖南星辰数字科技有限公司拟将总部迁入", "company", "湖南星辰数字科技有限公司"),
+        ("我所（湖南正衡律师事务所株洲分所）拟租赁办公用房", "company", "湖南正衡律师事务所株洲分所"),
+        ("美国Greenfield Materials公司拟在株洲投资", "company", "Greenfield Materials"),
+        ("Hello, Mr. Yamamoto of Kansai Seiki. We make gears.", "company", "Kansai Seiki"),
+        ("我們是高雄生產緊固件的廠商，計畫在株洲購地", "industry", "紧固件"),
+    ],
+)  # fmt: skip
+def test_round6_forms_amounts_names_and_firms(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("我們是高雄生產緊固件的廠商", "company"),
+        ("亩均投资不低于400万元", "investment_wan"),
+        ("年产值大概十个亿", "tax_wan"),
+        ("Call me - Thanks", "contact_name"),
+    ],
+)
+def test_round6_look_alikes_are_not_taken(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text).fields

@@ -89,9 +89,12 @@ _AMOUNT_WORD = re.compile(
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
 _AMOUNT_WORD_AFTER = re.compile(
-    r"\s*(?:左右|以上|多)?\s*的?\s*(?:(?P<tax>年?税收|纳税|税(?!收))|(?P<investment>投资|投入))"
-    # "产值5个亿 税收3000万": a word followed by a figure of its own names that figure
-    r"(?!\s*(?:大概|大约|约|预计|预估|在|是|为|有|[:：])?\s*[0-9零〇一二两三四五六七八九十百千万亿])"
+    # Within the line: "投资：十五亿元\n税收：每年一亿元" are two fields of a form.
+    r"[ \t]*(?:左右|以上|多)?[ \t]*的?[ \t]*"
+    r"(?:(?P<tax>年?税收|纳税|税(?!收))|(?P<investment>投资|投入))"
+    # "产值5个亿 税收3000万", "十个亿 税收能做到五千万": a word followed by a figure of its own
+    # (a few words may come between) names that figure
+    r"(?![^0-9零〇一二两三四五六七八九十百千万亿,;!?。，；！？\n]{0,6}[0-9零〇一二两三四五六七八九十])"
 )
 # Earlier in the same clause, these make an area something other than the need.
 _AREA_SKIP_BEFORE = re.compile(
@@ -303,13 +306,21 @@ def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
     code = _currency_code(currency.group("cur")) if currency is not None else None
     m = _AMOUNT_WORD_AFTER.match(st.work, q.end)
     kind = m.lastgroup if m else None
+    per_mu = False
     if kind is None:
-        for m in _AMOUNT_WORD.finditer(before):
-            kind = m.lastgroup  # the last one found is the nearest
+        word = None
+        for word in _AMOUNT_WORD.finditer(before):
+            kind = word.lastgroup  # the last one found is the nearest
+        # 亩均税收 / 每亩投资 / 投资强度 right at the word: "亩均税收30万，一年税收1200万" — only
+        # the first is per mu.
+        per_mu = word is not None and (
+            _PER_MU_WORD.search(before, max(0, word.start() - 4)) is not None
+            or before.startswith("强度", word.end())
+        )
     if code is not None and kind != "investment":
         st.notes.append(f"amount in {code}, not converted: {source}")
-    elif kind == "tax" and _PER_MU_WORD.search(before):
-        st.notes.append(f"per-mu tax, not an annual total: {source}")
+    elif kind in ("tax", "investment") and per_mu:
+        st.notes.append(f"per-mu {kind}, not a total: {source}")
     elif kind == "tax" and wan > 0:
         st.put("tax_wan", round(wan, 4), q.start, q.end)
     elif kind == "investment" and wan > 0 and code is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from app.wechat.parsing.names import _SURNAME
 from app.wechat.parsing.result import _State
 from app.wechat.parsing.text import _MASK
 
@@ -58,7 +59,7 @@ _LABEL_ROOTS = (
     "需求", "意向", "用途", "行业", "产业", "主营", "税", "公司", "企业", "单位", "联系人", "姓名",
     "称呼", "对接人", "手机", "电话", "联系方式", "面积", "投资", "区域",
 )  # fmt: skip
-_SEP = r"[\s,;:=、。，；：\x00]"
+_SEP = r"[\s,;:=|、。，；：\x00]"
 _LABEL = re.compile(
     rf"(?:^|(?<={_SEP}))(?P<label>{'|'.join(sorted(_LABELS, key=len, reverse=True))})"
     rf"(?P<sep>\s*[:：=]?\s*[,，;；]?\s*)"
@@ -67,13 +68,18 @@ _LABEL = re.compile(
 # as the end of a longer word (有限公司, 总投资, 我公司).
 _GLUED = re.compile(rf"(?P<label>{'|'.join(sorted(_LABELS, key=len, reverse=True))})(?P<sep>)")
 _NOT_GLUED_AFTER = re.compile(r"[限团份我本贵该子分总的家个请在]$")
-_TRIM = " \t\n,;:=、。，；：\x00"
+_TRIM = " \t\n,;:=|、。，；：\x00"
 # "暂无" / "无" / "-": the prospect left the field empty.
 _EMPTY = re.compile(r"^(?:暂无|无|没有|暂时没有|不详|未定|待定|n/?a|none|-+|/)$")
 # "需求 仓库 租 3000": a bare number beside a space need is its area in m².
-_BARE_AREA = re.compile(r"(?<![\d.])(\d{2,7})(?![\d.])(?!\s*[万亿千百平亩方米㎡wk个人年月天吨%])")
+# Not one end of a range ("3000-5000平"): the quantity step reads ranges.
+_AREA_UNIT = re.compile(r"[平亩㎡]|米|m2|sqm|sq")  # a need with its area's unit: read as such
+_BARE_AREA = re.compile(
+    r"(?<![\d.\-~到至第])(\d{2,7})(?![\d.])(?!\s*[万亿千百平亩方米㎡wk个人年月天吨%\-~到至])"
+)
 # Values that are a sentence, not a name ("公司想租厂房" in free text).
 _NOT_A_NAME = re.compile(r"[想租买找需请问吗呢吧啊]|要[租买找]|能否|可以|可否|注册|成立|\d")
+_CLAUSE_END = re.compile(r"[,;，；]")
 _KEEP = frozenset({"company", "contact", "industry"})
 
 
@@ -103,7 +109,7 @@ def _extract_form(st: _State) -> None:
             continue
         if kind in ("tax", "investment", "area"):
             _bare_value(st, kind, value, start)
-        if kind == "need" and "area_min_m2" not in st.fields:
+        if kind == "need" and "area_min_m2" not in st.fields and not _AREA_UNIT.search(value):
             bare = _BARE_AREA.search(value)
             if bare:
                 area = float(bare.group(1))
@@ -115,10 +121,19 @@ def _extract_form(st: _State) -> None:
             continue
         if not value or _MASK in value or len(value) > 40:
             continue
-        if kind in ("company", "contact") and _NOT_A_NAME.search(value):
-            continue
+        if kind in ("company", "contact"):
+            cut = _CLAUSE_END.search(value)
+            if cut:  # 企业：株洲湘跨电商集团有限公司，主营跨境电商 — the name ends at the comma
+                end = start + cut.start()
+                value = value[: cut.start()]
+            if _NOT_A_NAME.search(value):
+                continue
         if kind == "contact" and len(value) > 20:
             continue
+        if kind == "contact":
+            dept = _DEPARTMENT.match(value)
+            if dept:
+                start += dept.end()  # 投资部邹部长: the person, not their department
         name = {"company": "company", "contact": "contact_name", "industry": "industry"}[kind]
         if name in st.fields:
             continue
@@ -130,6 +145,11 @@ def _extract_form(st: _State) -> None:
         st.mask(start, end)
 
 
+# A department before a titled person in 联系人 (投资部邹部长, 招商中心的李主任).
+_DEPARTMENT = re.compile(
+    rf"[\u4e00-\u9fff]{{1,6}}?(?:部|处|科|室|办|中心)的?(?={_SURNAME}[\u4e00-\u9fff]{{0,2}}"
+    r"(?:先生|女士|小姐|总|经理|部长|主任|处长|科长|主管|总监)$)"
+)
 # A verb before the trade in 用途 (做仓储物流, 从事光伏组件).
 _USE_VERB = re.compile(r"(?:主要|专业)?(?:做|搞|从事|经营)")
 _BARE_NUMBER = re.compile(r"^(?:约|大约|大概|每年|年)?\s*(\d+(?:\.\d+)?)\s*(?:左右)?$")

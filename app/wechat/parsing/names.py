@@ -12,12 +12,13 @@ from app.wechat.parsing.text import _HAS_UPPER, _MASK, _is_cjk
 _COMPANY_SUFFIX = re.compile(
     r"(?:集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|股份公司)"
     r"(?:[\u4e00-\u9fff]{2,4}?(?:分公司|子公司|办事处))?|"  # …有限公司株洲分公司
+    r"事务所(?:[\u4e00-\u9fff]{2,4}?分所)?|"  # …律师事务所株洲分所
     r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司)|公司|股份(?![制有合公])|"
     r"厂(?![房区址家长商里内子矿方])|商行|工作室|研究院|研究所|设计院|事务所|合作社"
 )
 # Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
 _COMPANY_LEAD = re.compile(
-    r".*(?:我是|我们是|我们|我司|本公司|这边是|这里是|这边|来自|代表|公司名称|公司名|"
+    r".*(?:我是|我们是|我们|我司|本公司|我公司|敝公司|我所|本所|这边是|这里是|这边|来自|代表|公司名称|公司名|"
     r"企业名称|单位名称|名称|单位|你好|您好|是|为|在|的|叫做|名叫|叫|由|系|经)"
 )
 _PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社", "股份"})
@@ -69,6 +70,8 @@ _EN_PERSON_FROM = re.compile(
     r"\b(?:(?i:I am|I'm|this is|my name is|here is|it's|it is)\s+"
     r"(?:Mr\.?\s+|Ms\.?\s+|Mrs\.?\s+|Dr\.?\s+)?"
     r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:from|of|at|with)"
+    # "Hello, Mr. Yamamoto of Kansai Seiki": a titled name of a firm
+    r"|(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][a-z]+\s+of"
     # "We represent Tata Autocomp", "on behalf of Nordic Steel", "I work for Orion Labs"
     r"|(?i:we represent|representing|on behalf of|I work for|I work at|we are from))"
     r"\s+(?:the\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+[A-Z][\w&\-]*){0,4})"
@@ -77,8 +80,9 @@ _EN_PERSON_FROM = re.compile(
 _SURNAMES = "".join(read_sections("surnames.txt")["single"])
 _COMPOUND_SURNAMES = "|".join(read_sections("surnames.txt")["compound"])
 _SURNAME = rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])"
+_DEPUTY = r"副(?:总裁|总经理|总监|总|经理|部长|主任|厂长|院长|局长|董事长)"
 _TITLES = (
-    r"先生|女士|小姐|总经理|总监|总裁|董事长|工程师|经理|老板|主任|老师|部长|主管|厂长|秘书|助理|"
+    r"先生|女士|小姐|副(?:总裁|总经理|总监|总|经理|部长|主任|厂长|院长|局长|董事长)|总经理|总监|总裁|董事长|工程师|经理|老板|主任|老师|部长|主管|厂长|秘书|助理|"
     r"协理|襄理|课长|处长|科长|"  # Taiwanese and official titles (林协理)
     r"师傅|总(?![部价额量计共体投面建产值包装规占成数和结算公厂资收])|"
     r"工(?![厂作业程位人资艺期地具商会种序况时伤龄号段])|董(?!家|事会)|姐(?!妹)|"
@@ -96,7 +100,9 @@ _NAME_MARKER = re.compile(
     r"联系人是|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是)"
     r"\s*[:]?\s*"
     # 老王啊, 小李就行: a familiar name, then a particle
-    rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
+    rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|"
+    # 袁副总裁, 刘副经理: a deputy's whole title, not 袁副
+    rf"{_SURNAME}{_DEPUTY}|{_SURNAME}[\u4e00-\u9fff]{{1,2}}?"
     r"(?:先生|女士|小姐|经理|总)?"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|先生|女士|小姐|总|经理|号码|tel"
     # 王姐吧, 李总啊: a particle ends the message or clause, it is not part of the name
@@ -140,13 +146,17 @@ _NOT_NAMES_AFTER_FIRM = re.compile(
 _CN_SIGNATURE = re.compile(rf"[—\-–~]+\s*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})\s*\Z")
 # "Hello, Lisa here": a first name announcing itself (matched on the original text).
 _EN_HERE = re.compile(
-    r"(?:^|[,.!]\s*|\b(?:[Hh]i|[Hh]ello|[Hh]ey)\s+)(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?) here\b"
+    r"(?:^|[,.!]\s*|\b(?:[Hh]i|[Hh]ello|[Hh]ey)\s+)"
+    # "Mr. Tanaka here": the title is part of the name as written
+    r"(?P<name>(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)?[A-Z][a-z]+(?: [A-Z][a-z]+)?) here\b"
 )
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
     r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
-    r"(?:\s+[^\W\d_][^\W\d_\-']{1,20}(?:-[^\W\d_]{2,20})?)?(?![^\W\d_])"
+    # O'Brien, D'Souza: an apostrophe inside a family name (not "Lee's")
+    r"(?:\s+[^\W\d_](?:[^\W\d_\-]|'(?!s(?![^\W\d_]))(?=[^\W\d_])){1,20}"
+    r"(?:-[^\W\d_]{2,20})?)?(?![^\W\d_])"
 )
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
@@ -219,14 +229,22 @@ _NOT_FIRM_WORDS = frozenset(
 )
 
 
+_TRADE_VERBS = ("生产", "制造", "做", "从事", "经营", "搞", "卖", "开")
+
+
 def _firm_word(rest: str) -> bool:
     """The words after the place in 我是长沙精工模具的: a firm's own, not 本地 or 一家企业."""
     return (
-        rest not in _NOT_FIRM_WORDS
+        not rest.startswith(_TRADE_VERBS)  # 我们是高雄生产紧固件的: what it does, no name
+        and rest not in _NOT_FIRM_WORDS
         and rest[:2] not in _NOT_FIRM_WORDS
         and not _NOT_IN_NAME.search(rest)
         and not _ONE_OF.match(rest)
     )
+
+
+_LATIN_SPACE = re.compile(r"[a-z] [a-z]")
+_LATIN_BEFORE_GONGSI = re.compile(r"(?P<name>[a-z][a-z&'\-. ]*[a-z.])\s*公司\Z")
 
 
 def _extract_company(st: _State) -> None:
@@ -238,7 +256,13 @@ def _extract_company(st: _State) -> None:
         start = m.start()
         while start > 0 and m.start() - start < 25:
             ch = text[start - 1]
-            if not (_is_cjk(ch) or ch in "()·&" or "a" <= ch <= "z"):
+            if not (
+                _is_cjk(ch)
+                or ch in "()·&"
+                or "a" <= ch <= "z"
+                # 美国Greenfield Materials公司: the spaces inside a Latin name
+                or (ch == " " and start > 1 and _LATIN_SPACE.match(text, start - 2))
+            ):
                 break
             start -= 1
         lead = _COMPANY_LEAD.match(text, start, m.start())
@@ -246,8 +270,9 @@ def _extract_company(st: _State) -> None:
             start = lead.end()
             if m.group() in _PLAIN_SUFFIXES and text[start - 1] == "的":
                 continue  # "台资的电子连接器厂" describes the prospect; it names no company
-        if text[start] == "(" and ")" not in text[start : m.start()]:
-            start += 1  # "（株洲恒力机械有限公司）": the bracket around a name is not part of it
+        bracket = text.rfind("(", start, m.start())
+        if bracket != -1 and ")" not in text[bracket : m.start()]:
+            start = bracket + 1  # 敝公司（株洲恒力机械有限公司）: the name is inside the bracket
         if _ONE_OF.match(text, start, m.start()):
             continue  # "长沙一家生物科技有限公司" describes the prospect; it names no company
         generic = _GENERIC_LEAD.match(text, start, m.start())
@@ -265,7 +290,12 @@ def _extract_company(st: _State) -> None:
         ):
             # "一家电池厂" / "我们电商公司" describe the prospect, they do not name it.
             continue
-        st.put("company", st.value(name_start, m.end()), name_start, m.end())
+        end = m.end()
+        latin = _LATIN_BEFORE_GONGSI.search(text, name_start, end)
+        if latin and (latin.start() == name_start or text[name_start : latin.start()] in _REGIONS):
+            # 美国Greenfield Materials公司: the name is the Latin words, not where it is from
+            name_start, end = latin.start(), latin.end("name")
+        st.put("company", st.value(name_start, end), name_start, end)
         st.mask(name_start, m.end())
         return
     m = _FROM_FIRM.search(text) if "是" in text and "的" in text else None
@@ -412,7 +442,7 @@ def _extract_contact(st: _State) -> None:
         st.mask(start, end)
         return
     if " " in text:
-        m = _EN_SIGNATURE.search(st.original)
+        m = _EN_SIGNATURE.search(st.original) or _EN_DASH_NAME.search(st.original)
         if (
             m
             and _MASK not in text[m.start("name") : m.end("name")]
@@ -429,6 +459,8 @@ _EN_SIGNATURE = re.compile(
     r"(?:\s*[,\-|/]\s*(?:[A-Z][A-Za-z&]*\s+){0,3}(?:CEO|CFO|COO|CTO|GM|VP|President|Founder|"
     r"Owner|Manager|Director|Engineer|Officer|Partner|Chairman|Chairwoman|Buyer))?\.?\s*\Z"
 )
+# "… +86 177 7312 0846 - Anna": a first name alone, signed after a dash at the very end.
+_EN_DASH_NAME = re.compile(r"\s[-–—]+\s*(?P<name>[A-Z][a-z]{1,20})\s*[.!]?\s*\Z")
 # Capitalised words at the end that are a place, a firm or a courtesy, not a person.
 _NOT_SIGNATURE = re.compile(
     r"(?<![a-z])(?:district|city|county|zone|park|province|china|zhuzhou|hunan|hong|kong|"

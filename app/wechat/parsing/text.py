@@ -65,11 +65,13 @@ def _build_fold_table() -> dict[int, str]:
 _FOLD = _build_fold_table()
 # The same fold without lower-casing, for values shown to people (LED照明, Acme Co., Ltd.).
 # Full-width brackets stay as written: 深圳华锐（香港）有限公司 is the company's own name.
+# Financial numerals stay as written too (拾光工作室 is a name, not 十光); 貳 becomes 贰.
 _FOLD_KEEP_CASE = {
     cp: (chr(cp - 0xFEE0) if 0xFF01 <= cp <= 0xFF5E else repl)
     for cp, repl in _FOLD.items()
-    if not ord("A") <= cp <= ord("Z") and chr(cp) not in "（）"
+    if not ord("A") <= cp <= ord("Z") and chr(cp) not in "（）" and chr(cp) not in _FINANCIAL
 }
+_FOLD_KEEP_CASE[ord("貳")] = "贰"
 
 
 def _as_sequence(table: dict[int, str]) -> list[int | str]:
