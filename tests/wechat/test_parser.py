@@ -1066,3 +1066,53 @@ def test_round6_forms_amounts_names_and_firms(text: str, field: str, value: obje
 )
 def test_round6_look_alikes_are_not_taken(text: str, field: str) -> None:
     assert field not in parse_enquiry(text).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # Head counts said in more ways.
+        ("我们是做软件开发的 现在十五个人 大概要两百平米的办公室", "employees", 15),
+        ("想在天元區租辦公室，十位員工，做軟體開發", "employees", 10),
+        ("annual tax around RMB 50 million, 800 jobs.", "employees", 800),
+        ("总投资：4.2亿元\n就业岗位：260个\n意向选址：炎陵县", "employees", 260),
+        # Deals: both offered, or one taken back in English.
+        ("厂房需求6000平方米以上，可租可购，要求单层", "deal", "any"),
+        ("24 mu of land to lease (not buy) for a recycling yard", "deal", "rent"),
+        # Yuan said before a bare figure; an English minimum.
+        ("Expected tax RMB 800k per year.", "tax_wan", 80.0),
+        ("Expected tax RMB 800,000 per year.", "tax_wan", 80.0),
+        ("Cold storage wanted: 3,000 m2 minimum, for rent", "area_min_m2", 3000.0),
+        # Time phrases with a year, a festival or an English part of a year.
+        ("双十一之前要用 想租个仓库", "timeline", "双十一前"),
+        ("construction to start early 2027.", "timeline", "2027年初"),
+        ("计划2027年上半年入驻", "timeline", "2027年上半年"),
+        # Trades: Cantonese 嘅, 产业为, a project's annual output, 加工 kept, a centre's field.
+        ("你好，我哋係做凍肉進口嘅，想喺荷塘區租個冷庫", "industry", "冻肉进口"),
+        ("用地約三十畝，產業為工業機器人，投資額約2.5億元", "industry", "工业机器人"),
+        ("建設年產五萬噸高性能纖維項目，需用地約六十畝", "industry", "高性能纤维"),
+        ("購買工業用地約四十畝，興建食品加工廠", "industry", "食品加工"),
+        ("项目名称：高纯石英砂深加工项目\n用地需求：约6.5公顷", "industry", "高纯石英砂深加工"),
+        ("用於設立新能源汽車研發中心，荷塘區", "industry", "新能源汽车"),
+        ("合作内容：与园区共同开发新能源汽车零部件产业园", "industry", "新能源汽车零部件"),
+        ("建设氢燃料电池产业化项目，总投资约30亿元", "industry", "氢燃料电池"),
+        ("Hello, Mr. Yamamoto. Our project is precision gears.", "industry", "precision gears"),
+    ],
+)  # fmt: skip
+def test_round6_head_counts_deals_times_and_trades(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text, ZHUZHOU).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("现在三个人来看厂房", "employees"),  # people coming to look, not a head count
+        ("Cold storage wanted: 3,000 m2 minimum", "area_max_m2"),
+        ("拟在渌口区购置高标准仓储物流设施，仓库建筑面积约3万平方米", "industry"),
+        ("计划于2027年1月前完成装修入驻", "industry"),
+        ("Our HK company needs a plant of around 2,500 m² for rent", "industry"),
+        ("我们要十位数的预算", "employees"),
+    ],
+)
+def test_round6_look_alikes_of_counts_and_trades(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text).fields

@@ -1,10 +1,10 @@
 """The parser's accuracy on enquiries it was not written against (docs/parser.md, evaluation).
 
 The held-out set (heldout.jsonl) was written by someone who never saw the parser. The goal is
-95% overall and 90% for every style; the parser reaches 95.1% overall (818/860), so the
-held-out gate is the goal itself (HELD_OUT_OVERALL = OVERALL): a regression below it fails
-(docs/parser.md). Only aggregate figures are printed for it. The development set
-(dev.jsonl) is what rules are tuned on.
+95% overall and 90% for every style; the parser reaches 96.3% overall (828/860), so the
+held-out gate is 96%: a regression below it fails (docs/parser.md). Only aggregate figures are
+printed for it. The development sets (dev.jsonl, and dev_round6.jsonl written by a helper who
+never read the parser) are what rules are tuned on.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 from app.wechat.parsing import evaluate
 
 OVERALL = 0.95  # the goal (issue 10), and the development set's gate
-HELD_OUT_OVERALL = OVERALL  # met on the held-out set (818/860); a regression fails
+HELD_OUT_OVERALL = 0.96  # the held-out set stands at 828/860; a regression fails
+ROUND6 = 0.97  # the sixth-round development set (98.9% when its misses were last worked)
 PER_STYLE = 0.90
 STYLES = {"voice", "english", "traditional", "advert_form", "formal", "question"}
 
@@ -40,6 +41,11 @@ def test_held_out_accuracy_holds_its_level_and_90_per_style():
 def test_development_accuracy_is_at_least_95_percent():
     report = _report("dev")
     assert report.overall.accuracy >= OVERALL, evaluate.render(report, misses=True)
+
+
+def test_sixth_round_development_accuracy_holds():
+    report = _report("round6")
+    assert report.overall.accuracy >= ROUND6, evaluate.render(report, misses=True)
 
 
 def test_a_miss_and_a_false_positive_each_count_against_accuracy():

@@ -61,11 +61,11 @@ _PEOPLE_BEFORE = re.compile(
 )
 # "我们3个人": a head count right after the speaker's "we".
 _PEOPLE_WE = re.compile(
-    r"(?:我们|团队|公司)(?:就|只有|才|有|共|一共|总共|大概|大约|约)?(?:就|只有|才)?\s*$"
+    r"(?:我们|团队|公司|(?P<now>现在|目前))(?:就|只有|才|有|共|一共|总共|大概|大约|约)?(?:就|只有|才)?\s*$"
 )
 # "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
 _STAFF_COUNT = re.compile(
-    rf"(?:员工|工人|职工|用工|人员|就业岗位|就业|岗位)(?:大概|大约|约|有|共|总共|一共|规模|达)?\s*"
+    rf"(?:员工|工人|职工|用工|人员|就业岗位|就业|岗位)\s*:?\s*(?:大概|大约|约|有|共|总共|一共|规模|达)?\s*"
     rf"(?P<n>{_NUM})\s*"
     r"(?:来|多|余)?\s*个(?!人|月|亿)"
 )
@@ -75,6 +75,7 @@ _EN_STAFF = re.compile(
     r"(?:about|around|approximately|approx\.?|some|roughly|~)?\s*(?P<n>\d{1,3}(?:,\d{3})*|\d+)"
     r"(?![\d.,]*\s*(?:sqm|sq|m2|m²|square|mu|acres?|hectares?|%|million|billion|k\b|m\b))"
 )
+_CLAUSE_END_AFTER = re.compile(r"\s*(?:左右)?\s*(?:[\s,;!?。，；！？]|$)")
 _PEOPLE_AFTER = re.compile(
     r"\s*(?:左右|以上|多)?\s*(?:的[\u4e00-\u9fff]{0,4}?)?(?:员工|工人|职工|人员|团队|规模|就业)"
 )
@@ -172,10 +173,13 @@ def _extract_quantities(st: _State) -> None:
                     crane = (tonnes, q.start, q.end)
         elif cat == _PEOPLE and 1 <= q.low < 1e6:
             clause = _clause_before(text, q.start)
+            we = _PEOPLE_WE.search(clause)
+            if we and we.group("now") and not _CLAUSE_END_AFTER.match(text, q.end):
+                we = None  # "现在十五个人，…" is a head count; "现在三个人来看厂房" is not
             if (
-                q.unit in ("employees", "staff", "workers", "people")
+                q.unit in ("employees", "staff", "workers", "people", "jobs")
                 or _PEOPLE_BEFORE.search(clause)
-                or _PEOPLE_WE.search(clause)
+                or we
                 or _PEOPLE_AFTER.match(text, q.end)
             ):
                 st.put("employees", int(q.low), q.start, q.end)

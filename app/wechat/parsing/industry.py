@@ -22,19 +22,19 @@ _INDUSTRY_SCAN = re.compile(
 )
 # A term right before these is part of a place's name (服饰产业园, 汽车站), not an industry.
 _INDUSTRY_NOT_AFTER = re.compile(
-    r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场|面积|高度|密度|红线|退让|物|规划"
+    r"园|区|站|城|楼|仓库|方便|配套|通道|手续|产业园|市场|面积|高度|密度|红线|退让|物|规划|设施"
 )
 _INDUSTRY_KNOWN = re.compile(_trie_pattern(_STRONG + _WEAK + _INDUSTRY_SUFFIX.split("|")))
 _INDUSTRY_TRIGGER = re.compile(
     # The first characters of the verbs, as a class the engine can skip ahead on (a pattern
     # starting with a named group of alternatives is otherwise tried at every position: 3×
     # slower). Keep it in step with the verbs.
-    r"(?=[主专从致经做搞生行产项属所研设i])"
+    r"(?=[主专从致经做搞生行产项属所研设用i])"
     r"(?P<verb>主营业务(?:为|是|有|包括)?|主营产品(?:为|是|有|包括)?|主要业务(?:为|是|有|包括)?|"
     r"主导产品(?:为|是|有|包括)?|主要产品(?:为|是|有|包括)?|产品(?:为|是)|经营范围(?:为|是|包括)?|"
     r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
     r"(?:主要)?做的是|搞的是|从事的是|主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
-    r"(?:主要|专业)?生产(?![线基车厂])|行业类别|行业分类|所属行业|所属产业|产业类型|产业类别|行业是|行业为|行业|产业是|产业|项目是|属于|industry)\s*[:]?\s*"
+    r"(?:主要|专业)?生产(?![线基车厂])|行业类别|行业分类|所属行业|所属产业|产业类型|产业类别|行业是|行业为|行业|产业是|产业为|产业|项目是|属于|用途为|用途是|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()|\x00\d]{2,16}?)"
     r"(?=的|之|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()|\x00\d]|$)"
@@ -46,7 +46,7 @@ _PRODUCT_VERBS = (
         for head in ("主营业务", "主营产品", "主要业务", "主导产品", "主要产品", "产品")
         for tail in ("", "为", "是", "有", "包括")
     )
-    | {"经营范围", "经营范围为", "经营范围是", "经营范围包括", "生产制造"}
+    | {"经营范围", "经营范围为", "经营范围是", "经营范围包括", "生产制造", "用途为", "用途是"}
     | {
         f"{a}{c}{b}"
         for a in ("研发", "设计")
@@ -82,6 +82,8 @@ _STRONG_VERBS = frozenset(
 _PLACE_WORD = re.compile(r"厂房|仓库|车间|办公|土地|用地|场地|地块|工位|[亩平米]")
 _INDUSTRY_JUNK_START = re.compile(r"(?:一些|一下|什么|这个|那个|这些|点|些|的是|的|个)")
 _ACTIVITIES = frozenset({"研发", "生产", "制造", "销售", "加工", "设计"})
+_DOING = frozenset({"完成", "进行", "办理", "负责", "简单", "需要"})
+_CENTRE_AFTER = re.compile(r"中心|基地|总部|大楼|楼")
 # Spoken fillers before a trade (做那个X的, 搞这个X).
 _FILLER = re.compile(r"(?:那个|这个|就是|嗯|呃)+")
 _NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
@@ -92,7 +94,8 @@ _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![
 # A product noun right after a material or trade term, up to a word that ends the phrase.
 _PRODUCT_AFTER = re.compile(
     r"(?![的和与及或等类为是在有要想需找做租买建]|企业|公司|集团|厂|项目|行业|产业|生产|基地|园|区|"
-    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块|研发|销售|制造|加工|设计)"
+    r"产品|领域|方面|业务|相关|方向|中心|总部|大楼|园区|片区|区域|板块|研发|销售|制造|加工|设计|"
+    r"设施|入驻|落户|搬迁|开工|投产|工程)"
     r"[\u4e00-\u9fff]{2}(?=的|企业|公司|厂|项目|行业|生意|,|。|;|，|；|、|\s|$)"
 )
 _NOT_PRODUCT = frozenset("的和与及或等类为是在有要想需找做租买建企公集厂项行产生基园区领方业相")
@@ -178,7 +181,7 @@ _INDUSTRY_EN_PATTERNS = (
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
-        r"(?<![a-z])(?:industry|sector|business|products?)\s*(?:is|are|include|:)\s*"
+        r"(?<![a-z])(?:industry|sector|business|products?|project)\s*(?:is|are|include|:)\s*"
         # "our main products are LED drivers and power adapters": the whole list
         rf"(?P<ind>{_EN_WORDS}(?:\s+and\s+{_EN_WORDS})?){_EN_STOP}"
     ),
@@ -187,7 +190,8 @@ _INDUSTRY_EN_PATTERNS = (
 _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
     r"trader|roaster|recycler|fabricator|trade|brand|group|plant|oem|odm|factory|facility|line|base|workshop|supplier|"
-    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm"
+    r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm|"
+    r"project"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
@@ -202,7 +206,8 @@ _EN_LEADING_ADJECTIVE = re.compile(
     r"one\s+of\s+the|largest|biggest|top|major|premium|professional|specialist|specialised|"
     r"specialized|independent|certified|renowned|well-known|established|fast-growing|"
     r"young|family|listed|ready-built|ready|built|standard|modern|existing|vacant|suitable|"
-    r"second-hand|multi-storey|single-storey|good|nice)(?:\s+|$))+"
+    r"second-hand|multi-storey|single-storey|good|nice|hk|[a-z0-9]+-(?:person|man|people|strong))"
+    r"(?:\s+|$))+"
 )
 # After an English trade word, more words of the same trade ("automotive stamping parts",
 # "LED lighting"), up to punctuation or a word that ends the phrase.
@@ -221,28 +226,30 @@ _EN_NOT_TRADE = re.compile(
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
     r"taiwanese|local|foreign|small|large|big|new(?!\s+(?:energy|materials?)(?![a-z]))|young|"
+    r"holding$|holdings$|hk|[a-z0-9]+-person|"
     r"leading|global|family|listed)"
     r"(?:\s|$)"
 )
 _EN_PLACE_AFTER = re.compile(r"\s+(?:center|centre|hub|park|zone|cluster|district)(?![a-z])")
 _EN_ACTIVITY_TAIL = re.compile(
-    r"\s+(?:production|manufacturing|assembly|operations?|business|processing)$"
+    r"\s+(?:production|manufacturing|assembly|operations?|business|processing|yard|site)$"
 )
 _EN_LAST_ARTICLE = re.compile(r".*(?<![a-z])(?:a|an|the|our|are|is|am)\s+")
 # Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
 _ANNUAL_OUTPUT = (
-    r"(?:年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
+    r"(?P<output>年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
     r"(?:吨|gw|mw|gwh|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
 )
 _PROJECT_TAIL = (
-    r"(?:产业园项目|产业园|产业基地|(?:智能|绿色|数字化)?(?:研发|生产|制造|加工|组装)*"
-    r"(?:项目|基地|生产线|工厂))"
+    # 加工 stays with the product (食品加工厂, 石英砂深加工项目): it names the trade
+    r"(?:产业化项目|产业园项目|产业园|产业基地|(?:智能|绿色|数字化)?(?:研发|生产|制造|组装)*"
+    r"(?:项目|基地|生产线|(?<!加)工厂|(?<=加工)厂))"
 )
 _PROJECT_NAME = re.compile(
     rf"项目名称\s*[:]?\s*{_ANNUAL_OUTPUT}(?P<ind>[^\s,;:。，；\x00]{{2,20}}?){_PROJECT_TAIL}"
 )
 _PROJECT_BUILD = re.compile(
-    r"(?:兴建|新建|建设|建|设立|引进|投资)(?:一个|一条)?"
+    r"(?:兴建|新建|建设|建|设立|引进|投资|开发|共建|打造)(?:一个|一条)?"
     rf"{_ANNUAL_OUTPUT}(?P<ind>[\u4e00-\u9fffa-z]{{2,12}}?){_PROJECT_TAIL}"
 )
 _PRODUCTION_WORD = re.compile(r"生产|制造|加工|组装")
@@ -311,7 +318,7 @@ def _extract_industry_described(st: _State) -> bool:
 
 def _extract_industry_by_pattern(st: _State) -> bool:
     text = st.work
-    if "项目" in text or "基地" in text or "生产线" in text or "工厂" in text:
+    if "项目" in text or "基地" in text or "生产线" in text or "工厂" in text or "产业园" in text:
         for pattern in (_PROJECT_NAME, _PROJECT_BUILD):
             m = pattern.search(text)
             if m is None:
@@ -330,7 +337,10 @@ def _extract_industry_by_pattern(st: _State) -> bool:
                 start = region.end()  # 湖南XX新能源电池回收利用项目: the product, not the place
                 ind = text[start:end]
             if pattern is _PROJECT_BUILD and not _INDUSTRY_KNOWN.search(ind):
-                made = _PRODUCTION_WORD.search(text, m.end("ind"), m.end()) is not None
+                # 建设年产五万吨X项目: what a project makes so much of a year is its product
+                made = m.group("output") is not None or (
+                    _PRODUCTION_WORD.search(text, m.end("ind"), m.end()) is not None
+                )
                 if not made or _NOT_INDUSTRY.search(ind) or _PLACE_WORD.search(ind):
                     continue
             if _SPACE_USE.search(ind) or _INDUSTRY_JUNK_START.match(ind):
@@ -427,6 +437,7 @@ def _extract_industry(st: _State) -> None:
         or "基地" in text
         or "生产线" in text
         or "工厂" in text
+        or "产业园" in text
         or "商" in text
         or "厂家" in text
         or (st.has_latin and text.count(" ") >= 3)
@@ -450,6 +461,14 @@ def _extract_industry(st: _State) -> None:
             end -= 2  # 铝合金门窗研发、生产、销售为一体: the product, not the first activity
         if text[start] == "家" and start and text[start - 1] in "一这那每几两哪":
             continue  # 一家电子厂: "a firm", not 家电
+        if text[max(0, start - 2) : start] in _DOING:
+            continue  # 完成装修: a step of moving in, not the trade
+        if (
+            text[end - 2 : end] in _ACTIVITIES
+            and _CENTRE_AFTER.match(text, end)
+            and end - start > 3
+        ):
+            end -= 2  # 新能源汽车研发中心: the field of the centre, not its activity
         if text[max(0, start - 2) : start] in _MODIFIERS:
             start -= 2  # 高端医疗器械, 特种陶瓷: the kind is part of the trade
         elif text[max(0, start - 3) : start] == "高性能":

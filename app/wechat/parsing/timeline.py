@@ -11,13 +11,14 @@ from app.wechat.parsing.text import fold
 _CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
 _TIMELINE = re.compile(
     # The leading class lets the engine skip to characters that can start a time phrase.
-    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近第awnbeiuqmlt])"
+    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近第双元端中awnbeiuqmlt])"
     rf"(?:(?P<dur>(?P<n>{_CN_SMALL})\s*(?P<unit>个月|个星期|个礼拜|月|周|星期|天|年))"
     r"(?P<within>之内|以内|内)"
     r"|(?P<quarter>(?:今年|明年|20\d\d年)?第?[一二三四1-4]季度)(?P<qbefore>之前|以前|前|末|底|内)?"
     r"|(?P<urgent>越快越好|尽快|尽早|马上|立即|立刻|急需|急用|急租|急找|急购|急求|很急|比较急|着急|"
     r"急(?=\s*[!！])|asap)"
-    r"|(?P<phrase>(?:今年|明年|年)(?:上半年|下半年|底|内|中|初)|上半年|下半年|明年|春节|国庆|年后|"
+    r"|(?P<phrase>(?:今年|明年|20\d\d\s*年|年)(?:上半年|下半年|底|内|中|初)|上半年|下半年|明年|春节|"
+    r"国庆|双十一|双11|双十二|元旦|五一|端午|中秋|年后|"
     r"节后|月底|下个?月|下周|本月|近期)(?P<before>之前|以前|前)?"
     r"|(?P<month>(?:20\d\d年)?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月)"
     r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底))"
@@ -29,7 +30,8 @@ _TIMELINE = re.compile(
     r"|(?:(?P<mon_before>by|before)\s+|in\s+)(?:the\s+end\s+of\s+)?(?P<mon>january|february|march|april|"
     r"june|july|august|september|october|november|december)(?:\s+(?P<mon_year>20\d\d))?(?![a-z])"
     r"|(?P<en_part>early|mid|end\s+of|the\s+end\s+of|by\s+the\s+end\s+of|late|the\s+first\s+half\s+of|"
-    r"the\s+second\s+half\s+of|first\s+half\s+of|second\s+half\s+of)[\s-]+(?P<en_year>next\s+year|this\s+year)"
+    r"the\s+second\s+half\s+of|first\s+half\s+of|second\s+half\s+of)[\s-]+"
+    r"(?P<en_year>next\s+year|this\s+year|20\d\d(?![0-9]))"
     r"|(?P<en_urgent>as\s+soon\s+as\s+possible|urgently|urgent)"
     r"|(?P<en_phrase>next\s+month|next\s+week|next\s+year|(?:by\s+)?(?:the\s+)?end\s+of\s+"
     r"(?:the\s+|this\s+)?year|year-end))"
@@ -56,11 +58,13 @@ _EN_PARTS = {
 _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
-_TIMELINE_HINT = re.compile(r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|季度")
+_TIMELINE_HINT = re.compile(
+    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|季度|年[初中]|双十|双11|元旦|五一|端午|中秋"
+)
 # English ones, looked for only in a text with Latin letters.
 _TIMELINE_HINT_EN = re.compile(
-    r"(?=[awsuneyiqb])"  # first characters, to skip ahead on
-    r"(?:asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |"
+    r"(?=[awsuneyiqbmlf])"  # first characters, to skip ahead on
+    r"(?:asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |early|mid|late|first half|"
     r"in (?:the )?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|an? |"
     r"coming))"
 )
@@ -103,7 +107,14 @@ def _timeline_value(m: re.Match[str]) -> str | None:
         month = _EN_MONTHS.index(m.group("mon")) + 1
         return f"{year}{month}月" + ("前" if m.group("mon_before") else "")
     if m.group("en_part"):
-        year = "明年" if m.group("en_year").startswith("next") else "今年"
+        en_year = m.group("en_year")
+        year = (
+            f"{en_year}年"
+            if en_year[0].isdigit()
+            else "明年"
+            if en_year.startswith("next")
+            else "今年"
+        )
         part = " ".join(m.group("en_part").split()).removeprefix("by ").removeprefix("the ")
         return year + _EN_PARTS[part]
     if m.group("en_urgent"):

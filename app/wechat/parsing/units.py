@@ -115,6 +115,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "staff": (_PEOPLE, 1.0),
     "workers": (_PEOPLE, 1.0),
     "people": (_PEOPLE, 1.0),
+    "jobs": (_PEOPLE, 1.0),
+    "位": (_PEOPLE, 1.0),
 }
 # Why each lookahead: 平台/平整 are not areas, 一方面/方便 not 方, m2 ≠ m, 8m ≠ 8mm, 5t ≠ 5tons...
 _UNIT_GUARDS = {
@@ -133,6 +135,9 @@ _UNIT_GUARDS = {
     "mw": r"(?![a-z])",
     "名": r"(?![字称额单次片义牌])",
     "人": r"(?![民员才工])",
+    "jobs": r"(?![a-z])",
+    # 十位员工, 三位工程师: 位 counts people only before the word for them (not 十位数)
+    "位": r"(?=\s*(?:员工|工人|职工|人员|同事|工程师|技术人员|研发人员|销售))",
 }
 _UNIT_RE = _trie_pattern(list(_UNITS), _UNIT_GUARDS)
 _PER_AREA = r"(?:/|每|一|每一)\s*(?:平方米|平方|平米|平|㎡|m2|m²|方|亩)"
@@ -157,6 +162,7 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
     multiplier: bool  # the numeral itself carries 万/亿
 
 
+_YUAN_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan)\s*$")
 _LONE_DIGITS = frozenset("零〇一二两三四五六七八九")
 _SIMPLE_MULTIPLIERS = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 _TRAIL_MULT = re.compile(r"[百千万亿]+$")
@@ -209,6 +215,7 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             and not (use_range and _has_mult(b))
             and not _AREA_NOUN_AFTER.match(text, end)
             and not _AREA_WORD_BEFORE.search(text, max(0, start - 8), start)
+            and not _YUAN_BEFORE.search(text, max(0, start - 8), start)
         ):
             continue  # a bare numeral (一个, 第三, 5年) is a quantity only as "5000左右的厂房"
         approx = False
@@ -242,6 +249,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             elif _PER_SHORT_TIME.search(per):
                 per_kind = "month"
         category, factor = _UNITS[unit] if unit else (None, 1.0)
+        if unit is None and _YUAN_BEFORE.search(text, max(0, start - 8), start):
+            category = _MONEY  # "RMB 800k", "CNY 1,200,000": yuan said before the figure
         out.append(
             _Qty(
                 start,
@@ -275,7 +284,8 @@ _BOUND_BEFORE_EN = re.compile(
     r"not\s+more\s+than|less\s+than|under|不超过|最多))\s*$"
 )
 _BOUND_AFTER = re.compile(
-    r"\s*(?:(?P<min>以上|之上|往上|起步|起|\+|多|or\s+(?:more|above|larger|bigger)|and\s+above)|(?P<max>以内|以下|之内|之下|内)|(?P<approx>左右|上下))"
+    r"\s*(?:(?P<min>以上|之上|往上|起步|起|\+|多|or\s+(?:more|above|larger|bigger)|and\s+above|"
+    r"minimum(?![a-z])|min\.?(?![a-z])|at\s+least(?![a-z]))|(?P<max>以内|以下|之内|之下|内)|(?P<approx>左右|上下))"
 )
 
 
