@@ -45,7 +45,12 @@ from app.core.units import M2_PER_MU, m2_to_mu
 from app.leads.models import Deal, NeedType
 from app.wechat.answers import Knowledge
 from app.wechat.parsing import ParseResult, parse_enquiry
-from app.wechat.parsing.names import standalone_latin_name, standalone_name
+from app.wechat.parsing.names import (
+    ROLES,
+    ROLES_AFTER_NAME,
+    standalone_latin_name,
+    standalone_name,
+)
 from app.wechat.parsing.numerals import parse_number
 from app.wechat.parsing.questions import question_topic
 
@@ -972,10 +977,7 @@ _EN_ROLE_BEFORE = re.compile(
     r"president|owner|founder|head)\s+(?:is\s+)?",
     re.IGNORECASE,
 )
-_ROLE_AROUND = re.compile(
-    r"^(?:总经理|副总经理|董事长|负责人|老板|总监|主管|助理|经理)|"
-    r"(?:总经理|副总经理|董事长|负责人|老板|总监)$"
-)
+_ROLE_AROUND = re.compile(rf"^(?:{'|'.join(ROLES)})|(?:{'|'.join(ROLES_AFTER_NAME)})$")
 
 
 def _name_among_words(answer: str) -> str | None:

@@ -124,11 +124,18 @@ _SURNAME_THEN_NAME = re.compile(
     r"(?!我)(?P<given>[\u4e00-\u9fff]{1,3}?)"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|号码|先生|女士|小姐)"
 )
+# Roles people give beside their name (我是总经理助理范雪, 黄志强（总经理）), longest first; the
+# bot reads answers with them too (app/wechat/conversation.py). Those in ROLES_AFTER_NAME also
+# follow a full name; the others after a surname are its title (黄经理).
+ROLES = (
+    "总经理助理", "董事长助理", "副总经理", "总经理", "董事长", "副总", "负责人", "合伙人", "经理",
+    "主管", "助理", "秘书", "总监", "专员", "行政", "采购", "出纳", "会计", "法人", "老板", "股东",
+)  # fmt: skip
+ROLES_AFTER_NAME = ("副总经理", "总经理", "董事长", "负责人", "老板", "总监")
 # "我是行政部的唐佳" / "我是总经理助理范雪": a department or a role between 我是 and the name.
 _ROLE_THEN_NAME = re.compile(
     r"(?:我是|我叫|本人是?)(?:[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?)?"
-    r"(?:总经理助理|董事长助理|总经理|副总经理|副总|经理|主管|助理|秘书|负责人|总监|专员|行政|"
-    r"采购|出纳|会计|法人|老板|股东|合伙人)?的?"
+    rf"(?:{'|'.join(ROLES)})?的?"
     rf"(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|我们|我想)"
 )
