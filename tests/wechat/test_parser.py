@@ -1116,3 +1116,28 @@ def test_round6_head_counts_deals_times_and_trades(text: str, field: str, value:
 )
 def test_round6_look_alikes_of_counts_and_trades(text: str, field: str) -> None:
     assert field not in parse_enquiry(text).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("rent budget RMB 25 per sqm per month", "budget_rent_yuan_m2_month", 25.0),
+        ("2000 sqm warehouse, budget RMB 30/sqm/month", "budget_rent_yuan_m2_month", 30.0),
+        ("Rent under 30 yuan per square metre per month", "budget_rent_yuan_m2_month", 30.0),
+        ("land, our budget is RMB 300,000 per mu", "budget_land_wan_per_mu", 30.0),
+        ("Annual tax: 800,000 yuan", "tax_wan", 80.0),
+        ("investment 50 million RMB", "investment_wan", 5000.0),
+    ],
+)
+def test_english_budgets_and_yuan_after_a_figure(text: str, field: str, value: float) -> None:
+    assert parse_enquiry(text).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we pay RMB 18/m2/month now", "we currently pay 18 yuan per sqm per month",
+     "annual tax RMB 30 per sqm"],
+)  # fmt: skip
+def test_english_prices_that_are_no_budget(text: str) -> None:
+    fields = parse_enquiry(text).fields
+    assert "budget_rent_yuan_m2_month" not in fields

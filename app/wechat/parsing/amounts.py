@@ -265,7 +265,8 @@ _PER_AREA_BEFORE = re.compile(
 # A price the prospect does not mean to pay: the park's levels asked about, what they pay now,
 # a per-mu figure of tax or investment (亩均税收 50万/亩, 投资强度 300万/亩), fees.
 _NOT_A_BUDGET = re.compile(
-    r"税|投资|投入|强度|产值|营收|补贴|奖励|押金|物业|现在|目前|现有|原来|以前"
+    r"税|投资|投入|强度|产值|营收|补贴|奖励|押金|物业|现在|目前|现有|原来|以前|"
+    r"tax|invest|currently|current|we pay|paying|at present|deposit|fee"
 )
 _RENT_WORD = re.compile(r"租|rent|lease")
 
@@ -285,7 +286,7 @@ def _budget(st: _State, q: _Qty) -> bool:
     if _NOT_A_BUDGET.search(_sentence_before(text, q.start, 24)) or _PRICE_AFTER.match(text, q.end):
         return True  # a price, but not what the prospect would pay ("租金15元一平吗" asks)
     source = st.original[q.start : q.end]
-    if "亩" in per:
+    if "亩" in per or "mu" in per:
         wan = q.high / 1e4
         if 0.5 <= wan <= 5000:
             st.put("budget_land_wan_per_mu", round(wan, 2), q.start, q.end)

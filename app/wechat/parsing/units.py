@@ -79,6 +79,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "块钱": (_MONEY, 1.0),
     "块": (_MONEY, 1.0),
     "w": (_MONEY, 1e4),
+    "yuan": (_MONEY, 1.0),
+    "rmb": (_MONEY, 1.0),
     "million": (_MONEY, 1e6),
     "billion": (_MONEY, 1e9),
     "米": (_LENGTH, 1.0),
@@ -136,16 +138,22 @@ _UNIT_GUARDS = {
     "名": r"(?![字称额单次片义牌])",
     "人": r"(?![民员才工])",
     "jobs": r"(?![a-z])",
+    "yuan": r"(?![a-z])",
+    "rmb": r"(?![a-z])",
     # 十位员工, 三位工程师: 位 counts people only before the word for them (not 十位数)
     "位": r"(?=\s*(?:员工|工人|职工|人员|同事|工程师|技术人员|研发人员|销售))",
 }
 _UNIT_RE = _trie_pattern(list(_UNITS), _UNIT_GUARDS)
-_PER_AREA = r"(?:/|每|一|每一)\s*(?:平方米|平方|平米|平|㎡|m2|m²|方|亩)"
-_PER_TIME = r"(?:/|每|一|每个?)\s*(?:月|年|天|日)"
+_PER_AREA = (
+    r"(?:(?:/|每|一|每一)\s*(?:平方米|平方|平米|平|㎡|m2|m²|方|亩)"
+    # English: "RMB 25/sqm/month", "25 yuan per square metre per month"
+    r"|(?:/|per|a)\s*(?:sqm|sq\.?\s?m(?![a-z])|m2|m²|square\s+met(?:re|er)s?|mu(?![a-z])))"
+)
+_PER_TIME = r"(?:(?:/|每|一|每个?)\s*(?:月|年|天|日)|(?:/|per|a)\s*(?:month|year|day)(?![a-z]))"
 _QTY = re.compile(
     rf"(?P<a>{_NUM})\s*(?:(?P<qa>多|余|来)(?P<qm>[十百千万亿])?)?\s*(?:-(?=[a-z]))?(?P<ua>{_UNIT_RE})?"
     rf"(?:\s*(?P<sep>-|~|到|至|to(?=\s))\s*(?P<b>{_NUM})\s*(?P<qb>多|余)?\s*(?P<u>{_UNIT_RE})?)?"
-    rf"(?P<per>\s*(?:{_PER_AREA}|{_PER_TIME})(?:\s*(?:/|每)\s*(?:月|年|天))?)?"
+    rf"(?P<per>\s*(?:{_PER_AREA}|{_PER_TIME})(?:\s*(?:/|每|per|a)\s*(?:月|年|天|month|year|day))?)?"
 )
 
 
@@ -166,8 +174,8 @@ _YUAN_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan)\s*$")
 _LONE_DIGITS = frozenset("零〇一二两三四五六七八九")
 _SIMPLE_MULTIPLIERS = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 _TRAIL_MULT = re.compile(r"[百千万亿]+$")
-_PER_AREA_CHARS = re.compile(r"平|㎡|m2|m²|方|亩")
-_PER_SHORT_TIME = re.compile(r"[月天日]")
+_PER_AREA_CHARS = re.compile(r"平|㎡|m2|m²|方|亩|sq|square|mu")
+_PER_SHORT_TIME = re.compile(r"[月天日]|month|day")
 
 
 def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
