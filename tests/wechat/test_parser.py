@@ -1141,3 +1141,38 @@ def test_english_budgets_and_yuan_after_a_figure(text: str, field: str, value: f
 def test_english_prices_that_are_no_budget(text: str) -> None:
     fields = parse_enquiry(text).fields
     assert "budget_rent_yuan_m2_month" not in fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # A signature: the name line, then the firm's line; never one across the break.
+        ("Best regards,\nKevin Zhou\nShenzhen Voltcell Energy Technology Co., Ltd.\nTel: 1",
+         "company", "Shenzhen Voltcell Energy Technology Co., Ltd."),
+        ("Best regards,\nKevin Zhou\nShenzhen Voltcell Energy Technology Co., Ltd.\nTel: 1",
+         "contact_name", "Kevin Zhou"),
+        ("Best,\nAnna Kowalski\nProcurement Manager\nPolmex Industrial Sp. z o.o.\nMob: 1",
+         "company", "Polmex Industrial Sp. z o.o."),
+        # Legal forms after trade words, a region in brackets, "&", Firm.
+        ("Andersen Nordic Trading ApS", "company", "Andersen Nordic Trading ApS"),
+        ("Freshway Supply Chain (Hunan) Co., Ltd.", "company",
+         "Freshway Supply Chain (Hunan) Co., Ltd."),
+        ("Company: Evergreen Biotech (Hunan) Co., Ltd.", "company",
+         "Evergreen Biotech (Hunan) Co., Ltd."),
+        ("Brown & Partners Furniture Ltd.", "company", "Brown & Partners Furniture Ltd."),
+        ("Hunan Kaiyuan Accounting Firm", "company", "Hunan Kaiyuan Accounting Firm"),
+        # Names: a hyphenated given name, English words before a Chinese name.
+        ("Hanul Electronics Co., Ltd., contact Park Ji-hoon", "contact_name", "Park Ji-hoon"),
+        ("contact person 周杰", "contact_name", "周杰"),
+        ("Contact: 罗斌", "contact_name", "罗斌"),
+        ("company 株洲云易电子商务有限公司，name 李俊", "contact_name", "李俊"),
+        # Misspelt needs, "between … and …".
+        ("hi, i need a ofice to rent in Tianyuan, abt 80 sqm", "need_type", "office"),
+        ("looking for a wharehouse", "need_type", "warehouse"),
+        ("warehouse for lease, somewhere between 2,000 and 3,000 sq m", "area_min_m2", 2000.0),
+        ("warehouse for lease, somewhere between 2,000 and 3,000 sq m", "area_max_m2", 3000.0),
+        ("a 2000 sqm plant and 30 staff", "area_max_m2", 2000.0),
+    ],
+)  # fmt: skip
+def test_english_signatures_firms_and_names(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text).fields[field].value == value

@@ -43,14 +43,22 @@ _COMPANY_COLON = re.compile(
     r"(?P<name>"
     # "Company: FreshWay Foods Ltd., contact …": a Latin name runs over its spaces to the
     # clause's end ("Co., Ltd." included)
-    r"[a-z0-9][a-z0-9&'\-. ]{0,50}?(?:co\.?,\s?ltd\.?|(?=\s*(?:[,;，；。!?！？]|$)))"
+    r"[a-z0-9][a-z0-9&'\-. ()]{0,50}?(?:co\.?,\s?ltd\.?|(?=\s*(?:[,;，；。!?！？]|$)))"
     r"|[^\s,;。，；!?！？:我\x00]{2,30})"
 )
+# Legal forms that may follow a firm's own words (Andersen Nordic Trading ApS).
+_EN_LEGAL_FORM = (
+    r"Co\.?,?[ \t]*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|LLC|GmbH|ApS|A/S|Oy|AS|AB|AG|BV|"
+    r"Pty\.?[ \t]*Ltd\.?|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|S\.A\.|S\.L\.|SA|Limited|plc|PLC"
+)
+# A firm's name on one line: capitalised words, "&", a region in brackets (Freshway Supply
+# Chain (Hunan) Co., Ltd.), never across a line break (a signature's name line, then the firm's).
 _EN_COMPANY = re.compile(
-    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)(?:[A-Z][\w&\-]*\.?\s+){1,5}"
-    r"(?:Co\.?,?\s*Ltd\.?|Co\.|Company|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
+    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)(?:(?:[A-Z][\w&\-]*\.?|&|\([A-Z][a-z]+\))[ \t]+){1,6}"
+    r"(?:Co\.?,?[ \t]*Ltd\.?|Co\.|Company|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
     r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
-    r"Pte\.?\s*Ltd\.?|Sdn\.?\s*Bhd\.?|K\.K\.|"
+    r"Pte\.?[ \t]*Ltd\.?|Sdn\.?[ \t]*Bhd\.?|K\.K\.|ApS|A/S|Oy|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|"
+    r"Pty\.?[ \t]*Ltd\.?|Firm|"
     # A firm's name that says what it does: Hanbit Electronics, Nordic Motor Systems.
     r"Electronics|Industries|Technologies|Technology|Manufacturing|Logistics|Motors|Systems|"
     r"Solutions|Materials|Machinery|Trading|Holdings|Enterprises|Engineering|Pharmaceuticals|"
@@ -63,6 +71,7 @@ _EN_COMPANY = re.compile(
     r"Networks|Supply|Supplies|Imports|Exports|Distribution|Hardware|Sourcing|Composites|Coatings|"
     r"Paints|Fibers|Films|Sensors|Pumps|Valves|Bearings|Castings|Forgings|Stamping|Moulds|Molds|"
     r"Tooling|Industrial|Agritech|Farms|Apparel)"
+    rf"(?:,?[ \t]+(?:{_EN_LEGAL_FORM}))?"
     r"(?![\w])"
 )
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
@@ -97,7 +106,9 @@ _COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
     r"(?:名字(?:写错了|打错了|错了)?[，,]?\s*(?:应该)?是|名字叫|"  # 名字写错了，是李敏
-    r"联系人是|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是)"
+    r"联系人是|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是|"
+    # English words before a Chinese name: "contact person 周杰", "name 李俊"
+    r"(?<![a-z])(?:contact person|contact|my name is|name|i am|i'm|this is)(?![a-z]))"
     r"\s*[:]?\s*"
     # 老王啊, 小李就行: a familiar name, then a particle
     rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|"
@@ -177,7 +188,8 @@ _EN_SELF = re.compile(
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     r"Tomorrow\b|Today\b|Tonight\b|Anytime\b|Any\b|ASAP\b)"
-    r"[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?)(?![^\W\d_])"
+    # Park Ji-hoon: a hyphenated given name goes on in lower case
+    r"[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?(?:-[a-z]+)?)(?![^\W\d_])"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
 _LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")

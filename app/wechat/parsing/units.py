@@ -152,7 +152,7 @@ _PER_AREA = (
 _PER_TIME = r"(?:(?:/|每|一|每个?)\s*(?:月|年|天|日)|(?:/|per|a)\s*(?:month|year|day)(?![a-z]))"
 _QTY = re.compile(
     rf"(?P<a>{_NUM})\s*(?:(?P<qa>多|余|来)(?P<qm>[十百千万亿])?)?\s*(?:-(?=[a-z]))?(?P<ua>{_UNIT_RE})?"
-    rf"(?:\s*(?P<sep>-|~|到|至|to(?=\s))\s*(?P<b>{_NUM})\s*(?P<qb>多|余)?\s*(?P<u>{_UNIT_RE})?)?"
+    rf"(?:\s*(?P<sep>-|~|到|至|to(?=\s)|and(?=\s))\s*(?P<b>{_NUM})\s*(?P<qb>多|余)?\s*(?P<u>{_UNIT_RE})?)?"
     rf"(?P<per>\s*(?:{_PER_AREA}|{_PER_TIME})(?:\s*(?:/|每|per|a)\s*(?:月|年|天|month|year|day))?)?"
 )
 
@@ -170,6 +170,7 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
     multiplier: bool  # the numeral itself carries 万/亿
 
 
+_BETWEEN = re.compile(r"between\s*$")
 _YUAN_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan)\s*$")
 _LONE_DIGITS = frozenset("零〇一二两三四五六七八九")
 _SIMPLE_MULTIPLIERS = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
@@ -194,6 +195,12 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
         if a == "百":
             a = "一百"  # 百来亩 / 百多平: the 一 before 百 goes unsaid
         use_range = b is not None
+        if (
+            use_range
+            and m.group("sep") == "and"
+            and not _BETWEEN.search(text, max(0, start - 12), start)
+        ):
+            use_range, pos, per = False, m.start("b"), None  # "2000 sqm and 30 staff": two figures
         if use_range and (
             (ua and u and _UNITS[ua][0] != _UNITS[u][0])  # "5000平-8米": two quantities
             or not (
