@@ -1176,3 +1176,42 @@ def test_english_prices_that_are_no_budget(text: str) -> None:
 )  # fmt: skip
 def test_english_signatures_firms_and_names(text: str, field: str, value: object) -> None:
     assert parse_enquiry(text).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # 拐 (7) read out among phone digits, like 两 and 洞.
+        ("我微信就是手机号 幺八幺 七三洞幺 拐两六三", "phone", "+8618173017263"),
+        ("电话是 幺三五 幺二六四 九拐洞幺 找我", "phone", "+8613512649701"),
+        # Familiar names after a role; English names of three words, "my name X".
+        ("我是集团投资部的小贺 电话 13912345678", "contact_name", "小贺"),
+        ("公司是湖南捷运物流有限公司 我是行政小汤", "contact_name", "小汤"),
+        ("Hello, I'm Nguyen Van Hai from Saigon Textile JSC.", "contact_name", "Nguyen Van Hai"),
+        ("Hello, I'm Nguyen Van Hai from Saigon Textile JSC.", "company", "Saigon Textile JSC"),
+        ("my name Chen, phone 135 7412 6638", "contact_name", "Chen"),
+        ("Hi there, Pacific Crest Logistics (HK) Ltd. here.", "company",
+         "Pacific Crest Logistics (HK) Ltd."),
+        ("FreshLink Supply Chain, contact Mr. Ahmed Raza", "company", "FreshLink Supply Chain"),
+        # Head counts: 号人, ppl, N个人左右; an investment budget or ticket size.
+        ("员工大概两百来号人", "employees", 200),
+        ("Small team (5 ppl) building AR glasses software", "employees", 5),
+        ("我们是搞软件开发的 二十个人左右 想在天元区租个办公室", "employees", 20),
+        ("Investment budget approx. USD 40 million", "investment_wan", 4000.0),
+        ("Ticket size around USD 60 million.", "investment_currency", "USD"),
+    ],
+)  # fmt: skip
+def test_round7_phones_names_counts_and_money(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("register a company without renting any space", "deal"),
+        ("register a company without renting any space", "industry"),
+        ("前面路口拐弯就到", "phone"),
+    ],
+)
+def test_round7_look_alikes(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text).fields

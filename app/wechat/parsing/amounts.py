@@ -75,6 +75,7 @@ _EN_STAFF = re.compile(
     r"(?:about|around|approximately|approx\.?|some|roughly|~)?\s*(?P<n>\d{1,3}(?:,\d{3})*|\d+)"
     r"(?![\d.,]*\s*(?:sqm|sq|m2|m²|square|mu|acres?|hectares?|%|million|billion|k\b|m\b))"
 )
+_ABOUT_AFTER = re.compile(r"\s*左右")  # 二十个人左右: a head count
 _CLAUSE_END_AFTER = re.compile(r"\s*(?:左右)?\s*(?:[\s,;!?。，；！？]|$)")
 _PEOPLE_AFTER = re.compile(
     r"\s*(?:左右|以上|多)?\s*(?:的[\u4e00-\u9fff]{0,4}?)?(?:员工|工人|职工|人员|团队|规模|就业)"
@@ -86,7 +87,8 @@ _AMOUNT_WORD = re.compile(
     r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
     r"固定资产投资|设备投资|固投|利税|补贴|奖励|工资|月租|年租|押金|"
     r"(?<!tax )revenue|budget|turnover|sales|output|capital|rent|price"
-    r")|(?P<investment>投资|投入|总投|资金|invest)|(?P<tax>税|tax)"
+    r")|(?P<investment>投资预算|投资|投入|总投|资金|invest(?:ment)?\s+budget|invest|ticket\s+size)"
+    r"|(?P<tax>税|tax)"
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
 _AMOUNT_WORD_AFTER = re.compile(
@@ -177,7 +179,8 @@ def _extract_quantities(st: _State) -> None:
             if we and we.group("now") and not _CLAUSE_END_AFTER.match(text, q.end):
                 we = None  # "现在十五个人，…" is a head count; "现在三个人来看厂房" is not
             if (
-                q.unit in ("employees", "staff", "workers", "people", "jobs")
+                q.unit in ("employees", "staff", "workers", "people", "jobs", "号人", "ppl")
+                or (q.unit in ("个人", "人") and _ABOUT_AFTER.match(text, q.end))
                 or _PEOPLE_BEFORE.search(clause)
                 or we
                 or _PEOPLE_AFTER.match(text, q.end)

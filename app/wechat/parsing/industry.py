@@ -222,6 +222,7 @@ _EN_MORE_WORDS = re.compile(
 _EN_NOT_TRADE = re.compile(
     r"^(?:a|an|the|in|our|my|your|his|her|their|its|core|main|principal|primary|sale|rent|lease|it|"
     r"them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
+    r"register|registering|establish|establishing|open|opening|start|starting|set|"
     r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"

@@ -54,7 +54,8 @@ _EN_LEGAL_FORM = (
 # A firm's name on one line: capitalised words, "&", a region in brackets (Freshway Supply
 # Chain (Hunan) Co., Ltd.), never across a line break (a signature's name line, then the firm's).
 _EN_COMPANY = re.compile(
-    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)(?:(?:[A-Z][\w&\-]*\.?|&|\([A-Z][a-z]+\))[ \t]+){1,6}"
+    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)"
+    r"(?:(?:[A-Z][\w&\-]*\.?|&|\([A-Z][A-Za-z]+\))[ \t]+){1,6}"
     r"(?:Co\.?,?[ \t]*Ltd\.?|Co\.|Company|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
     r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
     r"Pte\.?[ \t]*Ltd\.?|Sdn\.?[ \t]*Bhd\.?|K\.K\.|ApS|A/S|Oy|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|"
@@ -68,7 +69,8 @@ _EN_COMPANY = re.compile(
     r"Consulting|Consultants|Services|Partners|Capital|Investments?|Ventures|S\.r\.l\.|S\.A\.S\.|"
     r"Lighting|Printing|Software|Digital|Media|Construction|Electric|Electrical|Automation|Mining|"
     r"Garments|Paper|Glass|Rubber|Aerospace|Marine|Healthcare|Cosmetics|Beverages|Toys|Telecom|"
-    r"Networks|Supply|Supplies|Imports|Exports|Distribution|Hardware|Sourcing|Composites|Coatings|"
+    r"Networks|Supply Chain|Supply|Supplies|JSC|Imports|Exports|Distribution|Hardware|Sourcing|"
+    r"Composites|Coatings|"
     r"Paints|Fibers|Films|Sensors|Pumps|Valves|Bearings|Castings|Forgings|Stamping|Moulds|Molds|"
     r"Tooling|Industrial|Agritech|Farms|Apparel)"
     rf"(?:,?[ \t]+(?:{_EN_LEGAL_FORM}))?"
@@ -147,7 +149,8 @@ ROLES_AFTER_NAME = ("副总经理", "总经理", "董事长", "负责人", "老�
 _ROLE_THEN_NAME = re.compile(
     r"(?:我是|我叫|本人是?)(?:[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?)?"
     rf"(?:{'|'.join(ROLES)})?的?"
-    rf"(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
+    # 我是集团投资部的小贺, 我是行政小汤: a familiar name after the role
+    rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|我们|我想)"
 )
 # "我是华星科技的刘洋" / "华星科技 刘洋": a full name right after the company (masked by then),
@@ -180,6 +183,7 @@ _EN_CONTACT = re.compile(
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Rr]each me\s*[:：]|\b[Nn]ame\s*[:：]|\b[Cc]all me|\b[Aa]sk for|"
+    r"\b[Mm]y name(?= [A-Z])|"
     r"(?<![Cc]ompany )(?<![Cc]ompany's )(?<![Ff]irm's )\b[Nn]ame(?:'s| is)|"
     r"\b[Mm]y colleague,?|\b(?:[Hh]is|[Hh]er) name is|"
     r"\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
@@ -189,7 +193,8 @@ _EN_SELF = re.compile(
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     r"Tomorrow\b|Today\b|Tonight\b|Anytime\b|Any\b|ASAP\b)"
     # Park Ji-hoon: a hyphenated given name goes on in lower case
-    r"[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+)?(?:-[a-z]+)?)(?![^\W\d_])"
+    # Nguyen Van Hai: up to three words
+    r"[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+){0,2}(?:-[a-z]+)?)(?![^\W\d_])"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
 _LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|小姐|总|经理)")

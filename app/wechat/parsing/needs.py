@@ -35,7 +35,7 @@ _BUY_HINT = re.compile(r"[拿买购卖]")
 # 不 right before the word negates it too: 不租了，买 (a buyer), 不买 (a tenant).
 _NEGATED = re.compile(
     r"(?:不需要|不用|无需|不要|(?<!有)没有|不需|(?<!是)不是)[\u4e00-\u9fff]{0,2}$|(?<![要管论])不$"
-    r"|(?<![a-z])(?:not|no|don't|without)\s+$"  # "to lease (not buy)"
+    r"|(?<![a-z])(?:not|no|don't|without)\s+$"  # "to lease (not buy)", "without renting"
 )
 # A place to work in beats a company address, which beats "we want to invest". Among places,
 # office and desk space usually come with the main need (厂房带办公), so they rank below it.
@@ -68,10 +68,16 @@ def _extract_need_and_deal(st: _State) -> None:
     if st.has_latin:
         matches.extend(_KEYWORD_LATIN_RE.finditer(text))
         matches.sort(key=lambda m: m.start())
-    may_negate = "不" in text or "无" in text or "没" in text or (st.has_latin and "no" in text)
+    may_negate = (
+        "不" in text
+        or "无" in text
+        or "没" in text
+        or (st.has_latin and ("no" in text or "without" in text))
+    )
+    width = 9 if st.has_latin else 6  # "without renting": English negation is a word away
     for m in matches:
         need, deal = _KEYWORDS[m.group()]
-        if may_negate and _NEGATED.search(text, max(0, m.start() - 6), m.start()):
+        if may_negate and _NEGATED.search(text, max(0, m.start() - width), m.start()):
             continue  # 不需要实际办公
         if need is not None:
             needs.append((need, m.start(), m.end()))

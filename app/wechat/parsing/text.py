@@ -104,20 +104,21 @@ _HAS_DIGIT = re.compile(r"[0-9]")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _HAS_LATIN = re.compile(r"[a-z]")
 _CN_DIGIT_RUN = re.compile(
-    r"[〇零一二三四五六七八九幺伍陆两洞0-9][ \-]?[〇零一二三四五六七八九幺伍陆两洞]{3}"
+    r"[〇零一二三四五六七八九幺伍陆两洞拐0-9][ \-]?[〇零一二三四五六七八九幺伍陆两洞拐]{3}"
 )
-# 两 (2) and 洞 (0, as radio operators say it) are digits only among digits: 两千 is an amount,
-# 山洞 a cave. Applied to the digit copy of the text after `_PHONE_DIGITS`.
-_PHONE_DIGIT_AMONG = re.compile(r"(?<=[0-9])[两洞]|[两洞](?=[0-9])")
+# 两 (2), 洞 (0) and 拐 (7, as radio operators say them) are digits only among digits: 两千 is an
+# amount, 山洞 a cave, 拐弯 a turn. Applied to the digit copy of the text after `_PHONE_DIGITS`.
+_PHONE_DIGIT_AMONG = re.compile(r"(?<=[0-9])[两洞拐]|[两洞拐](?=[0-9])")
+_SPOKEN_DIGIT = {"两": "2", "洞": "0", "拐": "7"}
 
 
 def phone_digits(text: str) -> str:
     """The text with phone digits read aloud as digits (幺三八… → 138…), same length."""
     digits = text.translate(_PHONE_DIGITS)
-    for _ in range(2):  # twice: "二洞洞一" has a 洞 beside another 洞
-        if "两" not in digits and "洞" not in digits:
+    for _ in range(3):  # again: "二洞洞一" has a 洞 beside another 洞
+        if "两" not in digits and "洞" not in digits and "拐" not in digits:
             break
-        digits = _PHONE_DIGIT_AMONG.sub(lambda m: "2" if m.group() == "两" else "0", digits)
+        digits = _PHONE_DIGIT_AMONG.sub(lambda m: _SPOKEN_DIGIT[m.group()], digits)
     return digits
 
 

@@ -118,6 +118,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "workers": (_PEOPLE, 1.0),
     "people": (_PEOPLE, 1.0),
     "jobs": (_PEOPLE, 1.0),
+    "号人": (_PEOPLE, 1.0),
+    "ppl": (_PEOPLE, 1.0),
     "位": (_PEOPLE, 1.0),
 }
 # Why each lookahead: 平台/平整 are not areas, 一方面/方便 not 方, m2 ≠ m, 8m ≠ 8mm, 5t ≠ 5tons...
@@ -138,6 +140,7 @@ _UNIT_GUARDS = {
     "名": r"(?![字称额单次片义牌])",
     "人": r"(?![民员才工])",
     "jobs": r"(?![a-z])",
+    "ppl": r"(?![a-z])",
     "yuan": r"(?![a-z])",
     "rmb": r"(?![a-z])",
     # 十位员工, 三位工程师: 位 counts people only before the word for them (not 十位数)
