@@ -1215,3 +1215,33 @@ def test_round7_phones_names_counts_and_money(text: str, field: str, value: obje
 )
 def test_round7_look_alikes(text: str, field: str) -> None:
     assert field not in parse_enquiry(text).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("需求-冷库租赁-600平\n用途-医药冷链\n公司-株洲康源医药物流有限公司\n联系人-岳经理",
+         "company",
+         "株洲康源医药物流有限公司"),
+        ("需求-冷库租赁-600平\n用途-医药冷链\n公司-株洲康源医药物流有限公司\n联系人-岳经理",
+         "contact_name", "岳经理"),
+        ("公司名稱：台鼎光電科技有限公司；需求：租賃廠房；用途：LED封裝；聯絡人：簡經理",
+         "industry", "LED封装"),
+        ("公司名稱：台鼎光電科技有限公司；需求：租賃廠房；用途：LED封裝；聯絡人：簡經理",
+         "contact_name", "简经理"),
+        ("需求：厂房\n用途：医药\n联系人：物流部 阮经理", "contact_name", "阮经理"),
+        ("株洲市工程勘察设计院有限公司拟购置办公用房", "company", "株洲市工程勘察设计院有限公司"),
+        ("美国Apex Polymer Solutions LLC拟与中方合资", "company", "Apex Polymer Solutions LLC"),
+        ("要求单跨跨度24米以上，配备32吨桥式起重机", "crane_tonnes", 32.0),
+        ("项目名称：年产30万台套智能家电部件项目；建设单位：株洲美联电器有限公司", "industry",
+         "智能家电部件"),
+    ],
+)  # fmt: skip
+def test_round7_forms_firms_and_cranes(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text).fields[field].value == value
+
+
+def test_a_form_company_of_a_private_person_is_no_company() -> None:
+    fields = parse_enquiry("需求：冷库 租 800平；用途：水果批发；公司：个人；联系人：贺姐").fields
+    assert "company" not in fields
+    assert fields["contact_name"].value == "贺姐"

@@ -34,7 +34,7 @@ _HEIGHT_AFTER = re.compile(
     r"(?:ceiling|height|clearance|headroom|high)(?![a-z]))"
 )
 _BUILDING_HEIGHT = re.compile(r"建筑高度|建筑限高|楼栋高度|building height")
-_CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|起重机|吊机|行吊|crane"
+_CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|(?:桥式|门式|单梁|双梁)?起重机|吊机|行吊|crane"
 _CRANE_BEFORE = re.compile(_CRANE_WORDS)
 _CRANE_AFTER = re.compile(rf"\s*(?:的|以上的?)?\s*(?:{_CRANE_WORDS})")
 _LOAD_BEFORE = re.compile(r"承重|荷载|载荷|承载|成重|floor load|load")

@@ -36,6 +36,8 @@ SETS = {
     "heldout": LABELLED_DIR / "heldout.jsonl",
     # 150 enquiries a helper wrote without reading the parser (a development set since)
     "round6": LABELLED_DIR / "dev_round6.jsonl",
+    # 150 more from another such helper (dev_round7.md), partly worked from so far
+    "round7": LABELLED_DIR / "dev_round7.jsonl",
 }
 DISTRICTS = "zhuzhou"  # the labelled sets are written for the Zhuzhou office
 NOTHING = "(nothing)"  # the pseudo-field of an enquiry labelled {}

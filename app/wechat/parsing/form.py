@@ -38,6 +38,7 @@ _LABELS = {
     "单位名称": "company",
     "单位": "company",
     "联系人": "contact",
+    "联络人": "contact",
     "姓名": "contact",
     "称呼": "contact",
     "对接人": "contact",
@@ -45,6 +46,7 @@ _LABELS = {
     "手机号": "phone",
     "手机": "phone",
     "联系电话": "phone",
+    "联络电话": "phone",
     "电话": "phone",
     "联系方式": "phone",
     "面积": "area",
@@ -56,13 +58,14 @@ _LABELS = {
 }
 # Every label holds one of these; three different ones are needed for a form.
 _LABEL_ROOTS = (
-    "需求", "意向", "用途", "行业", "产业", "主营", "税", "公司", "企业", "单位", "联系人", "姓名",
-    "称呼", "对接人", "手机", "电话", "联系方式", "面积", "投资", "区域",
+    "需求", "意向", "用途", "行业", "产业", "主营", "税", "公司", "企业", "单位", "联系人",
+    "联络人", "姓名", "称呼", "对接人", "手机", "电话", "联系方式", "面积", "投资", "区域",
 )  # fmt: skip
 _SEP = r"[\s,;:=|、。，；：\x00]"
 _LABEL = re.compile(
     rf"(?:^|(?<={_SEP}))(?P<label>{'|'.join(sorted(_LABELS, key=len, reverse=True))})"
-    rf"(?P<sep>\s*[:：=]?\s*[,，;；]?\s*)"
+    # 需求-冷库租赁, 公司-株洲…: a dash between a label and its value too
+    rf"(?P<sep>\s*[:：=\-]?\s*[,，;；]?\s*)"
 )
 # Without separators ("需求租厂房用途汽配公司株洲精工"), a label may follow any character, but not
 # as the end of a longer word (有限公司, 总投资, 我公司).
@@ -70,7 +73,8 @@ _GLUED = re.compile(rf"(?P<label>{'|'.join(sorted(_LABELS, key=len, reverse=True
 _NOT_GLUED_AFTER = re.compile(r"[限团份我本贵该子分总的家个请在]$")
 _TRIM = " \t\n,;:=|、。，；：\x00"
 # "暂无" / "无" / "-": the prospect left the field empty.
-_EMPTY = re.compile(r"^(?:暂无|无|没有|暂时没有|不详|未定|待定|n/?a|none|-+|/)$")
+# "公司：个人": a person without a firm.
+_EMPTY = re.compile(r"^(?:暂无|无|没有|暂时没有|不详|未定|待定|个人|n/?a|none|-+|/)$")
 # "需求 仓库 租 3000": a bare number beside a space need is its area in m².
 # Not one end of a range ("3000-5000平"): the quantity step reads ranges.
 _AREA_UNIT = re.compile(r"[平亩㎡]|米|m2|sqm|sq")  # a need with its area's unit: read as such
@@ -147,7 +151,7 @@ def _extract_form(st: _State) -> None:
 
 # A department before a titled person in 联系人 (投资部邹部长, 招商中心的李主任).
 _DEPARTMENT = re.compile(
-    rf"[\u4e00-\u9fff]{{1,6}}?(?:部|处|科|室|办|中心)的?(?={_SURNAME}[\u4e00-\u9fff]{{0,2}}"
+    rf"[\u4e00-\u9fff]{{1,6}}?(?:部|处|科|室|办|中心)的?\s*(?={_SURNAME}[\u4e00-\u9fff]{{0,2}}"
     r"(?:先生|女士|小姐|总|经理|部长|主任|处长|科长|主管|总监)$)"
 )
 # A verb before the trade in 用途 (做仓储物流, 从事光伏组件).

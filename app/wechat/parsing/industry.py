@@ -239,7 +239,7 @@ _EN_LAST_ARTICLE = re.compile(r".*(?<![a-z])(?:a|an|the|our|are|is|am)\s+")
 # Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
 _ANNUAL_OUTPUT = (
     r"(?P<output>年产(?:能)?[0-9.一二两三四五六七八九十百千万亿]+\s*[万亿]?\s*"
-    r"(?:吨|gw|mw|gwh|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
+    r"(?:吨|gw|mw|gwh|台套|套|台|辆|件|片|只|个|平方米|吨/年)?)?"
 )
 _PROJECT_TAIL = (
     # 加工 stays with the product (食品加工厂, 石英砂深加工项目): it names the trade

@@ -14,7 +14,8 @@ _COMPANY_SUFFIX = re.compile(
     r"(?:[\u4e00-\u9fff]{2,4}?(?:分公司|子公司|办事处))?|"  # …有限公司株洲分公司
     r"事务所(?:[\u4e00-\u9fff]{2,4}?分所)?|"  # …律师事务所株洲分所
     r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司)|公司|股份(?![制有合公])|"
-    r"厂(?![房区址家长商里内子矿方])|商行|工作室|研究院|研究所|设计院|事务所|合作社"
+    r"厂(?![房区址家长商里内子矿方])|商行|工作室|(?:研究院|研究所|设计院|事务所)(?:有限公司|有限责任公司)?|"
+    r"合作社"
 )
 # Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
 _COMPANY_LEAD = re.compile(
@@ -74,7 +75,7 @@ _EN_COMPANY = re.compile(
     r"Paints|Fibers|Films|Sensors|Pumps|Valves|Bearings|Castings|Forgings|Stamping|Moulds|Molds|"
     r"Tooling|Industrial|Agritech|Farms|Apparel)"
     rf"(?:,?[ \t]+(?:{_EN_LEGAL_FORM}))?"
-    r"(?![\w])"
+    r"(?![A-Za-z0-9])"  # "Apex Polymer Solutions LLC拟…": Chinese may follow at once
 )
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
 _EN_PERSON_FROM = re.compile(
