@@ -1245,3 +1245,22 @@ def test_a_form_company_of_a_private_person_is_no_company() -> None:
     fields = parse_enquiry("需求：冷库 租 800平；用途：水果批发；公司：个人；联系人：贺姐").fields
     assert "company" not in fields
     assert fields["contact_name"].value == "贺姐"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("在石峰区 尽快吧 一个礼拜之内 电话13812345678", "1周内"),  # the exact deadline wins
+        ("尽快吧", "尽快"),
+        ("最好这个月就能搬进去", "本月"),
+        ("4 hot desks for 6 months, starting January 2027. Cheers", "2027年1月"),
+        ("we could move in from March 2027", "2027年3月"),
+    ],
+)
+def test_more_time_phrases(text: str, value: str) -> None:
+    assert parse_enquiry(text).fields["timeline"].value == value
+
+
+def test_a_latin_name_after_the_word_for_contact() -> None:
+    fields = parse_enquiry("請問有小廠房出租嗎？300坪就夠 聯絡 Ivy +886 975 330 812").fields
+    assert fields["contact_name"].value == "Ivy"

@@ -125,7 +125,7 @@ _NAME_MARKER = re.compile(
 )
 # "联系人：Lily Wang" / "联系人 Tony": a Latin name after the word for contact.
 _NAME_MARKER_LATIN = re.compile(
-    r"(?:联系人是?|联络人|对接人|负责人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
+    r"(?:联系人是?|联络人|联系|联络|对接人|负责人|姓名|称呼)\s*[:]?\s*(?P<name>(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?"
     r"[a-z][a-z'\-]+(?: [a-z][a-z'\-]+)?(?:\s?(?:先生|女士|小姐|总|经理))?)(?![a-z])"
 )
 _SURNAME_ONLY = re.compile(
@@ -364,7 +364,11 @@ def _extract_contact(st: _State) -> None:
     m = _NAME_MARKER.search(text)
     if m is None and ("我是" in text or "我叫" in text or "本人" in text):
         m = _ROLE_THEN_NAME.search(text)
-    if m is None and st.has_latin and ("人" in text or "姓名" in text or "称呼" in text):
+    if (
+        m is None
+        and st.has_latin
+        and ("人" in text or "姓名" in text or "称呼" in text or "联" in text)
+    ):
         m = _NAME_MARKER_LATIN.search(text)
     if m:
         st.put("contact_name", st.value(*m.span("name")), *m.span("name"))

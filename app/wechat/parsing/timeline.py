@@ -11,7 +11,7 @@ from app.wechat.parsing.text import fold
 _CN_SMALL = r"[0-9一二两三四五六七八九十半]{1,3}"
 _TIMELINE = re.compile(
     # The leading class lets the engine skip to characters that can start a time phrase.
-    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近第双元端中awnbeiuqmlt])"
+    r"(?=[0-9一二两三四五六七八九十半越尽马立急很比着今明年上下春国节月本近第双元端中这awnbeiuqmltsf])"
     rf"(?:(?P<dur>(?P<n>{_CN_SMALL})\s*(?P<unit>个月|个星期|个礼拜|月|周|星期|天|年))"
     r"(?P<within>之内|以内|内)"
     r"|(?P<quarter>(?:今年|明年|20\d\d年)?第?[一二三四1-4]季度)(?P<qbefore>之前|以前|前|末|底|内)?"
@@ -19,7 +19,7 @@ _TIMELINE = re.compile(
     r"急(?=\s*[!！])|asap)"
     r"|(?P<phrase>(?:今年|明年|20\d\d\s*年|年)(?:上半年|下半年|底|内|中|初)|上半年|下半年|明年|春节|"
     r"国庆|双十一|双11|双十二|元旦|五一|端午|中秋|年后|"
-    r"节后|月底|下个?月|下周|本月|近期)(?P<before>之前|以前|前)?"
+    r"节后|月底|下个?月|下周|本月|这个月|近期)(?P<before>之前|以前|前)?"
     r"|(?P<month>(?:20\d\d年)?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月)"
     r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底))"
     r"|(?:within|in\s+the\s+next|in\s+the\s+coming|in)\s+(?:the\s+next\s+)?"
@@ -27,7 +27,8 @@ _TIMELINE = re.compile(
     r"\s+(?P<enunit>months?|weeks?|days?|years?)(?![a-z])"
     r"|(?:(?P<q_before>by|before)\s+|in\s+)?(?:the\s+)?q(?P<q>[1-4])(?:\s+(?:of\s+)?(?P<q_year>20\d\d))?"
     r"(?![a-z0-9])"
-    r"|(?:(?P<mon_before>by|before)\s+|in\s+)(?:the\s+end\s+of\s+)?(?P<mon>january|february|march|april|"
+    r"|(?:(?P<mon_before>by|before)\s+|(?:in|starting|starting\s+in|from)\s+)(?:the\s+end\s+of\s+)?"
+    r"(?P<mon>january|february|march|april|"
     r"june|july|august|september|october|november|december)(?:\s+(?P<mon_year>20\d\d))?(?![a-z])"
     r"|(?P<en_part>early|mid|end\s+of|the\s+end\s+of|by\s+the\s+end\s+of|late|the\s+first\s+half\s+of|"
     r"the\s+second\s+half\s+of|first\s+half\s+of|second\s+half\s+of)[\s-]+"
@@ -59,12 +60,13 @@ _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
 _TIMELINE_HINT = re.compile(
-    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|季度|年[初中]|双十|双11|元旦|五一|端午|中秋"
+    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|这个月|季度|年[初中]|双十|双11|元旦|五一|端午|中秋"
 )
 # English ones, looked for only in a text with Latin letters.
 _TIMELINE_HINT_EN = re.compile(
-    r"(?=[awsuneyiqbmlf])"  # first characters, to skip ahead on
+    r"(?=[awsuneyiqbmlfs])"  # first characters, to skip ahead on
     r"(?:asap|within|soon|urgent|next|end of|year-end|q[1-4]|by |before |early|mid|late|first half|"
+    r"starting |from |"
     r"in (?:the )?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|an? |"
     r"coming))"
 )
@@ -91,7 +93,8 @@ def _timeline_value(m: re.Match[str]) -> str | None:
     if m.group("urgent"):
         return "尽快"
     if m.group("phrase"):
-        return m.group("phrase") + ("前" if m.group("before") else "")
+        phrase = "本月" if m.group("phrase") == "这个月" else m.group("phrase")
+        return phrase + ("前" if m.group("before") else "")
     if m.group("quarter"):
         before = m.group("qbefore")
         return m.group("quarter") + ("前" if before in ("之前", "以前", "前") else before or "")
@@ -149,10 +152,16 @@ def _extract_timeline(st: _State) -> None:
     text = st.work
     if not (_TIMELINE_HINT.search(text) or (st.has_latin and _TIMELINE_HINT_EN.search(text))):
         return
+    urgent: re.Match[str] | None = None
     for m in _TIMELINE.finditer(text):
         if m.start() and "0" <= text[m.start() - 1] <= "9":
             continue  # the tail of a longer figure (2025年内 is not "25年内")
         value = _timeline_value(m)
+        if value == "尽快" and urgent is None:
+            urgent = m  # "尽快吧 一个礼拜之内": a deadline said after it is the more exact
+            continue
         if value:
             st.put("timeline", value, m.start(), m.end())
             return
+    if urgent is not None:
+        st.put("timeline", "尽快", urgent.start(), urgent.end())
