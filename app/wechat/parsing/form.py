@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from app.wechat.parsing.names import _SURNAME
+from app.wechat.parsing.names import _SURNAME, DEPARTMENT
 from app.wechat.parsing.result import _State
 from app.wechat.parsing.text import _MASK
 
@@ -151,7 +151,7 @@ def _extract_form(st: _State) -> None:
 
 # A department before a titled person in 联系人 (投资部邹部长, 招商中心的李主任).
 _DEPARTMENT = re.compile(
-    rf"[\u4e00-\u9fff]{{1,6}}?(?:部|处|科|室|办|中心)的?\s*(?={_SURNAME}[\u4e00-\u9fff]{{0,2}}"
+    rf"{DEPARTMENT}\s*(?={_SURNAME}[\u4e00-\u9fff]{{0,2}}"
     r"(?:先生|女士|小姐|总|经理|部长|主任|处长|科长|主管|总监)$)"
 )
 # A verb before the trade in 用途 (做仓储物流, 从事光伏组件).

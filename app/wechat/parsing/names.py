@@ -146,9 +146,11 @@ ROLES = (
     "主管", "助理", "秘书", "总监", "专员", "行政", "采购", "出纳", "会计", "法人", "老板", "股东",
 )  # fmt: skip
 ROLES_AFTER_NAME = ("副总经理", "总经理", "董事长", "负责人", "老板", "总监")
+# A department said before a person (行政部的, 招商中心): the form's 联系人 value drops it too.
+DEPARTMENT = r"[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?"
 # "我是行政部的唐佳" / "我是总经理助理范雪": a department or a role between 我是 and the name.
 _ROLE_THEN_NAME = re.compile(
-    r"(?:我是|我叫|本人是?)(?:[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?)?"
+    rf"(?:我是|我叫|本人是?)(?:{DEPARTMENT})?"
     rf"(?:{'|'.join(ROLES)})?的?"
     # 我是集团投资部的小贺, 我是行政小汤: a familiar name after the role
     rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}})"

@@ -226,6 +226,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             end = m.end("ua") if ua else (m.end("qm") if qm else m.end("qa") if qa else m.end("a"))
         if per:
             end = m.end("per")
+        # "RMB 800k", "CNY 1,200,000": yuan said before a bare figure makes it money
+        yuan = unit is None and _YUAN_BEFORE.search(text, max(0, start - 8), start) is not None
         if (
             unit is None
             and not _has_mult(a)
@@ -233,7 +235,7 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             and not (use_range and _has_mult(b))
             and not _AREA_NOUN_AFTER.match(text, end)
             and not _AREA_WORD_BEFORE.search(text, max(0, start - 8), start)
-            and not _YUAN_BEFORE.search(text, max(0, start - 8), start)
+            and not yuan
         ):
             continue  # a bare numeral (一个, 第三, 5年) is a quantity only as "5000左右的厂房"
         approx = False
@@ -267,8 +269,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             elif _PER_SHORT_TIME.search(per):
                 per_kind = "month"
         category, factor = _UNITS[unit] if unit else (None, 1.0)
-        if unit is None and _YUAN_BEFORE.search(text, max(0, start - 8), start):
-            category = _MONEY  # "RMB 800k", "CNY 1,200,000": yuan said before the figure
+        if yuan:
+            category = _MONEY
         out.append(
             _Qty(
                 start,
