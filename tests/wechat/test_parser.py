@@ -1264,3 +1264,80 @@ def test_more_time_phrases(text: str, value: str) -> None:
 def test_a_latin_name_after_the_word_for_contact() -> None:
     fields = parse_enquiry("請問有小廠房出租嗎？300坪就夠 聯絡 Ivy +886 975 330 812").fields
     assert fields["contact_name"].value == "Ivy"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("We need a 16-ton overhead crane and 9 m clear height", "crane_tonnes", 16.0),
+        ("two 5-tonne gantry cranes in the bay", "crane_tonnes", 5.0),
+        ("Total investment about USD 25M for phase one", "investment_wan", 2500.0),
+        ("Total investment about USD 25M for phase one", "investment_currency", "USD"),
+        ("investment of EUR 1.5bn over ten years", "investment_wan", 150000.0),
+        ("Looking for 3,000 sq m of light industrial space, lease", "need_type", "factory"),
+        ("industrial plot of 30 mu in You County", "district", "攸县"),
+        ("Greetings. Lease of 600 sqm office wanted. Hannah Kowalski, +48 601 234 567",
+         "contact_name", "Hannah Kowalski"),
+        ("Please contact M. Olivier Martin, +33 6 12 34 56 78", "contact_name",
+         "M. Olivier Martin"),
+        ("Contact: Ms. Aiko Mori, Kitano Precision, +81 90 1234 5678", "company",
+         "Kitano Precision"),
+        ("项目概况：拟征地80亩。联系人：招商部 龚总 13787216649", "contact_name", "龚总"),
+        ("孵化器入驻。联系人：董事长 祁峰 13787216649", "contact_name", "祁峰"),
+        ("有写字楼卖吗？一百平左右。聯絡：關太 +852 6398 7120", "contact_name", "关太"),
+        ("请问还有工位吗，三个人。联系：吴同学 13787216649", "contact_name", "吴同学"),
+        ("深圳总部计划设立华中基地。联系人：孔特助 13787216649", "contact_name", "孔特助"),
+        ("团队8人，主营方向：工业软件测试，申请工位", "industry", "工业软件测试"),
+    ],
+)  # fmt: skip
+def test_round7_second_pass_english_money_cranes_and_names(
+    text: str, field: str, value: object
+) -> None:
+    assert parse_enquiry(text, ZHUZHOU).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Hello, we build recycled plastic pallets and need a warehouse", "industry"),
+        ("Power supply needed: 2500 kVA", "industry"),
+        ("厂房要满足洁净生产要求，层高8米", "industry"),
+        ("联系人：经营副总 骆总 13787216649", "industry"),
+        ("已获天使轮投资800万元，想租工位", "investment_wan"),
+        ("计划明年A轮融资2000万元", "investment_wan"),
+        ("总部在上海，准备在中部设第三工厂，要买地", "company"),
+        ("We need a warehouse in Hetang. Please Call 13812345678", "contact_name"),
+        ("the ceiling height 12 m, rent 30 mu", "investment_wan"),
+    ],
+)
+def test_round7_second_pass_look_alikes(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text, ZHUZHOU).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("楼板承重要两吨半 做仓储的", "floor_load_kg_m2", 2500.0),
+        ("净高要九米半以上的厂房", "ceiling_height_m", 9.5),
+        ("仓库要大一点 两万到两万五 租 电话13812345678", "area_min_m2", 20000.0),
+        ("仓库要大一点 两万到两万五 租 电话13812345678", "area_max_m2", 25000.0),
+        ("租厂房 面积八千平吧 不对不对 是一万二", "area_min_m2", 12000.0),
+        ("拟用地约60亩（后经测算，用地需求调整为约75亩），总投资5亿元", "area_min_m2", 50000.25),
+        ("项目计划2027年9月开工建设", "timeline", "2027年9月"),
+    ],
+)  # fmt: skip
+def test_round7_second_pass_spoken_figures_corrections_and_months(
+    text: str, field: str, value: object
+) -> None:
+    assert parse_enquiry(text).fields[field].value == value
+
+
+def test_a_figure_with_wan_beside_money_words_is_no_area() -> None:
+    fields = parse_enquiry("想租厂房 投资两万 年税收一万五").fields
+    assert "area_min_m2" not in fields
+    assert fields["investment_wan"].value == 2.0
+
+
+def test_may_day_is_not_read_inside_a_monthly_figure() -> None:
+    assert "timeline" not in parse_enquiry("租厂房，预算一万五一个月").fields
+    assert parse_enquiry("五一之前要搬进去").fields["timeline"].value == "五一前"

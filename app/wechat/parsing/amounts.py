@@ -36,7 +36,11 @@ _HEIGHT_AFTER = re.compile(
 _BUILDING_HEIGHT = re.compile(r"建筑高度|建筑限高|楼栋高度|building height")
 _CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|(?:桥式|门式|单梁|双梁)?起重机|吊机|行吊|crane"
 _CRANE_BEFORE = re.compile(_CRANE_WORDS)
-_CRANE_AFTER = re.compile(rf"\s*(?:的|以上的?)?\s*(?:{_CRANE_WORDS})")
+_CRANE_AFTER = re.compile(
+    # "a 20-ton overhead crane", "two 10-tonne bridge cranes"
+    rf"\s*(?:的|以上的?)?\s*(?:(?:overhead|bridge|gantry|travell?ing|eot|jib|electric)\s+)*"
+    rf"(?:{_CRANE_WORDS})"
+)
 _LOAD_BEFORE = re.compile(r"承重|荷载|载荷|承载|成重|floor load|load")
 # Units land is measured in: an area in one of these is a plot of land (docs/parser.md).
 LAND_UNITS = frozenset({"亩", "mu", "公顷", "hectare", "hectares", "acre", "acres"})
@@ -86,6 +90,8 @@ _AMOUNT_WORD = re.compile(
     r"(?P<other>"
     r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
     r"固定资产投资|设备投资|固投|利税|补贴|奖励|工资|月租|年租|押金|"
+    # money a start-up raised is not what it will invest here (已获天使轮投资500万元)
+    r"(?:天使轮|种子轮|首轮|[a-d]\+?轮|pre-?a轮?)(?:投资|融资)?|融资|"
     r"(?<!tax )revenue|budget|turnover|sales|output|capital|rent|price"
     r")|(?P<investment>投资预算|投资|投入|总投|资金|invest(?:ment)?\s+budget|invest|ticket\s+size)"
     r"|(?P<tax>税|tax)"
@@ -115,6 +121,8 @@ def _extract_quantities(st: _State) -> None:
     crane: tuple[float, int, int] | None = None
     power: tuple[float, int, int] | None = None
     foreign: bool | None = None  # the text may hold a foreign currency (checked once)
+    spoken: _Qty | None = None  # the first figure with 万 and no unit that named no amount
+    spoken_note = 0
     for q in _scan_quantities(text, st.notes, st.original):
         cat = q.category
         if cat is None and (
@@ -153,7 +161,10 @@ def _extract_quantities(st: _State) -> None:
                 # English puts more words between "tax" and its figure ("annual tax
                 # contribution is expected to be around RMB 5 million").
                 width = 48 if st.has_latin else 24
-                _assign_money(st, q, _sentence_before(text, q.start, width), foreign)
+                read = _assign_money(st, q, _sentence_before(text, q.start, width), foreign)
+                if not read and cat is None and spoken is None:
+                    spoken = q  # 厂房要大的 一万到一万五: maybe an area said without its unit
+                    spoken_note = len(st.notes) - 1
         elif cat == _POWER:
             if power is None or q.high > power[0]:
                 power = (q.high, q.start, q.end)
@@ -204,19 +215,41 @@ def _extract_quantities(st: _State) -> None:
         st.put("crane_tonnes", crane[0], crane[1], crane[2])
     if power:
         st.put("power_kva", power[0], power[1], power[2])
+    if (
+        spoken is not None
+        and _BUILDING_WORD.search(text)
+        and (
+            not areas
+            or (
+                spoken.start >= areas[-1][3]
+                and _TAKEN_BACK.search(text, areas[-1][3], spoken.start) is not None
+            )
+        )
+    ):
+        # A figure of 万 with no unit and no word for money, in an enquiry for a building,
+        # with no other area or taking the last one back: spoken square metres (一万到一万五;
+        # 一万平吧 哦不对 是一万五).
+        low, high, end = _bounds(text, spoken)
+        if 100 <= max(low or 0, high or 0) <= 500_000:
+            del st.notes[spoken_note]  # not "amount without context" after all
+            areas.append((spoken, low, high, end))
     if not areas:
         return
-    for land in areas:
+    chosen = _corrected(text, areas)
+    # The plot: the area meant if it is in 亩, else the first in 亩 (a building's area may
+    # come first: 建筑面积3万平方米，用地46亩).
+    for land in (areas[chosen], *areas):
         if land[0].unit in LAND_UNITS:
             st.land_area = (land[1], land[2], land[0].start, land[3])
             break
-    q, low, high, end = areas[_corrected(text, areas)]
+    q, low, high, end = areas[chosen]
     if low is not None:
         st.put("area_min_m2", round(low, 2), q.start, end)
     if high is not None:
         st.put("area_max_m2", round(high, 2), q.start, end)
-    for other, *_ in areas[1:]:
-        st.notes.append(f"other area: {st.original[other.start : other.end]}")
+    for i, (other, *_) in enumerate(areas):
+        if i != chosen:
+            st.notes.append(f"other area: {st.original[other.start : other.end]}")
     st.area_in_mu = q.unit in LAND_UNITS
 
 
@@ -229,13 +262,23 @@ _TAKEN_BACK = re.compile(
 )
 
 
+# Right before the new figure, a written correction may follow a longer aside:
+# 原计划用地约40亩（补充说明：经测算，实际用地需求调整为约52亩）.
+_CHANGED_TO = re.compile(
+    r"(?:调整为|调整成|调整到|变更为|更正为|修改为|改成|改为|应为|应该是)\s*(?:约|大约)?\s*\Z"
+)
+
+
 def _corrected(text: str, areas: list[tuple[_Qty, float | None, float | None, int]]) -> int:
     """Which of the areas stated is meant: the first, unless a later one takes it back."""
     chosen = 0
     for i in range(1, len(areas)):
         between = text[areas[chosen][3] : areas[i][0].start]
         same_kind = (areas[i][0].unit in LAND_UNITS) == (areas[chosen][0].unit in LAND_UNITS)
-        if same_kind and len(between) <= 16 and _TAKEN_BACK.search(between):
+        if same_kind and (
+            (len(between) <= 16 and _TAKEN_BACK.search(between))
+            or (len(between) <= 40 and _CHANGED_TO.search(between))
+        ):
             chosen = i
     return chosen
 
@@ -302,8 +345,12 @@ def _budget(st: _State, q: _Qty) -> bool:
     return True
 
 
-def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
-    """Decide whether an amount is tax, investment or neither, from the words next to it."""
+_BUILDING_WORD = re.compile(r"厂房|仓库|车间|库房|冷库|写字楼|办公楼|办公室")
+
+
+def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> bool:
+    """Decide whether an amount is tax, investment or neither, from the words next to it.
+    False when no word around it says what it is."""
     wan = q.low / 1e4
     source = st.original[q.start : q.end]
     currency = None
@@ -339,3 +386,5 @@ def _assign_money(st: _State, q: _Qty, before: str, foreign: bool) -> None:
         st.put("investment_wan", round(wan, 4), q.start, q.end)
     elif kind is None:
         st.notes.append(f"amount without context: {source}")
+        return False
+    return True

@@ -29,8 +29,8 @@ _INDUSTRY_TRIGGER = re.compile(
     # The first characters of the verbs, as a class the engine can skip ahead on (a pattern
     # starting with a named group of alternatives is otherwise tried at every position: 3×
     # slower). Keep it in step with the verbs.
-    r"(?=[主专从致经做搞生行产项属所研设用i])"
-    r"(?P<verb>主营业务(?:为|是|有|包括)?|主营产品(?:为|是|有|包括)?|主要业务(?:为|是|有|包括)?|"
+    r"(?=[主专从致经做搞生行产项属所研设用业i])"
+    r"(?P<verb>(?:主营|主要|业务|研究)(?:方向|领域)(?:为|是)?|主营业务(?:为|是|有|包括)?|主营产品(?:为|是|有|包括)?|主要业务(?:为|是|有|包括)?|"
     r"主导产品(?:为|是|有|包括)?|主要产品(?:为|是|有|包括)?|产品(?:为|是)|经营范围(?:为|是|包括)?|"
     r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
     r"(?:主要)?做的是|搞的是|从事的是|主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
@@ -47,6 +47,12 @@ _PRODUCT_VERBS = (
         for tail in ("", "为", "是", "有", "包括")
     )
     | {"经营范围", "经营范围为", "经营范围是", "经营范围包括", "生产制造", "用途为", "用途是"}
+    | {
+        f"{a}{b}{c}"
+        for a in ("主营", "主要", "业务", "研究")
+        for b in ("方向", "领域")
+        for c in ("", "为", "是")
+    }
     | {
         f"{a}{c}{b}"
         for a in ("研发", "设计")
@@ -86,7 +92,10 @@ _DOING = frozenset({"完成", "进行", "办理", "负责", "简单", "需要"})
 _CENTRE_AFTER = re.compile(r"中心|基地|总部|大楼|楼")
 # Spoken fillers before a trade (做那个X的, 搞这个X).
 _FILLER = re.compile(r"(?:那个|这个|就是|嗯|呃)+")
-_NOT_INDUSTRY = re.compile(r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能")
+_NOT_INDUSTRY = re.compile(
+    # 经营副总 is a title, 生产要求 a requirement
+    r"[来去了过好完成不没得出]|什么|怎么|事情|生意|项目|基地|规模|能力|产能|要求|副总|经理|总监|总裁|负责人"
+)
 # "做研发中心" / "做仓库用" say what the space is for, not the prospect's industry.
 _SPACE_USE = re.compile(r"中心|基地|总部|办公|仓库|厂房|车间|(?<![利应使])用$")
 
@@ -135,7 +144,9 @@ _INDUSTRY_EN_PATTERNS = (
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
-        r"(?<![a-z])(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
+        # (not "power supply needed": a supply of power)
+        r"(?<![a-z])(?<!power )(?<!water )(?<!gas )"
+        r"(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
         r"make|making|assemble|assembles|assembling|develops|develop|developing|designs|"
         r"builds|supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
         r"imports|import)\s+"
@@ -227,7 +238,7 @@ _EN_NOT_TRADE = re.compile(
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
     r"taiwanese|local|foreign|small|large|big|new(?!\s+(?:energy|materials?)(?![a-z]))|young|"
-    r"holding$|holdings$|hk|[a-z0-9]+-person|"
+    r"holding$|holdings$|hk|[a-z0-9]+-person|needed|required|necessary|"
     r"leading|global|family|listed)"
     r"(?:\s|$)"
 )
@@ -386,6 +397,18 @@ def _extract_industry_by_pattern(st: _State) -> bool:
     return False
 
 
+def _inside_latin_word(text: str, start: int, end: int) -> bool:
+    """A Latin term found inside a longer Latin word ("led" in "recycled")."""
+    return (
+        text[start].isascii()
+        and start > 0
+        and text[start - 1].isascii()
+        and text[start - 1].isalpha()
+    ) or (
+        text[end - 1].isascii() and end < len(text) and text[end].isascii() and text[end].isalpha()
+    )
+
+
 def _plain_case(words: str) -> str:
     """ "Automotive wiring harness" → "automotive wiring harness"; LED and PCB stay."""
     return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in words.split())
@@ -453,6 +476,8 @@ def _extract_industry(st: _State) -> None:
         if _INDUSTRY_NOT_AFTER.match(text, m.end()):
             continue
         start, end = m.start(), m.end()
+        if _inside_latin_word(text, start, end):
+            continue  # "recycled" holds no LED
         if (
             end < len(text)
             and text[end] in "、和及与"

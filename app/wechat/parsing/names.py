@@ -31,6 +31,7 @@ _GENERIC_LEAD = re.compile(
 _NOT_IN_NAME = re.compile(
     r"[想要租买找个在需请问吗呢吧啊了或拟]|建[个厂房设]|[兴新筹扩]建|可以|能否|开[个家设]|设立|设厂|购地|注册|成立|和我"
     r"|适合|有没有|那边|这边"  # "有没有适合做食品厂的厂房": a question about a plant, no name
+    r"|[设建]第"  # 在大陆设第二工厂: a plan, not a name
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
 _REGIONS = frozenset(read_sections("regions.txt")["regions"])
@@ -95,7 +96,8 @@ _SURNAME = rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])"
 _DEPUTY = r"副(?:总裁|总经理|总监|总|经理|部长|主任|厂长|院长|局长|董事长)"
 _TITLES = (
     r"先生|女士|小姐|副(?:总裁|总经理|总监|总|经理|部长|主任|厂长|院长|局长|董事长)|总经理|总监|总裁|董事长|工程师|经理|老板|主任|老师|部长|主管|厂长|秘书|助理|"
-    r"协理|襄理|课长|处长|科长|"  # Taiwanese and official titles (林协理)
+    r"协理|襄理|课长|处长|科长|特助|同学|"  # Taiwanese and official titles (林协理, 杨特助)
+    r"太(?![\u4e00-\u9fff])|"  # 麦太: Mrs. Mak, as Hong Kong says it
     r"师傅|总(?![部价额量计共体投面建产值包装规占成数和结算公厂资收])|"
     r"工(?![厂作业程位人资艺期地具商会种序况时伤龄号段])|董(?!家|事会)|姐(?!妹)|"
     r"生(?![\u4e00-\u9fff])"  # 陈生: how Hong Kong and Guangdong say Mr. Chan
@@ -105,6 +107,16 @@ _TITLES = (
 _TITLE = re.compile(_TITLES)
 _SURNAME_SET = frozenset(_SURNAMES)
 _COMPOUND_SET = frozenset(_COMPOUND_SURNAMES.split("|"))
+# Roles people give beside their name (我是总经理助理范雪, 黄志强（总经理）), longest first; the
+# bot reads answers with them too (app/wechat/conversation.py). Those in ROLES_AFTER_NAME also
+# follow a full name; the others after a surname are its title (黄经理).
+ROLES = (
+    "总经理助理", "董事长助理", "副总经理", "总经理", "董事长", "副总", "负责人", "合伙人", "经理",
+    "主管", "助理", "秘书", "总监", "专员", "行政", "采购", "出纳", "会计", "法人", "老板", "股东",
+)  # fmt: skip
+ROLES_AFTER_NAME = ("副总经理", "总经理", "董事长", "负责人", "老板", "总监")
+# A department said before a person (行政部的, 招商中心): the form's 联系人 value drops it too.
+DEPARTMENT = r"[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?"
 # Words that look like surname + title but are not a person (施工 is building work).
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
@@ -113,6 +125,8 @@ _NAME_MARKER = re.compile(
     # English words before a Chinese name: "contact person 周杰", "name 李俊"
     r"(?<![a-z])(?:contact person|contact|my name is|name|i am|i'm|this is)(?![a-z]))"
     r"\s*[:]?\s*"
+    # 联系人：项目部 蔡总 / 创始人 易晨阳: a department or a role before the person
+    rf"(?:(?:{DEPARTMENT}|{'|'.join(ROLES)}|创始人|联合创始人|投资总监|项目经理)\s*(?=[{_SURNAMES}小老]))?"
     # 老王啊, 小李就行: a familiar name, then a particle
     rf"(?P<name>[小老][{_SURNAMES}](?:(?![\u4e00-\u9fff])|(?=[啊呀哈呢吧就嘛]))|"
     # 袁副总裁, 刘副经理: a deputy's whole title, not 袁副
@@ -138,16 +152,6 @@ _SURNAME_THEN_NAME = re.compile(
     r"(?!我)(?P<given>[\u4e00-\u9fff]{1,3}?)"
     r"(?=[^\u4e00-\u9fff]|$|电话|手机|联系|微信|号码|先生|女士|小姐)"
 )
-# Roles people give beside their name (我是总经理助理范雪, 黄志强（总经理）), longest first; the
-# bot reads answers with them too (app/wechat/conversation.py). Those in ROLES_AFTER_NAME also
-# follow a full name; the others after a surname are its title (黄经理).
-ROLES = (
-    "总经理助理", "董事长助理", "副总经理", "总经理", "董事长", "副总", "负责人", "合伙人", "经理",
-    "主管", "助理", "秘书", "总监", "专员", "行政", "采购", "出纳", "会计", "法人", "老板", "股东",
-)  # fmt: skip
-ROLES_AFTER_NAME = ("副总经理", "总经理", "董事长", "负责人", "老板", "总监")
-# A department said before a person (行政部的, 招商中心): the form's 联系人 value drops it too.
-DEPARTMENT = r"[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?"
 # "我是行政部的唐佳" / "我是总经理助理范雪": a department or a role between 我是 and the name.
 _ROLE_THEN_NAME = re.compile(
     rf"(?:我是|我叫|本人是?)(?:{DEPARTMENT})?"
@@ -196,7 +200,8 @@ _EN_SELF = re.compile(
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     r"Tomorrow\b|Today\b|Tonight\b|Anytime\b|Any\b|ASAP\b)"
     # Park Ji-hoon: a hyphenated given name goes on in lower case
-    # Nguyen Van Hai: up to three words
+    # Nguyen Van Hai: up to three words; M. Laurent Dubois, Frau Keller: the title as written
+    r"(?:(?:M\.|Mme\.?|Mlle\.?|Herr|Frau|Sig\.(?:ra)?)\s+)?"
     r"[A-Z][^\W\d_]+(?:[ \-][A-Z][^\W\d_]+){0,2}(?:-[a-z]+)?)(?![^\W\d_])"
 )
 # "Weber女士" / "Tanaka先生": a Latin family name with a Chinese title.
@@ -354,6 +359,38 @@ def _extract_company(st: _State) -> None:
 
 
 def _extract_contact(st: _State) -> None:
+    _find_contact(st)
+    if st.has_latin and "company" not in st.fields and "contact_name" in st.fields:
+        _firm_after_name(st)
+
+
+# "Contact: Mr. Ravi Shankar, Alloyco Asia, +65 8273 5160": the firm between name and phone.
+_EN_FIRM_AFTER_NAME = re.compile(
+    r"\s*,\s*(?P<firm>[a-z][a-z0-9&.'\-]*(?: [a-z][a-z0-9&.'\-]*){0,3})\s*,?\s*"
+    r"(?:(?:tel|phone|mobile|mob|cell|whatsapp)\.?\s*:?\s*)?\x00"
+)
+_JOB_WORDS = re.compile(
+    r"(?<![a-z])(?:ceo|cfo|coo|cto|gm|vp|president|founder|owner|manager|director|engineer|"
+    r"officer|partner|chairman|chairwoman|buyer|head|lead|assistant|secretary|consultant|"
+    r"representative|sales|purchasing|operations|procurement|mobile|tel|phone)(?![a-z])"
+)
+
+
+def _firm_after_name(st: _State) -> None:
+    source = st.fields["contact_name"].source
+    at = st.original.find(source)
+    if at < 0:
+        return
+    m = _EN_FIRM_AFTER_NAME.match(st.work, at + len(source))
+    if m is None or _JOB_WORDS.search(m.group("firm")):
+        return
+    firm = st.original[m.start("firm") : m.end("firm")]
+    if all(w[0].isupper() or w[0].isdigit() or w == "&" for w in firm.split()):
+        st.put("company", firm, *m.span("firm"))
+        st.mask(*m.span("firm"))
+
+
+def _find_contact(st: _State) -> None:
     text = st.work
     m = _SURNAME_THEN_NAME.search(text) if "姓" in text else None
     if m:
@@ -472,6 +509,19 @@ def _extract_contact(st: _State) -> None:
         st.put("contact_name", value, start, end)
         st.mask(start, end)
         return
+    if " " in text and _MASK in text:
+        # "…, Sophie Tremblay, +1 438 219 7752": a name right before the phone (and the firm)
+        for m in _EN_NAME_BEFORE_PHONE.finditer(text):
+            name = st.original[m.start("name") : m.end("name")]
+            words = name.split()
+            if (
+                all(w[0].isupper() and not w.isupper() for w in words)
+                and not _NOT_SIGNATURE.search(m.group("name"))
+                and not any(w in _NOT_SECOND_NAME for w in m.group("name").split())
+            ):
+                st.put("contact_name", name, *m.span("name"))
+                st.mask(*m.span("name"))
+                return
     if " " in text:
         m = _EN_SIGNATURE.search(st.original) or _EN_DASH_NAME.search(st.original)
         if (
@@ -489,6 +539,12 @@ _EN_SIGNATURE = re.compile(
     # "John Smith, CEO" / "Li Na - Sales Director": a job title may follow the name.
     r"(?:\s*[,\-|/]\s*(?:[A-Z][A-Za-z&]*\s+){0,3}(?:CEO|CFO|COO|CTO|GM|VP|President|Founder|"
     r"Owner|Manager|Director|Engineer|Officer|Partner|Chairman|Chairwoman|Buyer))?\.?\s*\Z"
+)
+# "Marco Bellini, Bellini Ceramiche Srl, +39 347 512 8830": two or three words standing on
+# their own right before the phone (masked by then), a firm between them maybe.
+_EN_NAME_BEFORE_PHONE = re.compile(
+    r"(?:^|[,;.!?:]\s*|\n\s*)(?P<name>[a-z][a-z']+(?: [a-z][a-z']+){1,2})\s*[,:\-–]?\s*"
+    r"(?:\x00[\x00 .&]*\s*,?\s*)?(?:(?:tel|phone|mobile|mob|cell|whatsapp|wechat)\.?\s*:?\s*)?\x00"
 )
 # "… +86 177 7312 0846 - Anna": a first name alone, signed after a dash at the very end.
 _EN_DASH_NAME = re.compile(r"\s[-–—]+\s*(?P<name>[A-Z][a-z]{1,20})\s*[.!]?\s*\Z")

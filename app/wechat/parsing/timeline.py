@@ -18,10 +18,14 @@ _TIMELINE = re.compile(
     r"|(?P<urgent>越快越好|尽快|尽早|马上|立即|立刻|急需|急用|急租|急找|急购|急求|很急|比较急|着急|"
     r"急(?=\s*[!！])|asap)"
     r"|(?P<phrase>(?:今年|明年|20\d\d\s*年|年)(?:上半年|下半年|底|内|中|初)|上半年|下半年|明年|春节|"
-    r"国庆|双十一|双11|双十二|元旦|五一|端午|中秋|年后|"
+    # 五一 is May Day, not the end of 一万五一个月
+    r"国庆|双十一|双11|双十二|元旦|(?<![0-9一二两三四五六七八九十百千万])五一(?![个0-9一二三四五六七八九十百千万])|"
+    r"端午|中秋|年后|"
     r"节后|月底|下个?月|下周|本月|这个月|近期)(?P<before>之前|以前|前)?"
     r"|(?P<month>(?:20\d\d年)?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月)"
-    r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底))"
+    r"(?:(?P<part>份|底|初|中)?(?P<mbefore>之前|以前|前)|(?P<end>底)"
+    # 计划2027年3月开工建设: the month a step is planned for
+    r"|(?P<on>(?=份?(?:开工|动工|投产|入驻|搬迁|搬入|开业|启动|建成|落地))))"
     r"|(?:within|in\s+the\s+next|in\s+the\s+coming|in)\s+(?:the\s+next\s+)?"
     r"(?P<en>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)"
     r"\s+(?P<enunit>months?|weeks?|days?|years?)(?![a-z])"
@@ -60,7 +64,8 @@ _EN_UNITS = {"month": "个月", "week": "周", "day": "天", "year": "年"}
 _EN_PHRASES = {"next month": "下个月", "next week": "下周", "next year": "明年"}
 # Every time phrase holds one of these; most messages hold none, and skip the big pattern.
 _TIMELINE_HINT = re.compile(
-    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|这个月|季度|年[初中]|双十|双11|元旦|五一|端午|中秋"
+    r"[内前底急尽早马立刻春国节近]|越快|明年|半年|下个?月|下周|本月|这个月|季度|年[初中]|双十|双11|元旦|五一|端午|中秋|"
+    r"月份?(?:开工|动工|投产|入驻|搬|开业|启动|建成|落地)"
 )
 # English ones, looked for only in a text with Latin letters.
 _TIMELINE_HINT_EN = re.compile(
@@ -101,6 +106,8 @@ def _timeline_value(m: re.Match[str]) -> str | None:
     if m.group("month"):
         if m.group("end"):
             return m.group("month") + "底"
+        if m.group("on") is not None:
+            return m.group("month")
         return m.group("month") + (m.group("part") or "") + "前"
     if m.group("q"):
         year = f"{m.group('q_year')}年" if m.group("q_year") else ""

@@ -83,6 +83,7 @@ _UNITS: dict[str, tuple[str, float]] = {
     "rmb": (_MONEY, 1.0),
     "million": (_MONEY, 1e6),
     "billion": (_MONEY, 1e9),
+    "bn": (_MONEY, 1e9),
     "米": (_LENGTH, 1.0),
     "公尺": (_LENGTH, 1.0),
     "m": (_LENGTH, 1.0),
@@ -142,6 +143,7 @@ _UNIT_GUARDS = {
     "jobs": r"(?![a-z])",
     "ppl": r"(?![a-z])",
     "yuan": r"(?![a-z])",
+    "bn": r"(?![a-z])",
     "rmb": r"(?![a-z])",
     # 十位员工, 三位工程师: 位 counts people only before the word for them (not 十位数)
     "位": r"(?=\s*(?:员工|工人|职工|人员|同事|工程师|技术人员|研发人员|销售))",
@@ -175,6 +177,8 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
 
 _BETWEEN = re.compile(r"between\s*$")
 _YUAN_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan)\s*$")
+# "USD 40M", "RMB 300m", "€18M": after a currency, m is a million, not metres.
+_MONEY_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan|usd|us\$|\$|eur|€|hkd|hk\$|twd|nt\$|gbp|£|sgd)\s*$")
 _LONE_DIGITS = frozenset("零〇一二两三四五六七八九")
 _SIMPLE_MULTIPLIERS = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 _TRAIL_MULT = re.compile(r"[百千万亿]+$")
@@ -253,6 +257,9 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
                 notes.append(f"unreadable number: {original[start:end]}")
             continue
         low, high = first[0], second[1]
+        if unit and not use_range and not per and text.startswith("半", end) and low == high < 100:
+            low = high = low + 0.5  # 一吨半, 两米半, 三亩半: and a half
+            end += 1
         if qm and not use_range:  # 一百来万: about a hundred 万
             low = high = low * _SIMPLE_MULTIPLIERS[qm]
         if use_range:
@@ -269,6 +276,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             elif _PER_SHORT_TIME.search(per):
                 per_kind = "month"
         category, factor = _UNITS[unit] if unit else (None, 1.0)
+        if unit == "m" and _MONEY_BEFORE.search(text, max(0, start - 5), start):
+            category, factor = _MONEY, 1e6
         if yuan:
             category = _MONEY
         out.append(
