@@ -1341,3 +1341,29 @@ def test_a_figure_with_wan_beside_money_words_is_no_area() -> None:
 def test_may_day_is_not_read_inside_a_monthly_figure() -> None:
     assert "timeline" not in parse_enquiry("租厂房，预算一万五一个月").fields
     assert parse_enquiry("五一之前要搬进去").fields["timeline"].value == "五一前"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Are there any vacant warehouses close to the airport?", "availability"),
+        ("机场附近还有仓库吗？", "availability"),
+        ("离机场有多远？", "location"),
+        ("办执照要不要注册地址？", "other"),
+        ("能不能先免三个月租金？", "policy"),
+    ],
+)
+def test_question_topics_place_words_and_rent_free(text: str, topic: str) -> None:
+    assert question_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("新落户的企业有没有奖励？", "need_type"),
+        ("石峰的写字楼租还是卖？", "deal"),
+        ("工位有免租的吗", "deal"),
+    ],
+)
+def test_questions_that_name_no_need_or_deal(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text).fields

@@ -87,6 +87,15 @@ _NO_SPACE_AFTER = re.compile(
 )
 
 
+# Location words that ask where something is, not only name a place (near the station, 高铁旁);
+# an address that is a registration's (要不要实际办公地址) is no question of where.
+_ASKS_WHERE = re.compile(
+    r"在哪|哪里|哪儿|哪个位置|位置|(?<!办公)(?<!注册)(?<!实际)(?<!经营)地址|多远|远不远|多久|多长时间|"
+    r"怎么走|怎么过去|怎么去|如何到达|交通|区位|周边|配套|"
+    r"(?<![a-z])(?:where|location|located|address|how far|distance|transport)(?![a-z])"
+)
+
+
 def asks_something(text: str) -> bool:
     return _ASKS.search(fold(text)) is not None
 
@@ -102,6 +111,8 @@ def question_topic(text: str) -> str | None:
         return None
     for topic in TOPIC_ORDER[1:]:
         if _TOPICS[topic].search(folded):
+            if topic == "location" and not _ASKS_WHERE.search(folded):
+                continue  # "is there an office near the station?" asks what is free there
             return topic
     if _HAS_ONE.search(folded):
         return "availability"
