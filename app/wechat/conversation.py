@@ -253,6 +253,15 @@ _ABOUT_US = re.compile(
     r"^(hi|hello)?(whatisthis(account|page)?(about)?|whoareyou|whatdoyoudo|whatdoesthisaccountdo)$"
 )
 # Words that change a need rather than describe it ("不对，要的是写字楼", "actually an office").
+# "哦写错了，是刘亭" / "sorry, typo: it's Lena Fischer": the name given just before, mended.
+_NAME_MENDED = re.compile(
+    r"^\s*(?:哦|噢|呃|啊|不好意思|抱歉|对不起)?[，,\s]*(?:名字)?(?:写错了|打错了|打错字了|说错了|错了)"
+    r"[，,\s]*(?:应该)?是\s*(?P<zh>\S{2,4}?)\s*[。.!！]?\s*$"
+    r"|^\s*(?:sorry|oops)[,!.\s]*(?:(?:a\s+)?typo[,:.!\s]*)?"
+    r"(?:it'?s|it is|i meant|should be|my name is)\s+"
+    r"(?P<en>[A-Z][^\s,.!]*(?:\s+[A-Z][^\s,.!]*){0,2})\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
 _CHANGE_OF_MIND = re.compile(r"不对|不是|改|换|其实|还是|错|actually|instead|rather|sorry|change")
 # "When are you open?" (on squashed text): the office's hours, from the settings.
 _OFFICE_HOURS_QUESTION = re.compile(
@@ -614,6 +623,11 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         if named and "company" in named:
             proposed.update(named)
 
+    if not proposed and state.draft.get("contact_name"):
+        mended = _NAME_MENDED.match(text)
+        name = mended and (mended.group("zh") or mended.group("en"))
+        if name and (standalone_name(name) or standalone_latin_name(name)):
+            proposed["contact_name"] = name
     if not proposed and asked is not None:
         answer_fields = _bare_answer(asked, text, state.draft)
         if answer_fields is None and asked == "phone" and _MANY_DIGITS.search(squashed):

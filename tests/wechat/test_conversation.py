@@ -828,3 +828,30 @@ def test_a_full_name_said_with_a_little_more_is_the_contact(answer):
 def test_a_latin_name_said_with_a_little_more_is_the_contact(answer, name):
     state, _ = say(subscribed(), "We need a factory", "5000 sqm", "13812345678", "skip", answer)
     assert state.draft["contact_name"] == name
+
+
+@pytest.mark.parametrize(
+    ("name", "mended", "expected"),
+    [
+        ("我叫陈晓", "噢打错了，应该是陈骁", "陈骁"),
+        ("周敏", "不好意思写错了，是周闽", "周闽"),
+        ("Lena Fisher", "sorry, typo: it's Lena Fischer", "Lena Fischer"),
+    ],
+)
+def test_a_name_mended_right_after_it_was_given(name, mended, expected):
+    state, replies = say(subscribed(), "租厂房 800平", "13812345678", name, mended)
+    assert state.draft["contact_name"] == expected
+    assert "没看明白" not in replies[-1]
+
+
+def test_a_mended_word_that_is_no_name_leaves_the_contact():
+    state, _ = say(subscribed(), "租厂房 800平", "13812345678", "周敏", "写错了，是厂房")
+    assert state.draft["contact_name"] == "周敏"
+
+
+def test_an_office_block_beside_the_area_keeps_the_factory_need():
+    state, replies = say(
+        subscribed(), "We'd like to buy a factory", "About 9,000 sqm, with an office block"
+    )
+    assert state.draft["need_type"] == "factory"
+    assert "Corrected" not in replies[-1]

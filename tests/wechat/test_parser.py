@@ -1367,3 +1367,19 @@ def test_question_topics_place_words_and_rent_free(text: str, topic: str) -> Non
 )
 def test_questions_that_name_no_need_or_deal(text: str, field: str) -> None:
     assert field not in parse_enquiry(text).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("We want to buy a factory of 6,000 sqm with an attached office building", "factory"),
+        ("仓库2000平，最好带办公室", "warehouse"),
+        ("一栋厂房配套办公楼", "factory"),
+    ],
+)
+def test_an_office_that_comes_with_the_space_is_no_need_of_its_own(text: str, need: str) -> None:
+    assert parse_enquiry(text).fields["need_type"].value == need
+
+
+def test_a_feature_alone_names_no_need() -> None:
+    assert "need_type" not in parse_enquiry("About 8000 sqm, with a small office block").fields

@@ -79,6 +79,8 @@ def _extract_need_and_deal(st: _State) -> None:
         need, deal = _KEYWORDS[m.group()]
         if may_negate and _NEGATED.search(text, max(0, m.start() - width), m.start()):
             continue  # 不需要实际办公
+        if need is not None and _WITH_BEFORE.search(text, max(0, m.start() - 24), m.start()):
+            need = None  # "10000 sqm, with an office block", 厂房带办公楼: a feature, not a need
         if need is not None:
             needs.append((need, m.start(), m.end()))
         if deal is not None:
@@ -139,6 +141,11 @@ def _extract_need_and_deal(st: _State) -> None:
         st.inferred.add("deal")
 
 
+_WITH_BEFORE = re.compile(
+    r"(?<![a-z])(?:with|plus|including|incl\.?)\s+(?:(?:an?|the|some|its|our|own|separate|"
+    r"attached|adjoining|adjacent|small|little|supporting|ancillary)\s+)*\Z"
+    r"|(?:带|含|配|配套|附带|自带)\s*(?:一个|一栋|一间|独立的?|小)?\Z"
+)
 _TAKEN_BACK_AFTER = re.compile(r"\s*(?:暂时|就|也)?(?:不要了?|不需要了?|不用了?)")
 _SELF = re.compile(r"我们是|我们为|我司是|我司为|本公司是|本公司为|是一家")
 _CLAUSE_END = re.compile(r"[,;。，；!?！？\n]")
