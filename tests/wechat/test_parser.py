@@ -1308,6 +1308,11 @@ def test_round7_second_pass_english_money_cranes_and_names(
         ("总部在上海，准备在中部设第三工厂，要买地", "company"),
         ("We need a warehouse in Hetang. Please Call 13812345678", "contact_name"),
         ("the ceiling height 12 m, rent 30 mu", "investment_wan"),
+        ("Warehouse wanted. Contact: Mr. Wang, Tianyuan District, +86 138 1234 5678", "company"),
+        ("Contact: Ms. Li, Zhuzhou, 13812345678", "company"),
+        ("Mr. Chen, Shenzhen Office, 13812345678", "company"),
+        ("Ms. Park, Monday to Friday, 13812345678", "company"),
+        ("Office in Hetang please. Tianyuan District, 13812345678", "contact_name"),
     ],
 )
 def test_round7_second_pass_look_alikes(text: str, field: str) -> None:

@@ -376,14 +376,26 @@ _JOB_WORDS = re.compile(
 )
 
 
+# A place, a part of a firm or a time said after a name ("Mr. Wang, Tianyuan District, …",
+# "Shenzhen Office", "Monday to Friday").
+_NOT_FIRM_TAIL = re.compile(
+    r"(?<![a-z])(?:district|city|county|zone|park|province|road|street|area|region|office|branch|"
+    r"department|dept|hq|headquarters|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"weekdays?|morning|afternoon|evening|anytime|tianyuan|lusong|hetang|shifeng|lukou|liling)"
+    r"\.?\Z"
+)
+
+
 def _firm_after_name(st: _State) -> None:
     source = st.fields["contact_name"].source
     at = st.original.find(source)
     if at < 0:
         return
     m = _EN_FIRM_AFTER_NAME.match(st.work, at + len(source))
-    if m is None or _JOB_WORDS.search(m.group("firm")):
+    if m is None or _JOB_WORDS.search(m.group("firm")) or _NOT_FIRM_TAIL.search(m.group("firm")):
         return
+    if all(w in _REGIONS_LATIN for w in m.group("firm").split()):
+        return  # "Ms. Li, Zhuzhou, 138…": where she is
     firm = st.original[m.start("firm") : m.end("firm")]
     if all(w[0].isupper() or w[0].isdigit() or w == "&" for w in firm.split()):
         st.put("company", firm, *m.span("firm"))
