@@ -258,7 +258,7 @@ _NAME_MENDED = re.compile(
     r"^\s*(?:哦|噢|呃|啊|不好意思|抱歉|对不起)?[，,\s]*(?:名字)?(?:写错了|打错了|打错字了|说错了|错了)"
     r"[，,\s]*(?:应该)?是\s*(?P<zh>\S{2,4}?)\s*[。.!！]?\s*$"
     r"|^\s*(?:sorry|oops)[,!.\s]*(?:(?:a\s+)?typo[,:.!\s]*)?"
-    r"(?:it'?s|it is|i meant|should be|my name is)\s+"
+    r"(?:(?:it'?s|it is|i meant|should be|my name is|(?:my\s+)?full name(?: is)?:?)\s+)?"
     r"(?P<en>[A-Z][^\s,.!]*(?:\s+[A-Z][^\s,.!]*){0,2})\s*[.!]?\s*$",
     re.IGNORECASE,
 )

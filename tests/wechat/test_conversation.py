@@ -836,6 +836,7 @@ def test_a_latin_name_said_with_a_little_more_is_the_contact(answer, name):
         ("我叫陈晓", "噢打错了，应该是陈骁", "陈骁"),
         ("周敏", "不好意思写错了，是周闽", "周闽"),
         ("Lena Fisher", "sorry, typo: it's Lena Fischer", "Lena Fischer"),
+        ("Grace", "sorry, Grace Park", "Grace Park"),
     ],
 )
 def test_a_name_mended_right_after_it_was_given(name, mended, expected):

@@ -191,7 +191,9 @@ _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
     r"\b[Aa]ttn\.?\s*[:：]?|\b[Rr]each me\s*[:：]|\b[Nn]ame\s*[:：]|\b[Cc]all me|\b[Aa]sk for|"
     r"\b[Mm]y name(?= [A-Z])|"
-    r"(?<![Cc]ompany )(?<![Cc]ompany's )(?<![Ff]irm's )\b[Nn]ame(?:'s| is)|"
+    # "…, name David Wong, company …": the word alone before a capitalised name
+    r"(?<![Cc]ompany )(?<![Cc]ompany's )(?<![Ff]irm's )(?<![Ff]ile )"
+    r"\b[Nn]ame(?:'s| is|(?= [A-Z][a-z]))|"
     r"\b[Mm]y colleague,?|\b(?:[Hh]is|[Hh]er) name is|"
     r"\b(?:[Bb]est |[Kk]ind |[Ww]arm )?[Rr]egards\s*[,:]?|"
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
@@ -555,14 +557,17 @@ _EN_SIGNATURE = re.compile(
 # "Marco Bellini, Bellini Ceramiche Srl, +39 347 512 8830": two or three words standing on
 # their own right before the phone (masked by then), a firm between them maybe.
 _EN_NAME_BEFORE_PHONE = re.compile(
-    r"(?:^|[,;.!?:]\s*|\n\s*)(?P<name>[a-z][a-z']+(?: [a-z][a-z']+){1,2})\s*[,:\-–]?\s*"
+    r"(?:^|[,;.!?:]\s*|\n\s*)(?P<name>[a-z][a-z'\-]+(?: [a-z][a-z'\-]+){1,2})\s*[,:\-–]?\s*"
     r"(?:\x00[\x00 .&]*\s*,?\s*)?(?:(?:tel|phone|mobile|mob|cell|whatsapp|wechat)\.?\s*:?\s*)?\x00"
 )
 # "… +86 177 7312 0846 - Anna": a first name alone, signed after a dash at the very end.
 _EN_DASH_NAME = re.compile(r"\s[-–—]+\s*(?P<name>[A-Z][a-z]{1,20})\s*[.!]?\s*\Z")
 # Capitalised words at the end that are a place, a firm or a courtesy, not a person.
 _NOT_SIGNATURE = re.compile(
-    r"(?<![a-z])(?:district|city|county|zone|park|province|china|zhuzhou|hunan|hong|kong|"
+    r"(?<![a-z])(?:district|city|county|zone|province|china|zhuzhou|hunan|hong|kong|"
+    # a park is a place after words such as these; Park alone is also a family name
+    r"(?:industrial|science|tech|hi-tech|high-tech|business|innovation|eco|software|tianyuan|"
+    r"lusong|hetang|shifeng|lukou|liling|jinshan|industry|the|our|your)\s+park|"
     r"taiwan|germany|japan|korea|singapore|team|group|ltd|limited|inc|gmbh|company|co|"
     r"thank|thanks|regards|best|kind|good|day|morning|afternoon|evening|dear|sir|madam|"
     r"hello|hi|please|welcome|sales|office|department|manager|director|electronics|industries|"
