@@ -1391,3 +1391,15 @@ def test_an_office_that_comes_with_the_space_is_no_need_of_its_own(text: str, ne
 
 def test_a_feature_alone_names_no_need() -> None:
     assert "need_type" not in parse_enquiry("About 8000 sqm, with a small office block").fields
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Please call Dr. Tan Boon Hock, +65 9876 5432", "Dr. Tan Boon Hock"),
+        ("Ms. Chen Tianyuan District office 13812345678", "Ms. Chen"),
+        ("Mr. Okafor at 13812345678", "Mr. Okafor"),
+    ],
+)
+def test_titled_english_names_take_up_to_three_words(text: str, name: str) -> None:
+    assert parse_enquiry(text).fields["contact_name"].value == name

@@ -186,6 +186,11 @@ _EN_CONTACT = re.compile(
     r"(?:\s+[^\W\d_](?:[^\W\d_\-]|'(?!s(?![^\W\d_]))(?=[^\W\d_])){1,20}"
     r"(?:-[^\W\d_]{2,20})?)?(?![^\W\d_])"
 )
+# Zhuzhou's places in Latin letters: "Mr. Wang Tianyuan District" is Mr. Wang.
+_PLACES_EN = frozenset(
+    "zhuzhou tianyuan lusong hetang shifeng lukou liling youxian chaling yanling yunlong".split()
+)
+_THIRD_NAME_WORD = re.compile(r" ([A-Z][a-z]{1,20})(?![^\W\d_])")
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
     r"(?:\b[Ii]'m|\b[Ii] am|\b[Mm]y name is|\b[Tt]his is|\b[Cc]ontact(?: person)?\s*[:：]?|"
@@ -515,10 +520,18 @@ def _find_contact(st: _State) -> None:
     if m:
         start, end = m.start(), m.end()
         words = text[start:end].split()
-        if len(words) == 3 and words[2] in _NOT_SECOND_NAME:
+        if len(words) == 3 and (words[2] in _NOT_SECOND_NAME or words[2] in _PLACES_EN):
             end = start + text[start:end].rindex(words[2])
             while text[end - 1] == " ":
                 end -= 1
+        elif len(words) == 3:
+            third = _THIRD_NAME_WORD.match(st.original, end)
+            if (
+                third
+                and third.group(1).lower() not in _NOT_SECOND_NAME
+                and not _NOT_SIGNATURE.search(text, end, third.end() + 12)
+            ):
+                end = third.end()  # Dr. Lim Wei Ming: a third word, capitalised as written
         value = " ".join(st.original[start:end].split())
         st.put("contact_name", value, start, end)
         st.mask(start, end)
