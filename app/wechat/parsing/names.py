@@ -188,8 +188,11 @@ _EN_CONTACT = re.compile(
 )
 # Zhuzhou's places in Latin letters: "Mr. Wang Tianyuan District" is Mr. Wang.
 _PLACES_EN = frozenset(
-    "zhuzhou tianyuan lusong hetang shifeng lukou liling youxian chaling yanling yunlong".split()
-)
+    (
+        "zhuzhou", "tianyuan", "lusong", "hetang", "shifeng", "lukou", "liling", "youxian",
+        "chaling", "yanling", "yunlong",
+    )
+)  # fmt: skip
 _THIRD_NAME_WORD = re.compile(r" ([A-Z][a-z]{1,20})(?![^\W\d_])")
 # "I'm Tom Becker", "my name is Anna Schmidt": matched on the original text (capitals).
 _EN_SELF = re.compile(
