@@ -220,9 +220,13 @@ DEAL_LABELS = {"rent": "租", "buy": "买", "build_to_suit": "代建", "any": "�
 
 _SKIP = re.compile(
     r"^(跳过|略过|不方便|暂不方便|不用了?|没有|保密|不想说|算了|不确定|还不确定|不清楚|不知道|"
+    # 不方便说公司 / 公司暂时保密 / 先不透露: declining, with the thing named
+    r"(?:暂时|先|还是)?(?:不方便|不便|不想|不愿意?)(?:说|透露|告诉|讲|留)?(?:公司|名字|姓名|名称)?(?:名字|名称)?了?|"
+    r"(?:公司|名字|姓名)?(?:名称)?(?:暂时|先)?(?:保密|不透露|不说了?)|"
     # "no preference" answers the question as well as a value would
     r"都行|都可以|多大都行|多大都可以|多少都行|不限|面积不限|无所谓|随便|看情况|没要求|没有要求|"
-    r"skip|any|anysize|flexible|nopreference|doesntmatter|notsure|dontknow|idontknow)$"
+    r"skip|any|anysize|flexible|nopreference|doesntmatter|notsure|dontknow|idontknow|"
+    r"(?:id)?prefernottosay|(?:id)?rathernotsay|confidential|na|none|notyet|nocomment)$"
 )
 # Declining to give a phone, anywhere in a message (on squashed text).
 _NO_PHONE = re.compile(
