@@ -223,6 +223,9 @@ _SKIP = re.compile(
     # 不方便说公司 / 公司暂时保密 / 先不透露: declining, with the thing named
     r"(?:暂时|先|还是)?(?:不方便|不便|不想|不愿意?)(?:说|透露|告诉|讲|留)?(?:公司|名字|姓名|名称)?(?:名字|名称)?了?|"
     r"(?:公司|名字|姓名)?(?:名称)?(?:暂时|先)?(?:保密|不透露|不说了?)|"
+    # no firm to name: a private person, a firm not yet registered
+    r"个人|个人名义|私人|暂无|无|没有公司|还没有公司|还没有?注册(?:公司)?|公司还没注册|还在注册|"
+    r"individual|private|personal|privateperson|selfemployed|freelance|nocompany|notregisteredyet|"
     # "no preference" answers the question as well as a value would
     r"都行|都可以|多大都行|多大都可以|多少都行|不限|面积不限|无所谓|随便|看情况|没要求|没有要求|"
     r"skip|any|anysize|flexible|nopreference|doesntmatter|notsure|dontknow|idontknow|"
@@ -592,8 +595,9 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
     if answer is not None:
         changes = _diff(state.draft, proposed)
         return _ask_next(state, changes, record=record, answer=answer[1])
-    if asks and not proposed:
-        # A question nothing here answers: an agent answers it (docs/wechat-bot.md).
+    if asks and not _diff(state.draft, proposed):
+        # A question nothing here answers (and nothing new besides, "what is the rent per
+        # month?" after "lease"): an agent answers it (docs/wechat-bot.md).
         if state.question_open:
             return _for_agent(state, record)
         return _ask_agent(state, record)

@@ -863,3 +863,18 @@ def test_declining_to_name_the_company_skips_the_question(answer):
     state, _ = say(subscribed(), "租仓库 2000平", "18174112233", answer)
     assert "company" not in state.draft
     assert state.asked == "contact"
+
+
+@pytest.mark.parametrize("answer", ["个人", "还没注册公司", "self-employed", "private person"])
+def test_no_firm_to_name_is_no_company(answer):
+    state, _ = say(subscribed(), "租办公室 60平", "17773312345", answer)
+    assert "company" not in state.draft
+    assert state.asked == "contact"
+
+
+def test_a_question_that_repeats_what_we_know_goes_to_an_agent():
+    _, replies = say(
+        subscribed(), "Do you have warehouses to lease?", "4000 sqm", "what's the rent?"
+    )
+    assert "already" not in replies[-1]
+    assert "investment officer will answer" in replies[-1]
