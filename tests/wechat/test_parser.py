@@ -1304,6 +1304,7 @@ def test_round7_second_pass_english_money_cranes_and_names(
     [
         ("Hello, we build recycled plastic pallets and need a warehouse", "industry"),
         ("Power supply needed: 2500 kVA", "industry"),
+        ("厂房3000平，变压器800kVA，层高9米", "industry"),
         ("厂房要满足洁净生产要求，层高8米", "industry"),
         ("联系人：经营副总 骆总 13787216649", "industry"),
         ("已获天使轮投资800万元，想租工位", "investment_wan"),

@@ -397,6 +397,12 @@ def _extract_industry_by_pattern(st: _State) -> bool:
     return False
 
 
+_EQUIPMENT = frozenset({"变压器", "配电", "电力", "行车", "起重机", "电梯", "货梯"})
+_EQUIPMENT_SIZED = re.compile(
+    r"\s*(?:容量|要|需要|要求|至少|不低于|[:])?\s*[\x000-9一二两三四五六七八九十百千]"
+)
+
+
 def _inside_latin_word(text: str, start: int, end: int) -> bool:
     """A Latin term found inside a longer Latin word ("led" in "recycled")."""
     return (
@@ -478,6 +484,8 @@ def _extract_industry(st: _State) -> None:
         start, end = m.start(), m.end()
         if _inside_latin_word(text, start, end):
             continue  # "recycled" holds no LED
+        if _EQUIPMENT_SIZED.match(text, end) and text[start:end] in _EQUIPMENT:
+            continue  # 变压器500kVA: the power a space needs, not what the firm makes
         if (
             end < len(text)
             and text[end] in "、和及与"
