@@ -1291,6 +1291,9 @@ def test_a_latin_name_after_the_word_for_contact() -> None:
         ("请问还有工位吗，三个人。联系：吴同学 13787216649", "contact_name", "吴同学"),
         ("深圳总部计划设立华中基地。联系人：孔特助 13787216649", "contact_name", "孔特助"),
         ("团队8人，主营方向：工业软件测试，申请工位", "industry", "工业软件测试"),
+        ("We would like to lease a furniture factory of about 6,000 sqm", "industry", "furniture"),
+        ("The group plans to set up a vaccine filling unit in Hunan", "industry",
+         "vaccine filling"),
     ],
 )  # fmt: skip
 def test_round7_second_pass_english_money_cranes_and_names(
@@ -1305,6 +1308,8 @@ def test_round7_second_pass_english_money_cranes_and_names(
         ("Hello, we build recycled plastic pallets and need a warehouse", "industry"),
         ("Power supply needed: 2500 kVA", "industry"),
         ("厂房3000平，变压器800kVA，层高9米", "industry"),
+        ("We want to lease a modern factory, 5,000 sqm", "industry"),
+        ("Is a smaller unit of 300 sqm possible?", "industry"),
         ("厂房要满足洁净生产要求，层高8米", "industry"),
         ("联系人：经营副总 骆总 13787216649", "industry"),
         ("已获天使轮投资800万元，想租工位", "investment_wan"),

@@ -162,8 +162,9 @@ _INDUSTRY_EN_PATTERNS = (
         r"distribution)(?![a-z])"
     ),
     re.compile(
-        r"(?<![a-z])(?:set\s+up|build|establish|open|invest\s+in)\s+(?:an?|the|our)\s+(?:new\s+)?"
-        rf"(?P<ind>{_EN_WORDS})\s+(?:plant|factory|production\s+line|facility)(?![a-z])"
+        r"(?<![a-z])(?:set\s+up|build|establish|open|invest\s+in|start|rent|lease|buy|purchase|"
+        r"run|relocate)\s+(?:an?|the|our)\s+(?:new\s+|small\s+|second\s+)?"
+        rf"(?P<ind>{_EN_WORDS})\s+(?:plant|factory|production\s+line|facility|unit|mill)(?![a-z])"
     ),
     re.compile(
         rf"(?<![a-z])for\s+(?:an?|the|our)\s+(?:new\s+)?(?P<ind>{_EN_WORDS})\s+"
@@ -202,7 +203,7 @@ _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
     r"trader|roaster|recycler|fabricator|trade|brand|group|plant|oem|odm|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm|"
-    r"project"
+    r"project|unit|mill"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
