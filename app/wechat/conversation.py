@@ -146,6 +146,7 @@ LOST_KEPT = "好的，我们继续。"
 THANKS = "不客气～"
 ALREADY_NOTED = "好的，这些都已记下。"
 NO_PHONE = "好的，不留电话也没关系，招商专员可以在这里回复您。"
+PHONE_LATER = "好的，您方便时发给我就行。"
 
 EN = {
     "greeting": "Hello and welcome! I am the park's investment assistant: factories, land, "
@@ -186,6 +187,7 @@ EN = {
     "thanks": "You are welcome!",
     "already_noted": "Noted, we have that already.",
     "no_phone": "No problem: an investment officer can reply to you here instead.",
+    "phone_later": "Sure, send it whenever it suits you.",
     "saved": "Your enquiry is registered as {ref}. An investment officer will contact you soon.",
     "joined": "Your enquiry {ref} is being followed up; we have added this to it.",
     "handover": "An investment officer{ref} will reply to you here shortly.",
@@ -232,6 +234,11 @@ _SKIP = re.compile(
     r"(?:id)?prefernottosay|(?:id)?rathernotsay|confidential|na|none|notyet|nocomment)$"
 )
 # Declining to give a phone, anywhere in a message (on squashed text).
+# "电话等会发你" / "I'll send my number later" (on squashed text).
+_PHONE_LATER = re.compile(
+    r"(?:等会|等一下|待会|稍后|晚点|回头|过会)儿?(?:再)?(?:发|给|告诉|留)|"
+    r"(?:send|give|share)\w{0,20}later|later\w{0,12}(?:phone|number)"
+)
 _NO_PHONE = re.compile(
     r"不(?:方便|想|愿意|用|必)?留(?:电话|手机|号码|联系方式)|"
     r"(?:电话|手机号?|号码|联系方式)(?:就|先|暂时)?(?:不留|不给|不方便|保密)|"
@@ -623,6 +630,10 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         state = replace(state, skipped=(*state.skipped, "phone"))
         if not proposed:
             return _ask_next(state, {}, ack=_t(lang, "no_phone", NO_PHONE), record=record)
+
+    if not proposed and asked == "phone" and _PHONE_LATER.search(squashed):
+        # "电话等会发你": nothing to note yet, and nothing misunderstood either.
+        return _ask_next(state, {}, ack=_t(lang, "phone_later", PHONE_LATER), record=record)
 
     if asked == "company" and proposed and proposed.keys() <= {"industry"}:
         # "株洲华锐机械" answering the company question: a firm's name that holds its trade,
