@@ -1409,3 +1409,20 @@ def test_a_feature_alone_names_no_need() -> None:
 )
 def test_titled_english_names_take_up_to_three_words(text: str, name: str) -> None:
     assert parse_enquiry(text).fields["contact_name"].value == name
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("租厂房三千平，用于汽车线束加工", "汽车线束加工"),
+        ("购地40亩，用于生产环保涂料", "环保涂料"),
+        ("拟购地80亩，用于光伏支架生产线建设", "光伏支架"),
+        ("需求：厂房 / 储能电池pack / 税收80万", "储能电池pack"),
+    ],
+)
+def test_what_a_space_is_used_for_names_the_trade(text: str, value: str) -> None:
+    assert parse_enquiry(text).fields["industry"].value == value
+
+
+def test_a_use_that_is_no_trade_is_not_taken() -> None:
+    assert "industry" not in parse_enquiry("想租仓库，用于存放货物").fields

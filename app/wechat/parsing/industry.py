@@ -34,7 +34,7 @@ _INDUSTRY_TRIGGER = re.compile(
     r"主导产品(?:为|是|有|包括)?|主要产品(?:为|是|有|包括)?|产品(?:为|是)|经营范围(?:为|是|包括)?|"
     r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
     r"(?:主要)?做的是|搞的是|从事的是|主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
-    r"(?:主要|专业)?生产(?![线基车厂])|行业类别|行业分类|所属行业|所属产业|产业类型|产业类别|行业是|行业为|行业|产业是|产业为|产业|项目是|属于|用途为|用途是|industry)\s*[:]?\s*"
+    r"(?:主要|专业)?生产(?![线基车厂])|用于|行业类别|行业分类|所属行业|所属产业|产业类型|产业类别|行业是|行业为|行业|产业是|产业为|产业|项目是|属于|用途为|用途是|industry)\s*[:]?\s*"
     r"(?P<ind>[^\s,.;!?。，、；！？:()|\x00\d]{2,16}?)"
     r"(?=的|之|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
     r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()|\x00\d]|$)"
@@ -398,6 +398,10 @@ def _extract_industry_by_pattern(st: _State) -> bool:
     return False
 
 
+_USE_FOR = re.compile(
+    r"(?:生产|制造|建设)?(?P<p>.{2,14}?)(?:的)?(?:生产线建设|生产线|生产|制造|建设|项目)?"
+)
+_LATIN_TAIL = re.compile(r"[a-z][a-z0-9]{1,11}(?![a-z0-9])")
 _EQUIPMENT = frozenset({"变压器", "配电", "电力", "行车", "起重机", "电梯", "货梯"})
 _EQUIPMENT_SIZED = re.compile(
     r"\s*(?:容量|要|需要|要求|至少|不低于|[:])?\s*[\x000-9一二两三四五六七八九十百千]"
@@ -438,6 +442,13 @@ def _extract_industry(st: _State) -> None:
         filler = _FILLER.match(ind)
         if filler and len(ind) - filler.end() >= 2:
             start += filler.end()  # 做那个预制混凝土构件的: a spoken filler, then the trade
+            ind = text[start:end]
+        if m.group("verb") == "用于":
+            # 用于生产高分子材料, 用于陶瓷生产线建设, 用于精密模具生产: the product alone
+            use = _USE_FOR.fullmatch(ind)
+            if use is None:
+                continue
+            start, end = m.start("ind") + use.start("p"), m.start("ind") + use.end("p")
             ind = text[start:end]
         if _INDUSTRY_JUNK_START.match(ind):
             continue
@@ -517,6 +528,10 @@ def _extract_industry(st: _State) -> None:
         )
         if product:
             end = product.end()  # 不锈钢餐具, 电子烟配件: the product that follows the material
+        elif end < len(text) and "a" <= text[end] <= "z" and not text[end - 1].isascii():
+            latin = _LATIN_TAIL.match(text, end)
+            if latin:
+                end = latin.end()  # 新能源电池pack: a Latin word written onto the trade
         elif text[start:end].isascii():
             more = _EN_MORE_WORDS.match(text, end)
             if more:
