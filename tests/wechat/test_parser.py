@@ -1305,7 +1305,6 @@ def test_round7_second_pass_english_money_cranes_and_names(
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        ("Hello, we build recycled plastic pallets and need a warehouse", "industry"),
         ("Power supply needed: 2500 kVA", "industry"),
         ("厂房3000平，变压器800kVA，层高9米", "industry"),
         ("We want to lease a modern factory, 5,000 sqm", "industry"),
@@ -1426,3 +1425,59 @@ def test_what_a_space_is_used_for_names_the_trade(text: str, value: str) -> None
 
 def test_a_use_that_is_no_trade_is_not_taken() -> None:
     assert "industry" not in parse_enquiry("想租仓库，用于存放货物").fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Greetings. Nordhavn Valves GmbH is exploring Zhuzhou.", "company",
+         "Nordhavn Valves GmbH"),
+        ("Hi from Lyon. Rhone Textiles SAS needs a warehouse", "company", "Rhone Textiles SAS"),
+        ("申报单位：长沙远景科技集团有限公司，拟租厂房", "company", "长沙远景科技集团有限公司"),
+        ("兹有株洲恒信物流有限公司，拟租仓库", "company", "株洲恒信物流有限公司"),
+        ("受长沙明德电子有限公司委托，现报送其用地需求", "company", "长沙明德电子有限公司"),
+        ("敝公司為高雄之永豐塑膠股份有限公司，擬購地", "company", "永丰塑胶股份有限公司"),
+        ("Kestrel Mining Pty Ltd. We need a workshop", "company", "Kestrel Mining Pty Ltd"),
+        ("Sino Valve Co., Ltd. We need a workshop", "company", "Sino Valve Co., Ltd."),
+        ("需配备1台32吨及2台16吨桥式起重机", "crane_tonnes", 32.0),
+        ("要三栋，每栋两千平，总共六千平", "area_min_m2", 6000.0),
+        ("每层面积900平方米，共五层，合计4500平方米", "area_max_m2", 4500.0),
+        ("联系人: 钱工 / 手机号: 13812345678 / 用途: 五金", "contact_name", "钱工"),
+        ("連絡人：林經理，電話 (04) 2258-1234，台中市", "phone", "+886422581234"),
+        ("預計2027年第三季投產", "timeline", "2027年第三季"),
+        ("仓库要过完年再用", "timeline", "年后"),
+        ("We plan to start in Sept 2027", "timeline", "2027年9月"),
+        ("Construction in autumn 2027", "timeline", "2027年秋"),
+        ("工厂现有二百多个工人", "employees", 200),
+        ("我们是五人创业团队，想租工位", "employees", 5),
+        ("擬斥資三億元在株洲購入廠房", "deal", "buy"),
+        ("擬斥資三億元在株洲購入廠房", "investment_wan", 30000.0),
+        ("Please contact Sra. Lucía Gómez, +34 611 222 333", "contact_name", "Sra. Lucía Gómez"),
+        ("Call Ben Archer on +44 7400 123456 please", "contact_name", "Ben Archer"),
+        ("warehouse 500m2 needed\ncall Mia 138 1234 5678", "contact_name", "Mia"),
+        ("Reach me at +1 415 555 0199 (Grace Holt). Thanks", "contact_name", "Grace Holt"),
+        ("We build hydraulic pumps and need 3,000 sqm", "industry", "hydraulic pumps"),
+        ("Hello, we build recycled plastic pallets and need a warehouse", "industry",
+         "recycled plastic pallets"),  # no LED read inside "recycled"
+        ("想租个小仓，四米楼底就够", "ceiling_height_m", 4.0),
+        ("湖南轮之道汽车零部件有限公司拟购地", "company", "湖南轮之道汽车零部件有限公司"),
+    ],
+)  # fmt: skip
+def test_round8_firms_totals_phones_times_counts_and_names(
+    text: str, field: str, value: object
+) -> None:
+    assert parse_enquiry(text, ZHUZHOU).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("需求：工位×8 孵化器\n用途：电商\n联系人：小杨", "area_min_m2"),
+        ("四季都可以看房", "timeline"),
+        ("please call me on 13812345678", "contact_name"),
+        ("Call Now 13812345678", "contact_name"),
+        ("A 200 sqm office for our after-sales team", "industry"),
+    ],
+)
+def test_round8_look_alikes(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text, ZHUZHOU).fields

@@ -26,18 +26,21 @@ from app.wechat.parsing.units import (
 # Technical requirements and EIA
 
 _HEIGHT_BEFORE = re.compile(
-    r"(?:层高|净高|檐高|高度|挑高|限高|檐口|梁下|滴水|ceiling|height)"
+    r"(?:层高|净高|檐高|高度|挑高|限高|檐口|梁下|滴水|楼底|ceiling|height)"
     r"|(?<!速)高(?:要求|需要|达到|要|约|为|是|不低于|至少|:)?\s*(?:要求|需要|在)?\s*$"
 )
 _HEIGHT_AFTER = re.compile(
-    r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|(?:clear\s+|free\s+|eaves\s+|internal\s+)?"
+    # 五米楼底: the ceiling's height, as Hong Kong says it
+    r"\s*(?:以上|左右)?\s*的?\s*(?:层高|净高|高|挑高|楼底|(?:clear\s+|free\s+|eaves\s+|internal\s+)?"
     r"(?:ceiling|height|clearance|headroom|high)(?![a-z]))"
 )
 _BUILDING_HEIGHT = re.compile(r"建筑高度|建筑限高|楼栋高度|building height")
 _CRANE_WORDS = r"行车|天车|航车|吊车|桥吊|龙门吊|(?:桥式|门式|单梁|双梁)?起重机|吊机|行吊|crane"
 _CRANE_BEFORE = re.compile(_CRANE_WORDS)
 _CRANE_AFTER = re.compile(
-    # "a 20-ton overhead crane", "two 10-tonne bridge cranes"
+    # "a 20-ton overhead crane", "two 10-tonne bridge cranes"; "2台50吨及4台20吨桥式起重机":
+    # every tonnage of a list before the word
+    r"(?:[\s0-9.台吨tT及和与、]|and|ton|tonnes?)*?"
     rf"\s*(?:的|以上的?)?\s*(?:(?:overhead|bridge|gantry|travell?ing|eot|jib|electric)\s+)*"
     rf"(?:{_CRANE_WORDS})"
 )
@@ -72,6 +75,8 @@ _STAFF_COUNT = re.compile(
     rf"(?:员工|工人|职工|用工|人员|就业岗位|就业|岗位)\s*:?\s*(?:大概|大约|约|有|共|总共|一共|规模|达)?\s*"
     rf"(?P<n>{_NUM})\s*"
     r"(?:来|多|余)?\s*个(?!人|月|亿)"
+    # 有三百多个工人, 三人新创团队: the count before the word for the people
+    rf"|(?P<n2>{_NUM})\s*(?:来|多|余)?\s*(?:(?:个|名)?(?:工人|员工|职工)|人(?:的)?(?:新创|创业|初创)?团队)"
 )
 # "a staff of 120", "headcount: 80", "workforce of about 300".
 _EN_STAFF = re.compile(
@@ -93,7 +98,7 @@ _AMOUNT_WORD = re.compile(
     # money a start-up raised is not what it will invest here (已获天使轮投资500万元)
     r"(?:天使轮|种子轮|首轮|[a-d]\+?轮|pre-?a轮?)(?:投资|融资)?|融资|"
     r"(?<!tax )revenue|budget|turnover|sales|output|capital|rent|price"
-    r")|(?P<investment>投资预算|投资|投入|总投|资金|invest(?:ment)?\s+budget|invest|ticket\s+size)"
+    r")|(?P<investment>投资预算|投资|投入|总投|资金|斥资|invest(?:ment)?\s+budget|invest|ticket\s+size)"
     r"|(?P<tax>税|tax)"
 )
 _PER_MU_WORD = re.compile(r"亩均|每亩")
@@ -199,14 +204,15 @@ def _extract_quantities(st: _State) -> None:
                 st.put("employees", int(q.low), q.start, q.end)
     if (
         "employees" not in st.fields
-        and "个" in text
+        and ("个" in text or "团队" in text or "名" in text)
         and ("员工" in text or "工人" in text or "职工" in text or "用工" in text
-             or "人员" in text or "就业" in text)
+             or "人员" in text or "就业" in text or "团队" in text)
     ):  # fmt: skip
         m = _STAFF_COUNT.search(text)
-        number = parse_number(m.group("n")) if m else None
+        group = ("n" if m.group("n") else "n2") if m else "n"
+        number = parse_number(m.group(group)) if m else None
         if m and number is not None and 1 <= number[0] < 1e6:
-            st.put("employees", int(number[0]), m.start("n"), m.end())
+            st.put("employees", int(number[0]), m.start(group), m.end())
     if "employees" not in st.fields and st.has_latin:
         m = _EN_STAFF.search(text)
         if m:
@@ -236,6 +242,14 @@ def _extract_quantities(st: _State) -> None:
     if not areas:
         return
     chosen = _corrected(text, areas)
+    if len(areas) > 1 and _PER_UNIT_BEFORE.search(
+        text, max(0, areas[chosen][0].start - 6), areas[chosen][0].start
+    ):
+        # 每栋三千平 总共六千平 / 每层面积1200平方米，合计4800平方米: the total is the need
+        for i in range(chosen + 1, len(areas)):
+            if _TOTAL_BEFORE.search(text, max(0, areas[i][0].start - 8), areas[i][0].start):
+                chosen = i
+                break
     # The plot: the area meant if it is in 亩, else the first in 亩 (a building's area may
     # come first: 建筑面积3万平方米，用地46亩).
     for land in (areas[chosen], *areas):
@@ -259,6 +273,14 @@ _TAKEN_BACK = re.compile(
     # 不是 alone before a figure qualifies it (5000平 不是3000平的那种): only with a pause
     r"不对|不是\s*[，,。;；]|哦不|噢不|呃不|额不|错了|说错|口误|更正|纠正|改成|改为|应该是|"
     r"\bsorry\b|\bi mean\b|\bcorrection\b|\bactually\b"
+)
+
+
+_PER_UNIT_BEFORE = re.compile(
+    r"(?:每栋|每层|每间|每个|每套|单栋|每一栋|每一层|each|per\s+(?:floor|unit|building))[^,;。，；]{0,4}\Z"
+)
+_TOTAL_BEFORE = re.compile(
+    r"(?:总共|合计|共计|一共|总计|总面积|共|total(?:ling)?|in\s+total)[^,;。，；]{0,4}\Z"
 )
 
 

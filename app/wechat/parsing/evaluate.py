@@ -38,6 +38,8 @@ SETS = {
     "round6": LABELLED_DIR / "dev_round6.jsonl",
     # 150 more from another such helper (dev_round7.md), partly worked from so far
     "round7": LABELLED_DIR / "dev_round7.jsonl",
+    # 150 more from a third such helper (dev_round8.md)
+    "round8": LABELLED_DIR / "dev_round8.jsonl",
 }
 DISTRICTS = "zhuzhou"  # the labelled sets are written for the Zhuzhou office
 NOTHING = "(nothing)"  # the pseudo-field of an enquiry labelled {}

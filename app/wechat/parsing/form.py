@@ -71,7 +71,7 @@ _LABEL = re.compile(
 # as the end of a longer word (有限公司, 总投资, 我公司).
 _GLUED = re.compile(rf"(?P<label>{'|'.join(sorted(_LABELS, key=len, reverse=True))})(?P<sep>)")
 _NOT_GLUED_AFTER = re.compile(r"[限团份我本贵该子分总的家个请在]$")
-_TRIM = " \t\n,;:=|、。，；：\x00"
+_TRIM = " \t\n,;:=|、。，；：\x00/"  # "联系人: 叶工 / 手机号: …": the slash between fields
 # "暂无" / "无" / "-": the prospect left the field empty.
 # "公司：个人": a person without a firm.
 _EMPTY = re.compile(r"^(?:暂无|无|没有|暂时没有|不详|未定|待定|个人|n/?a|none|-+|/)$")
@@ -79,7 +79,8 @@ _EMPTY = re.compile(r"^(?:暂无|无|没有|暂时没有|不详|未定|待定|�
 # Not one end of a range ("3000-5000平"): the quantity step reads ranges.
 _AREA_UNIT = re.compile(r"[平亩㎡]|米|m2|sqm|sq")  # a need with its area's unit: read as such
 _BARE_AREA = re.compile(
-    r"(?<![\d.\-~到至第])(\d{2,7})(?![\d.])(?!\s*[万亿千百平亩方米㎡wk个人年月天吨%\-~到至])"
+    # not a count of desks (工位×10)
+    r"(?<![\d.\-~到至第×x*])(\d{2,7})(?![\d.])(?!\s*[万亿千百平亩方米㎡wk个人年月天吨%\-~到至])"
 )
 # Values that are a sentence, not a name ("公司想租厂房" in free text).
 _NOT_A_NAME = re.compile(r"[想租买找需请问吗呢吧啊]|要[租买找]|能否|可以|可否|注册|成立|\d")

@@ -148,7 +148,7 @@ _INDUSTRY_EN_PATTERNS = (
         r"(?<![a-z])(?<!power )(?<!water )(?<!gas )"
         r"(?:manufactures|manufacture|manufacturing|produces|produce|producing|makes|"
         r"make|making|assemble|assembles|assembling|develops|develop|developing|designs|"
-        r"builds|supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
+        r"builds|build(?!-)|supplies|supply|distributes|distribute|processes|sells|sell|selling|exports|export|"
         r"imports|import)\s+"
         rf"(?!(?:a|an|the|our|it|them|us|you|and|or)\s)(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
@@ -200,7 +200,7 @@ _INDUSTRY_EN_PATTERNS = (
 )
 # Every English pattern holds one of these words.
 _EN_TRIGGER = re.compile(
-    r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|"
+    r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|build|"
     r"trader|roaster|recycler|fabricator|trade|brand|group|plant|oem|odm|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm|"
     r"project|unit|mill"
@@ -240,6 +240,8 @@ _EN_NOT_TRADE = re.compile(
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
     r"taiwanese|local|foreign|small|large|big|new(?!\s+(?:energy|materials?)(?![a-z]))|young|"
     r"holding$|holdings$|hk|[a-z0-9]+-person|needed|required|necessary|"
+    # "for our after-sales team": a department, not the firm's trade
+    r"after-sales|sales|marketing|support|service|admin|finance|management|"
     r"leading|global|family|listed)"
     r"(?:\s|$)"
 )

@@ -13,13 +13,15 @@ _COMPANY_SUFFIX = re.compile(
     r"(?:集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|股份公司)"
     r"(?:[\u4e00-\u9fff]{2,4}?(?:分公司|子公司|办事处))?|"  # …有限公司株洲分公司
     r"事务所(?:[\u4e00-\u9fff]{2,4}?分所)?|"  # …律师事务所株洲分所
-    r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司)|公司|股份(?![制有合公])|"
+    r"集团(?!有限|股份|公司)|科技(?![园城企型含]|有限|股份|公司|集团)|公司|股份(?![制有合公])|"
     r"厂(?![房区址家长商里内子矿方])|商行|工作室|(?:研究院|研究所|设计院|事务所)(?:有限公司|有限责任公司)?|"
     r"合作社"
 )
 # Leading words that are not part of a company name (我们是 / 来自 / 公司名 ...).
 _COMPANY_LEAD = re.compile(
     r".*(?:我是|我们是|我们|我司|本公司|我公司|敝公司|我所|本所|这边是|这里是|这边|来自|代表|公司名称|公司名|"
+    # 兹有X公司, 受X公司委托, 台中之X公司 (not 轮之道: 之 inside a name)
+    r"兹有|受|(?<=[市省县])之|(?<=台北|台中|台南|高雄|桃园|新竹|香港|澳门)之|"
     r"企业名称|单位名称|名称|单位|你好|您好|是|为|在|的|叫做|名叫|叫|由|系|经)"
 )
 _PLAIN_SUFFIXES = frozenset({"公司", "厂", "科技", "集团", "商行", "合作社", "股份"})
@@ -33,6 +35,7 @@ _NOT_IN_NAME = re.compile(
     r"|适合|有没有|那边|这边"  # "有没有适合做食品厂的厂房": a question about a plant, no name
     r"|[设建]第"  # 在大陆设第二工厂: a plan, not a name
     r"|不方便|不便|不想|不愿|透露|保密|说公司"  # 不方便说公司: declining to name it
+    r"|佢"  # 佢哋公司: their firm, in Cantonese
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
 _REGIONS = frozenset(read_sections("regions.txt")["regions"])
@@ -58,7 +61,9 @@ _EN_LEGAL_FORM = (
 # Chain (Hunan) Co., Ltd.), never across a line break (a signature's name line, then the firm's).
 _EN_COMPANY = re.compile(
     r"(?!(?:Our|My|Your|The|We|This|A|An)\s)"
-    r"(?:(?:[A-Z][\w&\-]*\.?|&|\([A-Z][A-Za-z]+\))[ \t]+){1,6}"
+    # a word ends with a dot only as an abbreviation (Dr. Reddy's, St. Gobain): "Namaste.
+    # Sundaram Polymers Pvt Ltd" starts after the greeting
+    r"(?:(?:[A-Z][\w&\-]*|[A-Z][a-z]?\.|&|\([A-Z][A-Za-z]+\))[ \t]+){1,6}"
     r"(?:Co\.?,?[ \t]*Ltd\.?|Co\.|Company|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
     r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
     r"Pte\.?[ \t]*Ltd\.?|Sdn\.?[ \t]*Bhd\.?|K\.K\.|ApS|A/S|Oy|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|"
@@ -79,6 +84,8 @@ _EN_COMPANY = re.compile(
     rf"(?:,?[ \t]+(?:{_EN_LEGAL_FORM}))?"
     r"(?![A-Za-z0-9])"  # "Apex Polymer Solutions LLC拟…": Chinese may follow at once
 )
+_NEW_SENTENCE = re.compile(r"\s+[A-Z]")
+_CO_LTD = re.compile(r"Co\.?,?\s*Ltd\.\Z")
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
 _EN_PERSON_FROM = re.compile(
     r"\b(?:(?i:I am|I'm|this is|my name is|here is|it's|it is)\s+"
@@ -182,7 +189,7 @@ _EN_HERE = re.compile(
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
-    r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
+    r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof|sr|sra|srta)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
     # O'Brien, D'Souza: an apostrophe inside a family name (not "Lee's")
     r"(?:\s+[^\W\d_](?:[^\W\d_\-]|'(?!s(?![^\W\d_]))(?=[^\W\d_])){1,20}"
     r"(?:-[^\W\d_]{2,20})?)?(?![^\W\d_])"
@@ -208,7 +215,7 @@ _EN_SELF = re.compile(
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
     r"\b[Bb]est(?: wishes)?\s*,|\b[Ii]t's(?= [A-Z][a-z]+ from )|"
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
-    r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
+    r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|Sr\b|Sra\b|Srta\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     r"Tomorrow\b|Today\b|Tonight\b|Anytime\b|Any\b|ASAP\b)"
     # Park Ji-hoon: a hyphenated given name goes on in lower case
     # Nguyen Van Hai: up to three words; M. Laurent Dubois, Frau Keller: the title as written
@@ -356,8 +363,17 @@ def _extract_company(st: _State) -> None:
     if _HAS_UPPER.search(st.original):
         m = _EN_COMPANY.search(st.original)
         if m and _MASK not in st.work[m.start() : m.end()]:
-            st.put("company", " ".join(m.group().split()), m.start(), m.end())
-            st.mask(m.start(), m.end())
+            end = m.end()
+            if (
+                st.original.endswith(("Ltd.", "Limited."), 0, end)
+                and not _CO_LTD.search(st.original, 0, end)
+                and _NEW_SENTENCE.match(st.original, end)
+            ):
+                # "Coral Bay Minerals Pty Ltd. We're after…": the sentence's full stop ("Co.,
+                # Ltd." keeps its own, the form always written so)
+                end -= 1
+            st.put("company", " ".join(st.original[m.start() : end].split()), m.start(), end)
+            st.mask(m.start(), end)
             return
         m = _EN_PERSON_FROM.search(st.original)
         if (
@@ -543,16 +559,24 @@ def _find_contact(st: _State) -> None:
     if " " in text and _MASK in text:
         # "…, Sophie Tremblay, +1 438 219 7752": a name right before the phone (and the firm)
         for m in _EN_NAME_BEFORE_PHONE.finditer(text):
-            name = st.original[m.start("name") : m.end("name")]
+            group = "one" if m.group("one") else "name"
+            name = st.original[m.start(group) : m.end(group)]
             words = name.split()
             if (
                 all(w[0].isupper() and not w.isupper() for w in words)
-                and not _NOT_SIGNATURE.search(m.group("name"))
-                and not any(w in _NOT_SECOND_NAME for w in m.group("name").split())
+                and not _NOT_SIGNATURE.search(m.group(group))
+                and not any(w in _NOT_SECOND_NAME for w in m.group(group).split())
+                and not (group == "one" and m.group(group) in _NOT_FIRST_NAME)
             ):
-                st.put("contact_name", name, *m.span("name"))
-                st.mask(*m.span("name"))
+                st.put("contact_name", name, *m.span(group))
+                st.mask(*m.span(group))
                 return
+        m = _EN_NAME_AFTER_PHONE.search(st.original)
+        # the digit before the bracket must be the phone's (masked by then), not a figure's
+        if m and text[m.start()] == _MASK and standalone_latin_name(m.group("name")):
+            st.put("contact_name", m.group("name"), *m.span("name"))
+            st.mask(*m.span("name"))
+            return
     if " " in text:
         m = _EN_SIGNATURE.search(st.original) or _EN_DASH_NAME.search(st.original)
         if (
@@ -566,7 +590,7 @@ def _find_contact(st: _State) -> None:
 
 # "…, +44 20 7946 0958, James Wilson.": a name signed at the end of an English message.
 _EN_SIGNATURE = re.compile(
-    r"(?:[,;.]\s*|\d\s+|-\s+)(?P<name>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2})"
+    r"(?:[,;.!]\s*|\d\s+|[-—–]\s*|^)(?P<name>[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2})"
     # "John Smith, CEO" / "Li Na - Sales Director": a job title may follow the name.
     r"(?:\s*[,\-|/]\s*(?:[A-Z][A-Za-z&]*\s+){0,3}(?:CEO|CFO|COO|CTO|GM|VP|President|Founder|"
     r"Owner|Manager|Director|Engineer|Officer|Partner|Chairman|Chairwoman|Buyer))?\.?\s*\Z"
@@ -574,9 +598,17 @@ _EN_SIGNATURE = re.compile(
 # "Marco Bellini, Bellini Ceramiche Srl, +39 347 512 8830": two or three words standing on
 # their own right before the phone (masked by then), a firm between them maybe.
 _EN_NAME_BEFORE_PHONE = re.compile(
-    r"(?:^|[,;.!?:]\s*|\n\s*)(?P<name>[a-z][a-z'\-]+(?: [a-z][a-z'\-]+){1,2})\s*[,:\-–]?\s*"
-    r"(?:\x00[\x00 .&]*\s*,?\s*)?(?:(?:tel|phone|mobile|mob|cell|whatsapp|wechat)\.?\s*:?\s*)?\x00"
+    # "Call Tom Harlow on +44 …", "call Lily 138 …": after call / contact one word will do
+    r"(?:(?<![a-z])(?:call|contact|ask\s+for|reach)\s+(?P<one>[a-z][a-z'\-]+)\s+(?:on\s+|at\s+)?\x00|"
+    r"(?:^|[,;.!?:]\s*|\n\s*|(?<![a-z])(?:call|contact|ask\s+for|reach)\s+)"
+    r"(?P<name>(?!(?:call|contact|reach|ask|please|pls)\s)[a-z][a-z'\-]+"
+    r"(?: (?!on |at )[a-z][a-z'\-]+){1,2})\s*[,:\-–]?\s*(?:(?:on|at)\s+)?"
+    r"(?:\x00[\x00 .&]*\s*,?\s*)?(?:(?:tel|phone|mobile|mob|cell|whatsapp|wechat)\.?\s*:?\s*)?\x00)"
 )
+# "Reach me at +1 201 525 0091 (Jennifer Cole)": the name in brackets after the number.
+_EN_NAME_AFTER_PHONE = re.compile(r"[0-9]\s*\((?P<name>[A-Z][a-z]+(?: [A-Z][a-z'\-]+){1,2})\)")
+# Words after "call" that are not a first name ("call us", "call me", "call anytime").
+_NOT_FIRST_NAME = frozenset(("us", "me", "him", "her", "them", "anytime", "now", "today", "back"))
 # "… +86 177 7312 0846 - Anna": a first name alone, signed after a dash at the very end.
 _EN_DASH_NAME = re.compile(r"\s[-–—]+\s*(?P<name>[A-Z][a-z]{1,20})\s*[.!]?\s*\Z")
 # Capitalised words at the end that are a place, a firm or a courtesy, not a person.
@@ -589,7 +621,14 @@ _NOT_SIGNATURE = re.compile(
     r"thank|thanks|regards|best|kind|good|day|morning|afternoon|evening|dear|sir|madam|"
     r"hello|hi|please|welcome|sales|office|department|manager|director|electronics|industries|"
     r"technologies|technology|manufacturing|logistics|motors|systems|solutions|materials|"
-    r"machinery|trading|holdings|enterprises|engineering|pharmaceuticals)(?![a-z])"
+    r"machinery|trading|holdings|enterprises|engineering|pharmaceuticals|"
+    # firms' legal forms and trade words (Ferrovia Engenharia Ltda, Pinecrest Home Goods)
+    r"ltda|lda|srl|spa|bv|nv|ag|ab|oy|kk|plc|llc|llp|pte|pvt|sas|sarl|kg|corp|corporation|"
+    r"goods|foods|capital|labs|partners|ventures|works|studio|studios|international|global|"
+    r"tech|energy|software|glass|tiles|textiles|plastics|metals|chemicals|automotive|"
+    r"electric|electrical|electronic|power|robotics|medical|devices|packaging|furniture|"
+    r"ceramics|apparel|garments|batteries|components|parts|equipment|instruments|precision|"
+    r"construction|consulting|services|investment|investments|fund|bank)(?![a-z])"
 )
 
 

@@ -107,6 +107,7 @@ def _extract_phones(st: _State) -> None:
     if not _HAS_DIGIT.search(phone_text):
         return
     found: list[str] = []
+    taiwan = ("台" in text or "tai" in text or "nt$" in text) and _TAIWAN.search(text) is not None
     for m in _PHONE_RUN.finditer(phone_text):
         run_start = m.start()
         run = m.group()
@@ -114,6 +115,12 @@ def _extract_phones(st: _State) -> None:
             # The common case, a mobile written plainly; no figure is shaped like one.
             _record_phone(st, "+86" + run, run_start, m.end(), found)
             continue
+        if taiwan and run[0] in "(0":
+            local = _taiwan_landline(run)
+            if local:
+                # "台北辦公室 (02) 2198-8904": a landline of Taiwan, where the text places it
+                _record_phone(st, local, run_start, m.end(), found)
+                continue
         if _DATE_LIKE.fullmatch(run) or _AMOUNT_BEFORE.search(
             text, max(0, run_start - 8), run_start
         ):
@@ -190,6 +197,26 @@ def _longest_phone(
         _record_phone(st, e164, start, groups[j - 1][1], found)
         return j
     return None
+
+
+# Where a text places its writer in Taiwan, a number with a trunk 0 and no country code is
+# read as Taiwan's ((02) 2718-5536 in Taipei, 04-2573-3796 in Taichung).
+_TAIWAN = re.compile(
+    r"台北|台中|台南|高雄|桃园|新竹|台湾|台币|taipei|taichung|kaohsiung|taiwan|nt\$"
+)
+
+
+def _taiwan_landline(run: str) -> str | None:
+    digits = "".join(_PHONE_GROUP.findall(run))
+    if not 9 <= len(digits) <= 10 or digits.startswith("09"):
+        return None  # a mobile of Taiwan is written 09…; the bare form stays Chinese-first
+    try:
+        number = phonenumbers.parse(digits, "TW")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _record_phone(st: _State, e164: str, start: int, end: int, found: list[str]) -> None:
