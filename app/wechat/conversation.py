@@ -642,6 +642,17 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         if named and "company" in named:
             proposed.update(named)
 
+    if (
+        not state.draft.get("contact_name")
+        and "contact_name" not in proposed
+        and proposed.keys() <= {"company", "industry"}
+    ):
+        # "Ravi Menon, founder of Lumisight Labs", "Brightway Logistics Ltd — Tom Reilly"
+        signed = _signature(text, str(proposed.get("company") or ""))
+        if signed:
+            proposed["contact_name"] = signed["contact_name"]
+            if "company" in signed and not state.draft.get("company"):
+                proposed.setdefault("company", signed["company"])
     if not proposed and state.draft.get("contact_name"):
         mended = _NAME_MENDED.match(text)
         name = mended and (mended.group("zh") or mended.group("en"))
@@ -1061,6 +1072,54 @@ def _area_without_unit(text: str, draft: Mapping[str, Any]) -> dict[str, Any]:
     parsed = parse_enquiry(text[: last.end()] + unit + text[last.end() :]).as_dict()
     area = {k: v for k, v in parsed.items() if k in ("area_min_m2", "area_max_m2") and v}
     return {k: _plain(Decimal(str(v))) for k, v in area.items()}
+
+
+_LATIN = re.compile(r"[A-Za-z]{2}")
+_LEGAL_FORM_END = re.compile(r"\b(?:Lda|Ltda|Ltd|Inc|Co|Corp|Pvt|Pte|Bhd|Srl|S\.A|B\.V|N\.V)\.\Z")
+# A signature's parts: a name, a role, a firm ("Helen Ma, Partner, Greywater Capital",
+# "Wei Zhang from Bluepeak Software Co., Ltd.", "Stefan Bauer / Bauer Hydraulik GmbH").
+_SIGNATURE_SEP = re.compile(
+    r"\s*(?:[,，](?!\s*(?:Ltd|Inc|LLC|Limited|Pvt|Pte|Co)\b)|[;；/|—–]|\s-\s|"
+    r"\b(?:from|of|at|with)\b)\s*"
+)
+_SIGNATURE_LEAD = re.compile(
+    r"^(?:thx|thanks|thank you|cheers|ok|okay|sure|regards|best regards|kind regards|best|"
+    r"full name|name|i'm|i am|this is|my name is|it's|我是|我叫|叫我|本人)(?![a-z])[!.,:：\s]*",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = re.compile(
+    r"\b(?:ceo|cfo|coo|cto|gm|vp|svp|evp|president|founder|co-founder|owner|partner|chairman|"
+    r"chairwoman|director|manager|head|engineer|officer|buyer|assistant|secretary|consultant|"
+    r"representative|projects?|operations|sales|purchasing|procurement|investment|md)\b",
+    re.IGNORECASE,
+)
+
+
+def _signature(text: str, firm_found: str) -> dict[str, str]:
+    """A message that only signs: a Latin full name, maybe a role, maybe the firm. Empty
+    when anything else is said, so a sentence is never read as one."""
+    text = text.strip()
+    if "\n" in text or len(text) > 120 or _MANY_DIGITS.search(text) or not _LATIN.search(text):
+        return {}
+    name = firm = None
+    firm_found = firm_found.rstrip(".")
+    for part in _SIGNATURE_SEP.split(_SIGNATURE_LEAD.sub("", text)):
+        part = _SIGNATURE_LEAD.sub("", part.strip(" !。！")).strip()
+        if part.endswith(".") and not _LEGAL_FORM_END.search(part):
+            part = part[:-1]  # the full stop, not an abbreviation's (Porto Tiles Lda.)
+        if not part or (firm_found and (part.rstrip(".") in firm_found or firm_found in part)):
+            continue
+        if name is None and standalone_latin_name(part):
+            name = part
+        elif _ROLE_WORDS.search(part):
+            continue
+        elif firm is None and not firm_found and part[0].isupper() and len(part) >= 3:
+            firm = part
+        else:
+            return {}  # something else is said: not a signature
+    if name is None:
+        return {}
+    return {"contact_name": name, **({"company": firm} if firm else {})}
 
 
 def _name_beside(text: str, proposed: Mapping[str, Any]) -> dict[str, Any]:

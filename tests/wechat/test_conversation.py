@@ -889,3 +889,27 @@ def test_a_phone_promised_for_later_is_acknowledged(answer, ack):
     assert "没看明白" not in replies[-1]
     assert "did not understand" not in replies[-1]
     assert state.asked == "phone"
+
+
+@pytest.mark.parametrize(
+    ("signature", "name", "company"),
+    [
+        ("Priya Nair, founder of Cobalt Sensors", "Priya Nair", "Cobalt Sensors"),
+        ("Jonas Weber / Weber Antriebe GmbH", "Jonas Weber", "Weber Antriebe GmbH"),
+        ("Kestrel Freight Ltd — Owen Hart", "Owen Hart", "Kestrel Freight Ltd"),
+        ("Chen Yu, VP Operations, Lattice Robotics Inc.", "Chen Yu", "Lattice Robotics Inc."),
+        ("thx! Mara Jovic", "Mara Jovic", None),
+        ("我是 Lucas Zhou", "Lucas Zhou", None),
+        ("Inês Costa, Lusitania Cork Lda.", "Inês Costa", "Lusitania Cork Lda."),
+    ],
+)
+def test_an_english_signature_gives_the_name_and_the_firm(signature, name, company):
+    state, _ = say(subscribed(), "We need a warehouse of 3,000 sqm", "13812345678", signature)
+    assert state.draft["contact_name"] == name
+    assert state.draft.get("company") == company
+
+
+@pytest.mark.parametrize("message", ["Cold Storage Warehouse", "Tianyuan District, please"])
+def test_words_of_the_enquiry_are_no_signature(message):
+    state, _ = say(subscribed(), "We need some space", "13812345678", message)
+    assert "contact_name" not in state.draft

@@ -14,9 +14,10 @@ import pytest
 from app.wechat.parsing import evaluate
 
 OVERALL = 0.95  # the goal (issue 10), and the development set's gate
-HELD_OUT_OVERALL = 0.96  # the held-out set stands at 828/860; a regression fails
+HELD_OUT_OVERALL = 0.96  # the held-out set stands at 831/860 (96.6 %); a regression fails
 ROUND6 = 0.97  # the sixth-round development set (99.1% when its misses were last worked)
-ROUND7 = 0.93  # the seventh-round set: 91.4% when first run, 93.8% after a first pass
+ROUND7 = 0.96  # the seventh-round set: 91.4% when first run, 97.4% after two passes
+ROUND8 = 0.95  # the eighth-round set: 93.1% when first run, 95.7% after a first pass
 PER_STYLE = 0.90
 STYLES = {"voice", "english", "traditional", "advert_form", "formal", "question"}
 
@@ -46,7 +47,9 @@ def test_development_accuracy_is_at_least_95_percent():
     assert report.overall.accuracy >= OVERALL, evaluate.render(report, misses=True)
 
 
-@pytest.mark.parametrize(("name", "gate"), [("round6", ROUND6), ("round7", ROUND7)])
+@pytest.mark.parametrize(
+    ("name", "gate"), [("round6", ROUND6), ("round7", ROUND7), ("round8", ROUND8)]
+)
 def test_later_development_sets_hold_their_level(name: str, gate: float) -> None:
     report = _report(name)
     assert report.overall.accuracy >= gate, evaluate.render(report, misses=True)

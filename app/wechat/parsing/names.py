@@ -628,7 +628,8 @@ _NOT_SIGNATURE = re.compile(
     r"tech|energy|software|glass|tiles|textiles|plastics|metals|chemicals|automotive|"
     r"electric|electrical|electronic|power|robotics|medical|devices|packaging|furniture|"
     r"ceramics|apparel|garments|batteries|components|parts|equipment|instruments|precision|"
-    r"construction|consulting|services|investment|investments|fund|bank)(?![a-z])"
+    r"construction|consulting|services|investment|investments|fund|bank|"
+    r"warehouse|factory|storage|office|space|land|plant|workshop|building)(?![a-z])"
 )
 
 
@@ -660,7 +661,10 @@ def standalone_name(text: str) -> str | None:
     return None if text in _NOT_STANDALONE or text[:2] in _NOT_STANDALONE else text
 
 
-_LATIN_FULL_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z']+|-[A-Za-z][a-z']+){1,2}")  # Lee Min-ho
+# Lee Min-ho, João Santos
+_LATIN_FULL_NAME = re.compile(
+    r"[A-ZÀ-Þ][a-zß-ÿ]+(?: [A-ZÀ-Þ][a-zß-ÿ']+|-[A-Za-zÀ-ÿ][a-zß-ÿ']+){1,2}"
+)
 
 
 def standalone_latin_name(text: str) -> str | None:
