@@ -1481,3 +1481,49 @@ def test_round8_firms_totals_phones_times_counts_and_names(
 )
 def test_round8_look_alikes(text: str, field: str) -> None:
     assert field not in parse_enquiry(text, ZHUZHOU).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("股权合作为主，用地规模暂未确定，投资约3亿元", "need_type", "investment"),
+        ("请问有没有地坪承重三吨的仓库", "need_type", "warehouse"),
+        ("工位多少钱一个月", "deal", "rent"),
+        ("电话13812345678，找老周就行", "contact_name", "老周"),
+        ("有事找陈经理 13812345678", "contact_name", "陈经理"),
+        ("Hi, Nordwind Optics is opening a lab in Zhuzhou. Contact Ms. Ida Berg, +46 70 123 45 67",
+         "company", "Nordwind Optics"),
+        ("Dear all, Jade River Capital (HK) is considering a fund. Call Mr. Lau, +852 5123 4567",
+         "company", "Jade River Capital (HK)"),
+    ],
+)  # fmt: skip
+def test_round8_second_batch(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text, ZHUZHOU).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("想找房子，在天元", "contact_name"),
+        ("人才公寓怎么申请", "need_type"),
+        ("Any incentives for foreign-invested manufacturing projects?", "industry"),
+        ("Tom Baker is looking for a warehouse. Call Tom on 13812345678", "company"),
+    ],
+)
+def test_round8_second_batch_look_alikes(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text, ZHUZHOU).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("老板说暂时不搞了，谢谢", "lost"),
+        ("已经签了别的园区，不用再联系了", "lost"),
+        ("办证要多久？", "other"),
+        ("从长沙开车过去要多久？", "location"),
+        ("厂房能分割出租吗？", "availability"),
+        ("那块地还在吗？", "availability"),
+    ],
+)
+def test_round8_question_topics(text: str, topic: str) -> None:
+    assert question_topic(text) == topic

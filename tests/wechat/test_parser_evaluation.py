@@ -17,7 +17,7 @@ OVERALL = 0.95  # the goal (issue 10), and the development set's gate
 HELD_OUT_OVERALL = 0.96  # the held-out set stands at 831/860 (96.6 %); a regression fails
 ROUND6 = 0.97  # the sixth-round development set (99.1% when its misses were last worked)
 ROUND7 = 0.96  # the seventh-round set: 91.4% when first run, 97.4% after two passes
-ROUND8 = 0.95  # the eighth-round set: 93.1% when first run, 95.7% after a first pass
+ROUND8 = 0.96  # the eighth-round set: 93.1% when first run, 97.3% after two passes
 PER_STYLE = 0.90
 STYLES = {"voice", "english", "traditional", "advert_form", "formal", "question"}
 

@@ -235,11 +235,11 @@ _EN_NOT_TRADE = re.compile(
     r"^(?:a|an|the|in|our|my|your|his|her|their|its|core|main|principal|primary|sale|rent|lease|it|"
     r"them|sure|use|space|room|land|money|plans?|we|hi|hello|dear|line|"
     r"register|registering|establish|establishing|open|opening|start|starting|set|"
-    r"kind|type|area|one|storage|rental|lease|purchase|project|this|that|these|those|"
+    r"kind|type|area|one|storage|rental|lease|purchase|projects?|this|that|these|those|"
     r"assembly$|production$|manufacturing$|processing$|"
     r"uk|us|eu|german|japanese|chinese|korean|swiss|american|european|british|french|italian|"
     r"taiwanese|local|foreign|small|large|big|new(?!\s+(?:energy|materials?)(?![a-z]))|young|"
-    r"holding$|holdings$|hk|[a-z0-9]+-person|needed|required|necessary|"
+    r"holding$|holdings$|hk|[a-z0-9]+-person|[a-z]+-invested|[a-z]+-owned|needed|required|necessary|"
     # "for our after-sales team": a department, not the firm's trade
     r"after-sales|sales|marketing|support|service|admin|finance|management|"
     r"leading|global|family|listed)"

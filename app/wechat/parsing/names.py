@@ -82,6 +82,7 @@ _EN_COMPANY = re.compile(
     r"Paints|Fibers|Films|Sensors|Pumps|Valves|Bearings|Castings|Forgings|Stamping|Moulds|Molds|"
     r"Tooling|Industrial|Agritech|Farms|Apparel)"
     rf"(?:,?[ \t]+(?:{_EN_LEGAL_FORM}))?"
+    r"(?:[ \t]+\((?:HK|Hong Kong|Taiwan|Singapore|China|Shenzhen|Hunan|Asia|Europe|USA|UK)\))?"
     r"(?![A-Za-z0-9])"  # "Apex Polymer Solutions LLC拟…": Chinese may follow at once
 )
 _NEW_SENTENCE = re.compile(r"\s+[A-Z]")
@@ -185,6 +186,12 @@ _EN_HERE = re.compile(
     r"(?:^|[,.!]\s*|\b(?:[Hh]i|[Hh]ello|[Hh]ey)\s+)"
     # "Mr. Tanaka here": the title is part of the name as written
     r"(?P<name>(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)?[A-Z][a-z]+(?: [A-Z][a-z]+)?) here\b"
+)
+# "找老蒋", "找小米就行", "找王经理": who to ask for (a familiar name or a titled surname only:
+# 找房子 is looking for a house).
+_ASK_FOR = re.compile(
+    rf"找(?P<name>[小老][{_SURNAMES}]|{_SURNAME}(?:总|经理|工|姐|哥|老师|先生|女士|小姐|主任))"
+    r"(?=[^\u4e00-\u9fff]|$|就|吧|啊|呀|即可)"
 )
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
@@ -389,6 +396,30 @@ def _extract_contact(st: _State) -> None:
     _find_contact(st)
     if st.has_latin and "company" not in st.fields and "contact_name" in st.fields:
         _firm_after_name(st)
+    if st.has_latin and "company" not in st.fields and "contact_name" in st.fields:
+        _firm_as_subject(st)
+
+
+# "Hanbit Semicon is opening a sales office…", "Carvalho Agro is looking to rent…": a firm
+# named as the sentence's subject, when the message names its contact person elsewhere.
+_EN_FIRM_SUBJECT = re.compile(
+    r"(?:^|[.!?]\s+|,\s+)(?P<firm>(?!(?:Hello|Hi|Dear|Good|We|Our|This|The|It|I|My)\b)"
+    r"[A-Z][\w&\-]+(?: [A-Z][\w&\-]+){1,2}(?: \([A-Z][A-Za-z]{1,10}\))?)\s+"
+    r"(?:is|are|wants|would like|intends|plans|needs|seeks|has been|hopes)\b"
+)
+
+
+def _firm_as_subject(st: _State) -> None:
+    m = _EN_FIRM_SUBJECT.search(st.original)
+    if m is None or _MASK in st.work[m.start("firm") : m.end("firm")]:
+        return
+    firm = m.group("firm")
+    words = {w.lower() for w in firm.replace("(", " ").replace(")", " ").split()}
+    person = {w.lower().strip(".") for w in str(st.fields["contact_name"].value).split()}
+    if words & person or words <= _REGIONS_LATIN or _NOT_FIRM_TAIL.search(firm.lower()):
+        return
+    st.put("company", firm, *m.span("firm"))
+    st.mask(*m.span("firm"))
 
 
 # "Contact: Mr. Ravi Shankar, Alloyco Asia, +65 8273 5160": the firm between name and phone.
@@ -475,6 +506,11 @@ def _find_contact(st: _State) -> None:
         return
     m = _NAME_AFTER_FIRM.search(text) if _MASK in text and "company" in st.fields else None
     if m and not _NOT_NAMES_AFTER_FIRM.match(m.group("name")):
+        st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
+        st.mask(*m.span("name"))
+        return
+    m = _ASK_FOR.search(text) if "找" in text else None
+    if m:
         st.put("contact_name", st.value(*m.span("name")), *m.span("name"))
         st.mask(*m.span("name"))
         return

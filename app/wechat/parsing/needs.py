@@ -79,6 +79,8 @@ def _extract_need_and_deal(st: _State) -> None:
         need, deal = _KEYWORDS[m.group()]
         if may_negate and _NEGATED.search(text, max(0, m.start() - width), m.start()):
             continue  # 不需要实际办公
+        if need == "land" and _UNDECIDED_AFTER.match(text, m.end()):
+            need = None  # 用地规模暂未确定: land not asked for yet (an investment first)
         if need is not None and _WITH_BEFORE.search(text, max(0, m.start() - 24), m.start()):
             need = None  # "10000 sqm, with an office block", 厂房带办公楼: a feature, not a need
         if need is not None:
@@ -141,6 +143,10 @@ def _extract_need_and_deal(st: _State) -> None:
         st.inferred.add("deal")
 
 
+_UNDECIDED_AFTER = re.compile(
+    r"(?:及[\u4e00-\u9fff]{0,6}?)?(?:规模|面积|需求|大小)?\s*(?:的事)?\s*(?:具体)?\s*"
+    r"(?:暂未|尚未|还没|还未|没|未|待定|待|暂不|不涉及|没有确定)"
+)
 _WITH_BEFORE = re.compile(
     r"(?<![a-z])(?:with|plus|including|incl\.?)\s+(?:(?:an?|the|some|its|our|own|separate|"
     r"attached|adjoining|adjacent|small|little|supporting|ancillary)\s+)*\Z"
