@@ -259,7 +259,9 @@ _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _YES = re.compile(
     r"^(是|是的|对|对的|确认|确定|嗯|好的?|可以|没错|yes|y|yep|ok|okay|sure|confirm)$"
 )
-_THANKS = re.compile(r"^(好的)?(谢谢|谢谢你|谢谢您|多谢|感谢|thanks|thankyou|thx|okthanks)$")
+_THANKS = re.compile(
+    r"^(好的|好|ok|okay|嗯|行)?(谢谢|谢谢你|谢谢您|谢了|多谢|感谢|thanks|thankyou|thx|okthanks)(啦|了|哈)?$"
+)
 # "What is this account?" (on squashed text).
 _ABOUT_US = re.compile(
     r"^(请问|你好|您好)?(你们|这里|这个号|这个公众号|你们这个号)?(是)?(做什么|干什么|干嘛|做啥|是什么|是谁|什么机构|"
@@ -674,6 +676,12 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
         proposed["seats"] = seats  # "5个工位" / "10 desks": how big an incubator need is
     elif asked == "area" and not (proposed.keys() & {"area_min_m2", "area_max_m2"}):
         proposed.update(_area_without_unit(text, {**state.draft, **proposed}))
+    elif (
+        (state.draft.get("area_min_m2") or state.draft.get("area_max_m2"))
+        and not (proposed.keys() & {"area_min_m2", "area_max_m2"})
+        and _CHANGE_OF_MIND.search(squashed)
+    ):
+        proposed.update(_area_corrected(text, {**state.draft, **proposed}))
     if (proposed.get("eia_required") or state.draft.get("eia_required")) and not state.draft.get(
         "eia_category"
     ):
@@ -1054,17 +1062,41 @@ def _name_among_words(answer: str) -> str | None:
 # A numeral (or a range of two) said without its unit: 两千左右, 一千五, 3000到4000.
 _NUMERAL = r"[0-9零〇一二两三四五六七八九十百千万.点]+"
 _UNITLESS = re.compile(
-    rf"{_NUMERAL}(?:\s*(?:到|至|-|~|～|—)\s*{_NUMERAL})?(?![0-9个家间年月号层米元块次天])"
+    rf"{_NUMERAL}(?:\s*(?:到|至|-|~|～|—|to)\s*{_NUMERAL})?(?![0-9个家间年月号层米元块次天])"
 )
+
+
+_A_DIGIT = re.compile(r"[0-9零〇一二两三四五六七八九十百千万]")
+_THOUSANDS = re.compile(r"(\d),(\d{3})(?!\d)")
+# Ten digits or more, spaced or not, or a mobile: a phone number, whose groups are no figures.
+# (A range of figures, 3000-5000, is none.)
+_PHONE_LIKE = re.compile(r"\+?\d(?:[\s()]*\d){9,}|1[3-9]\d(?:[\s\-]*\d){8}")
+# The figure taken back in a correction: "不是五千", "not 800", "not 'or more'".
+_AREA_TAKEN_BACK = re.compile(
+    r"(?:不是|不要|并非|not|instead\s+of|rather\s+than)\s*['\"‘’“”]?\s*"
+    r"(?:[0-9一二两三四五六七八九十百千万,.]+\s*(?:平方米|平米|平方|平|㎡|亩|sqm|sq\s?m|m2|mu)?|or\s+more)"
+    r"['\"‘’“”]?",
+    re.IGNORECASE,
+)
+
+
+def _area_corrected(text: str, draft: Mapping[str, Any]) -> dict[str, Any]:
+    """ "sorry, I meant 8,000, not 800" / "不是五千是六千" after an area: the new figure, in the
+    unit the area was asked in."""
+    return _area_without_unit(_AREA_TAKEN_BACK.sub(" ", text), draft)
 
 
 def _area_without_unit(text: str, draft: Mapping[str, Any]) -> dict[str, Any]:
     """The area in an answer to the area question that says no unit (两千左右, 租一个一千五的):
     the last numeral that counts nothing else, read as ㎡ (亩 for land) by the parser."""
     unit = "亩" if draft.get("need_type") == NeedType.LAND.value else "平"
+    text = _PHONE_LIKE.sub(" ", text)  # "ok thanks. 138 8052 2620": no group of it is an area
+    text = _THOUSANDS.sub(r"\1\2", text)  # 20,000
     found = [
         m for m in _UNITLESS.finditer(text)
-        if not _MANY_DIGITS.search(m.group()) and m.group() not in ("一", "两", "二")
+        if not _MANY_DIGITS.search(m.group())
+        and m.group() not in ("一", "两", "二")
+        and _A_DIGIT.search(m.group())
     ]  # fmt: skip
     if not found:
         return {}

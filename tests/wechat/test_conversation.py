@@ -913,3 +913,35 @@ def test_an_english_signature_gives_the_name_and_the_firm(signature, name, compa
 def test_words_of_the_enquiry_are_no_signature(message):
     state, _ = say(subscribed(), "We need some space", "13812345678", message)
     assert "contact_name" not in state.draft
+
+
+@pytest.mark.parametrize(
+    ("first", "mended", "low", "high"),
+    [
+        ("租仓库，1200平左右", "sorry, I meant 2,100, not 1,200", 2100, 2100),
+        ("想租四千平的厂房", "不是四千是七千", 7000, 7000),
+        ("warehouse to lease, 900 sqm", "sorry 不是900, 是 1500", 1500, 1500),
+        ("factory, 8,000 sqm or more", "Sorry, I meant 8,000 to 9,000, not 'or more'", 8000, 9000),
+    ],
+)
+def test_an_area_mended_without_its_unit(first, mended, low, high):
+    state, replies = say(subscribed(), first, mended)
+    assert (state.draft["area_min_m2"], state.draft["area_max_m2"]) == (low, high)
+    assert "没看明白" not in replies[-1]
+    assert "did not understand" not in replies[-1]
+
+
+def test_the_groups_of_a_phone_number_are_no_area():
+    state, _ = say(subscribed(), "Do you have factories for sale?", "ok thanks. 138 8052 2620")
+    assert state.draft["phone"] == "+8613880522620"
+    assert "area_min_m2" not in state.draft
+
+
+def test_a_range_answering_the_area_question_is_no_phone():
+    state, _ = say(subscribed(), "仓库 求租", "3000-5000")
+    assert (state.draft["area_min_m2"], state.draft["area_max_m2"]) == (3000, 5000)
+
+
+def test_thanks_answering_the_company_question_is_no_company():
+    state, _ = say(subscribed(), "租仓库 2000平", "13991271950", "OK 谢谢")
+    assert "company" not in state.draft

@@ -1527,3 +1527,22 @@ def test_round8_second_batch_look_alikes(text: str, field: str) -> None:
 )
 def test_round8_question_topics(text: str, topic: str) -> None:
     assert question_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("company name hunan lida valve co ltd", "hunan lida valve co ltd"),
+        ("Hi, I'm Raj from Indus Gears Pvt Ltd (India). We need land", "Indus Gears Pvt Ltd"),
+    ],
+)
+def test_round3_firms_in_lower_case_and_without_their_country(text: str, value: str) -> None:
+    assert parse_enquiry(text).fields["company"].value == value
+
+
+def test_square_metres_written_sq_dot_m_dot() -> None:
+    assert parse_enquiry("We'd buy about 2,000 sq. m. of space").fields["area_min_m2"].value == 2000
+
+
+def test_a_company_name_that_is_a_sentence_is_no_company() -> None:
+    assert "company" not in parse_enquiry("our company name is secret").fields

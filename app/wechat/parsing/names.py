@@ -45,11 +45,13 @@ _ONE_OF = re.compile(r".*(?:一家|一个|一间|这家|那家)")
 _COMPANY_COLON = re.compile(
     r"(?:公司名称|公司名|企业名称|单位名称|公司|单位|company name|company)\s*"
     r"(?:(?<=公司)[，,]\s*(?=叫))?"  # 一家做陶瓷的公司，叫华联陶瓷
-    r"(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是|(?<=company)(?P<is_form>(?: name)? is)(?= ))\s*"
+    # "company name zhuzhou yuanfeng electric motor co ltd": the words follow the label
+    r"(?:[:]|叫做|叫|名叫|名字叫|名称是|名字是|(?<=company)(?P<is_form>(?: name)? is)(?= )|"
+    r"(?<=company name)(?= (?!is |was |will )[a-z]))\s*"
     r"(?P<name>"
     # "Company: FreshWay Foods Ltd., contact …": a Latin name runs over its spaces to the
     # clause's end ("Co., Ltd." included)
-    r"[a-z0-9][a-z0-9&'\-. ()]{0,50}?(?:co\.?,\s?ltd\.?|(?=\s*(?:[,;，；。!?！？]|$)))"
+    r"[a-z0-9][a-z0-9&'\-. ()]{0,50}?(?:co\.?,?\s?ltd\.?|(?=\s*(?:[,;，；。!?！？]|$)))"
     r"|[^\s,;。，；!?！？:我\x00]{2,30})"
 )
 # Legal forms that may follow a firm's own words (Andersen Nordic Trading ApS).
@@ -86,6 +88,10 @@ _EN_COMPANY = re.compile(
     r"(?![A-Za-z0-9])"  # "Apex Polymer Solutions LLC拟…": Chinese may follow at once
 )
 _NEW_SENTENCE = re.compile(r"\s+[A-Z]")
+_REGION_AFTER_FORM = re.compile(
+    r"(?:Ltd\.?|Inc\.?|LLC|GmbH|Pte|PLC|plc|Corp\.?|Limited|JSC|AG|BV|SA|SAS)"
+    r"(?P<region>[ \t]+\([A-Za-z ]+\))\Z"
+)
 _CO_LTD = re.compile(r"Co\.?,?\s*Ltd\.\Z")
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
 _EN_PERSON_FROM = re.compile(
@@ -371,6 +377,9 @@ def _extract_company(st: _State) -> None:
         m = _EN_COMPANY.search(st.original)
         if m and _MASK not in st.work[m.start() : m.end()]:
             end = m.end()
+            country = _REGION_AFTER_FORM.search(st.original, m.start(), end)
+            if country:
+                end = country.start("region")  # "… Pte Ltd (Singapore)": where the firm is from
             if (
                 st.original.endswith(("Ltd.", "Limited."), 0, end)
                 and not _CO_LTD.search(st.original, 0, end)
