@@ -1546,3 +1546,14 @@ def test_square_metres_written_sq_dot_m_dot() -> None:
 
 def test_a_company_name_that_is_a_sentence_is_no_company() -> None:
     assert "company" not in parse_enquiry("our company name is secret").fields
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("项目内容：工业机器人控制器生产基地，用地50亩", "工业机器人控制器"),
+        ("拟建设光伏逆变器项目，用地30亩", "光伏逆变器"),
+    ],
+)
+def test_a_product_runs_on_to_the_project_word(text: str, value: str) -> None:
+    assert parse_enquiry(text).fields["industry"].value == value
