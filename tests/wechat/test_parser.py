@@ -1557,3 +1557,26 @@ def test_a_company_name_that_is_a_sentence_is_no_company() -> None:
 )
 def test_a_product_runs_on_to_the_project_word(text: str, value: str) -> None:
     assert parse_enquiry(text).fields["industry"].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We lease a factory of about 2.5k m² in Hetang for bicycle frame welding, 60 staff",
+         "bicycle frame welding"),
+        ("Need a warehouse of 900 sqm for cold storage of berries. Call 13812345678", "berries"),
+        ("A 300 sqm office, lease, for game localisation. 12 staff.", "game localisation"),
+        ("Need a small workshop, 400 sqm, for toy making.", "toy"),
+    ],
+)  # fmt: skip
+def test_what_an_english_space_is_for_names_the_trade(text: str, value: str) -> None:
+    assert parse_enquiry(text).fields["industry"].value == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We need a warehouse for two years.", "An office for our team, 100 sqm.",
+     "A factory for lease or sale?"],
+)  # fmt: skip
+def test_a_space_for_a_time_or_a_team_names_no_trade(text: str) -> None:
+    assert "industry" not in parse_enquiry(text).fields

@@ -195,6 +195,18 @@ _INDUSTRY_EN_PATTERNS = (
         rf"(?P<ind>{_EN_WORDS}){_EN_STOP}"
     ),
     re.compile(
+        # "a factory of 1.2k m² in Lusong for garment sewing", "a site for medical devices":
+        # what the space is for, closing its sentence
+        r"(?<![a-z])(?:factory|plant|office|warehouse|space|building|workshop|premises|site|land|"
+        r"plot|facility)(?![a-z])(?:[^.;!?\n]|\.(?=\d)){0,70}?(?<![a-z])for\s+(?!(?:lease|sale|rent|purchase|"
+        r"about|around|approx|our|the|a|an|us|you|it|them|this|that|up|at|least|more|less|"
+        r"storage|rental|office|offices|example|instance|one|two|three|four|five|six|several|few|"
+        r"some|many|next|now|immediate|sure|free)(?![a-z]))"
+        # "for cold storage of seafood": the goods, after "of"
+        r"(?:[a-z\-]+\s+)*?(?:[a-z\-]+\s+of\s+)?(?P<ind>(?!of\s)[a-z][a-z\-]+(?:\s+(?!of\s)[a-z][a-z\-]+){0,3})"
+        r"(?=\s*[,.;!?]|\s*$)"
+    ),
+    re.compile(
         r"(?<![a-z])(?:industry|sector|business|products?|project)\s*(?:is|are|include|:)\s*"
         # "our main products are LED drivers and power adapters": the whole list
         rf"(?P<ind>{_EN_WORDS}(?:\s+and\s+{_EN_WORDS})?){_EN_STOP}"
@@ -205,7 +217,7 @@ _EN_TRIGGER = re.compile(
     r"manufactur|produc|mak|assembl|develop|design|suppl|distribut|process|sell|port|startup|build|"
     r"trader|roaster|recycler|fabricator|trade|brand|group|plant|oem|odm|factory|facility|line|base|workshop|supplier|"
     r"business|industry|sector|field|for (?:our|the)|speciali|engaged|focus|active|company|firm|"
-    r"project|unit|mill"
+    r"project|unit|mill|office|warehouse|site|space|premises|plot|land"
 )
 _EN_LEADING_ADJECTIVE = re.compile(
     r"(?:(?:a|an|the|our|uk|us|eu|german|japanese|chinese|korean|swiss|american|european|"
@@ -249,7 +261,7 @@ _EN_NOT_TRADE = re.compile(
 )
 _EN_PLACE_AFTER = re.compile(r"\s+(?:center|centre|hub|park|zone|cluster|district)(?![a-z])")
 _EN_ACTIVITY_TAIL = re.compile(
-    r"\s+(?:production|manufacturing|assembly|operations?|business|processing|yard|site)$"
+    r"\s+(?:production|manufacturing|making|assembly|operations?|business|processing|yard|site)$"
 )
 _EN_LAST_ARTICLE = re.compile(r".*(?<![a-z])(?:a|an|the|our|are|is|am)\s+")
 # Chinese projects: "兴建锂电池隔膜生产基地", "项目名称：年产5万吨高性能铝合金型材项目".
