@@ -1580,3 +1580,25 @@ def test_what_an_english_space_is_for_names_the_trade(text: str, value: str) -> 
 )  # fmt: skip
 def test_a_space_for_a_time_or_a_team_names_no_trade(text: str) -> None:
     assert "industry" not in parse_enquiry(text).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("有没有小厂房？200平就够，做蜂蜡蜡烛🕯️", "蜂蜡蜡烛"),
+        ("三个人的团队，做智能门锁算法，想租工位", "智能门锁算法"),
+        ("Looking to lease a factory with a free height of at least 9 m for our line", None),
+    ],
+)
+def test_a_trade_said_with_do_at_a_clause_end(text: str, value: str | None) -> None:
+    assert parse_enquiry(text).fields.get("industry", ParsedField(None, "")).value == value
+
+
+def test_english_height_words_further_before_the_figure() -> None:
+    text = "Looking to lease a factory with a free height of at least 9 m for our line"
+    assert parse_enquiry(text).fields["ceiling_height_m"].value == 9.0
+
+
+@pytest.mark.parametrize("text", ["厂房要可以做喷漆的", "先做准备。", "可以做喷涂，"])
+def test_what_may_be_done_there_is_no_trade(text: str) -> None:
+    assert "industry" not in parse_enquiry(text).fields

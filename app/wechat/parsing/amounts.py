@@ -177,7 +177,8 @@ def _extract_quantities(st: _State) -> None:
             if _BUILDING_HEIGHT.search(_clause_before(text, q.start)):
                 continue  # 建筑高度不超过24米: the building's height, not the ceiling
             if 2 <= q.low <= 60 and (
-                _HEIGHT_BEFORE.search(_clause_before(text, q.start))
+                # English puts more words between ("clear height of at least 10 m")
+                _HEIGHT_BEFORE.search(_clause_before(text, q.start, 28 if st.has_latin else 16))
                 or _HEIGHT_AFTER.match(text, q.end)
             ):
                 st.put("ceiling_height_m", q.low, q.start, q.end)

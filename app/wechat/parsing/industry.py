@@ -35,9 +35,9 @@ _INDUSTRY_TRIGGER = re.compile(
     r"(?:研发|设计)(?:及|和|与|、)?(?:生产|制造)|生产制造|"
     r"(?:主要)?做的是|搞的是|从事的是|主要做|专业做|专做|主要从事|专业从事|专注于|致力于|从事|专营|主攻|主营|主要经营|经营|做|搞|"
     r"(?:主要|专业)?生产(?![线基车厂])|用于|行业类别|行业分类|所属行业|所属产业|产业类型|产业类别|行业是|行业为|行业|产业是|产业为|产业|项目是|属于|用途为|用途是|industry)\s*[:]?\s*"
-    r"(?P<ind>[^\s,.;!?。，、；！？:()|\x00\d]{2,16}?)"
+    r"(?P<ind>[^\s,.;!?。，、；！？:()|\x00\d\U0001F300-\U0001FAFF~～]{2,16}?)"
     r"(?=的|之|为主|为核心|行业|企业|公司|厂|项目|生意|领域|方面|想|要|需|找|在|准备|打算|计划|目前|现在|"
-    r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()|\x00\d]|$)"
+    r"有|租|买|扩|来|到|落户|,|[\s.;!?。，、；！？:()|\x00\d\U0001F300-\U0001FAFF~～]|$)"
 )
 # "主营业务：X", "主要产品为X": the trade follows, said as such.
 _PRODUCT_VERBS = (
@@ -418,6 +418,14 @@ _USE_FOR = re.compile(
     r"(?:生产|制造|建设)?(?P<p>.{2,14}?)(?:的)?(?:生产线建设|生产线|生产|制造|建设|项目)?"
 )
 _LATIN_TAIL = re.compile(r"[a-z][a-z0-9]{1,11}(?![a-z0-9])")
+_MAY = ("可以", "能", "能否", "允许", "能不能", "可不可以", "方便")
+_MAY_DO = tuple(f"{may}{do}" for may in _MAY for do in ("做", "搞"))
+_CLAUSE_CLOSE = re.compile(r"\s*(?:[。，,.!！?？;；~～]|[\U0001F300-\U0001FAFF]|$)")
+# 做X that is an act, not a trade (做准备, 做决定).
+_NOT_A_BUSINESS = frozenset(
+    ("准备", "决定", "参考", "调研", "考察", "对比", "比较", "了解", "打算", "计划", "选择", "评估",
+     "预算", "方案", "规划", "登记", "备案", "配套", "装修", "宣传", "推广", "活动")
+)  # fmt: skip
 _EQUIPMENT = frozenset({"变压器", "配电", "电力", "行车", "起重机", "电梯", "货梯"})
 _EQUIPMENT_SIZED = re.compile(
     r"\s*(?:容量|要|需要|要求|至少|不低于|[:])?\s*[\x000-9一二两三四五六七八九十百千]"
@@ -468,14 +476,25 @@ def _extract_industry(st: _State) -> None:
             ind = text[start:end]
         if _INDUSTRY_JUNK_START.match(ind):
             continue
+        if m.group("verb") in ("做", "搞") and text.endswith(_MAY, 0, m.start()):
+            continue  # 可以做喷漆: what may be done there, not what the firm does
         if _SPACE_USE.search(ind):
             continue
         # "做X的" names a line of business even when X is not in the term list (做手工皂的).
         said_as_business = (
             m.group("verb") in ("做", "主要做", "专业做", "搞")
-            and text.startswith("的", end)
+            # 做手工皂的 / 我们做大型钢构件。: the line of business, closing its clause
+            and (
+                text.startswith("的", end)
+                # (可以做喷漆 asks what may be done there, not what the firm does)
+                or (
+                    _CLAUSE_CLOSE.match(text, end) is not None
+                    and not text.endswith(_MAY, 0, m.start())
+                )
+            )
             and len(ind) <= 6
             and not _NOT_INDUSTRY.search(ind)
+            and ind not in _NOT_A_BUSINESS
         ) or (
             # "主营/从事/生产 X": a trade said as such, even one not in the lists.
             (m.group("verb") in _STRONG_VERBS or m.group("verb") in _PRODUCT_VERBS)
@@ -512,6 +531,8 @@ def _extract_industry(st: _State) -> None:
         start, end = m.start(), m.end()
         if _inside_latin_word(text, start, end):
             continue  # "recycled" holds no LED
+        if text.endswith(_MAY_DO, 0, start):
+            continue  # 可以做喷涂: what may be done there
         if _EQUIPMENT_SIZED.match(text, end) and text[start:end] in _EQUIPMENT:
             continue  # 变压器500kVA: the power a space needs, not what the firm makes
         if (
