@@ -1602,3 +1602,21 @@ def test_english_height_words_further_before_the_figure() -> None:
 @pytest.mark.parametrize("text", ["厂房要可以做喷漆的", "先做准备。", "可以做喷涂，"])
 def test_what_may_be_done_there_is_no_trade(text: str) -> None:
     assert "industry" not in parse_enquiry(text).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Regards, Anil Rao, Director, Deccan Castings Pvt. Ltd.", "company",
+         "Deccan Castings Pvt. Ltd."),
+        ("Ana Lima - Sul Madeiras Ltda", "company", "Sul Madeiras Ltda"),
+        ("kindly share availability of industrial shed 1500 sqmt", "need_type", "factory"),
+        ("We need a warehouse of 3.000 m2", "area_min_m2", 3000.0),
+        ("4.000-5.000 m2 of factory space", "area_max_m2", 5000.0),
+        ("一块1.500亩的地", "area_min_m2", 1000.0),
+    ],
+)  # fmt: skip
+def test_non_native_english_forms_and_dots_between_thousands(
+    text: str, field: str, value: object
+) -> None:
+    assert parse_enquiry(text).fields[field].value == value

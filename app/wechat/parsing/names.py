@@ -56,7 +56,8 @@ _COMPANY_COLON = re.compile(
 )
 # Legal forms that may follow a firm's own words (Andersen Nordic Trading ApS).
 _EN_LEGAL_FORM = (
-    r"Co\.?,?[ \t]*Ltd\.?|Ltd\.?|Inc\.?|Corp\.?|LLC|GmbH|ApS|A/S|Oy|AS|AB|AG|BV|"
+    r"Co\.?,?[ \t]*Ltd\.?|Pvt\.?[ \t]*Ltd\.?|Ltda\.?|Lda\.?|Ltd\.?|Inc\.?|Corp\.?|LLC|LLP|"
+    r"GmbH|ApS|A/S|Oy|AS|AB|AG|BV|"
     r"Pty\.?[ \t]*Ltd\.?|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|S\.A\.|S\.L\.|SA|Limited|plc|PLC"
 )
 # A firm's name on one line: capitalised words, "&", a region in brackets (Freshway Supply
@@ -69,7 +70,7 @@ _EN_COMPANY = re.compile(
     r"(?:Co\.?,?[ \t]*Ltd\.?|Co\.|Company|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
     r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
     r"Pte\.?[ \t]*Ltd\.?|Sdn\.?[ \t]*Bhd\.?|K\.K\.|ApS|A/S|Oy|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|"
-    r"Pty\.?[ \t]*Ltd\.?|Firm|"
+    r"Pty\.?[ \t]*Ltd\.?|Pvt\.?[ \t]*Ltd\.?|Ltda\.?|Lda\.?|LLP|OOO|Firm|"
     # A firm's name that says what it does: Hanbit Electronics, Nordic Motor Systems.
     r"Electronics|Industries|Technologies|Technology|Manufacturing|Logistics|Motors|Systems|"
     r"Solutions|Materials|Machinery|Trading|Holdings|Enterprises|Engineering|Pharmaceuticals|"

@@ -179,6 +179,7 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
 
 
 _BETWEEN = re.compile(r"between\s*$")
+_DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _YUAN_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan)\s*$")
 # "USD 40M", "RMB 300m", "€18M": after a currency, m is a million, not metres.
 _MONEY_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan|usd|us\$|\$|eur|€|hkd|hk\$|twd|nt\$|gbp|£|sgd)\s*$")
@@ -253,6 +254,10 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             if unit or _has_mult(a):
                 notes.append(f"vague quantity: {original[start:end]}")
             continue
+        if unit and _DOT_THOUSANDS.fullmatch(a) and _UNITS[unit] == (_AREA, 1.0) and unit.isascii():
+            a = a.replace(".", "")  # "3.000 m2", "12.500 sqm": a dot between thousands
+            if use_range and b and _DOT_THOUSANDS.fullmatch(b):
+                b = b.replace(".", "")
         first = parse_number(a)
         second = parse_number(b) if use_range else first
         if first is None or second is None:
