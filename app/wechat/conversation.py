@@ -224,7 +224,7 @@ _SKIP = re.compile(
     r"^(跳过|略过|不方便|暂不方便|不用了?|没有|保密|不想说|算了|不确定|还不确定|不清楚|不知道|"
     # 不方便说公司 / 公司暂时保密 / 先不透露: declining, with the thing named
     r"(?:暂时|先|还是)?(?:不方便|不便|不想|不愿意?)(?:说|透露|告诉|讲|留)?(?:公司|名字|姓名|名称)?(?:名字|名称)?了?|"
-    r"(?:公司|名字|姓名)?(?:名称)?(?:暂时|先)?(?:保密|不透露|不说了?)|"
+    r"(?:公司)?(?:名字|名称|姓名)?(?:就|暂时|先|还是)?(?:保密|不透露|不说了?|不讲了?|不留了?)|"
     # no firm to name: a private person, a firm not yet registered
     r"个人|个人名义|私人|暂无|无|没有公司|还没有公司|还没有?注册(?:公司)?|公司还没注册|还在注册|"
     r"individual|private|personal|privateperson|selfemployed|freelance|nocompany|notregisteredyet|"

@@ -858,7 +858,9 @@ def test_an_office_block_beside_the_area_keeps_the_factory_need():
     assert "Corrected" not in replies[-1]
 
 
-@pytest.mark.parametrize("answer", ["不方便说公司", "公司暂时保密", "I'd rather not say", "N/A"])
+@pytest.mark.parametrize(
+    "answer", ["不方便说公司", "公司暂时保密", "公司名字就不说了", "I'd rather not say", "N/A"]
+)
 def test_declining_to_name_the_company_skips_the_question(answer):
     state, _ = say(subscribed(), "租仓库 2000平", "18174112233", answer)
     assert "company" not in state.draft

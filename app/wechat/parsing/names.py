@@ -34,7 +34,7 @@ _NOT_IN_NAME = re.compile(
     r"[想要租买找个在需请问吗呢吧啊了或拟]|建[个厂房设]|[兴新筹扩]建|可以|能否|开[个家设]|设立|设厂|购地|注册|成立|和我"
     r"|适合|有没有|那边|这边"  # "有没有适合做食品厂的厂房": a question about a plant, no name
     r"|[设建]第"  # 在大陆设第二工厂: a plan, not a name
-    r"|不方便|不便|不想|不愿|透露|保密|说公司"  # 不方便说公司: declining to name it
+    r"|不方便|不便|不想|不愿|透露|保密|说公司|不说|不讲"  # 不方便说公司: declining to name it
     r"|佢"  # 佢哋公司: their firm, in Cantonese
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
