@@ -1614,6 +1614,7 @@ def test_what_may_be_done_there_is_no_trade(text: str) -> None:
         ("We need a warehouse of 3.000 m2", "area_min_m2", 3000.0),
         ("4.000-5.000 m2 of factory space", "area_max_m2", 5000.0),
         ("一块1.500亩的地", "area_min_m2", 1000.0),
+        ("想租個貨倉，大概四千呎", "area_min_m2", 371.61),
     ],
 )  # fmt: skip
 def test_non_native_english_forms_and_dots_between_thousands(

@@ -65,6 +65,9 @@ _UNITS: dict[str, tuple[str, float]] = {
     "sq. ft": (_AREA, 0.092903),
     "square foot": (_AREA, 0.092903),
     "square feet": (_AREA, 0.092903),
+    "平方呎": (_AREA, 0.092903),  # Hong Kong counts floor space in square feet (三千呎)
+    "方呎": (_AREA, 0.092903),
+    "呎": (_AREA, 0.092903),
     "亩": (_AREA, float(M2_PER_MU)),
     "mu": (_AREA, float(M2_PER_MU)),
     "公顷": (_AREA, 10000.0),
