@@ -1621,3 +1621,17 @@ def test_non_native_english_forms_and_dots_between_thousands(
     text: str, field: str, value: object
 ) -> None:
     assert parse_enquiry(text).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("替老板问问，老板姓郑，想租仓库，有事打我电话 13907331234，我是他助理小何", "小何"),
+        ("Our boss Mr. Olsen needs 500 sqm. I'm his assistant Lea Brandt, call me 13907331236",
+         "Lea Brandt"),
+        ("老板姓郑，想租仓库，电话13907331234", "郑"),  # no writer of their own: the boss
+        ("Mr. Zhou wants a 300 sqm office, 13907331236", "Mr. Zhou"),
+    ],
+)  # fmt: skip
+def test_a_writer_for_the_boss_with_their_own_number_is_the_contact(text: str, name: str) -> None:
+    assert parse_enquiry(text).fields["contact_name"].value == name

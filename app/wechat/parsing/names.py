@@ -170,7 +170,7 @@ _SURNAME_THEN_NAME = re.compile(
 )
 # "我是行政部的唐佳" / "我是总经理助理范雪": a department or a role between 我是 and the name.
 _ROLE_THEN_NAME = re.compile(
-    rf"(?:我是|我叫|本人是?)(?:{DEPARTMENT})?"
+    rf"(?:我是|我叫|本人是?)(?:他|她|老板|老总)?的?(?:{DEPARTMENT})?"
     rf"(?:{'|'.join(ROLES)})?的?"
     # 我是集团投资部的小贺, 我是行政小汤: a familiar name after the role
     rf"(?P<name>[小老][{_SURNAMES}](?![\u4e00-\u9fff])|{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
@@ -229,6 +229,8 @@ _EN_SELF = re.compile(
     r"\b[Ss]incerely(?: yours)?\s*[,:]?|\b(?:[Mm]any )?[Tt]hanks(?: and regards)?\s*,|"
     r"\b[Bb]est(?: wishes)?\s*,|\b[Ii]t's(?= [A-Z][a-z]+ from )|"
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
+    # "I'm his assistant Amy Peng": a role between the words and the name
+    r"(?:(?:his|her|the|our|their)\s+(?:assistant|secretary|colleague|deputy|PA)\s*,?\s*)?"
     r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|Sr\b|Sra\b|Srta\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     r"Tomorrow\b|Today\b|Tonight\b|Anytime\b|Any\b|ASAP\b)"
     # Park Ji-hoon: a hyphenated given name goes on in lower case
@@ -241,6 +243,20 @@ _LATIN_TITLED = re.compile(r"(?<![a-z])[a-z][a-z\-']{1,20}\s?(?:先生|女士|�
 # Words after Mr./Ms. that are not the name's second part ("Ms. Weber, please", "Mr. Li at").
 _NOT_SECOND_NAME = frozenset(
     (
+        "wants",
+        "needs",
+        "wishes",
+        "plans",
+        "requires",
+        "asked",
+        "said",
+        "has",
+        "had",
+        "likes",
+        "prefers",
+        "intends",
+        "asks",
+        "hopes",
         "at",
         "on",
         "in",
@@ -404,6 +420,8 @@ def _extract_company(st: _State) -> None:
 
 def _extract_contact(st: _State) -> None:
     _find_contact(st)
+    if "contact_name" in st.fields and _RELAYED.search(st.work):
+        _writer_instead_of_boss(st)
     if st.has_latin and "company" not in st.fields and "contact_name" in st.fields:
         _firm_after_name(st)
     if st.has_latin and "company" not in st.fields and "contact_name" in st.fields:
@@ -430,6 +448,27 @@ def _firm_as_subject(st: _State) -> None:
         return
     st.put("company", firm, *m.span("firm"))
     st.mask(*m.span("firm"))
+
+
+# Someone writing for their boss gives their own number ("打我电话", "call me"): the contact is
+# the writer who introduces themselves (我是他助理小林, "I'm his assistant Amy Peng"), not the boss.
+_RELAYED = re.compile(r"(?:打我|我的|我)(?:电话|手机)|call me|my (?:number|mobile|phone)|reach me")
+_BOSS_BEFORE = re.compile(r"(?:老板|老总|领导|boss|manager|director)\s*(?:是|姓|叫)?\s*\Z")
+
+
+def _writer_instead_of_boss(st: _State) -> None:
+    source = st.fields["contact_name"].source
+    at = st.original.find(source)
+    if at < 0 or not _BOSS_BEFORE.search(st.work, max(0, at - 8), at):
+        return
+    m = _ROLE_THEN_NAME.search(st.work) if "我是" in st.work or "我叫" in st.work else None
+    name = st.value(*m.span("name")) if m else None
+    if name is None and st.has_latin:
+        m = _EN_SELF.search(st.original)
+        name = m.group("name") if m else None
+    if name and name != st.fields["contact_name"].value and m is not None:
+        del st.fields["contact_name"]
+        st.put("contact_name", name, *m.span("name"))
 
 
 # "Contact: Mr. Ravi Shankar, Alloyco Asia, +65 8273 5160": the firm between name and phone.
