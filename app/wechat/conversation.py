@@ -658,6 +658,9 @@ def _text(state: State, incoming: Incoming, knowledge: Knowledge) -> Turn:
     if not proposed and state.draft.get("contact_name"):
         mended = _NAME_MENDED.match(text)
         name = mended and (mended.group("zh") or mended.group("en"))
+        if not name and _ABOUT_A_PERSON.search(text):
+            # "哦不好意思，联系人写我们负责人吧，罗晓峰": another contact, named at the end
+            name = _CLAUSES.split(text.strip(" 。.!！"))[-1].strip()
         if name and (standalone_name(name) or standalone_latin_name(name)):
             proposed["contact_name"] = name
     if not proposed and asked is not None:
@@ -984,6 +987,8 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         name = squashed[intro.end() :].strip(" .!,")
         if standalone_latin_name(name) or re.fullmatch(r"[A-Z][a-z]{1,20}", name):
             return {"contact_name": name}
+    if asked == "company" and _ABOUT_A_PERSON.search(squashed):
+        return None  # "联系人写刘佳": the person, said as such, not the firm
     if asked == "company":
         name = _COMPANY_PREFIX.sub("", squashed).strip(" 。.,，!！")
         if (standalone_name(name) or standalone_latin_name(name)) and not draft.get("contact_name"):
@@ -995,7 +1000,12 @@ def _bare_answer(asked: str, text: str, draft: Mapping[str, Any]) -> dict[str, A
         said = _name_among_words(name)
         if said:
             return {"contact_name": said}
-        if 1 <= len(name) <= 20 and not re.search(r"\d", name):
+        last = _CLAUSES.split(name)[-1].strip()
+        if last != name and (standalone_name(last) or standalone_latin_name(last)):
+            return {
+                "contact_name": last
+            }  # "哦不好意思，写我们负责人吧，罗晓峰": the name at the end
+        if 1 <= len(name) <= 20 and not re.search(r"\d", name) and not _CLAUSES.search(name):
             return {"contact_name": name}
     return None
 
@@ -1107,6 +1117,8 @@ def _area_without_unit(text: str, draft: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _LATIN = re.compile(r"[A-Za-z]{2}")
+_ABOUT_A_PERSON = re.compile(r"联系人|姓名|称呼|我叫|叫我|负责人")
+_CLAUSES = re.compile(r"[,，;；。!！?？]")
 _LEGAL_FORM_END = re.compile(r"\b(?:Lda|Ltda|Ltd|Inc|Co|Corp|Pvt|Pte|Bhd|Srl|S\.A|B\.V|N\.V)\.\Z")
 # A signature's parts: a name, a role, a firm ("Helen Ma, Partner, Greywater Capital",
 # "Wei Zhang from Bluepeak Software Co., Ltd.", "Stefan Bauer / Bauer Hydraulik GmbH").

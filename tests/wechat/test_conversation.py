@@ -947,3 +947,12 @@ def test_a_range_answering_the_area_question_is_no_phone():
 def test_thanks_answering_the_company_question_is_no_company():
     state, _ = say(subscribed(), "租仓库 2000平", "13991271950", "OK 谢谢")
     assert "company" not in state.draft
+
+
+def test_a_contact_named_again_at_the_end_of_a_sentence_replaces_the_first():
+    state, _ = say(
+        subscribed(), "租孵化器工位 50平", "19881541823", "联系人写刘佳",
+        "哦不好意思，联系人写我们负责人吧，罗晓峰",
+    )  # fmt: skip
+    assert state.draft["contact_name"] == "罗晓峰"
+    assert "company" not in state.draft

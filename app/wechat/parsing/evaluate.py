@@ -40,6 +40,8 @@ SETS = {
     "round7": LABELLED_DIR / "dev_round7.jsonl",
     # 150 more from a third such helper (dev_round8.md)
     "round8": LABELLED_DIR / "dev_round8.jsonl",
+    # 120 more from a fourth (dev_round9.md)
+    "round9": LABELLED_DIR / "dev_round9.jsonl",
 }
 DISTRICTS = "zhuzhou"  # the labelled sets are written for the Zhuzhou office
 NOTHING = "(nothing)"  # the pseudo-field of an enquiry labelled {}

@@ -137,7 +137,7 @@ DEPARTMENT = r"[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?"
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
     r"(?:名字(?:写错了|打错了|错了)?[，,]?\s*(?:应该)?是|名字叫|"  # 名字写错了，是李敏
-    r"联系人是|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是|"
+    r"联系人(?:是|写|填|就写|就填|请写)|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是|"
     # English words before a Chinese name: "contact person 周杰", "name 李俊"
     r"(?<![a-z])(?:contact person|contact|my name is|name|i am|i'm|this is)(?![a-z]))"
     r"\s*[:]?\s*"
