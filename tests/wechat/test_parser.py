@@ -1437,7 +1437,7 @@ def test_a_use_that_is_no_trade_is_not_taken() -> None:
         ("兹有株洲恒信物流有限公司，拟租仓库", "company", "株洲恒信物流有限公司"),
         ("受长沙明德电子有限公司委托，现报送其用地需求", "company", "长沙明德电子有限公司"),
         ("敝公司為高雄之永豐塑膠股份有限公司，擬購地", "company", "永丰塑胶股份有限公司"),
-        ("Kestrel Mining Pty Ltd. We need a workshop", "company", "Kestrel Mining Pty Ltd"),
+        ("Kestrel Mining Pty Ltd. We need a workshop", "company", "Kestrel Mining Pty Ltd."),
         ("Sino Valve Co., Ltd. We need a workshop", "company", "Sino Valve Co., Ltd."),
         ("需配备1台32吨及2台16吨桥式起重机", "crane_tonnes", 32.0),
         ("要三栋，每栋两千平，总共六千平", "area_min_m2", 6000.0),
@@ -1635,3 +1635,28 @@ def test_non_native_english_forms_and_dots_between_thousands(
 )  # fmt: skip
 def test_a_writer_for_the_boss_with_their_own_number_is_the_contact(text: str, name: str) -> None:
     assert parse_enquiry(text).fields["contact_name"].value == name
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Company: Haller Ventile GmbH. Contact person Mr. Haller", "company",
+         "Haller Ventile GmbH"),
+        ("Company: Haller Ventile GmbH. Contact person Mr. Haller", "contact_name", "Mr. Haller"),
+        ("Our firm Industrias del Norte S.A. de C.V. needs a warehouse", "company",
+         "Industrias del Norte S.A. de C.V."),
+        ("Company Baltic Steel Sp. z o.o.", "company", "Baltic Steel Sp. z o.o."),
+        ("Emre Doğan +90 532 123 45 67", "contact_name", "Emre Doğan"),
+        ("We seek a partner for a joint venture, RMB 100 million. We not need land now.",
+         "need_type", "investment"),
+        ("I want to register a company here. No need office now.", "need_type", "registration"),
+        ("We first asked to buy; now our board prefers lease instead of purchase.", "deal", "rent"),
+        ("先不谈用地，主要看看产业基金能不能合作", "need_type", "investment"),
+        ("想买厂房，后来商量了，还是先租吧", "deal", "rent"),
+        ("Lusong would be fine. Oh wait, better Hetang", "district", "荷塘区"),
+        ("芦淞区的仓库，不对，改成天元区", "district", "天元区"),
+        ("要租厂房，请联系杜文斌 18075457101", "contact_name", "杜文斌"),
+    ],
+)  # fmt: skip
+def test_round4_firms_names_negations_and_choices(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text, ZHUZHOU).fields[field].value == value

@@ -14,10 +14,11 @@ import pytest
 from app.wechat.parsing import evaluate
 
 OVERALL = 0.95  # the goal (issue 10), and the development set's gate
-HELD_OUT_OVERALL = 0.96  # the held-out set stands at 831/860 (96.6 %); a regression fails
+HELD_OUT_OVERALL = 0.96  # the held-out set stands at 834/860 (97.0 %); a regression fails
 ROUND6 = 0.97  # the sixth-round development set (99.1% when its misses were last worked)
 ROUND7 = 0.96  # the seventh-round set: 91.4% when first run, 97.4% after two passes
-ROUND8 = 0.96  # the eighth-round set: 93.1% when first run, 97.3% after two passes
+ROUND8 = 0.96  # the eighth-round set: 93.1% when first run, 97.7% after two passes
+ROUND9 = 0.90  # the ninth-round set: 91.7% when first run, not yet worked from
 PER_STYLE = 0.90
 STYLES = {"voice", "english", "traditional", "advert_form", "formal", "question"}
 
@@ -48,7 +49,8 @@ def test_development_accuracy_is_at_least_95_percent():
 
 
 @pytest.mark.parametrize(
-    ("name", "gate"), [("round6", ROUND6), ("round7", ROUND7), ("round8", ROUND8)]
+    ("name", "gate"),
+    [("round6", ROUND6), ("round7", ROUND7), ("round8", ROUND8), ("round9", ROUND9)],
 )
 def test_later_development_sets_hold_their_level(name: str, gate: float) -> None:
     report = _report(name)

@@ -51,24 +51,29 @@ _COMPANY_COLON = re.compile(
     r"(?P<name>"
     # "Company: FreshWay Foods Ltd., contact …": a Latin name runs over its spaces to the
     # clause's end ("Co., Ltd." included)
-    r"[a-z0-9][a-z0-9&'\-. ()]{0,50}?(?:co\.?,?\s?ltd\.?|(?=\s*(?:[,;，；。!?！？]|$)))"
+    r"[a-z0-9][a-z0-9&'\-. ()]{0,50}?(?:(?:co|pvt|pte|pty)\.?,?\s?ltd\.?|"
+    r"(?=\s*(?:[,;，；。!?！？]|$|\.\s+(?!ltd|limited|co\b|inc|pvt|llc)[a-z])))"
     r"|[^\s,;。，；!?！？:我\x00]{2,30})"
 )
 # Legal forms that may follow a firm's own words (Andersen Nordic Trading ApS).
 _EN_LEGAL_FORM = (
     r"Co\.?,?[ \t]*Ltd\.?|Pvt\.?[ \t]*Ltd\.?|Ltda\.?|Lda\.?|Ltd\.?|Inc\.?|Corp\.?|LLC|LLP|"
     r"GmbH|ApS|A/S|Oy|AS|AB|AG|BV|"
-    r"Pty\.?[ \t]*Ltd\.?|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|S\.A\.|S\.L\.|SA|Limited|plc|PLC"
+    r"Pty\.?[ \t]*Ltd\.?|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|S\.A\.[ \t]+de[ \t]+C\.V\.|S\.A\.|S\.L\.|SA|"
+    r"Limited|plc|PLC"
 )
 # A firm's name on one line: capitalised words, "&", a region in brackets (Freshway Supply
 # Chain (Hunan) Co., Ltd.), never across a line break (a signature's name line, then the firm's).
 _EN_COMPANY = re.compile(
-    r"(?!(?:Our|My|Your|The|We|This|A|An)\s)"
+    r"(?!(?:Our|My|Your|The|We|This|A|An|Company|Firm)\s)"
     # a word ends with a dot only as an abbreviation (Dr. Reddy's, St. Gobain): "Namaste.
     # Sundaram Polymers Pvt Ltd" starts after the greeting
-    r"(?:(?:[A-Z][\w&\-]*|[A-Z][a-z]?\.|&|\([A-Z][A-Za-z]+\))[ \t]+){1,6}"
+    # Tecnoplast del Bajío: a lower-case particle between capitalised words
+    r"(?:(?:[A-Z][\w&\-]*|[A-Z][a-z]?\.|&|\([A-Z][A-Za-z]+\)|"
+    r"(?<![A-Za-z])(?:de|del|da|do|di|du|van|von|der|la|le|y|e)(?=[ \t]+[A-Z]))[ \t]+){1,6}"
     r"(?:Co\.?,?[ \t]*Ltd\.?|Co\.|Company|Ltd\.?|Inc\.?|Corp\.?|Corporation|GmbH|LLC|"
-    r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|S\.A\.|"
+    r"Limited|Group|AB|AG|BV|B\.V\.|NV|N\.V\.|PLC|plc|SpA|S\.p\.A\.|SAS|SRL|Srl|KG|SA|"
+    r"S\.A\.[ \t]+de[ \t]+C\.V\.|S\.A\.|"
     r"Pte\.?[ \t]*Ltd\.?|Sdn\.?[ \t]*Bhd\.?|K\.K\.|ApS|A/S|Oy|Sp\.[ \t]*z[ \t]*o\.[ \t]*o\.|"
     r"Pty\.?[ \t]*Ltd\.?|Pvt\.?[ \t]*Ltd\.?|Ltda\.?|Lda\.?|LLP|OOO|Firm|"
     # A firm's name that says what it does: Hanbit Electronics, Nordic Motor Systems.
@@ -88,12 +93,10 @@ _EN_COMPANY = re.compile(
     r"(?:[ \t]+\((?:HK|Hong Kong|Taiwan|Singapore|China|Shenzhen|Hunan|Asia|Europe|USA|UK)\))?"
     r"(?![A-Za-z0-9])"  # "Apex Polymer Solutions LLC拟…": Chinese may follow at once
 )
-_NEW_SENTENCE = re.compile(r"\s+[A-Z]")
 _REGION_AFTER_FORM = re.compile(
     r"(?:Ltd\.?|Inc\.?|LLC|GmbH|Pte|PLC|plc|Corp\.?|Limited|JSC|AG|BV|SA|SAS)"
     r"(?P<region>[ \t]+\([A-Za-z ]+\))\Z"
 )
-_CO_LTD = re.compile(r"Co\.?,?\s*Ltd\.\Z")
 # "I am Jennifer from Bluewave Medical": the firm a person introduces themselves with.
 _EN_PERSON_FROM = re.compile(
     r"\b(?:(?i:I am|I'm|this is|my name is|here is|it's|it is)\s+"
@@ -137,7 +140,7 @@ DEPARTMENT = r"[\u4e00-\u9fff]{1,8}?(?:部|处|科|室|组|中心|办)的?"
 _NOT_NAMES = frozenset({"施工", "车工", "童工", "包工", "农工", "石工", "商工", "钟工", "万工"})
 _NAME_MARKER = re.compile(
     r"(?:名字(?:写错了|打错了|错了)?[，,]?\s*(?:应该)?是|名字叫|"  # 名字写错了，是李敏
-    r"联系人(?:是|写|填|就写|就填|请写)|联系人|联系我|联络人|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是|"
+    r"联系人(?:是|写|填|就写|就填|请写)|联系人|联系我|联络人|请联系|联系窗口|联络窗口|项目负责人|负责人|姓名|称呼|对接人|我叫|叫我|本人|我是|"
     # English words before a Chinese name: "contact person 周杰", "name 李俊"
     r"(?<![a-z])(?:contact person|contact|my name is|name|i am|i'm|this is)(?![a-z]))"
     r"\s*[:]?\s*"
@@ -397,14 +400,6 @@ def _extract_company(st: _State) -> None:
             country = _REGION_AFTER_FORM.search(st.original, m.start(), end)
             if country:
                 end = country.start("region")  # "… Pte Ltd (Singapore)": where the firm is from
-            if (
-                st.original.endswith(("Ltd.", "Limited."), 0, end)
-                and not _CO_LTD.search(st.original, 0, end)
-                and _NEW_SENTENCE.match(st.original, end)
-            ):
-                # "Coral Bay Minerals Pty Ltd. We're after…": the sentence's full stop ("Co.,
-                # Ltd." keeps its own, the form always written so)
-                end -= 1
             st.put("company", " ".join(st.original[m.start() : end].split()), m.start(), end)
             st.mask(m.start(), end)
             return
@@ -686,8 +681,8 @@ _EN_NAME_BEFORE_PHONE = re.compile(
     # "Call Tom Harlow on +44 …", "call Lily 138 …": after call / contact one word will do
     r"(?:(?<![a-z])(?:call|contact|ask\s+for|reach)\s+(?P<one>[a-z][a-z'\-]+)\s+(?:on\s+|at\s+)?\x00|"
     r"(?:^|[,;.!?:]\s*|\n\s*|(?<![a-z])(?:call|contact|ask\s+for|reach)\s+)"
-    r"(?P<name>(?!(?:call|contact|reach|ask|please|pls)\s)[a-z][a-z'\-]+"
-    r"(?: (?!on |at )[a-z][a-z'\-]+){1,2})\s*[,:\-–]?\s*(?:(?:on|at)\s+)?"
+    r"(?P<name>(?!(?:call|contact|reach|ask|please|pls)\s)[a-zß-ÿā-žı][a-zß-ÿā-žı'\-]+"
+    r"(?: (?!on |at )[a-zß-ÿā-žı][a-zß-ÿā-žı'\-]+){1,2})\s*[,:\-–]?\s*(?:(?:on|at)\s+)?"
     r"(?:\x00[\x00 .&]*\s*,?\s*)?(?:(?:tel|phone|mobile|mob|cell|whatsapp|wechat)\.?\s*:?\s*)?\x00)"
 )
 # "Reach me at +1 201 525 0091 (Jennifer Cole)": the name in brackets after the number.
@@ -748,7 +743,7 @@ def standalone_name(text: str) -> str | None:
 
 # Lee Min-ho, João Santos
 _LATIN_FULL_NAME = re.compile(
-    r"[A-ZÀ-Þ][a-zß-ÿ]+(?: [A-ZÀ-Þ][a-zß-ÿ']+|-[A-Za-zÀ-ÿ][a-zß-ÿ']+){1,2}"
+    r"[A-ZÀ-ÞĀ-Ž][a-zß-ÿā-žı]+(?: [A-ZÀ-ÞĀ-Ž][a-zß-ÿā-žı']+|-[A-Za-zÀ-ÿĀ-ž][a-zß-ÿā-žı']+){1,2}"
 )
 
 

@@ -36,6 +36,10 @@ _BUY_HINT = re.compile(r"[拿买购卖]")
 _NEGATED = re.compile(
     r"(?:不需要|不用|无需|不要|(?<!有)没有|不需|(?<!是)不是)[\u4e00-\u9fff]{0,2}$|(?<![要管论])不$"
     r"|(?<![a-z])(?:not|no|don't|without)\s+$"  # "to lease (not buy)", "without renting"
+    # "We not need land now", "No need office", "instead of purchase"; 先不谈用地
+    r"|(?<![a-z])(?:not|no|don't|do not|doesn't)\s+(?:need|want|require|looking for)\s+"
+    r"(?:any\s+|a\s+|an\s+)?$"
+    r"|(?<![a-z])instead\s+of\s+$|不谈|不考虑|暂不考虑"
 )
 # A place to work in beats a company address, which beats "we want to invest". Among places,
 # office and desk space usually come with the main need (厂房带办公), so they rank below it.
@@ -74,7 +78,7 @@ def _extract_need_and_deal(st: _State) -> None:
         or "没" in text
         or (st.has_latin and ("no" in text or "without" in text))
     )
-    width = 9 if st.has_latin else 6  # "without renting": English negation is a word away
+    width = 20 if st.has_latin else 6  # "without renting": English negation is words away
     for m in matches:
         need, deal = _KEYWORDS[m.group()]
         if may_negate and _NEGATED.search(text, max(0, m.start() - width), m.start()):
@@ -152,6 +156,7 @@ _WITH_BEFORE = re.compile(
     r"attached|adjoining|adjacent|small|little|supporting|ancillary)\s+)*\Z"
     r"|(?:带|含|配|配套|附带|自带)\s*(?:一个|一栋|一间|独立的?|小)?\Z"
 )
+_PREFER_BEFORE = re.compile(r"(?:还是先?|改成|改为|决定|prefers?|preferred|rather|decided to)\s*\Z")
 _TAKEN_BACK_AFTER = re.compile(r"\s*(?:暂时|就|也)?(?:不要了?|不需要了?|不用了?)")
 _SELF = re.compile(r"我们是|我们为|我司是|我司为|本公司是|本公司为|是一家")
 _CLAUSE_END = re.compile(r"[,;。，；!?！？\n]")
@@ -205,6 +210,11 @@ def _choose_deal(st: _State, deals: list[tuple[int, int, str]]) -> None:
                 return
     kinds = {kind for _, _, kind in deals}
     if "rent" in kinds and "buy" in kinds:
+        for start, end, kind in reversed(deals):
+            if _PREFER_BEFORE.search(st.work, max(0, start - 14), start):
+                # "准备买…还是先租吧", "prefers lease instead of purchase": the choice made
+                st.put("deal", kind, start, end)
+                return
         # 租或者买都可以 / 先租后买: both were asked for.
         st.put("deal", "any", deals[0][0], max(end for _, end, _ in deals))
         return

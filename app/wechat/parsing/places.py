@@ -92,8 +92,21 @@ def load_districts(name_or_path: str) -> DistrictSet:
     return _parse_district_file(_district_path(name_or_path))
 
 
+# Words that put a later place instead of the first (checked after the first).
+_CHANGE_TO = re.compile(
+    r"(?:改成|换成|改到|换到|改为|还是换|better|rather|instead|change(?:d)? to|switch to)"
+    r"\s*(?:to\s+)?"
+)
+
+
 def _extract_district(st: _State) -> None:
     found = st.district_set.find(st.work)
+    change = _CHANGE_TO.search(st.work, found[2]) if found else None
+    if change:
+        # "Shifeng… oh wait, better Tianyuan", "芦淞…改成天元": the place said instead
+        later = st.district_set.find(st.work[change.end() : change.end() + 16])
+        if later:
+            found = (later[0], change.end() + later[1], change.end() + later[2])
     if found:
         canonical, start, end = found
         st.put("district", canonical, start, end)
