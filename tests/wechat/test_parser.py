@@ -1660,3 +1660,37 @@ def test_a_writer_for_the_boss_with_their_own_number_is_the_contact(text: str, n
 )  # fmt: skip
 def test_round4_firms_names_negations_and_choices(text: str, field: str, value: object) -> None:
     assert parse_enquiry(text, ZHUZHOU).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("号码是泰国的 加六六 八一 二三四 五六七八", "phone", "+66812345678"),
+        ("Any warehouse to let in Hetang?", "deal", "rent"),
+        ("这是我们办公室座机 0731-28834106，想买块地 八亩", "need_type", "land"),
+        ("I am Eng. Omar Haddad, director", "contact_name", "Eng. Omar Haddad"),
+        ("Company OOO Volga-Tech is interested. Contact Mr. Ivanov 13812345678", "company",
+         "OOO Volga-Tech"),
+        ("Evening, Nora Blake from Blake & Sons Ltd here. Need a warehouse", "contact_name",
+         "Nora Blake"),
+        ("G'day, Liam O'Brien here. Need a workshop", "contact_name", "Liam O'Brien"),
+        ("我们开个小的食品加工厂，想租车间", "industry", "食品加工"),
+        ("员工呢 两百来个", "employees", 200),
+        ("项目投资大概六千来万 人的话八十来个", "investment_wan", 6000.0),
+        ("项目投资大概六千来万 人的话八十来个", "employees", 80),
+        ("还要个仓库 哦 仓库先不要 就办公室", "need_type", "office"),
+        ("Investment approx. EUR 12 Mio., 90 employees", "investment_wan", 1200.0),
+        ("investment 30 mln EUR", "investment_currency", "EUR"),
+        ("an office of 150 sqm for 12 persons", "employees", 12),
+        ("We are keen on a ~2 ha site in Lukou", "need_type", "land"),
+        ("about 6.000 m² of factory space", "area_min_m2", 6000.0),
+    ],
+)  # fmt: skip
+def test_round9_phones_deals_names_counts_money_and_land(
+    text: str, field: str, value: object
+) -> None:
+    assert parse_enquiry(text, ZHUZHOU).fields[field].value == value
+
+
+def test_a_plan_to_move_the_plant_is_no_firm() -> None:
+    assert "company" not in parse_enquiry("做鞋材的，打算迁厂到株洲攸县").fields

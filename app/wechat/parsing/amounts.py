@@ -46,7 +46,7 @@ _CRANE_AFTER = re.compile(
 )
 _LOAD_BEFORE = re.compile(r"承重|荷载|载荷|承载|成重|floor load|load")
 # Units land is measured in: an area in one of these is a plot of land (docs/parser.md).
-LAND_UNITS = frozenset({"亩", "mu", "公顷", "hectare", "hectares", "acre", "acres"})
+LAND_UNITS = frozenset({"亩", "mu", "公顷", "hectare", "hectares", "ha", "acre", "acres"})
 # "多少钱一亩" / "一平米多少钱": a price asked per unit, not an area of one unit.
 _PRICE_BEFORE = re.compile(r"(?:钱|价|价格|元|块|多少|租金|售价)\s*(?:是|要)?\s*$")
 _PRICE_AFTER = re.compile(
@@ -72,7 +72,9 @@ _PEOPLE_WE = re.compile(
 )
 # "员工一百五十来个": a head count after the word for staff, with 个 and no 人.
 _STAFF_COUNT = re.compile(
-    rf"(?:员工|工人|职工|用工|人员|就业岗位|就业|岗位)\s*:?\s*(?:大概|大约|约|有|共|总共|一共|规模|达)?\s*"
+    # 员工呢 三百五十个左右, 人的话一百来个: a spoken pause between
+    rf"(?:员工|工人|职工|用工|人员|就业岗位|就业|岗位|人的话)\s*(?:呢|的话|嘛|啊)?\s*:?\s*"
+    rf"(?:大概|大约|约|有|共|总共|一共|规模|达)?\s*"
     rf"(?P<n>{_NUM})\s*"
     r"(?:来|多|余)?\s*个(?!人|月|亿)"
     # 有三百多个工人, 三人新创团队: the count before the word for the people
@@ -196,7 +198,8 @@ def _extract_quantities(st: _State) -> None:
             if we and we.group("now") and not _CLAUSE_END_AFTER.match(text, q.end):
                 we = None  # "现在十五个人，…" is a head count; "现在三个人来看厂房" is not
             if (
-                q.unit in ("employees", "staff", "workers", "people", "jobs", "号人", "ppl")
+                q.unit
+                in ("employees", "staff", "workers", "people", "persons", "jobs", "号人", "ppl")
                 or (q.unit in ("个人", "人") and _ABOUT_AFTER.match(text, q.end))
                 or _PEOPLE_BEFORE.search(clause)
                 or we
@@ -207,7 +210,7 @@ def _extract_quantities(st: _State) -> None:
         "employees" not in st.fields
         and ("个" in text or "团队" in text or "名" in text)
         and ("员工" in text or "工人" in text or "职工" in text or "用工" in text
-             or "人员" in text or "就业" in text or "团队" in text)
+             or "人员" in text or "就业" in text or "团队" in text or "人的话" in text)
     ):  # fmt: skip
         m = _STAFF_COUNT.search(text)
         group = ("n" if m.group("n") else "n2") if m else "n"

@@ -35,6 +35,7 @@ _NOT_IN_NAME = re.compile(
     r"|适合|有没有|那边|这边"  # "有没有适合做食品厂的厂房": a question about a plant, no name
     r"|[设建]第"  # 在大陆设第二工厂: a plan, not a name
     r"|不方便|不便|不想|不愿|透露|保密|说公司|不说|不讲"  # 不方便说公司: declining to name it
+    r"|打算|迁厂|搬厂"  # 打算迁厂到株洲: a plan
     r"|佢"  # 佢哋公司: their firm, in Cantonese
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
@@ -195,7 +196,10 @@ _CN_SIGNATURE = re.compile(rf"[—\-–~]+\s*(?P<name>{_SURNAME}[\u4e00-\u9fff]{
 _EN_HERE = re.compile(
     r"(?:^|[,.!]\s*|\b(?:[Hh]i|[Hh]ello|[Hh]ey)\s+)"
     # "Mr. Tanaka here": the title is part of the name as written
-    r"(?P<name>(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)?[A-Z][a-z]+(?: [A-Z][a-z]+)?) here\b"
+    # "Sarah O'Connell here", "Fiona Grant from Grant & Hale Logistics Ltd here"
+    r"(?P<name>(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)?[A-Z][a-z]*'?[A-Z]?[a-z]+"
+    r"(?: [A-Z][a-z]*'?[A-Z]?[a-z]+)?)"
+    r"(?: from [^.,;!?]{2,60})? here\b"
 )
 # "找老蒋", "找小米就行", "找王经理": who to ask for (a familiar name or a titled surname only:
 # 找房子 is looking for a house).
@@ -206,7 +210,7 @@ _ASK_FOR = re.compile(
 # 小刘 / 老王: how colleagues and regulars sign off.
 _FAMILIAR_NAME = re.compile(rf"(?P<name>[小老][{_SURNAMES}])(?![\u4e00-\u9fff])")
 _EN_CONTACT = re.compile(
-    r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof|sr|sra|srta)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
+    r"(?<![a-z])(?:mr|mrs|ms|miss|dr|prof|sr|sra|srta|eng\.)\.?\s+[^\W\d_][^\W\d_\-']{1,20}"
     # O'Brien, D'Souza: an apostrophe inside a family name (not "Lee's")
     r"(?:\s+[^\W\d_](?:[^\W\d_\-]|'(?!s(?![^\W\d_]))(?=[^\W\d_])){1,20}"
     r"(?:-[^\W\d_]{2,20})?)?(?![^\W\d_])"
@@ -234,7 +238,7 @@ _EN_SELF = re.compile(
     r"\b[Tt]hank you\s*,|\b[Cc]heers\s*,|\b[Yy]ours (?:sincerely|faithfully)\s*[,:]?)\s*"
     # "I'm his assistant Amy Peng": a role between the words and the name
     r"(?:(?:his|her|the|our|their)\s+(?:assistant|secretary|colleague|deputy|PA)\s*,?\s*)?"
-    r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|Sr\b|Sra\b|Srta\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
+    r"(?P<name>(?!Mr\b|Mrs\b|Ms\b|Miss\b|Dr\b|Sr\b|Sra\b|Srta\b|Eng\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     r"Tomorrow\b|Today\b|Tonight\b|Anytime\b|Any\b|ASAP\b)"
     # Park Ji-hoon: a hyphenated given name goes on in lower case
     # Nguyen Van Hai: up to three words; M. Laurent Dubois, Frau Keller: the title as written
@@ -426,7 +430,8 @@ def _extract_contact(st: _State) -> None:
 # "Hanbit Semicon is opening a sales office…", "Carvalho Agro is looking to rent…": a firm
 # named as the sentence's subject, when the message names its contact person elsewhere.
 _EN_FIRM_SUBJECT = re.compile(
-    r"(?:^|[.!?]\s+|,\s+)(?P<firm>(?!(?:Hello|Hi|Dear|Good|We|Our|This|The|It|I|My)\b)"
+    r"(?:^|[.!?]\s+|,\s+)(?:(?:The\s+)?(?:[Cc]ompany|[Ff]irm)\s+)?"
+    r"(?P<firm>(?!(?:Hello|Hi|Dear|Good|We|Our|This|The|It|I|My|Company|Firm)\b)"
     r"[A-Z][\w&\-]+(?: [A-Z][\w&\-]+){1,2}(?: \([A-Z][A-Za-z]{1,10}\))?)\s+"
     r"(?:is|are|wants|would like|intends|plans|needs|seeks|has been|hopes)\b"
 )

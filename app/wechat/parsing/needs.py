@@ -107,7 +107,9 @@ def _extract_need_and_deal(st: _State) -> None:
             needs = kept
     if len(needs) > 1 and ("不要" in text or "不需要" in text or "不用" in text):
         # "仓库不要了，改成厂房": a need taken back is not the need.
-        kept = [n for n in needs if not _TAKEN_BACK_AFTER.match(text, n[2])]
+        # (every mention of a need taken back: 还要个仓库 哦 仓库先不要 就办公室)
+        dropped = {n[0] for n in needs if _TAKEN_BACK_AFTER.match(text, n[2])}
+        kept = [n for n in needs if n[0] not in dropped]
         if kept:
             needs = kept
     chosen = _choose_need(needs)
@@ -157,7 +159,7 @@ _WITH_BEFORE = re.compile(
     r"|(?:带|含|配|配套|附带|自带)\s*(?:一个|一栋|一间|独立的?|小)?\Z"
 )
 _PREFER_BEFORE = re.compile(r"(?:还是先?|改成|改为|决定|prefers?|preferred|rather|decided to)\s*\Z")
-_TAKEN_BACK_AFTER = re.compile(r"\s*(?:暂时|就|也)?(?:不要了?|不需要了?|不用了?)")
+_TAKEN_BACK_AFTER = re.compile(r"\s*(?:暂时|就|也|先)?(?:不要了?|不需要了?|不用了?)")
 _SELF = re.compile(r"我们是|我们为|我司是|我司为|本公司是|本公司为|是一家")
 _CLAUSE_END = re.compile(r"[,;。，；!?！？\n]")
 

@@ -112,9 +112,14 @@ _PHONE_DIGIT_AMONG = re.compile(r"(?<=[0-9])[两洞拐]|[两洞拐](?=[0-9])")
 _SPOKEN_DIGIT = {"两": "2", "洞": "0", "拐": "7"}
 
 
+_SPOKEN_PLUS = re.compile(r"加(?=\s*[0-9]{2})")
+
+
 def phone_digits(text: str) -> str:
     """The text with phone digits read aloud as digits (幺三八… → 138…), same length."""
     digits = text.translate(_PHONE_DIGITS)
+    if "加" in digits:  # "加八四 九零三…" read out: the plus of a country code
+        digits = _SPOKEN_PLUS.sub("+", digits)
     for _ in range(3):  # again: "二洞洞一" has a 洞 beside another 洞
         if "两" not in digits and "洞" not in digits and "拐" not in digits:
             break

@@ -90,6 +90,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "million": (_MONEY, 1e6),
     "billion": (_MONEY, 1e9),
     "bn": (_MONEY, 1e9),
+    "mio": (_MONEY, 1e6),  # EUR 20 Mio., 45 mln EUR
+    "mln": (_MONEY, 1e6),
     "米": (_LENGTH, 1.0),
     "公尺": (_LENGTH, 1.0),
     "m": (_LENGTH, 1.0),
@@ -124,6 +126,7 @@ _UNITS: dict[str, tuple[str, float]] = {
     "staff": (_PEOPLE, 1.0),
     "workers": (_PEOPLE, 1.0),
     "people": (_PEOPLE, 1.0),
+    "persons": (_PEOPLE, 1.0),
     "jobs": (_PEOPLE, 1.0),
     "号人": (_PEOPLE, 1.0),
     "ppl": (_PEOPLE, 1.0),
@@ -150,6 +153,8 @@ _UNIT_GUARDS = {
     "ppl": r"(?![a-z])",
     "yuan": r"(?![a-z])",
     "bn": r"(?![a-z])",
+    "mio": r"(?![a-z])",
+    "mln": r"(?![a-z])",
     "rmb": r"(?![a-z])",
     # 十位员工, 三位工程师: 位 counts people only before the word for them (not 十位数)
     "位": r"(?=\s*(?:员工|工人|职工|人员|同事|工程师|技术人员|研发人员|销售))",
@@ -182,6 +187,7 @@ class _Qty(NamedTuple):  # a tuple: built for every figure, so it must be cheap 
 
 
 _BETWEEN = re.compile(r"between\s*$")
+_CJK_UNIT = re.compile(r"[\u4e00-\u9fff]")
 _DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _YUAN_BEFORE = re.compile(r"(?:rmb|cny|¥|yuan)\s*$")
 # "USD 40M", "RMB 300m", "€18M": after a currency, m is a million, not metres.
@@ -234,6 +240,8 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             end = m.end("u") if u else (m.end("qb") if qb else m.end("b"))
         else:
             unit = ua
+            if qm and ua and _UNITS[ua][0] == _PEOPLE:
+                unit = ua = None  # "投资八千来万 人的话…": tens of millions of people are money
             end = m.end("ua") if ua else (m.end("qm") if qm else m.end("qa") if qa else m.end("a"))
         if per:
             end = m.end("per")
@@ -257,7 +265,12 @@ def _scan_quantities(text: str, notes: list[str], original: str) -> list[_Qty]:
             if unit or _has_mult(a):
                 notes.append(f"vague quantity: {original[start:end]}")
             continue
-        if unit and _DOT_THOUSANDS.fullmatch(a) and _UNITS[unit] == (_AREA, 1.0) and unit.isascii():
+        if (
+            unit
+            and _DOT_THOUSANDS.fullmatch(a)
+            and _UNITS[unit] == (_AREA, 1.0)
+            and not _CJK_UNIT.search(unit)
+        ):
             a = a.replace(".", "")  # "3.000 m2", "12.500 sqm": a dot between thousands
             if use_range and b and _DOT_THOUSANDS.fullmatch(b):
                 b = b.replace(".", "")
