@@ -1694,3 +1694,43 @@ def test_round9_phones_deals_names_counts_money_and_land(
 
 def test_a_plan_to_move_the_plant_is_no_firm() -> None:
     assert "company" not in parse_enquiry("做鞋材的，打算迁厂到株洲攸县").fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("合资设立项目公司，目前暂不涉及具体用地，项目总投资6亿元", "need_type", "investment"),
+        ("需求-仓库-租-2500\n用途-电商\n联系人-黎姐\n手机号-13607331592", "area_min_m2", 2500.0),
+        ("需求,厂房,用途,喷涂加工,环评,需要,联系人,石总", "industry", "喷涂加工"),
+        ("需求,厂房,用途,喷涂加工,环评,需要,联系人,石总", "eia_required", True),
+        ("专注工业软件测试，团队12人", "industry", "工业软件测试"),
+        ("联系人：吴总工程师，电话 0731-2462 7538", "contact_name", "吴总工程师"),
+        ("预计年营业收入5亿元、年纳税约1500万元", "tax_wan", 1500.0),
+    ],
+)  # fmt: skip
+def test_round9_second_batch(text: str, field: str, value: object) -> None:
+    assert parse_enquiry(text, ZHUZHOU).fields[field].value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("预计年营业收入5亿元、年纳税约1500万元", "investment_wan"),
+        ("我们在越南有厂，想在茶陵租厂房", "company"),
+        ("已经在醴陵找到厂房了，谢谢", "need_type"),
+    ],
+)
+def test_round9_second_batch_look_alikes(text: str, field: str) -> None:
+    assert field not in parse_enquiry(text, ZHUZHOU).fields
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("茶陵工业用地一亩要多少", "price"),
+        ("项目暂时搁置了，先不找了", "lost"),
+        ("火车站到你们园区有公交吗", "location"),
+    ],
+)
+def test_round9_question_topics(text: str, topic: str) -> None:
+    assert question_topic(text) == topic

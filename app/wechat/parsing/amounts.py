@@ -95,7 +95,7 @@ _PEOPLE_AFTER = re.compile(
 # lead field wins (注册资金 is not an investment).
 _AMOUNT_WORD = re.compile(
     r"(?P<other>"
-    r"产值|营收|营业额|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
+    r"产值|营收|营业额|营业收入|销售收入|收入|销售额|销售|年产|注册资本|注册资金|预算|租金|价格|单价|售价|总价|价|贷款|"
     r"固定资产投资|设备投资|固投|利税|补贴|奖励|工资|月租|年租|押金|"
     # money a start-up raised is not what it will invest here (已获天使轮投资500万元)
     r"(?:天使轮|种子轮|首轮|[a-d]\+?轮|pre-?a轮?)(?:投资|融资)?|融资|"

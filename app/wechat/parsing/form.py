@@ -80,7 +80,7 @@ _EMPTY = re.compile(r"^(?:暂无|无|没有|暂时没有|不详|未定|待定|�
 _AREA_UNIT = re.compile(r"[平亩㎡]|米|m2|sqm|sq")  # a need with its area's unit: read as such
 _BARE_AREA = re.compile(
     # not a count of desks (工位×10)
-    r"(?<![\d.\-~到至第×x*])(\d{2,7})(?![\d.])(?!\s*[万亿千百平亩方米㎡wk个人年月天吨%\-~到至])"
+    r"(?<![\d.~到至第×x*])(?<!\d-)(\d{2,7})(?![\d.])(?!\s*[万亿千百平亩方米㎡wk个人年月天吨%\-~到至])"
 )
 # Values that are a sentence, not a name ("公司想租厂房" in free text).
 _NOT_A_NAME = re.compile(r"[想租买找需请问吗呢吧啊]|要[租买找]|能否|可以|可否|注册|成立|\d")
@@ -126,12 +126,12 @@ def _extract_form(st: _State) -> None:
             continue
         if not value or _MASK in value or len(value) > 40:
             continue
-        if kind in ("company", "contact"):
+        if kind in ("company", "contact", "industry"):
             cut = _CLAUSE_END.search(value)
             if cut:  # 企业：株洲湘跨电商集团有限公司，主营跨境电商 — the name ends at the comma
                 end = start + cut.start()
                 value = value[: cut.start()]
-            if _NOT_A_NAME.search(value):
+            if kind != "industry" and _NOT_A_NAME.search(value):
                 continue
         if kind == "contact" and len(value) > 20:
             continue

@@ -35,7 +35,7 @@ _NOT_IN_NAME = re.compile(
     r"|适合|有没有|那边|这边"  # "有没有适合做食品厂的厂房": a question about a plant, no name
     r"|[设建]第"  # 在大陆设第二工厂: a plan, not a name
     r"|不方便|不便|不想|不愿|透露|保密|说公司|不说|不讲"  # 不方便说公司: declining to name it
-    r"|打算|迁厂|搬厂"  # 打算迁厂到株洲: a plan
+    r"|打算|迁厂|搬厂|有厂"  # 打算迁厂到株洲, 在越南有厂: a plan, a fact
     r"|佢"  # 佢哋公司: their firm, in Cantonese
 )
 # A place before 公司 describes where the prospect is from ("香港贸易公司"), it names nothing.
@@ -118,7 +118,7 @@ _TITLES = (
     r"先生|女士|小姐|副(?:总裁|总经理|总监|总|经理|部长|主任|厂长|院长|局长|董事长)|总经理|总监|总裁|董事长|工程师|经理|老板|主任|老师|部长|主管|厂长|秘书|助理|"
     r"协理|襄理|课长|处长|科长|特助|同学|"  # Taiwanese and official titles (林协理, 杨特助)
     r"太(?![\u4e00-\u9fff])|"  # 麦太: Mrs. Mak, as Hong Kong says it
-    r"师傅|总(?![部价额量计共体投面建产值包装规占成数和结算公厂资收])|"
+    r"师傅|总工程师|总(?![部价额量计共体投面建产值包装规占成数和结算公厂资收])|"
     r"工(?![厂作业程位人资艺期地具商会种序况时伤龄号段])|董(?!家|事会)|姐(?!妹)|"
     r"生(?![\u4e00-\u9fff])"  # 陈生: how Hong Kong and Guangdong say Mr. Chan
 )

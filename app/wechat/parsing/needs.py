@@ -34,7 +34,7 @@ _BUY_PHRASE = re.compile(
 _BUY_HINT = re.compile(r"[拿买购卖]")
 # 不 right before the word negates it too: 不租了，买 (a buyer), 不买 (a tenant).
 _NEGATED = re.compile(
-    r"(?:不需要|不用|无需|不要|(?<!有)没有|不需|(?<!是)不是)[\u4e00-\u9fff]{0,2}$|(?<![要管论])不$"
+    r"(?:不需要|不用|无需|不要|(?<!有)没有|不需|(?<!是)不是|不涉及)[\u4e00-\u9fff]{0,2}$|(?<![要管论])不$"
     r"|(?<![a-z])(?:not|no|don't|without)\s+$"  # "to lease (not buy)", "without renting"
     # "We not need land now", "No need office", "instead of purchase"; 先不谈用地
     r"|(?<![a-z])(?:not|no|don't|do not|doesn't)\s+(?:need|want|require|looking for)\s+"

@@ -47,7 +47,7 @@ _LOST_HINT = re.compile(
 
 
 _MORE_LOST_HINT = re.compile(
-    r"选好|选定|另选|别处|不来|取消|暂缓|不搞|不做了|签了|不用再|别再联系|"
+    r"选好|选定|另选|别处|不来|取消|暂缓|不搞|不做了|签了|不用再|别再联系|搁置|不找了|"
     r"another|go with|gone with|looking anymore|on hold|"
     r"cancelled"
 )
@@ -93,7 +93,7 @@ _NO_SPACE_AFTER = re.compile(
 _ASKS_WHERE = re.compile(
     r"在哪|哪里|哪儿|哪个位置|位置|(?<!办公)(?<!注册)(?<!实际)(?<!经营)地址|多远|远不远|多久能?到|车程|"
     # 从长沙过去要多久: how long the trip is (not 多久能拿到证)
-    r"从[^,;。，；?？]{1,8}多久|(?:过去|过来|开车|坐车|高铁)[^,;。，；]{0,3}多久|"
+    r"从[^,;。，；?？]{1,8}多久|(?:过去|过来|开车|坐车|高铁)[^,;。，；]{0,3}多久|公交|班车|地铁站|"
     r"怎么走|怎么过去|怎么去|如何到达|交通|区位|周边|配套|"
     r"(?<![a-z])(?:where|location|located|address|how far|distance|transport)(?![a-z])"
 )
