@@ -1116,7 +1116,6 @@ def _area_without_unit(text: str, draft: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _plain(Decimal(str(v))) for k, v in area.items()}
 
 
-_LATIN = re.compile(r"[A-Za-z]{2}")
 _ABOUT_A_PERSON = re.compile(r"联系人|姓名|称呼|我叫|叫我|负责人")
 _CLAUSES = re.compile(r"[,，;；。!！?？]")
 _LEGAL_FORM_END = re.compile(r"\b(?:Lda|Ltda|Ltd|Inc|Co|Corp|Pvt|Pte|Bhd|Srl|S\.A|B\.V|N\.V)\.\Z")
@@ -1143,7 +1142,7 @@ def _signature(text: str, firm_found: str) -> dict[str, str]:
     """A message that only signs: a Latin full name, maybe a role, maybe the firm. Empty
     when anything else is said, so a sentence is never read as one."""
     text = text.strip()
-    if "\n" in text or len(text) > 120 or _MANY_DIGITS.search(text) or not _LATIN.search(text):
+    if "\n" in text or len(text) > 120 or _MANY_DIGITS.search(text) or not _LATIN_WORD.search(text):
         return {}
     name = firm = None
     firm_found = firm_found.rstrip(".")
